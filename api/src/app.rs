@@ -1,0 +1,190 @@
+//! The application state shared by every request and job, and the HTTP router.
+
+use std::net::SocketAddr;
+use std::ops::Deref;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
+use axum::http::{HeaderMap, HeaderName, Method, StatusCode, Uri, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use metrics_exporter_prometheus::PrometheusHandle;
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::db::DbPool;
+use crate::graphql::StaffSchema;
+use crate::graphql::http::{self as gql_http, MediaType};
+use crate::jobs::{JobQueue, Outbox, RetryPolicy};
+use crate::store::RedisStore;
+
+pub struct AppInner {
+    pub config: Config,
+    pub db: DbPool,
+    pub redis: RedisStore,
+    pub jobs: JobQueue,
+    pub outbox: Outbox,
+    pub metrics: PrometheusHandle,
+}
+
+/// Cheap to clone; everything a service function needs besides the caller.
+#[derive(Clone)]
+pub struct App(Arc<AppInner>);
+
+impl Deref for App {
+    type Target = AppInner;
+    fn deref(&self) -> &AppInner {
+        &self.0
+    }
+}
+
+impl App {
+    /// Connects to PostgreSQL and Redis (failing fast with a clear message).
+    pub async fn connect(config: Config) -> anyhow::Result<Self> {
+        let db = crate::db::pool(config.database_url.expose(), config.db_pool_size, config.db_timeout)?;
+        let redis = RedisStore::connect(config.redis_url.expose(), &config.redis_prefix).await?;
+        let jobs = JobQueue::new(redis.clone(), RetryPolicy::default());
+        let outbox = Outbox::new(db.clone(), jobs.clone());
+        Ok(Self(Arc::new(AppInner {
+            config,
+            db,
+            redis,
+            jobs,
+            outbox,
+            metrics: crate::metrics::handle(),
+        })))
+    }
+
+    /// Queues that workers serve; reported in `/metrics`.
+    pub fn queue_names(&self) -> Vec<&'static str> {
+        crate::worker::runner(self).queues()
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    pub schema: StaffSchema,
+}
+
+pub fn router(app: App) -> Router {
+    let schema = crate::graphql::build(&app);
+    let cfg = &app.config;
+    let state = AppState {
+        app: app.clone(),
+        schema,
+    };
+    let request_id = HeaderName::from_static("x-request-id");
+    Router::new()
+        .route("/graphql", get(staff_graphql).post(staff_graphql))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_endpoint))
+        .with_state(state)
+        .layer(axum::middleware::from_fn(crate::metrics::track_requests))
+        .layer(CompressionLayer::new())
+        .layer(DefaultBodyLimit::max(cfg.body_limit_bytes))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, cfg.request_timeout))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            let id = req
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+/// The client address: the peer, or the first `X-Forwarded-For` hop behind a trusted proxy.
+pub fn client_ip(config: &Config, headers: &HeaderMap, peer: SocketAddr) -> String {
+    if config.trust_proxy
+        && let Some(first) = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    {
+        return first.to_string();
+    }
+    peer.ip().to_string()
+}
+
+async fn staff_graphql(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if method == Method::GET && wants_html && uri.query().is_none() {
+        if state.app.config.is_development() {
+            return Html(async_graphql::http::GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
+        }
+        return (StatusCode::NOT_FOUND, "GraphiQL is available only in development").into_response();
+    }
+    let caller = match crate::staff::sessions::resolve_caller(&state.app, &headers, peer).await {
+        Ok(c) => c,
+        Err(e) => {
+            let media = gql_http::negotiate(headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()))
+                .unwrap_or(MediaType::Json);
+            let _ = e.to_graphql(); // logs the cause with an error id
+            return gql_http::request_error(StatusCode::SERVICE_UNAVAILABLE, "INTERNAL", "service unavailable", media);
+        }
+    };
+    let limits = gql_http::Limits {
+        max_document_bytes: state.app.config.graphql_max_document_bytes,
+    };
+    gql_http::handle(&state.schema, &limits, &method, &uri, &headers, body, caller).await
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Ready when PostgreSQL and Redis both answer; reports each.
+async fn readyz(State(state): State<AppState>) -> Response {
+    let timeout = Duration::from_secs(2);
+    let (pg, redis) = tokio::join!(
+        tokio::time::timeout(timeout, crate::db::ping(&state.app.db)),
+        tokio::time::timeout(timeout, state.app.redis.ping()),
+    );
+    let status = |r: Result<anyhow::Result<()>, _>| match r {
+        Ok(Ok(())) => "ok".to_string(),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            "unavailable".to_string()
+        }
+        Err(_) => "timeout".to_string(),
+    };
+    let (pg, redis) = (status(pg), status(redis));
+    let ok = pg == "ok" && redis == "ok";
+    let code = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (
+        code,
+        Json(serde_json::json!({ "status": if ok { "ready" } else { "not ready" }, "postgres": pg, "redis": redis })),
+    )
+        .into_response()
+}
+
+async fn metrics_endpoint(State(state): State<AppState>) -> Response {
+    crate::metrics::record_gauges(&state.app).await;
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.app.metrics.render(),
+    )
+        .into_response()
+}

@@ -1,0 +1,7 @@
+//! The append-only audit log: every mutation writes a row in its own
+//! transaction, and every read of personal data writes one too.
+
+pub mod graphql;
+pub mod service;
+
+pub use service::{record, record_now, Outcome, Target};

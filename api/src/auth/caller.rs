@@ -1,0 +1,161 @@
+//! The caller of a service function. Authorisation lives here and in the
+//! service layer (`caller.require(...)`), not only in the GraphQL layer.
+
+use uuid::Uuid;
+
+use super::permission::{Permission, PermissionSet};
+use crate::error::{AppError, AppResult};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionStage {
+    /// Fully signed in.
+    Active,
+    /// Password accepted; a TOTP code is still due.
+    Totp,
+    /// Password accepted; the account must enrol a TOTP authenticator first.
+    Enrol,
+}
+
+impl SessionStage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Totp => "totp",
+            Self::Enrol => "enrol",
+        }
+    }
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "active" => Self::Active,
+            "totp" => Self::Totp,
+            _ => Self::Enrol,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct StaffPrincipal {
+    pub account_id: Uuid,
+    pub session_id: Uuid,
+    pub login_id: String,
+    pub display_name: String,
+    pub permissions: PermissionSet,
+    pub stage: SessionStage,
+    pub second_factor: bool,
+    pub must_change_password: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct ServicePrincipal {
+    pub id: Uuid,
+    pub name: String,
+    pub permissions: PermissionSet,
+}
+
+#[derive(Clone, Debug)]
+pub enum Principal {
+    Anonymous,
+    Staff(StaffPrincipal),
+    Service(ServicePrincipal),
+    /// The system itself (CLI commands, jobs).
+    System,
+}
+
+/// The principal plus where the request came from, for the audit log.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub principal: Principal,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub request_id: Option<String>,
+}
+
+impl Caller {
+    pub fn anonymous() -> Self {
+        Self::with(Principal::Anonymous)
+    }
+
+    pub fn system() -> Self {
+        Self::with(Principal::System)
+    }
+
+    pub fn with(principal: Principal) -> Self {
+        Self {
+            principal,
+            ip: None,
+            user_agent: None,
+            request_id: None,
+        }
+    }
+
+    /// A staff member whose session may still be waiting for its second factor.
+    pub fn staff_any_stage(&self) -> AppResult<&StaffPrincipal> {
+        match &self.principal {
+            Principal::Staff(s) => Ok(s),
+            _ => Err(AppError::Unauthenticated("サインインしてください".into())),
+        }
+    }
+
+    /// A fully signed-in staff member (any permissions).
+    pub fn staff(&self) -> AppResult<&StaffPrincipal> {
+        let s = self.staff_any_stage()?;
+        if s.stage != SessionStage::Active {
+            return Err(AppError::Unauthenticated("二要素認証を完了してください".into()));
+        }
+        Ok(s)
+    }
+
+    /// Anyone authenticated and done with sign-in: staff or a service account.
+    pub fn require_signed_in(&self) -> AppResult<()> {
+        match &self.principal {
+            Principal::Anonymous => Err(AppError::Unauthenticated("サインインしてください".into())),
+            Principal::Staff(_) => self.staff().map(|_| ()),
+            Principal::Service(_) | Principal::System => Ok(()),
+        }
+    }
+
+    /// The guard every service function starts with.
+    pub fn require(&self, permission: Permission) -> AppResult<()> {
+        let name = permission.name();
+        match &self.principal {
+            Principal::System => Ok(()),
+            Principal::Anonymous => Err(AppError::Unauthenticated("サインインしてください".into())),
+            Principal::Service(s) => {
+                if s.permissions.contains(permission) {
+                    Ok(())
+                } else {
+                    Err(AppError::Forbidden(format!("権限がありません（{name}）")))
+                }
+            }
+            Principal::Staff(_) => {
+                let s = self.staff()?;
+                if s.must_change_password {
+                    return Err(AppError::Forbidden("パスワードを変更してください".into()));
+                }
+                if !s.permissions.contains(permission) {
+                    return Err(AppError::Forbidden(format!("権限がありません（{name}）")));
+                }
+                if permission.requires_second_factor() && !s.second_factor {
+                    return Err(AppError::Forbidden(format!(
+                        "この操作（{name}）には二要素認証が必要です"
+                    )));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    pub fn has(&self, permission: Permission) -> bool {
+        self.require(permission).is_ok()
+    }
+
+    /// (kind, id, label) for the audit log.
+    pub fn actor(&self) -> (&'static str, Option<Uuid>, String) {
+        match &self.principal {
+            Principal::Anonymous => ("anonymous", None, "anonymous".into()),
+            Principal::Staff(s) => ("staff", Some(s.account_id), s.login_id.clone()),
+            Principal::Service(s) => ("service", Some(s.id), s.name.clone()),
+            Principal::System => ("system", None, "system".into()),
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! The subcommands of the one `tenohira` binary.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::app::App;
+use crate::auth::{Caller, Permission};
+use crate::config::Config;
+use crate::staff::accounts;
+
+#[derive(Parser)]
+#[command(name = "tenohira", version, about = "手のひら県庁 — a prefecture's LINE Official Account platform")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve HTTP (GraphQL, webhook, health, metrics).
+    Serve {
+        /// Also run the background workers in this process (small installs, demo).
+        #[arg(long)]
+        with_workers: bool,
+    },
+    /// Run the background workers only.
+    Worker,
+    /// Apply pending database migrations.
+    Migrate,
+    /// Write the GraphQL schema contract(s).
+    PrintSchema {
+        /// Where to write the staff schema.
+        #[arg(long, default_value = "schema.graphql")]
+        out: PathBuf,
+    },
+    /// Migrate, create a demo administrator and serve with workers (development only).
+    Demo,
+    /// Staff administration from a shell.
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum StaffCommand {
+    /// Create a staff account (e.g. the first administrator).
+    Create {
+        #[arg(long)]
+        login_id: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Comma-separated permission names, or `all`.
+        #[arg(long, default_value = "staff.manage,audit.read")]
+        permissions: String,
+        /// Read the password from this environment variable instead of generating one.
+        #[arg(long)]
+        password_env: Option<String>,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::PrintSchema { out } = &cli.command {
+        std::fs::write(out, crate::graphql::sdl())?;
+        eprintln!("wrote {}", out.display());
+        return Ok(());
+    }
+    let config = Config::from_env()?;
+    crate::server::init_logging(&config);
+    match cli.command {
+        Command::PrintSchema { .. } => unreachable!("handled above"),
+        Command::Migrate => {
+            let app = App::connect(config).await?;
+            let applied = crate::db::migrate(&app.db).await?;
+            eprintln!("migrations applied: {}", if applied.is_empty() { "none pending".into() } else { applied.join(", ") });
+        }
+        Command::Serve { with_workers } => {
+            let listen = config.listen;
+            let app = App::connect(config).await?;
+            if app.config.migrate_on_start {
+                crate::db::migrate(&app.db).await?;
+            }
+            let listener = tokio::net::TcpListener::bind(listen).await?;
+            tracing::info!(%listen, with_workers, "serving");
+            crate::server::serve(app, listener, with_workers, crate::server::shutdown_signal()).await?;
+        }
+        Command::Worker => {
+            let app = App::connect(config).await?;
+            crate::worker::run(app, crate::server::shutdown_signal()).await;
+        }
+        Command::Demo => demo(config).await?,
+        Command::Staff {
+            command: StaffCommand::Create {
+                login_id,
+                display_name,
+                permissions,
+                password_env,
+            },
+        } => {
+            let app = App::connect(config).await?;
+            let password = match password_env {
+                Some(var) => Some(std::env::var(&var).map_err(|_| anyhow::anyhow!("{var} is not set"))?),
+                None => None,
+            };
+            let created = create_staff(&app, &login_id, display_name.as_deref(), &permissions, password).await?;
+            println!("created staff account {login_id}");
+            if let Some(t) = created.temporary_password {
+                println!("temporary password (change it at first sign-in): {t}");
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn create_staff(
+    app: &App,
+    login_id: &str,
+    display_name: Option<&str>,
+    permissions: &str,
+    password: Option<String>,
+) -> anyhow::Result<accounts::Created> {
+    let permissions: Vec<String> = if permissions.trim() == "all" {
+        Permission::all().map(|p| p.name().to_string()).collect()
+    } else {
+        permissions.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+    };
+    accounts::create(
+        app,
+        &Caller::system(),
+        accounts::CreateInput {
+            login_id: login_id.to_string(),
+            display_name: display_name.unwrap_or(login_id).to_string(),
+            team_id: None,
+            permissions,
+            preset: None,
+            password,
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+pub const DEMO_ADMIN: &str = "admin";
+pub const DEMO_PASSWORD: &str = "Demo-Saitama-2026";
+
+async fn demo(config: Config) -> anyhow::Result<()> {
+    anyhow::ensure!(config.is_development(), "demo runs only with TENOHIRA_ENV=development");
+    let listen = config.listen;
+    let public = config.public_url.clone();
+    let app = App::connect(config).await?;
+    crate::db::migrate(&app.db).await?;
+    // Staff permissions without a second factor, so the demo administrator signs in with a password alone.
+    let perms = "staff.manage,audit.read,friends.read,segment.manage,delivery.create,delivery.send,delivery.approve,mailin.manage,chatbot.manage,survey.manage,richmenu.manage,pass.manage,card.settings";
+    match create_staff(&app, DEMO_ADMIN, Some("デモ管理者"), perms, Some(DEMO_PASSWORD.into())).await {
+        Ok(_) => {}
+        Err(e) if e.to_string().contains("既に使われています") => {}
+        Err(e) => return Err(e),
+    }
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    println!();
+    println!("  tenohira demo is running (sandbox; no real LINE)");
+    println!("  GraphQL + GraphiQL : {public}/graphql");
+    println!("  health / readiness : {public}/healthz  {public}/readyz");
+    println!("  metrics            : {public}/metrics");
+    println!("  administrator      : {DEMO_ADMIN} / {DEMO_PASSWORD}");
+    println!();
+    crate::server::serve(app, listener, true, crate::server::shutdown_signal()).await
+}

@@ -1,0 +1,430 @@
+//! Every setting, read only from environment variables.
+//!
+//! [`VARIABLES`] is the single list of what can be set; the README table is
+//! checked against it by a test, so the documentation cannot drift.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// One environment variable: its name, what it does and its default.
+pub struct VarDoc {
+    pub name: &'static str,
+    pub default: Option<&'static str>,
+    pub secret: bool,
+    pub description: &'static str,
+}
+
+pub const VARIABLES: &[VarDoc] = &[
+    VarDoc {
+        name: "DATABASE_URL",
+        default: None,
+        secret: true,
+        description: "PostgreSQL connection URL (`postgres://user:pass@host:5432/db`). Required.",
+    },
+    VarDoc {
+        name: "REDIS_URL",
+        default: None,
+        secret: true,
+        description: "Redis connection URL (`redis://host:6379/0`). Required.",
+    },
+    VarDoc {
+        name: "TENOHIRA_ENV",
+        default: Some("production"),
+        secret: false,
+        description: "`production` or `development`. Development enables GraphQL introspection and GraphiQL.",
+    },
+    VarDoc {
+        name: "TENOHIRA_LISTEN",
+        default: Some("127.0.0.1:8080"),
+        secret: false,
+        description: "Address and port the HTTP server binds.",
+    },
+    VarDoc {
+        name: "TENOHIRA_PUBLIC_URL",
+        default: Some("http://127.0.0.1:8080"),
+        secret: false,
+        description: "The URL residents, staff and LINE reach this server at (used in links and media URLs).",
+    },
+    VarDoc {
+        name: "TENOHIRA_SESSION_SECRET",
+        default: None,
+        secret: true,
+        description: "Key that signs staff session tokens (JWT, HS256). At least 32 characters. Required.",
+    },
+    VarDoc {
+        name: "TENOHIRA_SESSION_IDLE_MINUTES",
+        default: Some("30"),
+        secret: false,
+        description: "A staff session ends after this many minutes without a request.",
+    },
+    VarDoc {
+        name: "TENOHIRA_SESSION_ABSOLUTE_HOURS",
+        default: Some("12"),
+        secret: false,
+        description: "A staff session ends this many hours after sign-in, whatever the activity.",
+    },
+    VarDoc {
+        name: "TENOHIRA_LOGIN_MAX_FAILURES",
+        default: Some("5"),
+        secret: false,
+        description: "Consecutive wrong passwords or codes that lock an account temporarily.",
+    },
+    VarDoc {
+        name: "TENOHIRA_LOGIN_LOCKOUT_MINUTES",
+        default: Some("15"),
+        secret: false,
+        description: "How long a locked account stays locked.",
+    },
+    VarDoc {
+        name: "TENOHIRA_LOGIN_ATTEMPTS_PER_IP",
+        default: Some("30"),
+        secret: false,
+        description: "Sign-in attempts allowed from one IP address per 10 minutes (throttling).",
+    },
+    VarDoc {
+        name: "TENOHIRA_TOTP_ISSUER",
+        default: Some("手のひら県庁"),
+        secret: false,
+        description: "Issuer name shown in authenticator apps.",
+    },
+    VarDoc {
+        name: "TENOHIRA_TRUST_PROXY",
+        default: Some("false"),
+        secret: false,
+        description: "`true` behind a reverse proxy: take the client IP from `X-Forwarded-For`.",
+    },
+    VarDoc {
+        name: "TENOHIRA_DB_POOL_SIZE",
+        default: Some("16"),
+        secret: false,
+        description: "Maximum PostgreSQL connections per process.",
+    },
+    VarDoc {
+        name: "TENOHIRA_DB_TIMEOUT_MS",
+        default: Some("5000"),
+        secret: false,
+        description: "Pool wait, create and recycle timeout in milliseconds.",
+    },
+    VarDoc {
+        name: "TENOHIRA_MIGRATE_ON_START",
+        default: Some("false"),
+        secret: false,
+        description: "`true`: `serve` applies pending migrations before it listens.",
+    },
+    VarDoc {
+        name: "TENOHIRA_REDIS_PREFIX",
+        default: Some("tenohira:"),
+        secret: false,
+        description: "Prefix of every Redis key this installation uses.",
+    },
+    VarDoc {
+        name: "TENOHIRA_BODY_LIMIT_BYTES",
+        default: Some("2097152"),
+        secret: false,
+        description: "Largest request body accepted.",
+    },
+    VarDoc {
+        name: "TENOHIRA_REQUEST_TIMEOUT_SECS",
+        default: Some("30"),
+        secret: false,
+        description: "Requests taking longer are answered 408 and abandoned.",
+    },
+    VarDoc {
+        name: "TENOHIRA_GRAPHQL_MAX_DEPTH",
+        default: Some("12"),
+        secret: false,
+        description: "Deepest GraphQL selection accepted.",
+    },
+    VarDoc {
+        name: "TENOHIRA_GRAPHQL_MAX_COMPLEXITY",
+        default: Some("1000"),
+        secret: false,
+        description: "Highest GraphQL query complexity accepted.",
+    },
+    VarDoc {
+        name: "TENOHIRA_GRAPHQL_MAX_DOCUMENT_BYTES",
+        default: Some("32768"),
+        secret: false,
+        description: "Longest GraphQL document (query text) accepted.",
+    },
+    VarDoc {
+        name: "TENOHIRA_WORKER_CONCURRENCY",
+        default: Some("8"),
+        secret: false,
+        description: "Jobs a worker process runs at once per queue.",
+    },
+    VarDoc {
+        name: "TENOHIRA_LOG",
+        default: Some("info"),
+        secret: false,
+        description: "Log filter (`tracing` syntax, e.g. `info,tenohira=debug`).",
+    },
+    VarDoc {
+        name: "TENOHIRA_LOG_FORMAT",
+        default: Some("json"),
+        secret: false,
+        description: "`json` (structured, one object per line) or `pretty`.",
+    },
+];
+
+/// A value that must never be printed: `Debug` shows a placeholder.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Environment {
+    Production,
+    Development,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: Secret,
+    pub redis_url: Secret,
+    pub env: Environment,
+    pub listen: SocketAddr,
+    pub public_url: String,
+    pub session_secret: Secret,
+    pub session_idle: Duration,
+    pub session_absolute: Duration,
+    pub login_max_failures: i32,
+    pub login_lockout: Duration,
+    pub login_attempts_per_ip: u32,
+    pub totp_issuer: String,
+    pub trust_proxy: bool,
+    pub db_pool_size: usize,
+    pub db_timeout: Duration,
+    pub migrate_on_start: bool,
+    pub redis_prefix: String,
+    pub body_limit_bytes: usize,
+    pub request_timeout: Duration,
+    pub graphql_max_depth: usize,
+    pub graphql_max_complexity: usize,
+    pub graphql_max_document_bytes: usize,
+    pub worker_concurrency: usize,
+    pub log_filter: String,
+    pub log_json: bool,
+}
+
+/// Start-up fails with this: it names the variable and never shows a secret value.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error in {var}: {message}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub message: String,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_map(&std::env::vars().collect())
+    }
+
+    /// Reads the settings from a map (the environment, or a test's own values).
+    pub fn from_map(env: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        let r = Reader { env };
+        let env_kind = match r.string("TENOHIRA_ENV")?.as_str() {
+            "production" => Environment::Production,
+            "development" => Environment::Development,
+            other => {
+                return Err(ConfigError {
+                    var: "TENOHIRA_ENV",
+                    message: format!("expected `production` or `development`, got `{other}`"),
+                });
+            }
+        };
+        let session_secret = r.string("TENOHIRA_SESSION_SECRET")?;
+        if session_secret.chars().count() < 32 {
+            return Err(ConfigError {
+                var: "TENOHIRA_SESSION_SECRET",
+                message: "must be at least 32 characters long".into(),
+            });
+        }
+        let database_url = r.string("DATABASE_URL")?;
+        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+            return Err(ConfigError {
+                var: "DATABASE_URL",
+                message: "must start with postgres:// or postgresql://".into(),
+            });
+        }
+        let redis_url = r.string("REDIS_URL")?;
+        if !(redis_url.starts_with("redis://") || redis_url.starts_with("rediss://")) {
+            return Err(ConfigError {
+                var: "REDIS_URL",
+                message: "must start with redis:// or rediss://".into(),
+            });
+        }
+        let log_json = match r.string("TENOHIRA_LOG_FORMAT")?.as_str() {
+            "json" => true,
+            "pretty" => false,
+            other => {
+                return Err(ConfigError {
+                    var: "TENOHIRA_LOG_FORMAT",
+                    message: format!("expected `json` or `pretty`, got `{other}`"),
+                });
+            }
+        };
+        let public_url = r.string("TENOHIRA_PUBLIC_URL")?;
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            return Err(ConfigError {
+                var: "TENOHIRA_PUBLIC_URL",
+                message: "must be an http:// or https:// URL".into(),
+            });
+        }
+        Ok(Self {
+            database_url: Secret::new(database_url),
+            redis_url: Secret::new(redis_url),
+            env: env_kind,
+            listen: r.parse("TENOHIRA_LISTEN")?,
+            public_url: public_url.trim_end_matches('/').to_string(),
+            session_secret: Secret::new(session_secret),
+            session_idle: Duration::from_secs(60 * r.positive::<u64>("TENOHIRA_SESSION_IDLE_MINUTES")?),
+            session_absolute: Duration::from_secs(
+                3600 * r.positive::<u64>("TENOHIRA_SESSION_ABSOLUTE_HOURS")?,
+            ),
+            login_max_failures: r.positive("TENOHIRA_LOGIN_MAX_FAILURES")?,
+            login_lockout: Duration::from_secs(60 * r.positive::<u64>("TENOHIRA_LOGIN_LOCKOUT_MINUTES")?),
+            login_attempts_per_ip: r.positive("TENOHIRA_LOGIN_ATTEMPTS_PER_IP")?,
+            totp_issuer: r.string("TENOHIRA_TOTP_ISSUER")?,
+            trust_proxy: r.parse("TENOHIRA_TRUST_PROXY")?,
+            db_pool_size: r.positive("TENOHIRA_DB_POOL_SIZE")?,
+            db_timeout: Duration::from_millis(r.positive("TENOHIRA_DB_TIMEOUT_MS")?),
+            migrate_on_start: r.parse("TENOHIRA_MIGRATE_ON_START")?,
+            redis_prefix: r.string("TENOHIRA_REDIS_PREFIX")?,
+            body_limit_bytes: r.positive("TENOHIRA_BODY_LIMIT_BYTES")?,
+            request_timeout: Duration::from_secs(r.positive("TENOHIRA_REQUEST_TIMEOUT_SECS")?),
+            graphql_max_depth: r.positive("TENOHIRA_GRAPHQL_MAX_DEPTH")?,
+            graphql_max_complexity: r.positive("TENOHIRA_GRAPHQL_MAX_COMPLEXITY")?,
+            graphql_max_document_bytes: r.positive("TENOHIRA_GRAPHQL_MAX_DOCUMENT_BYTES")?,
+            worker_concurrency: r.positive("TENOHIRA_WORKER_CONCURRENCY")?,
+            log_filter: r.string("TENOHIRA_LOG")?,
+            log_json,
+        })
+    }
+
+    pub fn is_development(&self) -> bool {
+        self.env == Environment::Development
+    }
+}
+
+struct Reader<'a> {
+    env: &'a HashMap<String, String>,
+}
+
+impl Reader<'_> {
+    fn doc(name: &str) -> &'static VarDoc {
+        VARIABLES
+            .iter()
+            .find(|v| v.name == name)
+            .unwrap_or_else(|| panic!("{name} is missing from config::VARIABLES"))
+    }
+
+    fn string(&self, name: &'static str) -> Result<String, ConfigError> {
+        let doc = Self::doc(name);
+        match self.env.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+            Some(v) => Ok(v.to_string()),
+            None => doc.default.map(str::to_string).ok_or_else(|| ConfigError {
+                var: name,
+                message: format!("is required: {}", doc.description),
+            }),
+        }
+    }
+
+    fn parse<T: std::str::FromStr>(&self, name: &'static str) -> Result<T, ConfigError> {
+        let raw = self.string(name)?;
+        raw.parse().map_err(|_| ConfigError {
+            var: name,
+            // The value is echoed only for settings that are not secret.
+            message: if Self::doc(name).secret {
+                "could not be parsed".into()
+            } else {
+                format!("could not parse `{raw}`")
+            },
+        })
+    }
+
+    fn positive<T: std::str::FromStr + PartialOrd + Default>(
+        &self,
+        name: &'static str,
+    ) -> Result<T, ConfigError> {
+        let v: T = self.parse(name)?;
+        if v <= T::default() {
+            return Err(ConfigError {
+                var: name,
+                message: "must be greater than zero".into(),
+            });
+        }
+        Ok(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> HashMap<String, String> {
+        [
+            ("DATABASE_URL", "postgres://postgres@127.0.0.1/x"),
+            ("REDIS_URL", "redis://127.0.0.1:6379"),
+            ("TENOHIRA_SESSION_SECRET", "0123456789abcdef0123456789abcdef"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+    }
+
+    #[test]
+    fn defaults_apply() {
+        let c = Config::from_map(&base()).unwrap();
+        assert_eq!(c.env, Environment::Production);
+        assert_eq!(c.session_idle, Duration::from_secs(1800));
+    }
+
+    #[test]
+    fn bad_values_name_the_variable_and_hide_secrets() {
+        let mut env = base();
+        env.insert("TENOHIRA_DB_POOL_SIZE".into(), "many".into());
+        let e = Config::from_map(&env).unwrap_err();
+        assert_eq!(e.var, "TENOHIRA_DB_POOL_SIZE");
+
+        let mut env = base();
+        env.insert("DATABASE_URL".into(), "mysql://secret-password@x".into());
+        let e = Config::from_map(&env).unwrap_err().to_string();
+        assert!(e.contains("DATABASE_URL") && !e.contains("secret-password"), "{e}");
+
+        let mut env = base();
+        env.remove("TENOHIRA_SESSION_SECRET");
+        assert_eq!(Config::from_map(&env).unwrap_err().var, "TENOHIRA_SESSION_SECRET");
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let c = Config::from_map(&base()).unwrap();
+        let s = format!("{c:?}");
+        assert!(!s.contains("0123456789abcdef") && !s.contains("postgres@"), "{s}");
+    }
+
+    #[test]
+    fn readme_documents_every_variable() {
+        let readme = include_str!("../../README.md");
+        for v in VARIABLES {
+            assert!(readme.contains(&format!("`{}`", v.name)), "README lacks {}", v.name);
+        }
+    }
+}

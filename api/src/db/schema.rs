@@ -1,0 +1,101 @@
+// Table definitions for diesel, kept in step with `migrations/` by hand.
+
+diesel::table! {
+    teams (id) {
+        id -> Uuid,
+        name -> Text,
+        description -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    staff_accounts (id) {
+        id -> Uuid,
+        login_id -> Text,
+        display_name -> Text,
+        team_id -> Nullable<Uuid>,
+        permissions -> Array<Text>,
+        password_hash -> Text,
+        must_change_password -> Bool,
+        enabled -> Bool,
+        totp_secret -> Nullable<Text>,
+        totp_pending_secret -> Nullable<Text>,
+        totp_last_step -> Nullable<Int8>,
+        failed_login_count -> Int4,
+        locked_until -> Nullable<Timestamptz>,
+        last_login_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    staff_sessions (id) {
+        id -> Uuid,
+        account_id -> Uuid,
+        stage -> Text,
+        second_factor -> Bool,
+        created_at -> Timestamptz,
+        last_seen_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    service_accounts (id) {
+        id -> Uuid,
+        name -> Text,
+        description -> Text,
+        permissions -> Array<Text>,
+        token_hash -> Bytea,
+        token_hint -> Text,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        last_used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Int8,
+        occurred_at -> Timestamptz,
+        actor_kind -> Text,
+        actor_id -> Nullable<Uuid>,
+        actor_label -> Text,
+        action -> Text,
+        target_kind -> Nullable<Text>,
+        target_id -> Nullable<Text>,
+        summary -> Jsonb,
+        result -> Text,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    job_outbox (id) {
+        id -> Int8,
+        queue -> Text,
+        payload -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(staff_accounts -> teams (team_id));
+diesel::joinable!(staff_sessions -> staff_accounts (account_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    teams,
+    staff_accounts,
+    staff_sessions,
+    service_accounts,
+    audit_log,
+    job_outbox,
+);

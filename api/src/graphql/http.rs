@@ -1,0 +1,265 @@
+//! GraphQL over HTTP, following the GraphQL-over-HTTP specification:
+//! POST with `application/json`; GET for queries only (mutations → 405);
+//! the response media type follows `Accept`; requests that cannot be parsed
+//! or validated get 400 with `application/graphql-response+json`;
+//! CSRF-prone content types (forms, multipart, text/plain) are refused.
+//! Shared by `/graphql` (staff) and `/liff/graphql` (residents).
+
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::{Executor, Value};
+use axum::body::Bytes;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use crate::auth::Caller;
+
+pub const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+pub const JSON: &str = "application/json";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MediaType {
+    GraphqlResponseJson,
+    Json,
+}
+
+impl MediaType {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::GraphqlResponseJson => GRAPHQL_RESPONSE_JSON,
+            Self::Json => JSON,
+        }
+    }
+}
+
+/// Picks the response media type from `Accept` (highest q wins; ties prefer
+/// `application/graphql-response+json`). No header means `application/json`,
+/// as the specification asks for legacy clients. `None`: nothing acceptable.
+pub fn negotiate(accept: Option<&str>) -> Option<MediaType> {
+    let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
+        return Some(MediaType::Json);
+    };
+    let mut best: Option<(f32, MediaType)> = None;
+    for range in accept.split(',') {
+        let mut parts = range.split(';');
+        let mime = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if q <= 0.0 {
+            continue;
+        }
+        let media = match mime.as_str() {
+            GRAPHQL_RESPONSE_JSON | "application/*" | "*/*" => MediaType::GraphqlResponseJson,
+            JSON => MediaType::Json,
+            _ => continue,
+        };
+        let better = match best {
+            None => true,
+            Some((bq, bm)) => q > bq || (q == bq && media == MediaType::GraphqlResponseJson && bm != media),
+        };
+        if better {
+            best = Some((q, media));
+        }
+    }
+    best.map(|(_, m)| m)
+}
+
+/// A response that is not a GraphQL execution result: the request itself was refused.
+pub fn request_error(status: StatusCode, code: &str, message: &str, media: MediaType) -> Response {
+    let body = serde_json::json!({
+        "errors": [{ "message": message, "extensions": { "code": code } }]
+    });
+    let mut res = (status, body.to_string()).into_response();
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(media.as_str()));
+    res
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GetParams {
+    query: Option<String>,
+    variables: Option<String>,
+    operation_name: Option<String>,
+    extensions: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PostBody {
+    query: Option<String>,
+    #[serde(default)]
+    variables: Option<serde_json::Value>,
+    operation_name: Option<String>,
+    #[serde(default)]
+    extensions: Option<serde_json::Value>,
+}
+
+pub struct Limits {
+    pub max_document_bytes: usize,
+}
+
+/// Runs one GraphQL-over-HTTP request against `executor` as `caller`.
+pub async fn handle<E: Executor>(
+    executor: &E,
+    limits: &Limits,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Bytes,
+    caller: Caller,
+) -> Response {
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let Some(media) = negotiate(accept) else {
+        return request_error(
+            StatusCode::NOT_ACCEPTABLE,
+            "NOT_ACCEPTABLE",
+            "Accept must allow application/graphql-response+json or application/json",
+            MediaType::Json,
+        );
+    };
+
+    let parsed = if method == Method::POST {
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        if essence != JSON {
+            return request_error(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "UNSUPPORTED_MEDIA_TYPE",
+                "Content-Type must be application/json",
+                media,
+            );
+        }
+        match serde_json::from_slice::<PostBody>(&body) {
+            Ok(b) => (b.query, b.variables, b.operation_name, b.extensions),
+            Err(_) => {
+                return request_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "the body is not a GraphQL request in JSON", media);
+            }
+        }
+    } else if method == Method::GET {
+        match serde_urlencoded::from_str::<GetParams>(uri.query().unwrap_or("")) {
+            Ok(p) => {
+                let parse_json = |s: Option<String>| -> Result<Option<serde_json::Value>, ()> {
+                    s.map(|s| serde_json::from_str(&s).map_err(|_| ())).transpose()
+                };
+                match (parse_json(p.variables), parse_json(p.extensions)) {
+                    (Ok(v), Ok(e)) => (p.query, v, p.operation_name, e),
+                    _ => {
+                        return request_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "variables and extensions must be JSON", media);
+                    }
+                }
+            }
+            Err(_) => return request_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "malformed query string", media),
+        }
+    } else {
+        let mut res = request_error(StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", "use GET or POST", media);
+        res.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
+        return res;
+    };
+
+    let (query, variables, operation_name, _extensions) = parsed;
+    let Some(query) = query.filter(|q| !q.trim().is_empty()) else {
+        return request_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "the request has no query", media);
+    };
+    if query.len() > limits.max_document_bytes {
+        return request_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "DOCUMENT_TOO_LARGE",
+            &format!("the GraphQL document exceeds {} bytes", limits.max_document_bytes),
+            media,
+        );
+    }
+    let variables = match variables {
+        None | Some(serde_json::Value::Null) => async_graphql::Variables::default(),
+        Some(v @ serde_json::Value::Object(_)) => async_graphql::Variables::from_json(v),
+        Some(_) => return request_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "variables must be an object", media),
+    };
+
+    let mut request = async_graphql::Request::new(query).variables(variables);
+    if let Some(name) = operation_name.clone() {
+        request = request.operation_name(name);
+    }
+    let is_mutation = match request.parsed_query() {
+        Err(e) => {
+            return request_error(StatusCode::BAD_REQUEST, "GRAPHQL_PARSE_FAILED", &e.message, media);
+        }
+        Ok(doc) => match &doc.operations {
+            DocumentOperations::Single(op) => op.node.ty != OperationType::Query,
+            DocumentOperations::Multiple(ops) => match operation_name.as_deref() {
+                Some(name) => ops.get(name).is_some_and(|op| op.node.ty != OperationType::Query),
+                None => false, // execution reports the missing operation name
+            },
+        },
+    };
+    if is_mutation && method == Method::GET {
+        let mut res = request_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            "mutations are only accepted over POST",
+            media,
+        );
+        res.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return res;
+    }
+
+    let mut response = executor.execute(request.data(caller)).await;
+
+    // Errors before execution (validation, variable coercion) carry no path
+    // and leave no data: the request was not well-formed.
+    let request_failed = response.data == Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    for e in &mut response.errors {
+        let ext = e.extensions.get_or_insert_with(Default::default);
+        if ext.get("code").is_none() {
+            ext.set(
+                "code",
+                if request_failed { "GRAPHQL_VALIDATION_FAILED" } else { "BAD_USER_INPUT" },
+            );
+        }
+    }
+    let status = if request_failed && media == MediaType::GraphqlResponseJson {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let extra_headers = std::mem::take(&mut response.http_headers);
+    let body = match serde_json::to_vec(&response) {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(error = %e, "serialising a GraphQL response");
+            return request_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error", media);
+        }
+    };
+    let mut res = (status, body).into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(media.as_str()));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    for (name, value) in extra_headers.iter() {
+        h.append(name.clone(), value.clone());
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_negotiation() {
+        use MediaType::*;
+        assert_eq!(negotiate(None), Some(Json));
+        assert_eq!(negotiate(Some("application/json")), Some(Json));
+        assert_eq!(negotiate(Some(GRAPHQL_RESPONSE_JSON)), Some(GraphqlResponseJson));
+        assert_eq!(negotiate(Some("application/json, application/graphql-response+json")), Some(GraphqlResponseJson));
+        assert_eq!(negotiate(Some("application/graphql-response+json;q=0.5, application/json")), Some(Json));
+        assert_eq!(negotiate(Some("*/*")), Some(GraphqlResponseJson));
+        assert_eq!(negotiate(Some("text/html")), None);
+        assert_eq!(negotiate(Some("application/json;q=0")), None);
+    }
+}

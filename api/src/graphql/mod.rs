@@ -1,0 +1,52 @@
+//! The staff and integration schema (`/graphql`): domain roots merged into
+//! one Query and one Mutation, with depth, complexity and size limits.
+
+pub mod http;
+
+use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
+
+use crate::app::App;
+use crate::auth::Caller;
+
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(crate::staff::graphql::StaffQuery, crate::audit::graphql::AuditQuery);
+
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(crate::staff::graphql::StaffMutation);
+
+pub type StaffSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+pub fn build(app: &App) -> StaffSchema {
+    let cfg = &app.config;
+    let mut builder = Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
+        .data(app.clone())
+        .limit_depth(cfg.graphql_max_depth)
+        .limit_complexity(cfg.graphql_max_complexity)
+        .limit_recursive_depth(32)
+        .limit_directives(16);
+    if !cfg.is_development() {
+        builder = builder.disable_introspection();
+    }
+    builder.finish()
+}
+
+/// The schema's SDL as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    let schema = Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription).finish();
+    schema.sdl()
+}
+
+/// Access to the application and the caller from a resolver.
+pub trait ContextExt {
+    fn app(&self) -> &App;
+    fn caller(&self) -> &Caller;
+}
+
+impl ContextExt for Context<'_> {
+    fn app(&self) -> &App {
+        self.data_unchecked::<App>()
+    }
+    fn caller(&self) -> &Caller {
+        self.data_unchecked::<Caller>()
+    }
+}

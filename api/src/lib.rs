@@ -1,0 +1,18 @@
+//! tenohira (手のひら県庁): a prefecture's LINE Official Account platform.
+//!
+//! Dependency direction: `graphql → domains → {db, jobs, store, auth}`.
+
+pub mod app;
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod graphql;
+pub mod jobs;
+pub mod metrics;
+pub mod server;
+pub mod staff;
+pub mod store;
+pub mod worker;

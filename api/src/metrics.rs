@@ -1,0 +1,69 @@
+//! Prometheus metrics: request counts and latencies by route, pool usage and
+//! queue depths (read when `/metrics` is scraped).
+
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request};
+use axum::middleware::Next;
+use axum::response::Response;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+use crate::app::App;
+
+/// The process-wide recorder, installed on first use.
+pub fn handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            PrometheusBuilder::new()
+                .set_buckets_for_metric(
+                    Matcher::Suffix("_seconds".into()),
+                    &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0],
+                )
+                .expect("static buckets are valid")
+                .install_recorder()
+                .expect("the metrics recorder is installed once")
+        })
+        .clone()
+}
+
+pub async fn track_requests(req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().as_str().to_string();
+    // The route pattern, never the raw path: ids in paths would explode the label set.
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let res = next.run(req).await;
+    let status = res.status().as_u16().to_string();
+    metrics::counter!("tenohira_http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status)
+        .increment(1);
+    metrics::histogram!("tenohira_http_request_duration_seconds", "method" => method, "route" => route)
+        .record(started.elapsed().as_secs_f64());
+    res
+}
+
+pub async fn record_gauges(app: &App) {
+    let s = app.db.status();
+    metrics::gauge!("tenohira_db_pool_size").set(s.size as f64);
+    metrics::gauge!("tenohira_db_pool_available").set(s.available as f64);
+    metrics::gauge!("tenohira_db_pool_waiting").set(s.waiting as f64);
+    metrics::gauge!("tenohira_db_pool_max").set(s.max_size as f64);
+    for queue in app.queue_names() {
+        match app.jobs.depth(queue).await {
+            Ok(d) => {
+                for (state, n) in [("ready", d.ready), ("delayed", d.delayed), ("inflight", d.inflight), ("dead", d.dead)] {
+                    metrics::gauge!("tenohira_queue_depth", "queue" => queue, "state" => state).set(n as f64);
+                }
+            }
+            Err(e) => tracing::warn!(queue, error = %e, "reading queue depth"),
+        }
+    }
+    if let Ok(n) = app.outbox.pending().await {
+        metrics::gauge!("tenohira_outbox_pending").set(n as f64);
+    }
+    app.metrics.run_upkeep();
+}

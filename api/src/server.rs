@@ -1,0 +1,59 @@
+//! Process start-up: logging, serving HTTP, graceful shutdown.
+
+use std::net::SocketAddr;
+
+use tokio::sync::watch;
+
+use crate::app::{router, App};
+use crate::config::Config;
+
+pub fn init_logging(config: &Config) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_new(&config.log_filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if config.log_json {
+        builder.json().flatten_event(true).with_current_span(true).try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+/// Serves HTTP on `listener` until `shutdown` turns true; workers too when asked.
+pub async fn serve(
+    app: App,
+    listener: tokio::net::TcpListener,
+    with_workers: bool,
+    mut shutdown: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let workers = with_workers.then(|| tokio::spawn(crate::worker::run(app.clone(), shutdown.clone())));
+    let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service)
+        .with_graceful_shutdown(async move {
+            let _ = shutdown.wait_for(|s| *s).await;
+        })
+        .await?;
+    if let Some(w) = workers {
+        let _ = w.await;
+    }
+    Ok(())
+}
+
+/// A channel that turns true on SIGINT or SIGTERM.
+pub fn shutdown_signal() -> watch::Receiver<bool> {
+    let (tx, rx) = watch::channel(false);
+    tokio::spawn(async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        let term = async {
+            if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                s.recv().await;
+            }
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+        tracing::info!("shutting down");
+        let _ = tx.send(true);
+    });
+    rx
+}
