@@ -1,0 +1,385 @@
+//! Test harness: each test gets its own PostgreSQL database (cloned from a
+//! migrated template), its own Redis key prefix and its own tenohira server
+//! on a free port, spoken to over real HTTP. Everything is removed on drop.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use serde_json::{Value, json};
+use tenohira::app::App;
+use tenohira::auth::{Caller, Permission};
+use tenohira::config::Config;
+use tokio::sync::{OnceCell, watch};
+
+pub fn pg_base() -> String {
+    std::env::var("TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+pub fn redis_url() -> String {
+    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+pub const PASSWORD: &str = "Kawaguchi-River-77";
+
+/// The migrated template database, created once per migration set.
+async fn template() -> anyhow::Result<&'static str> {
+    static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+    TEMPLATE
+        .get_or_try_init(|| async {
+            let name = format!("tenohira_tpl_{}", migrations_fingerprint());
+            let mut admin = AsyncPgConnection::establish(&format!("{}/postgres", pg_base())).await?;
+            // Test binaries run in parallel: one builds the template, the others wait.
+            diesel::sql_query("SELECT pg_advisory_lock(7355608)").execute(&mut admin).await?;
+            let result = async {
+                if !database_exists(&mut admin, &name).await? {
+                    let build = format!("{name}_build");
+                    diesel::sql_query(format!("DROP DATABASE IF EXISTS {build} WITH (FORCE)"))
+                        .execute(&mut admin)
+                        .await?;
+                    diesel::sql_query(format!("CREATE DATABASE {build}")).execute(&mut admin).await?;
+                    let pool = tenohira::db::pool(
+                        &format!("{}/{build}", pg_base()),
+                        1,
+                        std::time::Duration::from_secs(10),
+                    )?;
+                    tenohira::db::migrate(&pool).await?;
+                    pool.close();
+                    drop(pool);
+                    diesel::sql_query(format!("ALTER DATABASE {build} RENAME TO {name}"))
+                        .execute(&mut admin)
+                        .await?;
+                }
+                anyhow::Ok(())
+            }
+            .await;
+            diesel::sql_query("SELECT pg_advisory_unlock(7355608)").execute(&mut admin).await?;
+            result?;
+            Ok(name)
+        })
+        .await
+        .map(String::as_str)
+}
+
+fn migrations_fingerprint() -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations");
+    let mut entries: Vec<_> = walk(std::path::Path::new(dir));
+    entries.sort();
+    for path in entries {
+        path.to_string_lossy().hash(&mut h);
+        std::fs::read(&path).unwrap_or_default().hash(&mut h);
+    }
+    format!("{:016x}", h.finish())
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+async fn database_exists(conn: &mut AsyncPgConnection, name: &str) -> anyhow::Result<bool> {
+    #[derive(diesel::QueryableByName)]
+    struct Exists {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        exists: bool,
+    }
+    let r: Exists = diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists")
+        .bind::<diesel::sql_types::Text, _>(name)
+        .get_result(conn)
+        .await?;
+    Ok(r.exists)
+}
+
+/// A running tenohira with its own database and Redis prefix.
+pub struct TestApp {
+    pub app: App,
+    pub base: String,
+    pub db_name: String,
+    pub redis_prefix: String,
+    shutdown: watch::Sender<bool>,
+}
+
+pub struct Options {
+    pub env: Vec<(&'static str, String)>,
+    pub with_workers: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            env: vec![],
+            with_workers: false,
+        }
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(Options::default()).await
+    }
+
+    pub async fn spawn_with(options: Options) -> Self {
+        let template = template().await.expect("template database");
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let db_name = format!("tenohira_test_{id}");
+        let mut admin = AsyncPgConnection::establish(&format!("{}/postgres", pg_base()))
+            .await
+            .expect("PostgreSQL at TEST_PG_URL");
+        let mut tries = 0;
+        loop {
+            match diesel::sql_query(format!("CREATE DATABASE {db_name} TEMPLATE {template}"))
+                .execute(&mut admin)
+                .await
+            {
+                Ok(_) => break,
+                // Another test may be cloning the same template this instant.
+                Err(e) if tries < 20 => {
+                    tries += 1;
+                    let _ = e;
+                    tokio::time::sleep(std::time::Duration::from_millis(100 * tries)).await;
+                }
+                Err(e) => panic!("creating {db_name}: {e}"),
+            }
+        }
+        let redis_prefix = format!("test:{id}:");
+        let mut env: HashMap<String, String> = [
+            ("DATABASE_URL", format!("{}/{db_name}", pg_base())),
+            ("REDIS_URL", redis_url()),
+            ("TENOHIRA_SESSION_SECRET", "test-session-secret-0123456789-abcdef".to_string()),
+            ("TENOHIRA_REDIS_PREFIX", redis_prefix.clone()),
+            ("TENOHIRA_DB_POOL_SIZE", "4".to_string()),
+            ("TENOHIRA_LOG", "warn".to_string()),
+            ("TENOHIRA_LOG_FORMAT", "pretty".to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        for (k, v) in options.env {
+            env.insert(k.to_string(), v);
+        }
+        let config = Config::from_map(&env).expect("test configuration");
+        let app = App::connect(config).await.expect("connect app");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = watch::channel(false);
+        tokio::spawn(tenohira::server::serve(app.clone(), listener, options.with_workers, rx));
+        Self {
+            app,
+            base,
+            db_name,
+            redis_prefix,
+            shutdown: tx,
+        }
+    }
+
+    pub fn session(&self) -> Session {
+        Session::new(&self.base)
+    }
+
+    /// Creates a staff account directly through the service layer.
+    pub async fn create_staff(&self, login_id: &str, permissions: &[Permission]) -> uuid::Uuid {
+        let created = tenohira::staff::accounts::create(
+            &self.app,
+            &Caller::system(),
+            tenohira::staff::accounts::CreateInput {
+                login_id: login_id.into(),
+                display_name: format!("{login_id} さん"),
+                team_id: None,
+                permissions: permissions.iter().map(|p| p.name().to_string()).collect(),
+                preset: None,
+                password: Some(PASSWORD.into()),
+            },
+        )
+        .await
+        .expect("create staff");
+        created.account.id
+    }
+
+    /// A signed-in session for a new account holding `permissions` (TOTP
+    /// enrolled and verified when a permission needs the second factor).
+    pub async fn signed_in(&self, login_id: &str, permissions: &[Permission]) -> Session {
+        self.create_staff(login_id, permissions).await;
+        let mut s = self.session();
+        let r = s.login(login_id, PASSWORD).await;
+        let stage = r["data"]["login"]["stage"].as_str().unwrap_or_default().to_string();
+        if stage == "TOTP_ENROLMENT_REQUIRED" {
+            s.enrol_totp().await;
+        } else {
+            assert_eq!(stage, "SIGNED_IN", "{r}");
+        }
+        s
+    }
+
+    pub async fn db(&self) -> tenohira::db::DbConn {
+        self.app.db.get().await.expect("db connection")
+    }
+
+    /// Row count of a table (tests compare counts before and after).
+    pub async fn count(&self, table: &str) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut c = self.db().await;
+        let r: N = diesel::sql_query(format!("SELECT count(*) AS n FROM {table}"))
+            .get_result(&mut c)
+            .await
+            .expect("count");
+        r.n
+    }
+
+    /// Audit actions recorded so far, oldest first.
+    pub async fn audit_actions(&self) -> Vec<(String, String)> {
+        #[derive(diesel::QueryableByName)]
+        struct A {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            action: String,
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            result: String,
+        }
+        let mut c = self.db().await;
+        diesel::sql_query("SELECT action, result FROM audit_log ORDER BY id")
+            .load::<A>(&mut c)
+            .await
+            .expect("audit")
+            .into_iter()
+            .map(|a| (a.action, a.result))
+            .collect()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+        let db = self.db_name.clone();
+        let prefix = self.redis_prefix.clone();
+        // Async clean-up cannot run in Drop: use a thread with its own runtime.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async move {
+                if let Ok(mut admin) = AsyncPgConnection::establish(&format!("{}/postgres", pg_base())).await {
+                    let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
+                        .execute(&mut admin)
+                        .await;
+                }
+                if let Ok(client) = redis::Client::open(redis_url())
+                    && let Ok(mut c) = client.get_multiplexed_async_connection().await
+                {
+                    let keys: Vec<String> = redis::cmd("KEYS")
+                        .arg(format!("{prefix}*"))
+                        .query_async(&mut c)
+                        .await
+                        .unwrap_or_default();
+                    if !keys.is_empty() {
+                        let _: Result<(), _> = redis::cmd("DEL").arg(keys).query_async(&mut c).await;
+                    }
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// One browser-like client: keeps its session cookie, or presents a bearer token.
+#[derive(Clone)]
+pub struct Session {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub cookie: Arc<std::sync::Mutex<Option<String>>>,
+    pub bearer: Option<String>,
+}
+
+impl Session {
+    pub fn new(base: &str) -> Self {
+        Self {
+            base: base.to_string(),
+            http: reqwest::Client::new(),
+            cookie: Arc::new(std::sync::Mutex::new(None)),
+            bearer: None,
+        }
+    }
+
+    pub fn with_bearer(base: &str, token: &str) -> Self {
+        Self {
+            bearer: Some(token.to_string()),
+            ..Self::new(base)
+        }
+    }
+
+    pub fn cookie(&self) -> Option<String> {
+        self.cookie.lock().unwrap().clone()
+    }
+
+    /// POSTs a GraphQL request as the console does and returns the JSON body.
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        let res = self.post_raw(query, variables).await;
+        res.json().await.expect("JSON body")
+    }
+
+    pub async fn post_raw(&self, query: &str, variables: Value) -> reqwest::Response {
+        let mut req = self
+            .http
+            .post(format!("{}/graphql", self.base))
+            .header("accept", "application/graphql-response+json")
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(c) = self.cookie() {
+            req = req.header("cookie", format!("tenohira_session={c}"));
+        }
+        if let Some(b) = &self.bearer {
+            req = req.bearer_auth(b);
+        }
+        let res = req.send().await.expect("request");
+        for v in res.headers().get_all("set-cookie") {
+            let v = v.to_str().unwrap_or_default();
+            if let Some(rest) = v.strip_prefix("tenohira_session=") {
+                let value = rest.split(';').next().unwrap_or_default();
+                *self.cookie.lock().unwrap() = (!value.is_empty()).then(|| value.to_string());
+            }
+        }
+        res
+    }
+
+    pub async fn login(&mut self, login_id: &str, password: &str) -> Value {
+        self.gql(
+            "mutation($i: LoginInput!) { login(input: $i) { stage viewer { account { loginId } secondFactor } } }",
+            json!({ "i": { "loginId": login_id, "password": password } }),
+        )
+        .await
+    }
+
+    /// Enrols a TOTP authenticator and returns its secret.
+    pub async fn enrol_totp(&mut self) -> String {
+        let r = self.gql("mutation { beginTotpEnrolment { secret otpauthUri } }", json!({})).await;
+        let secret = r["data"]["beginTotpEnrolment"]["secret"].as_str().expect("secret").to_string();
+        let code = tenohira::auth::totp::current_code(&secret).unwrap();
+        let r = self
+            .gql("mutation($c: String!) { confirmTotpEnrolment(code: $c) { stage } }", json!({ "c": code }))
+            .await;
+        assert_eq!(r["data"]["confirmTotpEnrolment"]["stage"], "SIGNED_IN", "{r}");
+        secret
+    }
+}
+
+/// The `extensions.code` of the first error, if any.
+pub fn error_code(v: &Value) -> Option<String> {
+    v["errors"][0]["extensions"]["code"].as_str().map(str::to_string)
+}
+
+/// Panics with the response when it carries errors.
+pub fn data(v: &Value) -> &Value {
+    assert!(v.get("errors").is_none(), "unexpected errors: {v}");
+    &v["data"]
+}

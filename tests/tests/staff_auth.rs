@@ -1,0 +1,305 @@
+//! Sign-in, second factor, lockout, sessions and service tokens.
+
+use serde_json::json;
+use tenohira::auth::Permission;
+use tenohira_tests::{PASSWORD, Session, TestApp, data, error_code};
+
+const VIEWER: &str = "{ viewer { stage secondFactor account { loginId permissions } } }";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn login_success_and_wrong_password() {
+    let t = TestApp::spawn().await;
+    t.create_staff("tanaka", &[Permission::StaffManage]).await;
+
+    let mut s = t.session();
+    let r = s.login("tanaka", "Wrong-Password-123").await;
+    assert_eq!(error_code(&r).as_deref(), Some("UNAUTHENTICATED"), "{r}");
+    assert!(s.cookie().is_none());
+    // Unknown login ids get the very same answer.
+    let r = s.login("nobody", PASSWORD).await;
+    assert_eq!(error_code(&r).as_deref(), Some("UNAUTHENTICATED"));
+    assert_eq!(r["errors"][0]["message"], "ログインIDまたはパスワードが違います");
+
+    let r = s.login("TANAKA", PASSWORD).await; // login ids are case-insensitive
+    assert_eq!(data(&r)["login"]["stage"], "SIGNED_IN");
+    let raw = s.post_raw(VIEWER, json!({})).await;
+    assert_eq!(raw.status(), 200);
+    let v: serde_json::Value = raw.json().await.unwrap();
+    assert_eq!(v["data"]["viewer"]["account"]["loginId"], "tanaka");
+
+    // The cookie is httpOnly, Secure and SameSite=Strict.
+    let http = reqwest::Client::new();
+    let res = http
+        .post(format!("{}/graphql", t.base))
+        .json(&json!({"query": "mutation { login(input: {loginId: \"tanaka\", password: \"Kawaguchi-River-77\"}) { stage } }"}))
+        .send()
+        .await
+        .unwrap();
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
+    for part in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(part), "{cookie}");
+    }
+
+    // Logout ends the session server-side: the old token no longer works.
+    let old = s.cookie().unwrap();
+    data(&s.gql("mutation { logout }", json!({})).await);
+    assert!(s.cookie().is_none(), "cookie cleared");
+    let replay = Session::new(&t.base);
+    *replay.cookie.lock().unwrap() = Some(old);
+    let v = replay.gql(VIEWER, json!({})).await;
+    assert_eq!(v["data"]["viewer"], serde_json::Value::Null);
+
+    let audit = t.audit_actions().await;
+    assert!(audit.contains(&("staff.login".into(), "failure".into())));
+    assert!(audit.contains(&("staff.login".into(), "success".into())));
+    assert!(audit.contains(&("staff.logout".into(), "success".into())));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn repeated_failures_lock_the_account() {
+    let t = TestApp::spawn().await;
+    t.create_staff("suzuki", &[]).await;
+    let mut s = t.session();
+    for _ in 0..4 {
+        assert_eq!(error_code(&s.login("suzuki", "Wrong-Password-123").await).as_deref(), Some("UNAUTHENTICATED"));
+    }
+    // The fifth failure locks the account...
+    assert_eq!(error_code(&s.login("suzuki", "Wrong-Password-123").await).as_deref(), Some("RATE_LIMITED"));
+    // ...and then even the right password is refused until the lock expires.
+    let r = s.login("suzuki", PASSWORD).await;
+    assert_eq!(error_code(&r).as_deref(), Some("RATE_LIMITED"), "{r}");
+    assert!(s.cookie().is_none());
+
+    // An administrator's password reset lifts the lock.
+    let admin = t.signed_in("admin", &[Permission::StaffManage]).await;
+    let id = account_id(&admin, "suzuki").await;
+    let r = admin
+        .gql("mutation($id: UUID!) { resetStaffPassword(id: $id) { temporaryPassword } }", json!({"id": id}))
+        .await;
+    let temp = data(&r)["resetStaffPassword"]["temporaryPassword"].as_str().unwrap().to_string();
+    let r = s.login("suzuki", &temp).await;
+    assert_eq!(data(&r)["login"]["stage"], "SIGNED_IN");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sign_in_attempts_are_throttled_per_ip() {
+    let t = TestApp::spawn_with(tenohira_tests::Options {
+        env: vec![("TENOHIRA_LOGIN_ATTEMPTS_PER_IP", "3".into())],
+        ..Default::default()
+    })
+    .await;
+    let mut s = t.session();
+    for _ in 0..3 {
+        assert_eq!(error_code(&s.login("x", "y").await).as_deref(), Some("UNAUTHENTICATED"));
+    }
+    assert_eq!(error_code(&s.login("x", "y").await).as_deref(), Some("RATE_LIMITED"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn totp_is_required_for_personal_data_permissions_and_verified() {
+    let t = TestApp::spawn().await;
+    t.create_staff("card-officer", &[Permission::CardPiiRead]).await;
+    let mut s = t.session();
+    let r = s.login("card-officer", PASSWORD).await;
+    assert_eq!(data(&r)["login"]["stage"], "TOTP_ENROLMENT_REQUIRED");
+    // Half signed in: nothing but enrolment works.
+    let r = s.gql("{ teams { name } }", json!({})).await;
+    assert_eq!(error_code(&r).as_deref(), Some("UNAUTHENTICATED"));
+
+    let r = s.gql("mutation { beginTotpEnrolment { secret otpauthUri } }", json!({})).await;
+    let secret = data(&r)["beginTotpEnrolment"]["secret"].as_str().unwrap().to_string();
+    assert!(r["data"]["beginTotpEnrolment"]["otpauthUri"].as_str().unwrap().starts_with("otpauth://totp/"));
+    let r = s.gql("mutation { confirmTotpEnrolment(code: \"000000\") { stage } }", json!({})).await;
+    assert_eq!(error_code(&r).as_deref(), Some("BAD_USER_INPUT"));
+    let code = tenohira::auth::totp::current_code(&secret).unwrap();
+    let r = s.gql("mutation($c: String!) { confirmTotpEnrolment(code: $c) { stage viewer { secondFactor } } }", json!({"c": code})).await;
+    assert_eq!(data(&r)["confirmTotpEnrolment"]["stage"], "SIGNED_IN");
+    assert_eq!(r["data"]["confirmTotpEnrolment"]["viewer"]["secondFactor"], true);
+
+    // Next sign-in asks for the code, which cannot be replayed.
+    let mut s2 = t.session();
+    let r = s2.login("card-officer", PASSWORD).await;
+    assert_eq!(data(&r)["login"]["stage"], "TOTP_REQUIRED");
+    let r = s2.gql("mutation($c: String!) { verifyTotp(code: $c) { stage } }", json!({"c": code})).await;
+    assert_eq!(error_code(&r).as_deref(), Some("BAD_USER_INPUT"), "a used code is refused: {r}");
+    // Wait for the next 30-second step for a fresh code.
+    let next = loop {
+        let c = tenohira::auth::totp::current_code(&secret).unwrap();
+        if c != code {
+            break c;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    };
+    let r = s2.gql("mutation($c: String!) { verifyTotp(code: $c) { stage } }", json!({"c": next})).await;
+    assert_eq!(data(&r)["verifyTotp"]["stage"], "SIGNED_IN");
+    let v = s2.gql(VIEWER, json!({})).await;
+    assert_eq!(v["data"]["viewer"]["secondFactor"], true);
+    let audit = t.audit_actions().await;
+    assert!(audit.contains(&("staff.totp.enrol".into(), "success".into())));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn personal_data_permissions_need_a_second_factor_in_the_session() {
+    let t = TestApp::spawn().await;
+    // Signed in without TOTP, then granted a personal-data permission:
+    let s = t.signed_in("late", &[Permission::StaffManage]).await;
+    let admin = t.signed_in("admin", &[Permission::StaffManage]).await;
+    let id = account_id(&admin, "late").await;
+    data(&admin
+        .gql(
+            "mutation($id: UUID!) { updateStaffAccount(id: $id, input: {permissions: [\"staff.manage\", \"card.pii.read\"]}) { permissions } }",
+            json!({"id": id}),
+        )
+        .await);
+    let caller = caller_for(&t, &s).await;
+    let err = caller.require(Permission::CardPiiRead).unwrap_err();
+    assert_eq!(err.code(), "FORBIDDEN");
+    assert!(caller.require(Permission::StaffManage).is_ok());
+}
+
+async fn caller_for(t: &TestApp, s: &Session) -> tenohira::auth::Caller {
+    let mut headers = axum::http::HeaderMap::new();
+    headers.insert("cookie", format!("tenohira_session={}", s.cookie().unwrap()).parse().unwrap());
+    tenohira::staff::sessions::resolve_caller(&t.app, &headers, "127.0.0.1:1".parse().unwrap())
+        .await
+        .unwrap()
+}
+
+pub async fn account_id(admin: &Session, login_id: &str) -> String {
+    let r = admin
+        .gql(
+            "query($s: String) { staffAccounts(filter: {search: $s}) { items { id loginId } } }",
+            json!({"s": login_id}),
+        )
+        .await;
+    data(&r)["staffAccounts"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["loginId"] == login_id)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn disabling_an_account_ends_its_sessions_at_once() {
+    let t = TestApp::spawn().await;
+    let user = t.signed_in("sato", &[Permission::AuditRead]).await;
+    let admin = t.signed_in("admin", &[Permission::StaffManage]).await;
+    assert!(user.gql("{ auditLog { totalCount } }", json!({})).await.get("errors").is_none());
+    let id = account_id(&admin, "sato").await;
+    let r = admin
+        .gql("mutation($id: UUID!) { setStaffAccountEnabled(id: $id, enabled: false) { enabled } }", json!({"id": id}))
+        .await;
+    assert_eq!(data(&r)["setStaffAccountEnabled"]["enabled"], false);
+    let r = user.gql("{ auditLog { totalCount } }", json!({})).await;
+    assert_eq!(error_code(&r).as_deref(), Some("UNAUTHENTICATED"));
+    // A disabled account cannot sign in again either.
+    let mut again = t.session();
+    assert_eq!(error_code(&again.login("sato", PASSWORD).await).as_deref(), Some("UNAUTHENTICATED"));
+    // Re-enabled, it can.
+    admin
+        .gql("mutation($id: UUID!) { setStaffAccountEnabled(id: $id, enabled: true) { enabled } }", json!({"id": id}))
+        .await;
+    assert_eq!(data(&again.login("sato", PASSWORD).await)["login"]["stage"], "SIGNED_IN");
+    // Nobody disables themselves by accident.
+    let me = account_id(&admin, "admin").await;
+    let r = admin
+        .gql("mutation($id: UUID!) { setStaffAccountEnabled(id: $id, enabled: false) { enabled } }", json!({"id": me}))
+        .await;
+    assert_eq!(error_code(&r).as_deref(), Some("BAD_USER_INPUT"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn idle_sessions_expire() {
+    let t = TestApp::spawn().await;
+    let s = t.signed_in("idle", &[Permission::AuditRead]).await;
+    assert!(s.gql("{ auditLog { totalCount } }", json!({})).await.get("errors").is_none());
+    let mut c = t.db().await;
+    use diesel_async::RunQueryDsl;
+    diesel::sql_query("UPDATE staff_sessions SET last_seen_at = now() - interval '31 minutes'")
+        .execute(&mut c)
+        .await
+        .unwrap();
+    let r = s.gql("{ auditLog { totalCount } }", json!({})).await;
+    assert_eq!(error_code(&r).as_deref(), Some("UNAUTHENTICATED"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn temporary_passwords_must_be_changed_first() {
+    let t = TestApp::spawn().await;
+    let admin = t.signed_in("admin", &[Permission::StaffManage]).await;
+    let r = admin
+        .gql(
+            "mutation { createStaffAccount(input: {loginId: \"newbie\", displayName: \"新人\", permissions: [\"audit.read\"]}) { temporaryPassword account { mustChangePassword } } }",
+            json!({}),
+        )
+        .await;
+    let temp = data(&r)["createStaffAccount"]["temporaryPassword"].as_str().unwrap().to_string();
+    assert_eq!(r["data"]["createStaffAccount"]["account"]["mustChangePassword"], true);
+    let mut s = t.session();
+    data(&s.login("newbie", &temp).await);
+    let r = s.gql("{ auditLog { totalCount } }", json!({})).await;
+    assert_eq!(error_code(&r).as_deref(), Some("FORBIDDEN"));
+    let r = s
+        .gql(
+            "mutation($i: ChangePasswordInput!) { changePassword(input: $i) }",
+            json!({"i": {"currentPassword": temp, "newPassword": "short"}}),
+        )
+        .await;
+    assert_eq!(error_code(&r).as_deref(), Some("BAD_USER_INPUT"));
+    assert_eq!(r["errors"][0]["extensions"]["field"], "input.newPassword");
+    let r = s
+        .gql(
+            "mutation($i: ChangePasswordInput!) { changePassword(input: $i) }",
+            json!({"i": {"currentPassword": temp, "newPassword": "Omiya-Bonsai-2026"}}),
+        )
+        .await;
+    assert_eq!(data(&r)["changePassword"], true);
+    assert!(s.gql("{ auditLog { totalCount } }", json!({})).await.get("errors").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn service_tokens_are_scoped_and_revocable() {
+    let t = TestApp::spawn().await;
+    let admin = t.signed_in("admin", &[Permission::StaffManage]).await;
+    // Personal-data permissions cannot go to a token.
+    let r = admin
+        .gql(
+            "mutation { createServiceAccount(input: {name: \"x\", permissions: [\"card.pii.read\"]}) { token } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&r).as_deref(), Some("BAD_USER_INPUT"));
+    assert_eq!(r["errors"][0]["extensions"]["field"], "input.permissions[0]");
+
+    let r = admin
+        .gql(
+            "mutation { createServiceAccount(input: {name: \"統計連携\", permissions: [\"audit.read\"]}) { token serviceAccount { id tokenHint } } }",
+            json!({}),
+        )
+        .await;
+    let token = data(&r)["createServiceAccount"]["token"].as_str().unwrap().to_string();
+    let id = r["data"]["createServiceAccount"]["serviceAccount"]["id"].as_str().unwrap().to_string();
+    assert!(token.starts_with(r["data"]["createServiceAccount"]["serviceAccount"]["tokenHint"].as_str().unwrap()));
+
+    let svc = Session::with_bearer(&t.base, &token);
+    // In scope: the audit log.
+    assert!(svc.gql("{ auditLog { totalCount } }", json!({})).await.get("errors").is_none());
+    // Out of scope: staff management.
+    let r = svc.gql("{ teams { name } }", json!({})).await;
+    assert_eq!(error_code(&r).as_deref(), Some("FORBIDDEN"));
+    // A wrong token is nobody.
+    let r = Session::with_bearer(&t.base, "thr_not-a-real-token").gql("{ auditLog { totalCount } }", json!({})).await;
+    assert_eq!(error_code(&r).as_deref(), Some("UNAUTHENTICATED"));
+    // The list never shows the token.
+    let r = admin.gql("{ serviceAccounts { tokenHint lastUsedAt } }", json!({})).await;
+    assert!(!r.to_string().contains(&token));
+    assert!(r["data"]["serviceAccounts"][0]["lastUsedAt"].is_string());
+
+    data(&admin.gql("mutation($id: UUID!) { revokeServiceAccount(id: $id) { revokedAt } }", json!({"id": id})).await);
+    let r = svc.gql("{ auditLog { totalCount } }", json!({})).await;
+    assert_eq!(error_code(&r).as_deref(), Some("UNAUTHENTICATED"));
+}
