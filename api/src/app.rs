@@ -47,7 +47,11 @@ impl Deref for App {
 impl App {
     /// Connects to PostgreSQL and Redis (failing fast with a clear message).
     pub async fn connect(config: Config) -> anyhow::Result<Self> {
-        let db = crate::db::pool(config.database_url.expose(), config.db_pool_size, config.db_timeout)?;
+        let db = crate::db::pool(
+            config.database_url.expose(),
+            config.db_pool_size,
+            config.db_timeout,
+        )?;
         let redis = RedisStore::connect(config.redis_url.expose(), &config.redis_prefix).await?;
         let jobs = JobQueue::new(redis.clone(), RetryPolicy::default());
         let outbox = Outbox::new(db.clone(), jobs.clone());
@@ -132,23 +136,47 @@ async fn staff_graphql(
         .is_some_and(|a| a.contains("text/html"));
     if method == Method::GET && wants_html && uri.query().is_none() {
         if state.app.config.is_development() {
-            return Html(async_graphql::http::GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
+            return Html(
+                async_graphql::http::GraphiQLSource::build()
+                    .endpoint("/graphql")
+                    .finish(),
+            )
+            .into_response();
         }
-        return (StatusCode::NOT_FOUND, "GraphiQL is available only in development").into_response();
+        return (
+            StatusCode::NOT_FOUND,
+            "GraphiQL is available only in development",
+        )
+            .into_response();
     }
     let caller = match crate::staff::sessions::resolve_caller(&state.app, &headers, peer).await {
         Ok(c) => c,
         Err(e) => {
-            let media = gql_http::negotiate(headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()))
-                .unwrap_or(MediaType::Json);
+            let media =
+                gql_http::negotiate(headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()))
+                    .unwrap_or(MediaType::Json);
             let _ = e.to_graphql(); // logs the cause with an error id
-            return gql_http::request_error(StatusCode::SERVICE_UNAVAILABLE, "INTERNAL", "service unavailable", media);
+            return gql_http::request_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "INTERNAL",
+                "service unavailable",
+                media,
+            );
         }
     };
     let limits = gql_http::Limits {
         max_document_bytes: state.app.config.graphql_max_document_bytes,
     };
-    gql_http::handle(&state.schema, &limits, &method, &uri, &headers, body, caller).await
+    gql_http::handle(
+        &state.schema,
+        &limits,
+        &method,
+        &uri,
+        &headers,
+        body,
+        caller,
+    )
+    .await
 }
 
 async fn healthz() -> &'static str {
@@ -172,7 +200,11 @@ async fn readyz(State(state): State<AppState>) -> Response {
     };
     let (pg, redis) = (status(pg), status(redis));
     let ok = pg == "ok" && redis == "ok";
-    let code = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let code = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (
         code,
         Json(serde_json::json!({ "status": if ok { "ready" } else { "not ready" }, "postgres": pg, "redis": redis })),

@@ -10,7 +10,11 @@ use crate::config::Config;
 use crate::staff::accounts;
 
 #[derive(Parser)]
-#[command(name = "tenohira", version, about = "手のひら県庁 — a prefecture's LINE Official Account platform")]
+#[command(
+    name = "tenohira",
+    version,
+    about = "手のひら県庁 — a prefecture's LINE Official Account platform"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -73,7 +77,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             let app = App::connect(config).await?;
             let applied = crate::db::migrate(&app.db).await?;
-            eprintln!("migrations applied: {}", if applied.is_empty() { "none pending".into() } else { applied.join(", ") });
+            eprintln!(
+                "migrations applied: {}",
+                if applied.is_empty() {
+                    "none pending".into()
+                } else {
+                    applied.join(", ")
+                }
+            );
         }
         Command::Serve { with_workers } => {
             let listen = config.listen;
@@ -83,7 +94,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let listener = tokio::net::TcpListener::bind(listen).await?;
             tracing::info!(%listen, with_workers, "serving");
-            crate::server::serve(app, listener, with_workers, crate::server::shutdown_signal()).await?;
+            crate::server::serve(
+                app,
+                listener,
+                with_workers,
+                crate::server::shutdown_signal(),
+            )
+            .await?;
         }
         Command::Worker => {
             let app = App::connect(config).await?;
@@ -91,19 +108,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo => demo(config).await?,
         Command::Staff {
-            command: StaffCommand::Create {
-                login_id,
-                display_name,
-                permissions,
-                password_env,
-            },
+            command:
+                StaffCommand::Create {
+                    login_id,
+                    display_name,
+                    permissions,
+                    password_env,
+                },
         } => {
             let app = App::connect(config).await?;
             let password = match password_env {
-                Some(var) => Some(std::env::var(&var).map_err(|_| anyhow::anyhow!("{var} is not set"))?),
+                Some(var) => {
+                    Some(std::env::var(&var).map_err(|_| anyhow::anyhow!("{var} is not set"))?)
+                }
                 None => None,
             };
-            let created = create_staff(&app, &login_id, display_name.as_deref(), &permissions, password).await?;
+            let created = create_staff(
+                &app,
+                &login_id,
+                display_name.as_deref(),
+                &permissions,
+                password,
+            )
+            .await?;
             println!("created staff account {login_id}");
             if let Some(t) = created.temporary_password {
                 println!("temporary password (change it at first sign-in): {t}");
@@ -123,7 +150,11 @@ async fn create_staff(
     let permissions: Vec<String> = if permissions.trim() == "all" {
         Permission::all().map(|p| p.name().to_string()).collect()
     } else {
-        permissions.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+        permissions
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
     };
     accounts::create(
         app,
@@ -145,14 +176,25 @@ pub const DEMO_ADMIN: &str = "admin";
 pub const DEMO_PASSWORD: &str = "Demo-Saitama-2026";
 
 async fn demo(config: Config) -> anyhow::Result<()> {
-    anyhow::ensure!(config.is_development(), "demo runs only with TENOHIRA_ENV=development");
+    anyhow::ensure!(
+        config.is_development(),
+        "demo runs only with TENOHIRA_ENV=development"
+    );
     let listen = config.listen;
     let public = config.public_url.clone();
     let app = App::connect(config).await?;
     crate::db::migrate(&app.db).await?;
     // Staff permissions without a second factor, so the demo administrator signs in with a password alone.
     let perms = "staff.manage,audit.read,friends.read,segment.manage,delivery.create,delivery.send,delivery.approve,mailin.manage,chatbot.manage,survey.manage,richmenu.manage,pass.manage,card.settings";
-    match create_staff(&app, DEMO_ADMIN, Some("デモ管理者"), perms, Some(DEMO_PASSWORD.into())).await {
+    match create_staff(
+        &app,
+        DEMO_ADMIN,
+        Some("デモ管理者"),
+        perms,
+        Some(DEMO_PASSWORD.into()),
+    )
+    .await
+    {
         Ok(_) => {}
         Err(e) if e.to_string().contains("既に使われています") => {}
         Err(e) => return Err(e),

@@ -294,12 +294,16 @@ impl Config {
             listen: r.parse("TENOHIRA_LISTEN")?,
             public_url: public_url.trim_end_matches('/').to_string(),
             session_secret: Secret::new(session_secret),
-            session_idle: Duration::from_secs(60 * r.positive::<u64>("TENOHIRA_SESSION_IDLE_MINUTES")?),
+            session_idle: Duration::from_secs(
+                60 * r.positive::<u64>("TENOHIRA_SESSION_IDLE_MINUTES")?,
+            ),
             session_absolute: Duration::from_secs(
                 3600 * r.positive::<u64>("TENOHIRA_SESSION_ABSOLUTE_HOURS")?,
             ),
             login_max_failures: r.positive("TENOHIRA_LOGIN_MAX_FAILURES")?,
-            login_lockout: Duration::from_secs(60 * r.positive::<u64>("TENOHIRA_LOGIN_LOCKOUT_MINUTES")?),
+            login_lockout: Duration::from_secs(
+                60 * r.positive::<u64>("TENOHIRA_LOGIN_LOCKOUT_MINUTES")?,
+            ),
             login_attempts_per_ip: r.positive("TENOHIRA_LOGIN_ATTEMPTS_PER_IP")?,
             totp_issuer: r.string("TENOHIRA_TOTP_ISSUER")?,
             trust_proxy: r.parse("TENOHIRA_TRUST_PROXY")?,
@@ -337,7 +341,12 @@ impl Reader<'_> {
 
     fn string(&self, name: &'static str) -> Result<String, ConfigError> {
         let doc = Self::doc(name);
-        match self.env.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+        match self
+            .env
+            .get(name)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+        {
             Some(v) => Ok(v.to_string()),
             None => doc.default.map(str::to_string).ok_or_else(|| ConfigError {
                 var: name,
@@ -382,7 +391,10 @@ mod tests {
         [
             ("DATABASE_URL", "postgres://postgres@127.0.0.1/x"),
             ("REDIS_URL", "redis://127.0.0.1:6379"),
-            ("TENOHIRA_SESSION_SECRET", "0123456789abcdef0123456789abcdef"),
+            (
+                "TENOHIRA_SESSION_SECRET",
+                "0123456789abcdef0123456789abcdef",
+            ),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -406,25 +418,38 @@ mod tests {
         let mut env = base();
         env.insert("DATABASE_URL".into(), "mysql://secret-password@x".into());
         let e = Config::from_map(&env).unwrap_err().to_string();
-        assert!(e.contains("DATABASE_URL") && !e.contains("secret-password"), "{e}");
+        assert!(
+            e.contains("DATABASE_URL") && !e.contains("secret-password"),
+            "{e}"
+        );
 
         let mut env = base();
         env.remove("TENOHIRA_SESSION_SECRET");
-        assert_eq!(Config::from_map(&env).unwrap_err().var, "TENOHIRA_SESSION_SECRET");
+        assert_eq!(
+            Config::from_map(&env).unwrap_err().var,
+            "TENOHIRA_SESSION_SECRET"
+        );
     }
 
     #[test]
     fn debug_output_hides_secrets() {
         let c = Config::from_map(&base()).unwrap();
         let s = format!("{c:?}");
-        assert!(!s.contains("0123456789abcdef") && !s.contains("postgres@"), "{s}");
+        assert!(
+            !s.contains("0123456789abcdef") && !s.contains("postgres@"),
+            "{s}"
+        );
     }
 
     #[test]
     fn readme_documents_every_variable() {
         let readme = include_str!("../../README.md");
         for v in VARIABLES {
-            assert!(readme.contains(&format!("`{}`", v.name)), "README lacks {}", v.name);
+            assert!(
+                readme.contains(&format!("`{}`", v.name)),
+                "README lacks {}",
+                v.name
+            );
         }
     }
 }

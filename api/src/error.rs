@@ -137,13 +137,19 @@ impl AppError {
                 })
             }
             Self::BadInput(fields) => {
-                let first = fields.first().cloned().unwrap_or_else(|| FieldError::new("", ""));
+                let first = fields
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| FieldError::new("", ""));
                 let list: Vec<async_graphql::Value> = fields
                     .iter()
                     .map(|f| {
                         let mut m = async_graphql::indexmap::IndexMap::new();
                         m.insert(async_graphql::Name::new("field"), f.field.clone().into());
-                        m.insert(async_graphql::Name::new("message"), f.message.clone().into());
+                        m.insert(
+                            async_graphql::Name::new("message"),
+                            f.message.clone().into(),
+                        );
                         async_graphql::Value::Object(m)
                     })
                     .collect();
@@ -153,7 +159,8 @@ impl AppError {
                     ext.set("fieldErrors", async_graphql::Value::List(list.clone()));
                 })
             }
-            other => async_graphql::Error::new(other.to_string()).extend_with(|_, ext| ext.set("code", code)),
+            other => async_graphql::Error::new(other.to_string())
+                .extend_with(|_, ext| ext.set("code", code)),
         }
     }
 }

@@ -19,7 +19,10 @@ pub fn handle() -> PrometheusHandle {
             PrometheusBuilder::new()
                 .set_buckets_for_metric(
                     Matcher::Suffix("_seconds".into()),
-                    &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0],
+                    &[
+                        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+                        10.0,
+                    ],
                 )
                 .expect("static buckets are valid")
                 .install_recorder()
@@ -55,8 +58,14 @@ pub async fn record_gauges(app: &App) {
     for queue in app.queue_names() {
         match app.jobs.depth(queue).await {
             Ok(d) => {
-                for (state, n) in [("ready", d.ready), ("delayed", d.delayed), ("inflight", d.inflight), ("dead", d.dead)] {
-                    metrics::gauge!("tenohira_queue_depth", "queue" => queue, "state" => state).set(n as f64);
+                for (state, n) in [
+                    ("ready", d.ready),
+                    ("delayed", d.delayed),
+                    ("inflight", d.inflight),
+                    ("dead", d.dead),
+                ] {
+                    metrics::gauge!("tenohira_queue_depth", "queue" => queue, "state" => state)
+                        .set(n as f64);
                 }
             }
             Err(e) => tracing::warn!(queue, error = %e, "reading queue depth"),

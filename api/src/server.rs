@@ -4,15 +4,21 @@ use std::net::SocketAddr;
 
 use tokio::sync::watch;
 
-use crate::app::{router, App};
+use crate::app::{App, router};
 use crate::config::Config;
 
 pub fn init_logging(config: &Config) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_new(&config.log_filter).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = if config.log_json {
-        builder.json().flatten_event(true).with_current_span(true).try_init()
+        builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .try_init()
     } else {
         builder.try_init()
     };
@@ -25,7 +31,8 @@ pub async fn serve(
     with_workers: bool,
     mut shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
-    let workers = with_workers.then(|| tokio::spawn(crate::worker::run(app.clone(), shutdown.clone())));
+    let workers =
+        with_workers.then(|| tokio::spawn(crate::worker::run(app.clone(), shutdown.clone())));
     let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service)
         .with_graceful_shutdown(async move {
@@ -45,7 +52,9 @@ pub fn shutdown_signal() -> watch::Receiver<bool> {
         let ctrl_c = tokio::signal::ctrl_c();
         #[cfg(unix)]
         let term = async {
-            if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            if let Ok(mut s) =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            {
                 s.recv().await;
             }
         };

@@ -20,7 +20,11 @@ pub fn runner(app: &App) -> Runner {
         MAINTENANCE_QUEUE,
         Arc::new(move |job| {
             let app = a.clone();
-            Box::pin(async move { crate::staff::sessions::maintenance(&app, &job.payload).await.map_err(Into::into) })
+            Box::pin(async move {
+                crate::staff::sessions::maintenance(&app, &job.payload)
+                    .await
+                    .map_err(Into::into)
+            })
         }),
     );
     runner

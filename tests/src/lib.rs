@@ -28,16 +28,21 @@ async fn template() -> anyhow::Result<&'static str> {
     TEMPLATE
         .get_or_try_init(|| async {
             let name = format!("tenohira_tpl_{}", migrations_fingerprint());
-            let mut admin = AsyncPgConnection::establish(&format!("{}/postgres", pg_base())).await?;
+            let mut admin =
+                AsyncPgConnection::establish(&format!("{}/postgres", pg_base())).await?;
             // Test binaries run in parallel: one builds the template, the others wait.
-            diesel::sql_query("SELECT pg_advisory_lock(7355608)").execute(&mut admin).await?;
+            diesel::sql_query("SELECT pg_advisory_lock(7355608)")
+                .execute(&mut admin)
+                .await?;
             let result = async {
                 if !database_exists(&mut admin, &name).await? {
                     let build = format!("{name}_build");
                     diesel::sql_query(format!("DROP DATABASE IF EXISTS {build} WITH (FORCE)"))
                         .execute(&mut admin)
                         .await?;
-                    diesel::sql_query(format!("CREATE DATABASE {build}")).execute(&mut admin).await?;
+                    diesel::sql_query(format!("CREATE DATABASE {build}"))
+                        .execute(&mut admin)
+                        .await?;
                     let pool = tenohira::db::pool(
                         &format!("{}/{build}", pg_base()),
                         1,
@@ -53,7 +58,9 @@ async fn template() -> anyhow::Result<&'static str> {
                 anyhow::Ok(())
             }
             .await;
-            diesel::sql_query("SELECT pg_advisory_unlock(7355608)").execute(&mut admin).await?;
+            diesel::sql_query("SELECT pg_advisory_unlock(7355608)")
+                .execute(&mut admin)
+                .await?;
             result?;
             Ok(name)
         })
@@ -95,10 +102,11 @@ async fn database_exists(conn: &mut AsyncPgConnection, name: &str) -> anyhow::Re
         #[diesel(sql_type = diesel::sql_types::Bool)]
         exists: bool,
     }
-    let r: Exists = diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists")
-        .bind::<diesel::sql_types::Text, _>(name)
-        .get_result(conn)
-        .await?;
+    let r: Exists =
+        diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists")
+            .bind::<diesel::sql_types::Text, _>(name)
+            .get_result(conn)
+            .await?;
     Ok(r.exists)
 }
 
@@ -111,18 +119,10 @@ pub struct TestApp {
     shutdown: watch::Sender<bool>,
 }
 
+#[derive(Default)]
 pub struct Options {
     pub env: Vec<(&'static str, String)>,
     pub with_workers: bool,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Self {
-            env: vec![],
-            with_workers: false,
-        }
-    }
 }
 
 impl TestApp {
@@ -157,7 +157,10 @@ impl TestApp {
         let mut env: HashMap<String, String> = [
             ("DATABASE_URL", format!("{}/{db_name}", pg_base())),
             ("REDIS_URL", redis_url()),
-            ("TENOHIRA_SESSION_SECRET", "test-session-secret-0123456789-abcdef".to_string()),
+            (
+                "TENOHIRA_SESSION_SECRET",
+                "test-session-secret-0123456789-abcdef".to_string(),
+            ),
             ("TENOHIRA_REDIS_PREFIX", redis_prefix.clone()),
             ("TENOHIRA_DB_POOL_SIZE", "4".to_string()),
             ("TENOHIRA_LOG", "warn".to_string()),
@@ -174,7 +177,12 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = watch::channel(false);
-        tokio::spawn(tenohira::server::serve(app.clone(), listener, options.with_workers, rx));
+        tokio::spawn(tenohira::server::serve(
+            app.clone(),
+            listener,
+            options.with_workers,
+            rx,
+        ));
         Self {
             app,
             base,
@@ -213,7 +221,10 @@ impl TestApp {
         self.create_staff(login_id, permissions).await;
         let mut s = self.session();
         let r = s.login(login_id, PASSWORD).await;
-        let stage = r["data"]["login"]["stage"].as_str().unwrap_or_default().to_string();
+        let stage = r["data"]["login"]["stage"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         if stage == "TOTP_ENROLMENT_REQUIRED" {
             s.enrol_totp().await;
         } else {
@@ -268,9 +279,14 @@ impl Drop for TestApp {
         let prefix = self.redis_prefix.clone();
         // Async clean-up cannot run in Drop: use a thread with its own runtime.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             rt.block_on(async move {
-                if let Ok(mut admin) = AsyncPgConnection::establish(&format!("{}/postgres", pg_base())).await {
+                if let Ok(mut admin) =
+                    AsyncPgConnection::establish(&format!("{}/postgres", pg_base())).await
+                {
                     let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
                         .execute(&mut admin)
                         .await;
@@ -284,7 +300,8 @@ impl Drop for TestApp {
                         .await
                         .unwrap_or_default();
                     if !keys.is_empty() {
-                        let _: Result<(), _> = redis::cmd("DEL").arg(keys).query_async(&mut c).await;
+                        let _: Result<(), _> =
+                            redis::cmd("DEL").arg(keys).query_async(&mut c).await;
                     }
                 }
             });
@@ -362,20 +379,36 @@ impl Session {
 
     /// Enrols a TOTP authenticator and returns its secret.
     pub async fn enrol_totp(&mut self) -> String {
-        let r = self.gql("mutation { beginTotpEnrolment { secret otpauthUri } }", json!({})).await;
-        let secret = r["data"]["beginTotpEnrolment"]["secret"].as_str().expect("secret").to_string();
+        let r = self
+            .gql(
+                "mutation { beginTotpEnrolment { secret otpauthUri } }",
+                json!({}),
+            )
+            .await;
+        let secret = r["data"]["beginTotpEnrolment"]["secret"]
+            .as_str()
+            .expect("secret")
+            .to_string();
         let code = tenohira::auth::totp::current_code(&secret).unwrap();
         let r = self
-            .gql("mutation($c: String!) { confirmTotpEnrolment(code: $c) { stage } }", json!({ "c": code }))
+            .gql(
+                "mutation($c: String!) { confirmTotpEnrolment(code: $c) { stage } }",
+                json!({ "c": code }),
+            )
             .await;
-        assert_eq!(r["data"]["confirmTotpEnrolment"]["stage"], "SIGNED_IN", "{r}");
+        assert_eq!(
+            r["data"]["confirmTotpEnrolment"]["stage"], "SIGNED_IN",
+            "{r}"
+        );
         secret
     }
 }
 
 /// The `extensions.code` of the first error, if any.
 pub fn error_code(v: &Value) -> Option<String> {
-    v["errors"][0]["extensions"]["code"].as_str().map(str::to_string)
+    v["errors"][0]["extensions"]["code"]
+        .as_str()
+        .map(str::to_string)
 }
 
 /// Panics with the response when it carries errors.

@@ -12,7 +12,13 @@ async fn graphql_over_http_follows_the_spec() {
     let url = format!("{}/graphql", t.base);
 
     // POST application/json, response type follows Accept.
-    let r = http.post(&url).header("accept", "application/json").json(&json!({"query": VIEWER})).send().await.unwrap();
+    let r = http
+        .post(&url)
+        .header("accept", "application/json")
+        .json(&json!({"query": VIEWER}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "application/json");
     let r = http
@@ -23,16 +29,34 @@ async fn graphql_over_http_follows_the_spec() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(r.headers()["content-type"], "application/graphql-response+json");
-    assert_eq!(r.json::<serde_json::Value>().await.unwrap(), json!({"data": {"viewer": null}}));
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/graphql-response+json"
+    );
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap(),
+        json!({"data": {"viewer": null}})
+    );
 
     // Unacceptable Accept → 406.
-    let r = http.post(&url).header("accept", "text/csv").json(&json!({"query": VIEWER})).send().await.unwrap();
+    let r = http
+        .post(&url)
+        .header("accept", "text/csv")
+        .json(&json!({"query": VIEWER}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 406);
 
     // Parse errors → 400 with a code, under both media types.
     for accept in ["application/graphql-response+json", "application/json"] {
-        let r = http.post(&url).header("accept", accept).json(&json!({"query": "{ viewer { "})).send().await.unwrap();
+        let r = http
+            .post(&url)
+            .header("accept", accept)
+            .json(&json!({"query": "{ viewer { "}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 400, "{accept}");
         let body: serde_json::Value = r.json().await.unwrap();
         assert_eq!(error_code(&body).as_deref(), Some("GRAPHQL_PARSE_FAILED"));
@@ -40,11 +64,26 @@ async fn graphql_over_http_follows_the_spec() {
 
     // Validation errors: 400 for graphql-response+json, 200 for legacy application/json.
     let bad_field = json!({"query": "{ noSuchField }"});
-    let r = http.post(&url).header("accept", "application/graphql-response+json").json(&bad_field).send().await.unwrap();
+    let r = http
+        .post(&url)
+        .header("accept", "application/graphql-response+json")
+        .json(&bad_field)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
     let body: serde_json::Value = r.json().await.unwrap();
-    assert_eq!(error_code(&body).as_deref(), Some("GRAPHQL_VALIDATION_FAILED"));
-    let r = http.post(&url).header("accept", "application/json").json(&bad_field).send().await.unwrap();
+    assert_eq!(
+        error_code(&body).as_deref(),
+        Some("GRAPHQL_VALIDATION_FAILED")
+    );
+    let r = http
+        .post(&url)
+        .header("accept", "application/json")
+        .json(&bad_field)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
 
     // Body that is not JSON → 400.
@@ -58,7 +97,11 @@ async fn graphql_over_http_follows_the_spec() {
     assert_eq!(r.status(), 400);
 
     // CSRF-prone content types are refused before anything runs.
-    for ct in ["application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/plain"] {
+    for ct in [
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "text/plain",
+    ] {
         let r = http
             .post(&url)
             .header("content-type", ct)
@@ -89,12 +132,25 @@ async fn graphql_over_http_follows_the_spec() {
     assert_eq!(r.headers()["allow"], "POST");
 
     // Other methods → 405.
-    let r = http.put(&url).json(&json!({"query": VIEWER})).send().await.unwrap();
+    let r = http
+        .put(&url)
+        .json(&json!({"query": VIEWER}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 405);
 
     // Document size limit.
-    let huge = format!("{{ viewer {{ account {{ loginId }} }} }} #{}", "x".repeat(40_000));
-    let r = http.post(&url).json(&json!({"query": huge})).send().await.unwrap();
+    let huge = format!(
+        "{{ viewer {{ account {{ loginId }} }} }} #{}",
+        "x".repeat(40_000)
+    );
+    let r = http
+        .post(&url)
+        .json(&json!({"query": huge}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 413);
 
     // Depth limit (a tight one for this check; the default is 12).
@@ -127,10 +183,22 @@ async fn graphql_over_http_follows_the_spec() {
 #[tokio::test(flavor = "multi_thread")]
 async fn introspection_only_in_development() {
     let prod = TestApp::spawn().await;
-    let r = prod.session().gql("{ __schema { queryType { name } } }", json!({})).await;
-    assert_eq!(r["data"]["__schema"], serde_json::Value::Null, "no schema in production: {r}");
+    let r = prod
+        .session()
+        .gql("{ __schema { queryType { name } } }", json!({}))
+        .await;
+    assert_eq!(
+        r["data"]["__schema"],
+        serde_json::Value::Null,
+        "no schema in production: {r}"
+    );
     let http = reqwest::Client::new();
-    let g = http.get(format!("{}/graphql", prod.base)).header("accept", "text/html").send().await.unwrap();
+    let g = http
+        .get(format!("{}/graphql", prod.base))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(g.status(), 404);
     drop(prod);
 
@@ -139,9 +207,17 @@ async fn introspection_only_in_development() {
         ..Default::default()
     })
     .await;
-    let r = dev.session().gql("{ __schema { queryType { name } } }", json!({})).await;
+    let r = dev
+        .session()
+        .gql("{ __schema { queryType { name } } }", json!({}))
+        .await;
     assert_eq!(r["data"]["__schema"]["queryType"]["name"], "QueryRoot");
-    let g = http.get(format!("{}/graphql", dev.base)).header("accept", "text/html").send().await.unwrap();
+    let g = http
+        .get(format!("{}/graphql", dev.base))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(g.status(), 200);
     assert!(g.text().await.unwrap().contains("graphiql"));
 }
@@ -150,27 +226,47 @@ async fn introspection_only_in_development() {
 async fn health_readiness_and_metrics() {
     let t = TestApp::spawn().await;
     let http = reqwest::Client::new();
-    let r = http.get(format!("{}/healthz", t.base)).send().await.unwrap();
+    let r = http
+        .get(format!("{}/healthz", t.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let r = http.get(format!("{}/readyz", t.base)).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let body: serde_json::Value = r.json().await.unwrap();
-    assert_eq!(body, json!({"status": "ready", "postgres": "ok", "redis": "ok"}));
+    assert_eq!(
+        body,
+        json!({"status": "ready", "postgres": "ok", "redis": "ok"})
+    );
 
     t.session().gql(VIEWER, json!({})).await;
-    let m = http.get(format!("{}/metrics", t.base)).send().await.unwrap().text().await.unwrap();
+    let m = http
+        .get(format!("{}/metrics", t.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(m.contains("tenohira_http_requests_total"), "{m}");
     assert!(m.contains("route=\"/graphql\""));
     assert!(m.contains("tenohira_http_request_duration_seconds_bucket"));
     assert!(m.contains("tenohira_db_pool_max"));
-    assert!(m.contains("tenohira_queue_depth{queue=\"maintenance\",state=\"ready\"}"), "{m}");
+    assert!(
+        m.contains("tenohira_queue_depth{queue=\"maintenance\",state=\"ready\"}"),
+        "{m}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn readiness_reports_a_missing_store() {
     // Redis on a port where nothing listens: connecting fails fast at start-up...
     let env = [
-        ("DATABASE_URL", format!("{}/postgres", tenohira_tests::pg_base())),
+        (
+            "DATABASE_URL",
+            format!("{}/postgres", tenohira_tests::pg_base()),
+        ),
         ("REDIS_URL", "redis://127.0.0.1:1".to_string()),
         ("TENOHIRA_SESSION_SECRET", "x".repeat(40)),
     ]
@@ -178,13 +274,20 @@ async fn readiness_reports_a_missing_store() {
     .map(|(k, v)| (k.to_string(), v))
     .collect();
     let config = tenohira::config::Config::from_map(&env).unwrap();
-    let err = tenohira::app::App::connect(config).await.err().expect("no Redis, no app");
-    assert!(format!("{err:#}").to_lowercase().contains("redis"), "{err:#}");
+    let err = tenohira::app::App::connect(config)
+        .await
+        .err()
+        .expect("no Redis, no app");
+    assert!(
+        format!("{err:#}").to_lowercase().contains("redis"),
+        "{err:#}"
+    );
 }
 
 #[test]
 fn schema_contract_is_committed() {
-    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../schema.graphql")).unwrap();
+    let committed =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../schema.graphql")).unwrap();
     assert!(
         committed == tenohira::graphql::sdl(),
         "schema.graphql is out of date: run `cargo run -p tenohira -- print-schema`"

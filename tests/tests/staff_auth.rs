@@ -18,7 +18,10 @@ async fn login_success_and_wrong_password() {
     // Unknown login ids get the very same answer.
     let r = s.login("nobody", PASSWORD).await;
     assert_eq!(error_code(&r).as_deref(), Some("UNAUTHENTICATED"));
-    assert_eq!(r["errors"][0]["message"], "ログインIDまたはパスワードが違います");
+    assert_eq!(
+        r["errors"][0]["message"],
+        "ログインIDまたはパスワードが違います"
+    );
 
     let r = s.login("TANAKA", PASSWORD).await; // login ids are case-insensitive
     assert_eq!(data(&r)["login"]["stage"], "SIGNED_IN");
@@ -61,10 +64,16 @@ async fn repeated_failures_lock_the_account() {
     t.create_staff("suzuki", &[]).await;
     let mut s = t.session();
     for _ in 0..4 {
-        assert_eq!(error_code(&s.login("suzuki", "Wrong-Password-123").await).as_deref(), Some("UNAUTHENTICATED"));
+        assert_eq!(
+            error_code(&s.login("suzuki", "Wrong-Password-123").await).as_deref(),
+            Some("UNAUTHENTICATED")
+        );
     }
     // The fifth failure locks the account...
-    assert_eq!(error_code(&s.login("suzuki", "Wrong-Password-123").await).as_deref(), Some("RATE_LIMITED"));
+    assert_eq!(
+        error_code(&s.login("suzuki", "Wrong-Password-123").await).as_deref(),
+        Some("RATE_LIMITED")
+    );
     // ...and then even the right password is refused until the lock expires.
     let r = s.login("suzuki", PASSWORD).await;
     assert_eq!(error_code(&r).as_deref(), Some("RATE_LIMITED"), "{r}");
@@ -74,9 +83,15 @@ async fn repeated_failures_lock_the_account() {
     let admin = t.signed_in("admin", &[Permission::StaffManage]).await;
     let id = account_id(&admin, "suzuki").await;
     let r = admin
-        .gql("mutation($id: UUID!) { resetStaffPassword(id: $id) { temporaryPassword } }", json!({"id": id}))
+        .gql(
+            "mutation($id: UUID!) { resetStaffPassword(id: $id) { temporaryPassword } }",
+            json!({"id": id}),
+        )
         .await;
-    let temp = data(&r)["resetStaffPassword"]["temporaryPassword"].as_str().unwrap().to_string();
+    let temp = data(&r)["resetStaffPassword"]["temporaryPassword"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let r = s.login("suzuki", &temp).await;
     assert_eq!(data(&r)["login"]["stage"], "SIGNED_IN");
 }
@@ -90,15 +105,22 @@ async fn sign_in_attempts_are_throttled_per_ip() {
     .await;
     let mut s = t.session();
     for _ in 0..3 {
-        assert_eq!(error_code(&s.login("x", "y").await).as_deref(), Some("UNAUTHENTICATED"));
+        assert_eq!(
+            error_code(&s.login("x", "y").await).as_deref(),
+            Some("UNAUTHENTICATED")
+        );
     }
-    assert_eq!(error_code(&s.login("x", "y").await).as_deref(), Some("RATE_LIMITED"));
+    assert_eq!(
+        error_code(&s.login("x", "y").await).as_deref(),
+        Some("RATE_LIMITED")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn totp_is_required_for_personal_data_permissions_and_verified() {
     let t = TestApp::spawn().await;
-    t.create_staff("card-officer", &[Permission::CardPiiRead]).await;
+    t.create_staff("card-officer", &[Permission::CardPiiRead])
+        .await;
     let mut s = t.session();
     let r = s.login("card-officer", PASSWORD).await;
     assert_eq!(data(&r)["login"]["stage"], "TOTP_ENROLMENT_REQUIRED");
@@ -106,22 +128,52 @@ async fn totp_is_required_for_personal_data_permissions_and_verified() {
     let r = s.gql("{ teams { name } }", json!({})).await;
     assert_eq!(error_code(&r).as_deref(), Some("UNAUTHENTICATED"));
 
-    let r = s.gql("mutation { beginTotpEnrolment { secret otpauthUri } }", json!({})).await;
-    let secret = data(&r)["beginTotpEnrolment"]["secret"].as_str().unwrap().to_string();
-    assert!(r["data"]["beginTotpEnrolment"]["otpauthUri"].as_str().unwrap().starts_with("otpauth://totp/"));
-    let r = s.gql("mutation { confirmTotpEnrolment(code: \"000000\") { stage } }", json!({})).await;
+    let r = s
+        .gql(
+            "mutation { beginTotpEnrolment { secret otpauthUri } }",
+            json!({}),
+        )
+        .await;
+    let secret = data(&r)["beginTotpEnrolment"]["secret"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        r["data"]["beginTotpEnrolment"]["otpauthUri"]
+            .as_str()
+            .unwrap()
+            .starts_with("otpauth://totp/")
+    );
+    let r = s
+        .gql(
+            "mutation { confirmTotpEnrolment(code: \"000000\") { stage } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(error_code(&r).as_deref(), Some("BAD_USER_INPUT"));
     let code = tenohira::auth::totp::current_code(&secret).unwrap();
     let r = s.gql("mutation($c: String!) { confirmTotpEnrolment(code: $c) { stage viewer { secondFactor } } }", json!({"c": code})).await;
     assert_eq!(data(&r)["confirmTotpEnrolment"]["stage"], "SIGNED_IN");
-    assert_eq!(r["data"]["confirmTotpEnrolment"]["viewer"]["secondFactor"], true);
+    assert_eq!(
+        r["data"]["confirmTotpEnrolment"]["viewer"]["secondFactor"],
+        true
+    );
 
     // Next sign-in asks for the code, which cannot be replayed.
     let mut s2 = t.session();
     let r = s2.login("card-officer", PASSWORD).await;
     assert_eq!(data(&r)["login"]["stage"], "TOTP_REQUIRED");
-    let r = s2.gql("mutation($c: String!) { verifyTotp(code: $c) { stage } }", json!({"c": code})).await;
-    assert_eq!(error_code(&r).as_deref(), Some("BAD_USER_INPUT"), "a used code is refused: {r}");
+    let r = s2
+        .gql(
+            "mutation($c: String!) { verifyTotp(code: $c) { stage } }",
+            json!({"c": code}),
+        )
+        .await;
+    assert_eq!(
+        error_code(&r).as_deref(),
+        Some("BAD_USER_INPUT"),
+        "a used code is refused: {r}"
+    );
     // Wait for the next 30-second step for a fresh code.
     let next = loop {
         let c = tenohira::auth::totp::current_code(&secret).unwrap();
@@ -130,7 +182,12 @@ async fn totp_is_required_for_personal_data_permissions_and_verified() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     };
-    let r = s2.gql("mutation($c: String!) { verifyTotp(code: $c) { stage } }", json!({"c": next})).await;
+    let r = s2
+        .gql(
+            "mutation($c: String!) { verifyTotp(code: $c) { stage } }",
+            json!({"c": next}),
+        )
+        .await;
     assert_eq!(data(&r)["verifyTotp"]["stage"], "SIGNED_IN");
     let v = s2.gql(VIEWER, json!({})).await;
     assert_eq!(v["data"]["viewer"]["secondFactor"], true);
@@ -159,7 +216,12 @@ async fn personal_data_permissions_need_a_second_factor_in_the_session() {
 
 async fn caller_for(t: &TestApp, s: &Session) -> tenohira::auth::Caller {
     let mut headers = axum::http::HeaderMap::new();
-    headers.insert("cookie", format!("tenohira_session={}", s.cookie().unwrap()).parse().unwrap());
+    headers.insert(
+        "cookie",
+        format!("tenohira_session={}", s.cookie().unwrap())
+            .parse()
+            .unwrap(),
+    );
     tenohira::staff::sessions::resolve_caller(&t.app, &headers, "127.0.0.1:1".parse().unwrap())
         .await
         .unwrap()
@@ -188,26 +250,46 @@ async fn disabling_an_account_ends_its_sessions_at_once() {
     let t = TestApp::spawn().await;
     let user = t.signed_in("sato", &[Permission::AuditRead]).await;
     let admin = t.signed_in("admin", &[Permission::StaffManage]).await;
-    assert!(user.gql("{ auditLog { totalCount } }", json!({})).await.get("errors").is_none());
+    assert!(
+        user.gql("{ auditLog { totalCount } }", json!({}))
+            .await
+            .get("errors")
+            .is_none()
+    );
     let id = account_id(&admin, "sato").await;
     let r = admin
-        .gql("mutation($id: UUID!) { setStaffAccountEnabled(id: $id, enabled: false) { enabled } }", json!({"id": id}))
+        .gql(
+            "mutation($id: UUID!) { setStaffAccountEnabled(id: $id, enabled: false) { enabled } }",
+            json!({"id": id}),
+        )
         .await;
     assert_eq!(data(&r)["setStaffAccountEnabled"]["enabled"], false);
     let r = user.gql("{ auditLog { totalCount } }", json!({})).await;
     assert_eq!(error_code(&r).as_deref(), Some("UNAUTHENTICATED"));
     // A disabled account cannot sign in again either.
     let mut again = t.session();
-    assert_eq!(error_code(&again.login("sato", PASSWORD).await).as_deref(), Some("UNAUTHENTICATED"));
+    assert_eq!(
+        error_code(&again.login("sato", PASSWORD).await).as_deref(),
+        Some("UNAUTHENTICATED")
+    );
     // Re-enabled, it can.
     admin
-        .gql("mutation($id: UUID!) { setStaffAccountEnabled(id: $id, enabled: true) { enabled } }", json!({"id": id}))
+        .gql(
+            "mutation($id: UUID!) { setStaffAccountEnabled(id: $id, enabled: true) { enabled } }",
+            json!({"id": id}),
+        )
         .await;
-    assert_eq!(data(&again.login("sato", PASSWORD).await)["login"]["stage"], "SIGNED_IN");
+    assert_eq!(
+        data(&again.login("sato", PASSWORD).await)["login"]["stage"],
+        "SIGNED_IN"
+    );
     // Nobody disables themselves by accident.
     let me = account_id(&admin, "admin").await;
     let r = admin
-        .gql("mutation($id: UUID!) { setStaffAccountEnabled(id: $id, enabled: false) { enabled } }", json!({"id": me}))
+        .gql(
+            "mutation($id: UUID!) { setStaffAccountEnabled(id: $id, enabled: false) { enabled } }",
+            json!({"id": me}),
+        )
         .await;
     assert_eq!(error_code(&r).as_deref(), Some("BAD_USER_INPUT"));
 }
@@ -216,7 +298,12 @@ async fn disabling_an_account_ends_its_sessions_at_once() {
 async fn idle_sessions_expire() {
     let t = TestApp::spawn().await;
     let s = t.signed_in("idle", &[Permission::AuditRead]).await;
-    assert!(s.gql("{ auditLog { totalCount } }", json!({})).await.get("errors").is_none());
+    assert!(
+        s.gql("{ auditLog { totalCount } }", json!({}))
+            .await
+            .get("errors")
+            .is_none()
+    );
     let mut c = t.db().await;
     use diesel_async::RunQueryDsl;
     diesel::sql_query("UPDATE staff_sessions SET last_seen_at = now() - interval '31 minutes'")
@@ -237,8 +324,14 @@ async fn temporary_passwords_must_be_changed_first() {
             json!({}),
         )
         .await;
-    let temp = data(&r)["createStaffAccount"]["temporaryPassword"].as_str().unwrap().to_string();
-    assert_eq!(r["data"]["createStaffAccount"]["account"]["mustChangePassword"], true);
+    let temp = data(&r)["createStaffAccount"]["temporaryPassword"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        r["data"]["createStaffAccount"]["account"]["mustChangePassword"],
+        true
+    );
     let mut s = t.session();
     data(&s.login("newbie", &temp).await);
     let r = s.gql("{ auditLog { totalCount } }", json!({})).await;
@@ -258,7 +351,12 @@ async fn temporary_passwords_must_be_changed_first() {
         )
         .await;
     assert_eq!(data(&r)["changePassword"], true);
-    assert!(s.gql("{ auditLog { totalCount } }", json!({})).await.get("errors").is_none());
+    assert!(
+        s.gql("{ auditLog { totalCount } }", json!({}))
+            .await
+            .get("errors")
+            .is_none()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -273,7 +371,10 @@ async fn service_tokens_are_scoped_and_revocable() {
         )
         .await;
     assert_eq!(error_code(&r).as_deref(), Some("BAD_USER_INPUT"));
-    assert_eq!(r["errors"][0]["extensions"]["field"], "input.permissions[0]");
+    assert_eq!(
+        r["errors"][0]["extensions"]["field"],
+        "input.permissions[0]"
+    );
 
     let r = admin
         .gql(
@@ -281,25 +382,53 @@ async fn service_tokens_are_scoped_and_revocable() {
             json!({}),
         )
         .await;
-    let token = data(&r)["createServiceAccount"]["token"].as_str().unwrap().to_string();
-    let id = r["data"]["createServiceAccount"]["serviceAccount"]["id"].as_str().unwrap().to_string();
-    assert!(token.starts_with(r["data"]["createServiceAccount"]["serviceAccount"]["tokenHint"].as_str().unwrap()));
+    let token = data(&r)["createServiceAccount"]["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let id = r["data"]["createServiceAccount"]["serviceAccount"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        token.starts_with(
+            r["data"]["createServiceAccount"]["serviceAccount"]["tokenHint"]
+                .as_str()
+                .unwrap()
+        )
+    );
 
     let svc = Session::with_bearer(&t.base, &token);
     // In scope: the audit log.
-    assert!(svc.gql("{ auditLog { totalCount } }", json!({})).await.get("errors").is_none());
+    assert!(
+        svc.gql("{ auditLog { totalCount } }", json!({}))
+            .await
+            .get("errors")
+            .is_none()
+    );
     // Out of scope: staff management.
     let r = svc.gql("{ teams { name } }", json!({})).await;
     assert_eq!(error_code(&r).as_deref(), Some("FORBIDDEN"));
     // A wrong token is nobody.
-    let r = Session::with_bearer(&t.base, "thr_not-a-real-token").gql("{ auditLog { totalCount } }", json!({})).await;
+    let r = Session::with_bearer(&t.base, "thr_not-a-real-token")
+        .gql("{ auditLog { totalCount } }", json!({}))
+        .await;
     assert_eq!(error_code(&r).as_deref(), Some("UNAUTHENTICATED"));
     // The list never shows the token.
-    let r = admin.gql("{ serviceAccounts { tokenHint lastUsedAt } }", json!({})).await;
+    let r = admin
+        .gql("{ serviceAccounts { tokenHint lastUsedAt } }", json!({}))
+        .await;
     assert!(!r.to_string().contains(&token));
     assert!(r["data"]["serviceAccounts"][0]["lastUsedAt"].is_string());
 
-    data(&admin.gql("mutation($id: UUID!) { revokeServiceAccount(id: $id) { revokedAt } }", json!({"id": id})).await);
+    data(
+        &admin
+            .gql(
+                "mutation($id: UUID!) { revokeServiceAccount(id: $id) { revokedAt } }",
+                json!({"id": id}),
+            )
+            .await,
+    );
     let r = svc.gql("{ auditLog { totalCount } }", json!({})).await;
     assert_eq!(error_code(&r).as_deref(), Some("UNAUTHENTICATED"));
 }

@@ -89,7 +89,8 @@ impl AuditQuery {
             from: f.from,
             to: f.to,
         };
-        let (rows, total) = service::search(&ctx.app().db, ctx.caller(), &filter, offset, limit).await?;
+        let (rows, total) =
+            service::search(&ctx.app().db, ctx.caller(), &filter, offset, limit).await?;
         Ok(AuditLogPage {
             items: rows.into_iter().map(Into::into).collect(),
             total_count: total,

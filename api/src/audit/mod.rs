@@ -4,4 +4,4 @@
 pub mod graphql;
 pub mod service;
 
-pub use service::{record, record_now, Outcome, Target};
+pub use service::{Outcome, Target, record, record_now};

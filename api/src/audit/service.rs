@@ -4,8 +4,8 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::auth::{Caller, Permission};
-use crate::db::schema::audit_log;
 use crate::db::DbPool;
+use crate::db::schema::audit_log;
 use crate::error::{AppError, AppResult};
 
 #[derive(Clone, Copy, Debug)]
@@ -67,7 +67,10 @@ pub async fn record(
     outcome: Outcome,
 ) -> AppResult<()> {
     let (kind, id, label) = caller.actor();
-    record_as(conn, caller, kind, id, &label, action, target, summary, outcome).await
+    record_as(
+        conn, caller, kind, id, &label, action, target, summary, outcome,
+    )
+    .await
 }
 
 /// Like [`record`] with an explicit actor (e.g. a failed sign-in names the login id tried).
@@ -148,10 +151,19 @@ pub struct Filter {
 
 pub const MAX_PAGE: i64 = 500;
 
-pub async fn search(db: &DbPool, caller: &Caller, filter: &Filter, offset: i64, limit: i64) -> AppResult<(Vec<Entry>, i64)> {
+pub async fn search(
+    db: &DbPool,
+    caller: &Caller,
+    filter: &Filter,
+    offset: i64,
+    limit: i64,
+) -> AppResult<(Vec<Entry>, i64)> {
     caller.require(Permission::AuditRead)?;
     if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(AppError::bad_input("limit", format!("1〜{MAX_PAGE}の範囲で指定してください")));
+        return Err(AppError::bad_input(
+            "limit",
+            format!("1〜{MAX_PAGE}の範囲で指定してください"),
+        ));
     }
     if offset < 0 {
         return Err(AppError::bad_input("offset", "0以上で指定してください"));
@@ -199,5 +211,7 @@ pub async fn search(db: &DbPool, caller: &Caller, filter: &Filter, offset: i64, 
 
 /// Escapes `%`, `_` and `\` so user text matches literally in LIKE.
 pub fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }

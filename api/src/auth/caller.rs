@@ -100,7 +100,9 @@ impl Caller {
     pub fn staff(&self) -> AppResult<&StaffPrincipal> {
         let s = self.staff_any_stage()?;
         if s.stage != SessionStage::Active {
-            return Err(AppError::Unauthenticated("二要素認証を完了してください".into()));
+            return Err(AppError::Unauthenticated(
+                "二要素認証を完了してください".into(),
+            ));
         }
         Ok(s)
     }

@@ -1,7 +1,7 @@
 //! Staff passwords: Argon2id hashes and the password policy.
 
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use rand::RngExt;
 
 use crate::error::{AppError, AppResult};
@@ -24,9 +24,13 @@ pub async fn hash(password: &str) -> AppResult<String> {
 
 pub async fn verify(password: &str, hash: &str) -> bool {
     let (password, hash) = (password.to_string(), hash.to_string());
-    tokio::task::spawn_blocking(move || Argon2::default().verify_password(password.as_bytes(), hash.as_str()).is_ok())
-        .await
-        .unwrap_or(false)
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .verify_password(password.as_bytes(), hash.as_str())
+            .is_ok()
+    })
+    .await
+    .unwrap_or(false)
 }
 
 /// A hash to verify against when the account does not exist, so that the
@@ -42,8 +46,8 @@ pub fn decoy_hash() -> &'static str {
 }
 
 const COMMON: &[&str] = &[
-    "password", "passw0rd", "123456", "qwerty", "letmein", "welcome", "admin", "saitama", "tenohira",
-    "abc123", "iloveyou", "monkey", "dragon",
+    "password", "passw0rd", "123456", "qwerty", "letmein", "welcome", "admin", "saitama",
+    "tenohira", "abc123", "iloveyou", "monkey", "dragon",
 ];
 
 /// The policy: 12–128 characters, at least three of lower case, upper case,

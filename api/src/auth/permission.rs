@@ -55,24 +55,132 @@ const fn info(
 use Permission::*;
 
 pub const CATALOGUE: &[PermissionInfo] = &[
-    info(StaffManage, "staff.manage", "アカウント管理", "職員アカウント・チーム・権限・サービスアカウントの管理", false),
-    info(AuditRead, "audit.read", "アカウント管理", "操作ログの閲覧", false),
-    info(SystemManage, "system.manage", "システム", "LINEチャネル設定・鍵・保存期間の管理", true),
-    info(FriendsRead, "friends.read", "友だち・属性", "友だち数と一覧の閲覧（個人情報を除く）", false),
-    info(FriendExport, "friend.export", "友だち・属性", "利用者の配信設定を利用者を特定する情報と紐づけてCSV出力", true),
-    info(SegmentManage, "segment.manage", "友だち・属性", "属性・受信項目・登録フォーム・セグメントの管理", false),
-    info(DeliveryCreate, "delivery.create", "配信", "配信の作成・下書き・プレビュー・テスト配信", false),
-    info(DeliverySend, "delivery.send", "配信", "配信の送信・予約", false),
-    info(DeliveryApprove, "delivery.approve", "配信", "他の職員が作成した配信の承認", false),
-    info(MailinManage, "mailin.manage", "配信", "メール連携配信のルール管理", false),
-    info(ChatbotManage, "chatbot.manage", "FAQ・チャットボット", "FAQ・シナリオ・チャットボット統計の管理", false),
-    info(SurveyManage, "survey.manage", "アンケート", "アンケートの作成・結果の閲覧とCSV出力", false),
-    info(RichmenuManage, "richmenu.manage", "リッチメニュー", "リッチメニューの登録・編集（広報担当）", false),
-    info(PassManage, "pass.manage", "まいたまパス", "まいたまパスの画像・テキストの差し替え", false),
-    info(CardSettings, "card.settings", "パパママカード", "カード画像・注意書き・バーコードの設定", false),
-    info(CardPiiRead, "card.pii.read", "パパママカード", "カード利用者の個人情報の閲覧", true),
-    info(CardPiiExport, "card.pii.export", "パパママカード", "カード利用者の個人情報のCSV出力", true),
-    info(CardPush, "card.push", "パパママカード", "特定のカード利用者へのプッシュ配信", true),
+    info(
+        StaffManage,
+        "staff.manage",
+        "アカウント管理",
+        "職員アカウント・チーム・権限・サービスアカウントの管理",
+        false,
+    ),
+    info(
+        AuditRead,
+        "audit.read",
+        "アカウント管理",
+        "操作ログの閲覧",
+        false,
+    ),
+    info(
+        SystemManage,
+        "system.manage",
+        "システム",
+        "LINEチャネル設定・鍵・保存期間の管理",
+        true,
+    ),
+    info(
+        FriendsRead,
+        "friends.read",
+        "友だち・属性",
+        "友だち数と一覧の閲覧（個人情報を除く）",
+        false,
+    ),
+    info(
+        FriendExport,
+        "friend.export",
+        "友だち・属性",
+        "利用者の配信設定を利用者を特定する情報と紐づけてCSV出力",
+        true,
+    ),
+    info(
+        SegmentManage,
+        "segment.manage",
+        "友だち・属性",
+        "属性・受信項目・登録フォーム・セグメントの管理",
+        false,
+    ),
+    info(
+        DeliveryCreate,
+        "delivery.create",
+        "配信",
+        "配信の作成・下書き・プレビュー・テスト配信",
+        false,
+    ),
+    info(
+        DeliverySend,
+        "delivery.send",
+        "配信",
+        "配信の送信・予約",
+        false,
+    ),
+    info(
+        DeliveryApprove,
+        "delivery.approve",
+        "配信",
+        "他の職員が作成した配信の承認",
+        false,
+    ),
+    info(
+        MailinManage,
+        "mailin.manage",
+        "配信",
+        "メール連携配信のルール管理",
+        false,
+    ),
+    info(
+        ChatbotManage,
+        "chatbot.manage",
+        "FAQ・チャットボット",
+        "FAQ・シナリオ・チャットボット統計の管理",
+        false,
+    ),
+    info(
+        SurveyManage,
+        "survey.manage",
+        "アンケート",
+        "アンケートの作成・結果の閲覧とCSV出力",
+        false,
+    ),
+    info(
+        RichmenuManage,
+        "richmenu.manage",
+        "リッチメニュー",
+        "リッチメニューの登録・編集（広報担当）",
+        false,
+    ),
+    info(
+        PassManage,
+        "pass.manage",
+        "まいたまパス",
+        "まいたまパスの画像・テキストの差し替え",
+        false,
+    ),
+    info(
+        CardSettings,
+        "card.settings",
+        "パパママカード",
+        "カード画像・注意書き・バーコードの設定",
+        false,
+    ),
+    info(
+        CardPiiRead,
+        "card.pii.read",
+        "パパママカード",
+        "カード利用者の個人情報の閲覧",
+        true,
+    ),
+    info(
+        CardPiiExport,
+        "card.pii.export",
+        "パパママカード",
+        "カード利用者の個人情報のCSV出力",
+        true,
+    ),
+    info(
+        CardPush,
+        "card.push",
+        "パパママカード",
+        "特定のカード利用者へのプッシュ配信",
+        true,
+    ),
 ];
 
 impl Permission {
@@ -92,7 +200,10 @@ impl Permission {
     }
 
     pub fn parse(name: &str) -> Option<Self> {
-        CATALOGUE.iter().find(|i| i.name == name).map(|i| i.permission)
+        CATALOGUE
+            .iter()
+            .find(|i| i.name == name)
+            .map(|i| i.permission)
     }
 
     pub fn all() -> impl Iterator<Item = Permission> {
@@ -107,7 +218,12 @@ pub struct PermissionSet(BTreeSet<Permission>);
 impl PermissionSet {
     /// Reads stored names; unknown names (from a newer or older release) are ignored.
     pub fn from_names<S: AsRef<str>>(names: &[S]) -> Self {
-        Self(names.iter().filter_map(|n| Permission::parse(n.as_ref())).collect())
+        Self(
+            names
+                .iter()
+                .filter_map(|n| Permission::parse(n.as_ref()))
+                .collect(),
+        )
     }
 
     pub fn contains(&self, p: Permission) -> bool {
@@ -144,7 +260,13 @@ pub const PRESETS: &[RolePreset] = &[
     RolePreset {
         key: "administrator",
         label: "システム管理者",
-        permissions: &[StaffManage, AuditRead, SystemManage, FriendsRead, SegmentManage],
+        permissions: &[
+            StaffManage,
+            AuditRead,
+            SystemManage,
+            FriendsRead,
+            SegmentManage,
+        ],
     },
     RolePreset {
         key: "pr",

@@ -34,14 +34,20 @@ pub fn verify_session(secret: &str, token: &str) -> Option<SessionClaims> {
     let mut validation = Validation::new(Algorithm::HS256);
     validation.leeway = 0;
     validation.set_required_spec_claims(&["exp", "sub"]);
-    jsonwebtoken::decode::<SessionClaims>(token, &DecodingKey::from_secret(secret.as_bytes()), &validation)
-        .ok()
-        .map(|d| d.claims)
+    jsonwebtoken::decode::<SessionClaims>(
+        token,
+        &DecodingKey::from_secret(secret.as_bytes()),
+        &validation,
+    )
+    .ok()
+    .map(|d| d.claims)
 }
 
 /// The `Set-Cookie` value for a session: httpOnly, Secure, SameSite=Strict.
 pub fn session_cookie(token: &str, max_age_secs: u64) -> String {
-    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age={max_age_secs}")
+    format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age={max_age_secs}"
+    )
 }
 
 pub fn clear_session_cookie() -> String {
@@ -87,13 +93,19 @@ mod tests {
         let token = sign_session(secret, &claims).unwrap();
         assert_eq!(verify_session(secret, &token).unwrap().sid, claims.sid);
         assert!(verify_session("another secret that is long enough!!", &token).is_none());
-        let expired = SessionClaims { exp: chrono::Utc::now().timestamp() - 1, ..claims };
+        let expired = SessionClaims {
+            exp: chrono::Utc::now().timestamp() - 1,
+            ..claims
+        };
         assert!(verify_session(secret, &sign_session(secret, &expired).unwrap()).is_none());
     }
 
     #[test]
     fn cookies() {
-        assert_eq!(cookie_value("a=1; tenohira_session=xyz; b=2", SESSION_COOKIE), Some("xyz"));
+        assert_eq!(
+            cookie_value("a=1; tenohira_session=xyz; b=2", SESSION_COOKIE),
+            Some("xyz")
+        );
         assert_eq!(cookie_value("a=1", SESSION_COOKIE), None);
     }
 

@@ -19,7 +19,9 @@ pub fn provisioning_uri(secret: &str, issuer: &str, account: &str) -> String {
     let enc = |s: &str| -> String {
         s.bytes()
             .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    (b as char).to_string()
+                }
                 _ => format!("%{b:02X}"),
             })
             .collect()
@@ -42,8 +44,17 @@ pub fn code_at_step(secret: &str, step: i64) -> Option<String> {
     mac.update(&step.to_be_bytes());
     let digest = mac.finalize().into_bytes();
     let offset = (digest[digest.len() - 1] & 0x0f) as usize;
-    let bin = u32::from_be_bytes([digest[offset] & 0x7f, digest[offset + 1], digest[offset + 2], digest[offset + 3]]);
-    Some(format!("{:0width$}", bin % 10u32.pow(DIGITS), width = DIGITS as usize))
+    let bin = u32::from_be_bytes([
+        digest[offset] & 0x7f,
+        digest[offset + 1],
+        digest[offset + 2],
+        digest[offset + 3],
+    ]);
+    Some(format!(
+        "{:0width$}",
+        bin % 10u32.pow(DIGITS),
+        width = DIGITS as usize
+    ))
 }
 
 pub fn step_of(unix_seconds: i64) -> i64 {
@@ -67,8 +78,9 @@ pub fn verify(secret: &str, code: &str, unix_seconds: i64, last_used: Option<i64
     (now - 1..=now + 1)
         .filter(|s| last_used.is_none_or(|l| *s > l))
         .find(|s| {
-            code_at_step(secret, *s)
-                .is_some_and(|expected| subtle::ConstantTimeEq::ct_eq(expected.as_bytes(), code.as_bytes()).into())
+            code_at_step(secret, *s).is_some_and(|expected| {
+                subtle::ConstantTimeEq::ct_eq(expected.as_bytes(), code.as_bytes()).into()
+            })
         })
 }
 
@@ -81,8 +93,17 @@ mod tests {
 
     #[test]
     fn rfc6238_vectors() {
-        for (t, expected) in [(59, "287082"), (1111111109, "081804"), (1234567890, "005924"), (2000000000, "279037")] {
-            assert_eq!(code_at_step(RFC_SECRET, step_of(t)).unwrap(), expected, "t={t}");
+        for (t, expected) in [
+            (59, "287082"),
+            (1111111109, "081804"),
+            (1234567890, "005924"),
+            (2000000000, "279037"),
+        ] {
+            assert_eq!(
+                code_at_step(RFC_SECRET, step_of(t)).unwrap(),
+                expected,
+                "t={t}"
+            );
         }
     }
 
@@ -92,9 +113,18 @@ mod tests {
         let code = code_at_step(RFC_SECRET, step_of(t)).unwrap();
         let step = verify(RFC_SECRET, &code, t, None).unwrap();
         assert_eq!(step, step_of(t));
-        assert!(verify(RFC_SECRET, &code, t + 30, None).is_some(), "one step of drift is fine");
-        assert!(verify(RFC_SECRET, &code, t + 90, None).is_none(), "old code refused");
-        assert!(verify(RFC_SECRET, &code, t, Some(step)).is_none(), "replay refused");
+        assert!(
+            verify(RFC_SECRET, &code, t + 30, None).is_some(),
+            "one step of drift is fine"
+        );
+        assert!(
+            verify(RFC_SECRET, &code, t + 90, None).is_none(),
+            "old code refused"
+        );
+        assert!(
+            verify(RFC_SECRET, &code, t, Some(step)).is_none(),
+            "replay refused"
+        );
         assert!(verify(RFC_SECRET, "12345", t, None).is_none());
         assert!(verify(RFC_SECRET, "abcdef", t, None).is_none());
     }

@@ -30,7 +30,10 @@ pub fn pool(url: &str, max_size: usize, timeout: Duration) -> anyhow::Result<DbP
 /// Applies pending migrations. Needs a multi-threaded Tokio runtime (the
 /// migration harness blocks in place).
 pub async fn migrate(pool: &DbPool) -> anyhow::Result<Vec<String>> {
-    let conn = pool.get().await.context("connecting to PostgreSQL for migrations")?;
+    let conn = pool
+        .get()
+        .await
+        .context("connecting to PostgreSQL for migrations")?;
     let mut harness = diesel_async::AsyncMigrationHarness::new(conn);
     let applied = harness
         .run_pending_migrations(MIGRATIONS)

@@ -57,7 +57,9 @@ pub fn negotiate(accept: Option<&str>) -> Option<MediaType> {
         };
         let better = match best {
             None => true,
-            Some((bq, bm)) => q > bq || (q == bq && media == MediaType::GraphqlResponseJson && bm != media),
+            Some((bq, bm)) => {
+                q > bq || (q == bq && media == MediaType::GraphqlResponseJson && bm != media)
+            }
         };
         if better {
             best = Some((q, media));
@@ -72,8 +74,10 @@ pub fn request_error(status: StatusCode, code: &str, message: &str, media: Media
         "errors": [{ "message": message, "extensions": { "code": code } }]
     });
     let mut res = (status, body.to_string()).into_response();
-    res.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(media.as_str()));
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(media.as_str()),
+    );
     res
 }
 
@@ -126,7 +130,12 @@ pub async fn handle<E: Executor>(
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let essence = content_type
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         if essence != JSON {
             return request_error(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -138,46 +147,85 @@ pub async fn handle<E: Executor>(
         match serde_json::from_slice::<PostBody>(&body) {
             Ok(b) => (b.query, b.variables, b.operation_name, b.extensions),
             Err(_) => {
-                return request_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "the body is not a GraphQL request in JSON", media);
+                return request_error(
+                    StatusCode::BAD_REQUEST,
+                    "BAD_REQUEST",
+                    "the body is not a GraphQL request in JSON",
+                    media,
+                );
             }
         }
     } else if method == Method::GET {
         match serde_urlencoded::from_str::<GetParams>(uri.query().unwrap_or("")) {
             Ok(p) => {
                 let parse_json = |s: Option<String>| -> Result<Option<serde_json::Value>, ()> {
-                    s.map(|s| serde_json::from_str(&s).map_err(|_| ())).transpose()
+                    s.map(|s| serde_json::from_str(&s).map_err(|_| ()))
+                        .transpose()
                 };
                 match (parse_json(p.variables), parse_json(p.extensions)) {
                     (Ok(v), Ok(e)) => (p.query, v, p.operation_name, e),
                     _ => {
-                        return request_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "variables and extensions must be JSON", media);
+                        return request_error(
+                            StatusCode::BAD_REQUEST,
+                            "BAD_REQUEST",
+                            "variables and extensions must be JSON",
+                            media,
+                        );
                     }
                 }
             }
-            Err(_) => return request_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "malformed query string", media),
+            Err(_) => {
+                return request_error(
+                    StatusCode::BAD_REQUEST,
+                    "BAD_REQUEST",
+                    "malformed query string",
+                    media,
+                );
+            }
         }
     } else {
-        let mut res = request_error(StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", "use GET or POST", media);
-        res.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
+        let mut res = request_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            "use GET or POST",
+            media,
+        );
+        res.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
         return res;
     };
 
     let (query, variables, operation_name, _extensions) = parsed;
     let Some(query) = query.filter(|q| !q.trim().is_empty()) else {
-        return request_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "the request has no query", media);
+        return request_error(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "the request has no query",
+            media,
+        );
     };
     if query.len() > limits.max_document_bytes {
         return request_error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "DOCUMENT_TOO_LARGE",
-            &format!("the GraphQL document exceeds {} bytes", limits.max_document_bytes),
+            &format!(
+                "the GraphQL document exceeds {} bytes",
+                limits.max_document_bytes
+            ),
             media,
         );
     }
     let variables = match variables {
         None | Some(serde_json::Value::Null) => async_graphql::Variables::default(),
         Some(v @ serde_json::Value::Object(_)) => async_graphql::Variables::from_json(v),
-        Some(_) => return request_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "variables must be an object", media),
+        Some(_) => {
+            return request_error(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                "variables must be an object",
+                media,
+            );
+        }
     };
 
     let mut request = async_graphql::Request::new(query).variables(variables);
@@ -186,12 +234,19 @@ pub async fn handle<E: Executor>(
     }
     let is_mutation = match request.parsed_query() {
         Err(e) => {
-            return request_error(StatusCode::BAD_REQUEST, "GRAPHQL_PARSE_FAILED", &e.message, media);
+            return request_error(
+                StatusCode::BAD_REQUEST,
+                "GRAPHQL_PARSE_FAILED",
+                &e.message,
+                media,
+            );
         }
         Ok(doc) => match &doc.operations {
             DocumentOperations::Single(op) => op.node.ty != OperationType::Query,
             DocumentOperations::Multiple(ops) => match operation_name.as_deref() {
-                Some(name) => ops.get(name).is_some_and(|op| op.node.ty != OperationType::Query),
+                Some(name) => ops
+                    .get(name)
+                    .is_some_and(|op| op.node.ty != OperationType::Query),
                 None => false, // execution reports the missing operation name
             },
         },
@@ -203,7 +258,8 @@ pub async fn handle<E: Executor>(
             "mutations are only accepted over POST",
             media,
         );
-        res.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+        res.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return res;
     }
 
@@ -215,12 +271,21 @@ pub async fn handle<E: Executor>(
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
     for e in &mut response.errors {
+        let argument = bad_argument(&e.message);
         let ext = e.extensions.get_or_insert_with(Default::default);
         if ext.get("code").is_none() {
-            ext.set(
-                "code",
-                if request_failed { "GRAPHQL_VALIDATION_FAILED" } else { "BAD_USER_INPUT" },
-            );
+            // A wrong argument value is the user's input, whether validation
+            // or execution caught it; anything else before execution is a
+            // malformed document.
+            let code = if argument.is_some() || !request_failed {
+                "BAD_USER_INPUT"
+            } else {
+                "GRAPHQL_VALIDATION_FAILED"
+            };
+            ext.set("code", code);
+            if let Some(field) = argument {
+                ext.set("field", field);
+            }
         }
     }
     let status = if request_failed && media == MediaType::GraphqlResponseJson {
@@ -233,17 +298,31 @@ pub async fn handle<E: Executor>(
         Ok(b) => b,
         Err(e) => {
             tracing::error!(error = %e, "serialising a GraphQL response");
-            return request_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error", media);
+            return request_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "internal error",
+                media,
+            );
         }
     };
     let mut res = (status, body).into_response();
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(media.as_str()));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(media.as_str()),
+    );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     for (name, value) in extra_headers.iter() {
         h.append(name.clone(), value.clone());
     }
     res
+}
+
+/// The argument path named by async-graphql's "Invalid value for argument" message.
+fn bad_argument(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("Invalid value for argument \"")?;
+    Some(rest.split('"').next()?.to_string())
 }
 
 #[cfg(test)]
@@ -255,9 +334,20 @@ mod tests {
         use MediaType::*;
         assert_eq!(negotiate(None), Some(Json));
         assert_eq!(negotiate(Some("application/json")), Some(Json));
-        assert_eq!(negotiate(Some(GRAPHQL_RESPONSE_JSON)), Some(GraphqlResponseJson));
-        assert_eq!(negotiate(Some("application/json, application/graphql-response+json")), Some(GraphqlResponseJson));
-        assert_eq!(negotiate(Some("application/graphql-response+json;q=0.5, application/json")), Some(Json));
+        assert_eq!(
+            negotiate(Some(GRAPHQL_RESPONSE_JSON)),
+            Some(GraphqlResponseJson)
+        );
+        assert_eq!(
+            negotiate(Some("application/json, application/graphql-response+json")),
+            Some(GraphqlResponseJson)
+        );
+        assert_eq!(
+            negotiate(Some(
+                "application/graphql-response+json;q=0.5, application/json"
+            )),
+            Some(Json)
+        );
         assert_eq!(negotiate(Some("*/*")), Some(GraphqlResponseJson));
         assert_eq!(negotiate(Some("text/html")), None);
         assert_eq!(negotiate(Some("application/json;q=0")), None);

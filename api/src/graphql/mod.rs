@@ -9,7 +9,10 @@ use crate::app::App;
 use crate::auth::Caller;
 
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(crate::staff::graphql::StaffQuery, crate::audit::graphql::AuditQuery);
+pub struct QueryRoot(
+    crate::staff::graphql::StaffQuery,
+    crate::audit::graphql::AuditQuery,
+);
 
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(crate::staff::graphql::StaffMutation);
@@ -18,12 +21,16 @@ pub type StaffSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 pub fn build(app: &App) -> StaffSchema {
     let cfg = &app.config;
-    let mut builder = Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
-        .data(app.clone())
-        .limit_depth(cfg.graphql_max_depth)
-        .limit_complexity(cfg.graphql_max_complexity)
-        .limit_recursive_depth(32)
-        .limit_directives(16);
+    let mut builder = Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .data(app.clone())
+    .limit_depth(cfg.graphql_max_depth)
+    .limit_complexity(cfg.graphql_max_complexity)
+    .limit_recursive_depth(32)
+    .limit_directives(16);
     if !cfg.is_development() {
         builder = builder.disable_introspection();
     }
@@ -32,7 +39,12 @@ pub fn build(app: &App) -> StaffSchema {
 
 /// The schema's SDL as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    let schema = Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription).finish();
+    let schema = Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .finish();
     schema.sdl()
 }
 

@@ -120,7 +120,8 @@ impl JobQueue {
     }
 
     fn keys(&self, queue: &str) -> [String; 4] {
-        ["ready", "delayed", "inflight", "dead"].map(|k| self.redis.key(&format!("jobs:{queue}:{k}")))
+        ["ready", "delayed", "inflight", "dead"]
+            .map(|k| self.redis.key(&format!("jobs:{queue}:{k}")))
     }
 
     pub fn new_job(queue: &str, payload: serde_json::Value) -> Job {
@@ -142,7 +143,10 @@ impl JobQueue {
         let mut pipe = redis::pipe();
         for job in jobs {
             let [ready, ..] = self.keys(&job.queue);
-            pipe.cmd("LPUSH").arg(ready).arg(serde_json::to_string(job)?).ignore();
+            pipe.cmd("LPUSH")
+                .arg(ready)
+                .arg(serde_json::to_string(job)?)
+                .ignore();
         }
         let mut c = self.redis.conn();
         pipe.query_async::<()>(&mut c).await?;
@@ -204,21 +208,34 @@ impl JobQueue {
 
     /// The job failed: schedule a retry with backoff, or move it to the dead
     /// letters when it is permanent or out of attempts.
-    pub async fn fail(&self, claimed: &Claimed, error: &str, permanent: bool) -> anyhow::Result<FailOutcome> {
+    pub async fn fail(
+        &self,
+        claimed: &Claimed,
+        error: &str,
+        permanent: bool,
+    ) -> anyhow::Result<FailOutcome> {
         let [_, delayed, inflight, dead] = self.keys(&claimed.job.queue);
         let mut job = claimed.job.clone();
         job.attempt += 1;
         job.last_error = Some(error.chars().take(500).collect());
         let raw = serde_json::to_string(&job)?;
         let mut pipe = redis::pipe();
-        pipe.atomic().cmd("ZREM").arg(inflight).arg(&claimed.raw).ignore();
+        pipe.atomic()
+            .cmd("ZREM")
+            .arg(inflight)
+            .arg(&claimed.raw)
+            .ignore();
         let outcome = if permanent || job.attempt >= self.policy.max_attempts {
             pipe.cmd("LPUSH").arg(dead).arg(&raw).ignore();
             FailOutcome::Dead
         } else {
             let at = Utc::now()
                 + chrono::Duration::from_std(self.policy.backoff(job.attempt)).unwrap_or_default();
-            pipe.cmd("ZADD").arg(delayed).arg(at.timestamp_millis()).arg(&raw).ignore();
+            pipe.cmd("ZADD")
+                .arg(delayed)
+                .arg(at.timestamp_millis())
+                .arg(&raw)
+                .ignore();
             FailOutcome::RetryAt(at)
         };
         let mut c = self.redis.conn();
@@ -257,7 +274,10 @@ impl JobQueue {
             .arg(limit.saturating_sub(1))
             .query_async(&mut c)
             .await?;
-        Ok(raws.iter().filter_map(|r| serde_json::from_str(r).ok()).collect())
+        Ok(raws
+            .iter()
+            .filter_map(|r| serde_json::from_str(r).ok())
+            .collect())
     }
 }
 

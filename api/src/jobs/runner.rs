@@ -82,7 +82,12 @@ impl Runner {
     }
 }
 
-async fn consume(queue: JobQueue, name: &'static str, handler: Handler, mut shutdown: watch::Receiver<bool>) {
+async fn consume(
+    queue: JobQueue,
+    name: &'static str,
+    handler: Handler,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let mut idle = Duration::from_millis(10);
     while !*shutdown.borrow() {
         match queue.claim(name).await {

@@ -9,7 +9,7 @@ use super::model::{Account, NewAccount};
 use super::{sessions, validate};
 use crate::app::App;
 use crate::audit::{self, Outcome, Target};
-use crate::auth::{password, Caller, Permission, PermissionSet};
+use crate::auth::{Caller, Permission, PermissionSet, password};
 use crate::db::schema::{staff_accounts, teams};
 use crate::error::{AppError, AppResult, Problems};
 
@@ -21,15 +21,30 @@ pub struct ListFilter {
     pub enabled: Option<bool>,
 }
 
-pub async fn list(app: &App, caller: &Caller, filter: &ListFilter, offset: i64, limit: i64) -> AppResult<(Vec<Account>, i64)> {
+pub async fn list(
+    app: &App,
+    caller: &Caller,
+    filter: &ListFilter,
+    offset: i64,
+    limit: i64,
+) -> AppResult<(Vec<Account>, i64)> {
     caller.require(Permission::StaffManage)?;
     let mut p = Problems::new();
-    p.check((1..=200).contains(&limit), "limit", "1〜200の範囲で指定してください");
+    p.check(
+        (1..=200).contains(&limit),
+        "limit",
+        "1〜200の範囲で指定してください",
+    );
     p.check(offset >= 0, "offset", "0以上で指定してください");
     p.into_result()?;
     let build = || {
         let mut q = staff_accounts::table.into_boxed();
-        if let Some(s) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        if let Some(s) = filter
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             let pattern = format!("%{}%", audit::service::escape_like(s));
             q = q.filter(
                 staff_accounts::login_id
@@ -115,9 +130,15 @@ pub async fn create(app: &App, caller: &Caller, input: CreateInput) -> AppResult
     let mut p = Problems::new();
     validate::login_id(&mut p, "loginId", &input.login_id);
     validate::display_name(&mut p, "displayName", &input.display_name);
-    let perms = validate::permissions(&mut p, "permissions", &input.permissions, input.preset.as_deref());
+    let perms = validate::permissions(
+        &mut p,
+        "permissions",
+        &input.permissions,
+        input.preset.as_deref(),
+    );
     if let Some(pw) = &input.password
-        && let Err(AppError::BadInput(errs)) = password::check_policy(pw, &input.login_id, "password")
+        && let Err(AppError::BadInput(errs)) =
+            password::check_policy(pw, &input.login_id, "password")
     {
         errs.into_iter().for_each(|e| p.add(e.field, e.message));
     }
@@ -139,7 +160,10 @@ pub async fn create(app: &App, caller: &Caller, input: CreateInput) -> AppResult
             if let Some(team) = input.team_id
                 && !team_exists(conn, team).await?
             {
-                return Err(AppError::bad_input("teamId", "指定されたチームがありません"));
+                return Err(AppError::bad_input(
+                    "teamId",
+                    "指定されたチームがありません",
+                ));
             }
             let new = NewAccount {
                 id: Uuid::new_v4(),
@@ -193,7 +217,12 @@ pub struct UpdateInput {
     pub permissions: Option<Vec<String>>,
 }
 
-pub async fn update(app: &App, caller: &Caller, id: Uuid, input: UpdateInput) -> AppResult<Account> {
+pub async fn update(
+    app: &App,
+    caller: &Caller,
+    id: Uuid,
+    input: UpdateInput,
+) -> AppResult<Account> {
     caller.require(Permission::StaffManage)?;
     let mut p = Problems::new();
     if let Some(n) = &input.display_name {
@@ -253,10 +282,18 @@ pub async fn update(app: &App, caller: &Caller, id: Uuid, input: UpdateInput) ->
 }
 
 /// Disabling ends every session of the account at once.
-pub async fn set_enabled(app: &App, caller: &Caller, id: Uuid, enabled: bool) -> AppResult<Account> {
+pub async fn set_enabled(
+    app: &App,
+    caller: &Caller,
+    id: Uuid,
+    enabled: bool,
+) -> AppResult<Account> {
     caller.require(Permission::StaffManage)?;
     if !enabled && caller.staff().ok().map(|s| s.account_id) == Some(id) {
-        return Err(AppError::bad_input("enabled", "自分自身のアカウントは無効にできません"));
+        return Err(AppError::bad_input(
+            "enabled",
+            "自分自身のアカウントは無効にできません",
+        ));
     }
     let mut conn = app.db.get().await?;
     let caller = caller.clone();

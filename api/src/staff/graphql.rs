@@ -8,7 +8,7 @@ use super::model::{Account, ServiceAccount as ServiceAccountRow};
 use super::{accounts, import, service_accounts, sessions, teams};
 use crate::app::App;
 use crate::auth::permission::{CATALOGUE, PRESETS};
-use crate::auth::{tokens, Principal, SessionStage};
+use crate::auth::{Principal, SessionStage, tokens};
 use crate::error::AppError;
 use crate::graphql::ContextExt;
 
@@ -276,7 +276,12 @@ pub struct CreateServiceAccountInput {
     pub permissions: Vec<String>,
 }
 
-async fn viewer_for(ctx: &Context<'_>, account: Account, stage: SessionStage, second_factor: bool) -> Result<Viewer> {
+async fn viewer_for(
+    ctx: &Context<'_>,
+    account: Account,
+    stage: SessionStage,
+    second_factor: bool,
+) -> Result<Viewer> {
     Ok(Viewer {
         account: present_one(ctx.app(), account).await?,
         stage: stage.into(),
@@ -297,7 +302,9 @@ impl StaffQuery {
         };
         let mut conn = ctx.app().db.get().await.map_err(AppError::from)?;
         let account = accounts::find(&mut conn, s.account_id).await?;
-        Ok(Some(viewer_for(ctx, account, s.stage, s.second_factor).await?))
+        Ok(Some(
+            viewer_for(ctx, account, s.stage, s.second_factor).await?,
+        ))
     }
 
     /// Every permission with its description. Needs a signed-in caller.
@@ -407,11 +414,18 @@ impl StaffMutation {
     /// Starts TOTP enrolment; returns the secret and the URI for a QR code.
     async fn begin_totp_enrolment(&self, ctx: &Context<'_>) -> Result<TotpEnrolment> {
         let (secret, otpauth_uri) = sessions::begin_enrolment(ctx.app(), ctx.caller()).await?;
-        Ok(TotpEnrolment { secret, otpauth_uri })
+        Ok(TotpEnrolment {
+            secret,
+            otpauth_uri,
+        })
     }
 
     /// Confirms enrolment with a code from the app; the session is then fully signed in.
-    async fn confirm_totp_enrolment(&self, ctx: &Context<'_>, code: String) -> Result<SignInPayload> {
+    async fn confirm_totp_enrolment(
+        &self,
+        ctx: &Context<'_>,
+        code: String,
+    ) -> Result<SignInPayload> {
         let s = sessions::confirm_enrolment(ctx.app(), ctx.caller(), &code).await?;
         Ok(SignInPayload {
             stage: s.stage.into(),
@@ -428,9 +442,14 @@ impl StaffMutation {
 
     /// Changes the signed-in account's password; its other sessions end.
     async fn change_password(&self, ctx: &Context<'_>, input: ChangePasswordInput) -> Result<bool> {
-        sessions::change_password(ctx.app(), ctx.caller(), &input.current_password, &input.new_password)
-            .await
-            .map_err(|e| e.under("input"))?;
+        sessions::change_password(
+            ctx.app(),
+            ctx.caller(),
+            &input.current_password,
+            &input.new_password,
+        )
+        .await
+        .map_err(|e| e.under("input"))?;
         Ok(true)
     }
 
@@ -472,7 +491,11 @@ impl StaffMutation {
     }
 
     /// Needs `staff.manage`.
-    async fn create_staff_account(&self, ctx: &Context<'_>, input: CreateStaffAccountInput) -> Result<CreateStaffAccountPayload> {
+    async fn create_staff_account(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateStaffAccountInput,
+    ) -> Result<CreateStaffAccountPayload> {
         let created = accounts::create(
             ctx.app(),
             ctx.caller(),
@@ -494,7 +517,12 @@ impl StaffMutation {
     }
 
     /// Changes name, team or permissions. Needs `staff.manage`.
-    async fn update_staff_account(&self, ctx: &Context<'_>, id: Uuid, input: UpdateStaffAccountInput) -> Result<StaffAccount> {
+    async fn update_staff_account(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        input: UpdateStaffAccountInput,
+    ) -> Result<StaffAccount> {
         let team_id = match input.team_id {
             MaybeUndefined::Undefined => None,
             MaybeUndefined::Null => Some(None),
@@ -516,13 +544,22 @@ impl StaffMutation {
     }
 
     /// Enables or disables an account; disabling ends its sessions at once. Needs `staff.manage`.
-    async fn set_staff_account_enabled(&self, ctx: &Context<'_>, id: Uuid, enabled: bool) -> Result<StaffAccount> {
+    async fn set_staff_account_enabled(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        enabled: bool,
+    ) -> Result<StaffAccount> {
         let a = accounts::set_enabled(ctx.app(), ctx.caller(), id, enabled).await?;
         present_one(ctx.app(), a).await
     }
 
     /// Issues a temporary password and ends the account's sessions. Needs `staff.manage`.
-    async fn reset_staff_password(&self, ctx: &Context<'_>, id: Uuid) -> Result<ResetPasswordPayload> {
+    async fn reset_staff_password(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+    ) -> Result<ResetPasswordPayload> {
         let temporary_password = accounts::reset_password(ctx.app(), ctx.caller(), id).await?;
         Ok(ResetPasswordPayload {
             account_id: id,
@@ -540,7 +577,12 @@ impl StaffMutation {
     /// permissions, role; Japanese headers accepted). With `dryRun` only
     /// reports; otherwise imports all rows or, if any row is bad, nothing.
     /// Needs `staff.manage`.
-    async fn import_staff_accounts(&self, ctx: &Context<'_>, csv: String, #[graphql(default = false)] dry_run: bool) -> Result<StaffImportResult> {
+    async fn import_staff_accounts(
+        &self,
+        ctx: &Context<'_>,
+        csv: String,
+        #[graphql(default = false)] dry_run: bool,
+    ) -> Result<StaffImportResult> {
         let report = import::import(ctx.app(), ctx.caller(), &csv, dry_run).await?;
         Ok(StaffImportResult {
             applied: report.applied,
@@ -570,7 +612,11 @@ impl StaffMutation {
     }
 
     /// Creates a service account and returns its token once. Needs `staff.manage`.
-    async fn create_service_account(&self, ctx: &Context<'_>, input: CreateServiceAccountInput) -> Result<CreateServiceAccountPayload> {
+    async fn create_service_account(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateServiceAccountInput,
+    ) -> Result<CreateServiceAccountPayload> {
         let (account, token) = service_accounts::create(
             ctx.app(),
             ctx.caller(),
@@ -590,6 +636,8 @@ impl StaffMutation {
 
     /// Revokes a service account's token at once. Needs `staff.manage`.
     async fn revoke_service_account(&self, ctx: &Context<'_>, id: Uuid) -> Result<ServiceAccount> {
-        Ok(service_accounts::revoke(ctx.app(), ctx.caller(), id).await?.into())
+        Ok(service_accounts::revoke(ctx.app(), ctx.caller(), id)
+            .await?
+            .into())
     }
 }

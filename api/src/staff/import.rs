@@ -15,7 +15,7 @@ use super::model::NewAccount;
 use super::validate;
 use crate::app::App;
 use crate::audit::{self, Outcome, Target};
-use crate::auth::{password, Caller, Permission};
+use crate::auth::{Caller, Permission, password};
 use crate::db::schema::{staff_accounts, teams};
 use crate::error::{AppError, AppResult, FieldError, Problems};
 
@@ -47,7 +47,12 @@ impl Report {
 }
 
 fn column(header: &str) -> Option<&'static str> {
-    match header.trim().trim_start_matches('\u{feff}').to_lowercase().as_str() {
+    match header
+        .trim()
+        .trim_start_matches('\u{feff}')
+        .to_lowercase()
+        .as_str()
+    {
         "login_id" | "loginid" | "ログインid" => Some("login_id"),
         "display_name" | "name" | "氏名" | "名前" => Some("display_name"),
         "team" | "所属チーム" | "チーム" | "所属" => Some("team"),
@@ -60,7 +65,10 @@ fn column(header: &str) -> Option<&'static str> {
 /// Parses and checks the file against the database; changes nothing.
 pub async fn check(app: &App, csv_text: &str) -> AppResult<(Vec<Row>, Vec<String>)> {
     let text = csv_text.trim_start_matches('\u{feff}');
-    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
     let headers = reader
         .headers()
         .map_err(|_| AppError::bad_input("csv", "CSVの見出し行を読めません"))?
@@ -86,7 +94,10 @@ pub async fn check(app: &App, csv_text: &str) -> AppResult<(Vec<Row>, Vec<String
     for (n, record) in reader.records().enumerate() {
         let line = n + 2;
         if rows.len() >= MAX_ROWS {
-            return Err(AppError::bad_input("csv", format!("一度に取り込めるのは{MAX_ROWS}行までです")));
+            return Err(AppError::bad_input(
+                "csv",
+                format!("一度に取り込めるのは{MAX_ROWS}行までです"),
+            ));
         }
         let record = match record {
             Ok(r) => r,
@@ -97,7 +108,10 @@ pub async fn check(app: &App, csv_text: &str) -> AppResult<(Vec<Row>, Vec<String
                     display_name: String::new(),
                     team: String::new(),
                     permissions: vec![],
-                    errors: vec![FieldError::new(format!("rows[{line}]"), "この行を読めません")],
+                    errors: vec![FieldError::new(
+                        format!("rows[{line}]"),
+                        "この行を読めません",
+                    )],
                 });
                 continue;
             }
@@ -105,7 +119,14 @@ pub async fn check(app: &App, csv_text: &str) -> AppResult<(Vec<Row>, Vec<String
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
-        let get = |c: &str| index.get(c).and_then(|i| record.get(*i)).unwrap_or("").trim().to_string();
+        let get = |c: &str| {
+            index
+                .get(c)
+                .and_then(|i| record.get(*i))
+                .unwrap_or("")
+                .trim()
+                .to_string()
+        };
         let perms_text = get("permissions");
         let permissions: Vec<String> = perms_text
             .split(|c: char| c.is_whitespace() || matches!(c, ';' | '|' | '、' | '，'))
@@ -129,7 +150,11 @@ pub async fn check(app: &App, csv_text: &str) -> AppResult<(Vec<Row>, Vec<String
                 None => rp.add(at("role"), format!("不明なロールです: {role}")),
             }
         }
-        let all: Vec<String> = all.into_iter().collect::<BTreeSet<_>>().into_iter().collect();
+        let all: Vec<String> = all
+            .into_iter()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
         let errors = match rp.into_result() {
             Ok(()) => vec![],
             Err(AppError::BadInput(e)) => e,
@@ -199,7 +224,12 @@ pub async fn check(app: &App, csv_text: &str) -> AppResult<(Vec<Row>, Vec<String
     Ok((rows, new_teams))
 }
 
-pub async fn import(app: &App, caller: &Caller, csv_text: &str, dry_run: bool) -> AppResult<Report> {
+pub async fn import(
+    app: &App,
+    caller: &Caller,
+    csv_text: &str,
+    dry_run: bool,
+) -> AppResult<Report> {
     caller.require(Permission::StaffManage)?;
     let (rows, new_teams) = check(app, csv_text).await?;
     let problems: Vec<FieldError> = rows.iter().flat_map(|r| r.errors.clone()).collect();
@@ -216,13 +246,21 @@ pub async fn import(app: &App, caller: &Caller, csv_text: &str, dry_run: bool) -
     }
 
     // Argon2 is slow by design: hash with as many threads as there are cores.
-    let passwords: Vec<String> = rows.iter().map(|_| password::generate_temporary()).collect();
-    let hashes: Vec<String> = futures::stream::iter(passwords.clone().into_iter().map(|p| async move { password::hash(&p).await }))
-        .buffered(std::thread::available_parallelism().map_or(2, |n| n.get()))
-        .collect::<Vec<_>>()
-        .await
-        .into_iter()
-        .collect::<AppResult<_>>()?;
+    let passwords: Vec<String> = rows
+        .iter()
+        .map(|_| password::generate_temporary())
+        .collect();
+    let hashes: Vec<String> = futures::stream::iter(
+        passwords
+            .clone()
+            .into_iter()
+            .map(|p| async move { password::hash(&p).await }),
+    )
+    .buffered(std::thread::available_parallelism().map_or(2, |n| n.get()))
+    .collect::<Vec<_>>()
+    .await
+    .into_iter()
+    .collect::<AppResult<_>>()?;
 
     let mut conn = app.db.get().await?;
     let caller = caller.clone();

@@ -32,20 +32,39 @@ pub struct CreateInput {
 }
 
 /// Creates the account and returns its token, which is never shown again.
-pub async fn create(app: &App, caller: &Caller, input: CreateInput) -> AppResult<(ServiceAccount, String)> {
+pub async fn create(
+    app: &App,
+    caller: &Caller,
+    input: CreateInput,
+) -> AppResult<(ServiceAccount, String)> {
     caller.require(Permission::StaffManage)?;
     let mut p = Problems::new();
     let name_len = input.name.trim().chars().count();
-    p.check((1..=100).contains(&name_len), "name", "名前は1〜100文字で入力してください");
-    p.check(input.description.chars().count() <= 500, "description", "説明は500文字以内で入力してください");
+    p.check(
+        (1..=100).contains(&name_len),
+        "name",
+        "名前は1〜100文字で入力してください",
+    );
+    p.check(
+        input.description.chars().count() <= 500,
+        "description",
+        "説明は500文字以内で入力してください",
+    );
     let perms = validate::permissions(&mut p, "permissions", &input.permissions, None);
     for (i, perm) in input.permissions.iter().enumerate() {
         if Permission::parse(perm).is_some_and(Permission::requires_second_factor) {
             // A token cannot present a second factor, so personal-data permissions stay with people.
-            p.add(format!("permissions[{i}]"), "個人情報に関わる権限はサービスアカウントに付与できません");
+            p.add(
+                format!("permissions[{i}]"),
+                "個人情報に関わる権限はサービスアカウントに付与できません",
+            );
         }
     }
-    p.check(!perms.names().is_empty(), "permissions", "権限を1つ以上選んでください");
+    p.check(
+        !perms.names().is_empty(),
+        "permissions",
+        "権限を1つ以上選んでください",
+    );
     p.into_result()?;
 
     let (token, hash) = tokens::new_service_token();
@@ -129,7 +148,9 @@ pub async fn resolve(app: &App, token: &str) -> AppResult<Option<ServicePrincipa
         .first(&mut conn)
         .await
         .optional()?;
-    let Some(account) = account else { return Ok(None) };
+    let Some(account) = account else {
+        return Ok(None);
+    };
     let stale = account
         .last_used_at
         .is_none_or(|t| chrono::Utc::now() - t > chrono::Duration::seconds(60));

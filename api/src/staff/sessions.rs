@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::http::{header, HeaderMap};
+use axum::http::{HeaderMap, header};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -13,15 +13,16 @@ use uuid::Uuid;
 
 use super::accounts;
 use super::model::Account;
-use crate::app::{client_ip, App};
+use crate::app::{App, client_ip};
 use crate::audit::{self, Outcome, Target};
-use crate::auth::tokens::{self, SessionClaims, SESSION_COOKIE, SERVICE_TOKEN_PREFIX};
-use crate::auth::{password, totp, Caller, Principal, SessionStage, StaffPrincipal};
+use crate::auth::tokens::{self, SERVICE_TOKEN_PREFIX, SESSION_COOKIE, SessionClaims};
+use crate::auth::{Caller, Principal, SessionStage, StaffPrincipal, password, totp};
 use crate::db::schema::{staff_accounts, staff_sessions};
 use crate::error::{AppError, AppResult};
 
 const WRONG_CREDENTIALS: &str = "ログインIDまたはパスワードが違います";
-const LOCKED: &str = "サインインに続けて失敗したため、一時的にロックされています。しばらくしてからお試しください";
+const LOCKED: &str =
+    "サインインに続けて失敗したため、一時的にロックされています。しばらくしてからお試しください";
 
 /// What a successful step of sign-in produced.
 pub struct SignIn {
@@ -44,7 +45,10 @@ pub async fn resolve_caller(app: &App, headers: &HeaderMap, peer: SocketAddr) ->
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(|s| s.chars().take(300).collect());
-    caller.request_id = headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string);
+    caller.request_id = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
 
     let bearer = headers
         .get(header::AUTHORIZATION)
@@ -77,7 +81,8 @@ pub async fn resolve_caller(app: &App, headers: &HeaderMap, peer: SocketAddr) ->
 /// absolute or idle timeout, account enabled. Refreshes `last_seen_at`.
 async fn load_session(app: &App, claims: &SessionClaims) -> AppResult<Option<StaffPrincipal>> {
     let mut conn = app.db.get().await?;
-    let idle_cutoff = now() - chrono::Duration::from_std(app.config.session_idle).unwrap_or_default();
+    let idle_cutoff =
+        now() - chrono::Duration::from_std(app.config.session_idle).unwrap_or_default();
     let row: Option<(Uuid, String, bool, DateTime<Utc>, Account)> = staff_sessions::table
         .inner_join(staff_accounts::table)
         .filter(staff_sessions::id.eq(claims.sid))
@@ -138,7 +143,13 @@ async fn throttle(app: &App, caller: &Caller) -> AppResult<()> {
     }
 }
 
-async fn audit_failure(app: &App, caller: &Caller, login_id: &str, account: Option<Uuid>, reason: &str) {
+async fn audit_failure(
+    app: &App,
+    caller: &Caller,
+    login_id: &str,
+    account: Option<Uuid>,
+    reason: &str,
+) {
     let result = async {
         let mut conn = app.db.get().await?;
         audit::service::record_as(
@@ -164,7 +175,8 @@ async fn audit_failure(app: &App, caller: &Caller, login_id: &str, account: Opti
 async fn count_failure(app: &App, account_id: Uuid) -> AppResult<bool> {
     let mut conn = app.db.get().await?;
     let max = app.config.login_max_failures;
-    let lock_until = now() + chrono::Duration::from_std(app.config.login_lockout).unwrap_or_default();
+    let lock_until =
+        now() + chrono::Duration::from_std(app.config.login_lockout).unwrap_or_default();
     let (count,): (i32,) = diesel::update(staff_accounts::table.find(account_id))
         .set(staff_accounts::failed_login_count.eq(staff_accounts::failed_login_count + 1))
         .returning((staff_accounts::failed_login_count,))
@@ -184,16 +196,23 @@ async fn count_failure(app: &App, account_id: Uuid) -> AppResult<bool> {
 }
 
 /// Step one: login id and password.
-pub async fn login(app: &App, caller: &Caller, login_id: &str, password_given: &str) -> AppResult<SignIn> {
+pub async fn login(
+    app: &App,
+    caller: &Caller,
+    login_id: &str,
+    password_given: &str,
+) -> AppResult<SignIn> {
     throttle(app, caller).await?;
     if login_id.len() > 64 || password_given.len() > 1024 {
         return Err(AppError::Unauthenticated(WRONG_CREDENTIALS.into()));
     }
     let mut conn = app.db.get().await?;
     let account: Option<Account> = staff_accounts::table
-        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>("lower(login_id) = lower(")
-            .bind::<diesel::sql_types::Text, _>(login_id.trim())
-            .sql(")"))
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(login_id) = lower(")
+                .bind::<diesel::sql_types::Text, _>(login_id.trim())
+                .sql(")"),
+        )
         .select(Account::as_select())
         .first(&mut conn)
         .await
@@ -212,7 +231,11 @@ pub async fn login(app: &App, caller: &Caller, login_id: &str, password_given: &
     let ok = password::verify(password_given, &account.password_hash).await;
     if !ok || !account.enabled {
         let reason = if ok { "disabled" } else { "wrong password" };
-        let locked = if ok { false } else { count_failure(app, account.id).await? };
+        let locked = if ok {
+            false
+        } else {
+            count_failure(app, account.id).await?
+        };
         audit_failure(app, caller, &account.login_id, Some(account.id), reason).await;
         if locked {
             return Err(AppError::RateLimited(LOCKED.into()));
@@ -228,7 +251,8 @@ pub async fn login(app: &App, caller: &Caller, login_id: &str, password_given: &
         SessionStage::Active
     };
     let session_id = Uuid::new_v4();
-    let expires_at = now() + chrono::Duration::from_std(app.config.session_absolute).unwrap_or_default();
+    let expires_at =
+        now() + chrono::Duration::from_std(app.config.session_absolute).unwrap_or_default();
     let mut conn = app.db.get().await?;
     let caller = caller.clone();
     let acct = account.clone();
@@ -259,7 +283,11 @@ pub async fn login(app: &App, caller: &Caller, login_id: &str, password_given: &
         audit::record(
             conn,
             &signed_in,
-            if stage == SessionStage::Active { "staff.login" } else { "staff.login.password" },
+            if stage == SessionStage::Active {
+                "staff.login"
+            } else {
+                "staff.login.password"
+            },
             Some(Target::new("staff_account", acct.id)),
             json!({ "sessionId": session_id, "next": stage.as_str() }),
             Outcome::Success,
@@ -268,10 +296,19 @@ pub async fn login(app: &App, caller: &Caller, login_id: &str, password_given: &
     })
     .await?;
     let cookie = session_cookie(app, session_id, account.id, expires_at)?;
-    Ok(SignIn { stage, account, cookie: Some(cookie) })
+    Ok(SignIn {
+        stage,
+        account,
+        cookie: Some(cookie),
+    })
 }
 
-fn principal_for(a: &Account, session_id: Uuid, stage: SessionStage, second_factor: bool) -> StaffPrincipal {
+fn principal_for(
+    a: &Account,
+    session_id: Uuid,
+    stage: SessionStage,
+    second_factor: bool,
+) -> StaffPrincipal {
     StaffPrincipal {
         account_id: a.id,
         session_id,
@@ -292,22 +329,33 @@ async fn mark_signed_in(conn: &mut AsyncPgConnection, account_id: Uuid) -> AppRe
     Ok(())
 }
 
-fn session_cookie(app: &App, session_id: Uuid, account_id: Uuid, expires_at: DateTime<Utc>) -> AppResult<String> {
+fn session_cookie(
+    app: &App,
+    session_id: Uuid,
+    account_id: Uuid,
+    expires_at: DateTime<Utc>,
+) -> AppResult<String> {
     let claims = SessionClaims {
         sid: session_id,
         sub: account_id,
         iat: now().timestamp(),
         exp: expires_at.timestamp(),
     };
-    let token = tokens::sign_session(app.config.session_secret.expose(), &claims).map_err(AppError::internal)?;
-    Ok(tokens::session_cookie(&token, app.config.session_absolute.as_secs()))
+    let token = tokens::sign_session(app.config.session_secret.expose(), &claims)
+        .map_err(AppError::internal)?;
+    Ok(tokens::session_cookie(
+        &token,
+        app.config.session_absolute.as_secs(),
+    ))
 }
 
 /// Step two for enrolled accounts: the TOTP code.
 pub async fn verify_totp(app: &App, caller: &Caller, code: &str) -> AppResult<SignIn> {
     let staff = caller.staff_any_stage()?;
     if staff.stage != SessionStage::Totp {
-        return Err(AppError::Conflict("このセッションは確認コードを待っていません".into()));
+        return Err(AppError::Conflict(
+            "このセッションは確認コードを待っていません".into(),
+        ));
     }
     throttle(app, caller).await?;
     let mut conn = app.db.get().await?;
@@ -316,10 +364,20 @@ pub async fn verify_totp(app: &App, caller: &Caller, code: &str) -> AppResult<Si
     if account.is_locked(now()) {
         return Err(AppError::RateLimited(LOCKED.into()));
     }
-    let secret = account.totp_secret.clone().ok_or_else(|| AppError::Conflict("二要素認証が未設定です".into()))?;
+    let secret = account
+        .totp_secret
+        .clone()
+        .ok_or_else(|| AppError::Conflict("二要素認証が未設定です".into()))?;
     let Some(step) = totp::verify(&secret, code, now().timestamp(), account.totp_last_step) else {
         let locked = count_failure(app, account.id).await?;
-        audit_failure(app, caller, &account.login_id, Some(account.id), "wrong totp code").await;
+        audit_failure(
+            app,
+            caller,
+            &account.login_id,
+            Some(account.id),
+            "wrong totp code",
+        )
+        .await;
         if locked {
             revoke(app, staff.session_id).await?;
             return Err(AppError::RateLimited(LOCKED.into()));
@@ -331,9 +389,19 @@ pub async fn verify_totp(app: &App, caller: &Caller, code: &str) -> AppResult<Si
 
 /// Marks the session fully signed in after a good code (sign-in or enrolment).
 /// The session token stays the same: its row now says `active`.
-async fn complete_second_factor(app: &App, caller: &Caller, account: Account, step: i64, enrolment: bool) -> AppResult<SignIn> {
+async fn complete_second_factor(
+    app: &App,
+    caller: &Caller,
+    account: Account,
+    step: i64,
+    enrolment: bool,
+) -> AppResult<SignIn> {
     let staff = caller.staff_any_stage()?.clone();
-    let secret = if enrolment { account.totp_pending_secret.clone() } else { account.totp_secret.clone() };
+    let secret = if enrolment {
+        account.totp_pending_secret.clone()
+    } else {
+        account.totp_secret.clone()
+    };
     let mut conn = app.db.get().await?;
     let caller = caller.clone();
     let account = conn
@@ -359,7 +427,11 @@ async fn complete_second_factor(app: &App, caller: &Caller, account: Account, st
             audit::record(
                 conn,
                 &caller,
-                if enrolment { "staff.totp.enrol" } else { "staff.login" },
+                if enrolment {
+                    "staff.totp.enrol"
+                } else {
+                    "staff.login"
+                },
                 Some(Target::new("staff_account", account.id)),
                 json!({ "sessionId": staff.session_id, "secondFactor": "totp" }),
                 Outcome::Success,
@@ -380,12 +452,16 @@ async fn complete_second_factor(app: &App, caller: &Caller, account: Account, st
 pub async fn begin_enrolment(app: &App, caller: &Caller) -> AppResult<(String, String)> {
     let staff = caller.staff_any_stage()?;
     if staff.stage == SessionStage::Totp {
-        return Err(AppError::Unauthenticated("確認コードを入力してください".into()));
+        return Err(AppError::Unauthenticated(
+            "確認コードを入力してください".into(),
+        ));
     }
     let mut conn = app.db.get().await?;
     let account = accounts::find(&mut conn, staff.account_id).await?;
     if account.totp_enrolled() {
-        return Err(AppError::Conflict("二要素認証は設定済みです。再設定は管理者に依頼してください".into()));
+        return Err(AppError::Conflict(
+            "二要素認証は設定済みです。再設定は管理者に依頼してください".into(),
+        ));
     }
     let secret = totp::generate_secret();
     diesel::update(staff_accounts::table.find(account.id))
@@ -399,7 +475,9 @@ pub async fn begin_enrolment(app: &App, caller: &Caller) -> AppResult<(String, S
 pub async fn confirm_enrolment(app: &App, caller: &Caller, code: &str) -> AppResult<SignIn> {
     let staff = caller.staff_any_stage()?;
     if staff.stage == SessionStage::Totp {
-        return Err(AppError::Unauthenticated("確認コードを入力してください".into()));
+        return Err(AppError::Unauthenticated(
+            "確認コードを入力してください".into(),
+        ));
     }
     let mut conn = app.db.get().await?;
     let account = accounts::find(&mut conn, staff.account_id).await?;
@@ -437,18 +515,29 @@ pub async fn logout(app: &App, caller: &Caller) -> AppResult<()> {
 }
 
 /// The account's own password change; other sessions end.
-pub async fn change_password(app: &App, caller: &Caller, current: &str, new: &str) -> AppResult<()> {
+pub async fn change_password(
+    app: &App,
+    caller: &Caller,
+    current: &str,
+    new: &str,
+) -> AppResult<()> {
     let staff = caller.staff()?.clone();
     password::check_policy(new, &staff.login_id, "newPassword")?;
     if current == new {
-        return Err(AppError::bad_input("newPassword", "現在と異なるパスワードにしてください"));
+        return Err(AppError::bad_input(
+            "newPassword",
+            "現在と異なるパスワードにしてください",
+        ));
     }
     let mut conn = app.db.get().await?;
     let account = accounts::find(&mut conn, staff.account_id).await?;
     drop(conn);
     if !password::verify(current, &account.password_hash).await {
         let _ = count_failure(app, account.id).await?;
-        return Err(AppError::bad_input("currentPassword", "現在のパスワードが違います"));
+        return Err(AppError::bad_input(
+            "currentPassword",
+            "現在のパスワードが違います",
+        ));
     }
     let hash = password::hash(new).await?;
     let mut conn = app.db.get().await?;

@@ -29,7 +29,10 @@ pub async fn list(app: &App, caller: &Caller) -> AppResult<Vec<(Team, i64)>> {
     Ok(rows
         .into_iter()
         .map(|t| {
-            let n = counts.iter().find(|(id, _)| *id == Some(t.id)).map_or(0, |(_, n)| *n);
+            let n = counts
+                .iter()
+                .find(|(id, _)| *id == Some(t.id))
+                .map_or(0, |(_, n)| *n);
             (t, n)
         })
         .collect())
@@ -53,7 +56,11 @@ pub struct TeamInput {
 fn check(input: &TeamInput) -> AppResult<()> {
     let mut p = Problems::new();
     validate::team_name(&mut p, "name", &input.name);
-    p.check(input.description.chars().count() <= 500, "description", "説明は500文字以内で入力してください");
+    p.check(
+        input.description.chars().count() <= 500,
+        "description",
+        "説明は500文字以内で入力してください",
+    );
     p.into_result()
 }
 
@@ -155,7 +162,9 @@ pub async fn delete(app: &App, caller: &Caller, id: Uuid) -> AppResult<()> {
             .get_result(conn)
             .await?;
         if members > 0 {
-            return Err(AppError::Conflict(format!("所属アカウントが{members}件あるため削除できません")));
+            return Err(AppError::Conflict(format!(
+                "所属アカウントが{members}件あるため削除できません"
+            )));
         }
         diesel::delete(teams::table.find(id)).execute(conn).await?;
         audit::record(

@@ -31,12 +31,20 @@ pub fn team_name(p: &mut Problems, field: &str, value: &str) {
     if len == 0 {
         p.add(field, "チーム名を入力してください");
     } else if len > 100 || value.chars().any(char::is_control) {
-        p.add(field, "チーム名は制御文字を含まない100文字以内で入力してください");
+        p.add(
+            field,
+            "チーム名は制御文字を含まない100文字以内で入力してください",
+        );
     }
 }
 
 /// Parses permission names (and optionally a preset) into a set; unknown names are errors.
-pub fn permissions(p: &mut Problems, field: &str, names: &[String], preset: Option<&str>) -> PermissionSet {
+pub fn permissions(
+    p: &mut Problems,
+    field: &str,
+    names: &[String],
+    preset: Option<&str>,
+) -> PermissionSet {
     let mut set: Vec<Permission> = Vec::new();
     for (i, name) in names.iter().enumerate() {
         match Permission::parse(name.trim()) {

@@ -1,0 +1,573 @@
+//! Every operation of the staff schema, called with no session, with a
+//! session lacking its permission and with one holding it; every mutation
+//! with bad input. The list must cover the whole schema: a new field that is
+//! not added here fails `the_matrix_covers_the_whole_schema`.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Value, json};
+use tenohira::auth::Permission::{self, *};
+use tenohira_tests::{Session, TestApp, error_code};
+
+/// Fields any caller may reach, each with its own guard inside (sign-in steps
+/// work on the caller's own session only; viewer answers null to strangers).
+const SELF_SERVICE: &[&str] = &[
+    "viewer",
+    "permissionCatalogue",
+    "rolePresets",
+    "login",
+    "verifyTotp",
+    "beginTotpEnrolment",
+    "confirmTotpEnrolment",
+    "logout",
+    "changePassword",
+];
+
+struct Fixture {
+    team: String,
+    account: String,
+    service: String,
+}
+
+struct Op {
+    field: &'static str,
+    permission: Permission,
+    query: &'static str,
+    vars: fn(&Fixture) -> Value,
+    /// Audit action a successful mutation writes.
+    audit: Option<&'static str>,
+}
+
+fn ops() -> Vec<Op> {
+    vec![
+        Op {
+            field: "staffAccounts",
+            permission: StaffManage,
+            query: "{ staffAccounts { totalCount } }",
+            vars: |_| json!({}),
+            audit: None,
+        },
+        Op {
+            field: "staffAccount",
+            permission: StaffManage,
+            query: "query($id: UUID!) { staffAccount(id: $id) { id } }",
+            vars: |f| json!({"id": f.account}),
+            audit: None,
+        },
+        Op {
+            field: "teams",
+            permission: StaffManage,
+            query: "{ teams { id } }",
+            vars: |_| json!({}),
+            audit: None,
+        },
+        Op {
+            field: "serviceAccounts",
+            permission: StaffManage,
+            query: "{ serviceAccounts { id } }",
+            vars: |_| json!({}),
+            audit: None,
+        },
+        Op {
+            field: "auditLog",
+            permission: AuditRead,
+            query: "{ auditLog { totalCount } }",
+            vars: |_| json!({}),
+            audit: None,
+        },
+        Op {
+            field: "createTeam",
+            permission: StaffManage,
+            query: "mutation { createTeam(input: {name: \"防災課\"}) { id } }",
+            vars: |_| json!({}),
+            audit: Some("staff.team.create"),
+        },
+        Op {
+            field: "updateTeam",
+            permission: StaffManage,
+            query: "mutation($id: UUID!) { updateTeam(id: $id, input: {name: \"広報課\"}) { id } }",
+            vars: |f| json!({"id": f.team}),
+            audit: Some("staff.team.update"),
+        },
+        Op {
+            field: "createStaffAccount",
+            permission: StaffManage,
+            query: "mutation { createStaffAccount(input: {loginId: \"yamada\", displayName: \"山田\"}) { account { id } } }",
+            vars: |_| json!({}),
+            audit: Some("staff.account.create"),
+        },
+        Op {
+            field: "updateStaffAccount",
+            permission: StaffManage,
+            query: "mutation($id: UUID!) { updateStaffAccount(id: $id, input: {displayName: \"改名\"}) { id } }",
+            vars: |f| json!({"id": f.account}),
+            audit: Some("staff.account.update"),
+        },
+        Op {
+            field: "setStaffAccountEnabled",
+            permission: StaffManage,
+            query: "mutation($id: UUID!) { setStaffAccountEnabled(id: $id, enabled: false) { id } }",
+            vars: |f| json!({"id": f.account}),
+            audit: Some("staff.account.disable"),
+        },
+        Op {
+            field: "resetStaffPassword",
+            permission: StaffManage,
+            query: "mutation($id: UUID!) { resetStaffPassword(id: $id) { temporaryPassword } }",
+            vars: |f| json!({"id": f.account}),
+            audit: Some("staff.account.reset_password"),
+        },
+        Op {
+            field: "resetStaffTotp",
+            permission: StaffManage,
+            query: "mutation($id: UUID!) { resetStaffTotp(id: $id) { id } }",
+            vars: |f| json!({"id": f.account}),
+            audit: Some("staff.account.reset_totp"),
+        },
+        Op {
+            field: "importStaffAccounts",
+            permission: StaffManage,
+            query: "mutation { importStaffAccounts(csv: \"login_id,display_name,team\\nkato,加藤,総務課\\n\") { applied } }",
+            vars: |_| json!({}),
+            audit: Some("staff.account.import"),
+        },
+        Op {
+            field: "createServiceAccount",
+            permission: StaffManage,
+            query: "mutation { createServiceAccount(input: {name: \"連携\", permissions: [\"audit.read\"]}) { token } }",
+            vars: |_| json!({}),
+            audit: Some("staff.service_account.create"),
+        },
+        Op {
+            field: "revokeServiceAccount",
+            permission: StaffManage,
+            query: "mutation($id: UUID!) { revokeServiceAccount(id: $id) { id } }",
+            vars: |f| json!({"id": f.service}),
+            audit: Some("staff.service_account.revoke"),
+        },
+        Op {
+            field: "deleteTeam",
+            permission: StaffManage,
+            query: "mutation($id: UUID!) { deleteTeam(id: $id) }",
+            vars: |f| json!({"id": f.team}),
+            audit: Some("staff.team.delete"),
+        },
+    ]
+}
+
+async fn fixture(t: &TestApp) -> Fixture {
+    use tenohira::auth::Caller;
+    let system = Caller::system();
+    let team = tenohira::staff::teams::create(
+        &t.app,
+        &system,
+        tenohira::staff::teams::TeamInput {
+            name: "企画課".into(),
+            description: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    let account = t.create_staff("target", &[]).await;
+    let (service, _) = tenohira::staff::service_accounts::create(
+        &t.app,
+        &system,
+        tenohira::staff::service_accounts::CreateInput {
+            name: "svc".into(),
+            description: String::new(),
+            permissions: vec!["audit.read".into()],
+        },
+    )
+    .await
+    .unwrap();
+    Fixture {
+        team: team.id.to_string(),
+        account: account.to_string(),
+        service: service.id.to_string(),
+    }
+}
+
+/// Row counts of every table but the audit log: "nothing changed" means these stay equal.
+async fn fingerprint(t: &TestApp) -> Vec<(String, i64, String)> {
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct T {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+    }
+    let mut c = t.db().await;
+    let tables: Vec<T> = diesel::sql_query(
+        "SELECT table_name::text AS name FROM information_schema.tables \
+         WHERE table_schema = 'public' AND table_type = 'BASE TABLE' \
+         AND table_name NOT IN ('audit_log', '__diesel_schema_migrations') ORDER BY 1",
+    )
+    .load(&mut c)
+    .await
+    .unwrap();
+    let mut out = Vec::new();
+    for tb in tables {
+        #[derive(diesel::QueryableByName)]
+        struct D {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            digest: String,
+        }
+        // Content digest, not just counts: an update is a change too.
+        let d: D = diesel::sql_query(format!(
+            "SELECT count(*) AS n, coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') AS digest FROM {} t",
+            tb.name
+        ))
+        .get_result(&mut c)
+        .await
+        .unwrap();
+        out.push((tb.name, d.n, d.digest));
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_operation_is_guarded() {
+    let t = TestApp::spawn().await;
+    let f = fixture(&t).await;
+    let anonymous = t.session();
+    let staff_manager = t.signed_in("manager", &[StaffManage]).await;
+    let auditor = t.signed_in("auditor", &[AuditRead]).await;
+    let lacking = |p: Permission| -> &Session {
+        if p == StaffManage {
+            &auditor
+        } else {
+            &staff_manager
+        }
+    };
+    let holding = |p: Permission| -> &Session {
+        if p == StaffManage {
+            &staff_manager
+        } else {
+            &auditor
+        }
+    };
+
+    for op in ops() {
+        let vars = (op.vars)(&f);
+        // No session: UNAUTHENTICATED and nothing changes.
+        let before = fingerprint(&t).await;
+        let r = anonymous.gql(op.query, vars.clone()).await;
+        assert_eq!(
+            error_code(&r).as_deref(),
+            Some("UNAUTHENTICATED"),
+            "{}: {r}",
+            op.field
+        );
+        assert_eq!(
+            fingerprint(&t).await,
+            before,
+            "{} changed data without a session",
+            op.field
+        );
+
+        // A session without the permission: FORBIDDEN and nothing changes.
+        let r = lacking(op.permission).gql(op.query, vars.clone()).await;
+        assert_eq!(
+            error_code(&r).as_deref(),
+            Some("FORBIDDEN"),
+            "{}: {r}",
+            op.field
+        );
+        assert_eq!(
+            fingerprint(&t).await,
+            before,
+            "{} changed data without the permission",
+            op.field
+        );
+
+        // With the permission: it works, and a mutation leaves its audit row.
+        let audit_before = t.count("audit_log").await;
+        let r = holding(op.permission).gql(op.query, vars).await;
+        assert!(
+            r.get("errors").is_none(),
+            "{} with {}: {r}",
+            op.field,
+            op.permission.name()
+        );
+        if let Some(action) = op.audit {
+            let actions = t.audit_actions().await;
+            assert_eq!(
+                actions.len() as i64,
+                audit_before + 1,
+                "{}: one audit row",
+                op.field
+            );
+            assert_eq!(
+                actions.last().unwrap(),
+                &(action.to_string(), "success".to_string()),
+                "{}",
+                op.field
+            );
+        } else {
+            assert_eq!(
+                t.count("audit_log").await,
+                audit_before,
+                "{}: reads of staff data are not audited",
+                op.field
+            );
+        }
+    }
+}
+
+#[test]
+fn the_matrix_covers_the_whole_schema() {
+    let sdl = tenohira::graphql::sdl();
+    let mut fields = BTreeSet::new();
+    for root in ["type QueryRoot {", "type MutationRoot {"] {
+        let body = sdl.split(root).nth(1).unwrap().split("\n}").next().unwrap();
+        let mut depth = 0i32;
+        for line in body.lines() {
+            let l = line.trim();
+            if depth == 0 && !l.is_empty() && !l.starts_with('"') {
+                let name: String = l.chars().take_while(|c| c.is_alphanumeric()).collect();
+                if !name.is_empty() {
+                    fields.insert(name);
+                }
+            }
+            depth += l.matches("\"\"\"").count() as i32 % 2;
+            depth %= 2;
+        }
+    }
+    assert!(
+        fields.contains("login") && fields.contains("auditLog") && fields.len() >= 20,
+        "{fields:?}"
+    );
+    let covered: BTreeSet<String> = ops()
+        .iter()
+        .map(|o| o.field.to_string())
+        .chain(SELF_SERVICE.iter().map(|s| s.to_string()))
+        .collect();
+    let missing: Vec<_> = fields.difference(&covered).collect();
+    assert!(
+        missing.is_empty(),
+        "operations without an authorisation test: {missing:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_input_on_every_mutation_changes_nothing() {
+    let t = TestApp::spawn().await;
+    let f = fixture(&t).await;
+    let admin = t.signed_in("admin", &[StaffManage]).await;
+    let me = tenohira_tests_account_id(&admin, "admin").await;
+    let cases: Vec<(&str, &str, Value, &str)> = vec![
+        (
+            "createTeam",
+            "mutation { createTeam(input: {name: \"  \"}) { id } }",
+            json!({}),
+            "input.name",
+        ),
+        (
+            "createTeam",
+            "mutation { createTeam(input: {name: 5}) { id } }",
+            json!({}),
+            "input.name",
+        ),
+        (
+            "updateTeam",
+            "mutation($id: UUID!) { updateTeam(id: $id, input: {name: \"\"}) { id } }",
+            json!({"id": f.team}),
+            "input.name",
+        ),
+        (
+            "createStaffAccount",
+            "mutation { createStaffAccount(input: {loginId: \"a b\", displayName: \"x\"}) { account { id } } }",
+            json!({}),
+            "input.loginId",
+        ),
+        (
+            "createStaffAccount",
+            "mutation { createStaffAccount(input: {loginId: \"okay\", displayName: \"\"}) { account { id } } }",
+            json!({}),
+            "input.displayName",
+        ),
+        (
+            "createStaffAccount",
+            "mutation { createStaffAccount(input: {loginId: \"okay\", displayName: \"x\", permissions: [\"root\"]}) { account { id } } }",
+            json!({}),
+            "input.permissions[0]",
+        ),
+        (
+            "createStaffAccount",
+            "mutation { createStaffAccount(input: {loginId: \"okay\", displayName: \"x\", password: \"weak\"}) { account { id } } }",
+            json!({}),
+            "input.password",
+        ),
+        (
+            "createStaffAccount",
+            "mutation($t: UUID) { createStaffAccount(input: {loginId: \"okay\", displayName: \"x\", teamId: $t}) { account { id } } }",
+            json!({"t": uuid_nil()}),
+            "input.teamId",
+        ),
+        (
+            "updateStaffAccount",
+            "mutation($id: UUID!) { updateStaffAccount(id: $id, input: {permissions: [\"nope\"]}) { id } }",
+            json!({"id": f.account}),
+            "input.permissions[0]",
+        ),
+        (
+            "updateStaffAccount",
+            "mutation($id: UUID!) { updateStaffAccount(id: $id, input: {displayName: \"\"}) { id } }",
+            json!({"id": f.account}),
+            "input.displayName",
+        ),
+        (
+            "updateStaffAccount",
+            "mutation($id: UUID!) { updateStaffAccount(id: $id, input: {permissions: []}) { id } }",
+            json!({"id": me}),
+            "input.permissions",
+        ),
+        (
+            "setStaffAccountEnabled",
+            "mutation($id: UUID!) { setStaffAccountEnabled(id: $id, enabled: false) { id } }",
+            json!({"id": me}),
+            "enabled",
+        ),
+        (
+            "resetStaffPassword",
+            "mutation($id: UUID!) { resetStaffPassword(id: $id) { temporaryPassword } }",
+            json!({"id": "not-a-uuid"}),
+            "",
+        ),
+        (
+            "resetStaffTotp",
+            "mutation($id: UUID!) { resetStaffTotp(id: $id) { id } }",
+            json!({"id": "not-a-uuid"}),
+            "",
+        ),
+        (
+            "deleteTeam",
+            "mutation($id: UUID!) { deleteTeam(id: $id) }",
+            json!({"id": "not-a-uuid"}),
+            "",
+        ),
+        (
+            "revokeServiceAccount",
+            "mutation($id: UUID!) { revokeServiceAccount(id: $id) { id } }",
+            json!({"id": "not-a-uuid"}),
+            "",
+        ),
+        (
+            "importStaffAccounts",
+            "mutation { importStaffAccounts(csv: \"who,what\\n1,2\\n\") { applied } }",
+            json!({}),
+            "header[0]",
+        ),
+        (
+            "importStaffAccounts",
+            "mutation { importStaffAccounts(csv: \"login_id,display_name\\nok1,一\\nb a d,二\\n\") { applied } }",
+            json!({}),
+            "rows[3].loginId",
+        ),
+        (
+            "createServiceAccount",
+            "mutation { createServiceAccount(input: {name: \"\", permissions: [\"audit.read\"]}) { token } }",
+            json!({}),
+            "input.name",
+        ),
+        (
+            "createServiceAccount",
+            "mutation { createServiceAccount(input: {name: \"x\", permissions: []}) { token } }",
+            json!({}),
+            "input.permissions",
+        ),
+        (
+            "changePassword",
+            "mutation { changePassword(input: {currentPassword: \"Kawaguchi-River-77\", newPassword: \"abc\"}) }",
+            json!({}),
+            "input.newPassword",
+        ),
+        (
+            "changePassword",
+            "mutation { changePassword(input: {currentPassword: \"wrong-Password-99\", newPassword: \"Omiya-Bonsai-2026\"}) }",
+            json!({}),
+            "input.currentPassword",
+        ),
+        (
+            "confirmTotpEnrolment",
+            "mutation { confirmTotpEnrolment(code: \"12\") { stage } }",
+            json!({}),
+            "code",
+        ),
+    ];
+    for (name, query, vars, field) in cases {
+        let before = fingerprint(&t).await;
+        if name == "confirmTotpEnrolment" {
+            admin
+                .gql("mutation { beginTotpEnrolment { secret } }", json!({}))
+                .await;
+        }
+        let r = admin.gql(query, vars).await;
+        assert_eq!(
+            error_code(&r).as_deref(),
+            Some("BAD_USER_INPUT"),
+            "{name}: {r}"
+        );
+        if !field.is_empty() {
+            assert_eq!(r["errors"][0]["extensions"]["field"], field, "{name}: {r}");
+        }
+        if name != "confirmTotpEnrolment" && name != "changePassword" {
+            assert_eq!(
+                fingerprint(&t).await,
+                before,
+                "{name} changed data on bad input"
+            );
+        }
+    }
+    // verifyTotp: bad code in a session waiting for one.
+    t.create_staff("two-factor", &[Permission::CardPiiRead])
+        .await;
+    let mut s = t.session();
+    s.login("two-factor", tenohira_tests::PASSWORD).await;
+    s.enrol_totp().await;
+    let mut s2 = t.session();
+    s2.login("two-factor", tenohira_tests::PASSWORD).await;
+    let before = fingerprint(&t).await;
+    let r = s2
+        .gql(
+            "mutation { verifyTotp(code: \"abcdef\") { stage } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&r).as_deref(), Some("BAD_USER_INPUT"), "{r}");
+    let after = fingerprint(&t).await;
+    // Only the failure counter on the account moved.
+    assert_eq!(
+        before
+            .iter()
+            .filter(|x| x.0 != "staff_accounts")
+            .collect::<Vec<_>>(),
+        after
+            .iter()
+            .filter(|x| x.0 != "staff_accounts")
+            .collect::<Vec<_>>()
+    );
+}
+
+fn uuid_nil() -> String {
+    "00000000-0000-0000-0000-000000000000".into()
+}
+
+async fn tenohira_tests_account_id(admin: &Session, login: &str) -> String {
+    let r = admin
+        .gql(
+            "query($s: String) { staffAccounts(filter: {search: $s}) { items { id loginId } } }",
+            json!({"s": login}),
+        )
+        .await;
+    r["data"]["staffAccounts"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["loginId"] == login)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
