@@ -173,7 +173,7 @@ async fn create_staff(
 }
 
 pub const DEMO_ADMIN: &str = "admin";
-pub const DEMO_PASSWORD: &str = "Demo-Saitama-2026";
+pub const DEMO_PASSWORD: &str = "Demo-Urawa-2026";
 
 async fn demo(config: Config) -> anyhow::Result<()> {
     anyhow::ensure!(

@@ -54,6 +54,23 @@ async fn template() -> anyhow::Result<&'static str> {
                     diesel::sql_query(format!("ALTER DATABASE {build} RENAME TO {name}"))
                         .execute(&mut admin)
                         .await?;
+                    // Templates of older migration sets are no longer needed.
+                    #[derive(diesel::QueryableByName)]
+                    struct Db {
+                        #[diesel(sql_type = diesel::sql_types::Text)]
+                        datname: String,
+                    }
+                    let stale: Vec<Db> = diesel::sql_query(
+                        "SELECT datname::text AS datname FROM pg_database WHERE datname LIKE 'tenohira\\_tpl\\_%' AND datname <> $1",
+                    )
+                    .bind::<diesel::sql_types::Text, _>(&name)
+                    .load(&mut admin)
+                    .await?;
+                    for db in stale {
+                        let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", db.datname))
+                            .execute(&mut admin)
+                            .await;
+                    }
                 }
                 anyhow::Ok(())
             }
