@@ -1,0 +1,264 @@
+//! Sending: reply, push, multicast, validate, quota.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
+use serde_json::{Value, json};
+
+use crate::gate::{self, count_accepted};
+use crate::messages;
+use crate::respond::{LineError, detail, json_response};
+use crate::state::{Accepted, AppState, Delivery, RETRY_KEY_TTL, is_user_id, now_ms};
+
+type S = State<Arc<AppState>>;
+
+fn retry_key(headers: &HeaderMap) -> Result<Option<String>, LineError> {
+    let Some(v) = headers.get("x-line-retry-key") else { return Ok(None) };
+    let s = v.to_str().unwrap_or("");
+    if uuid::Uuid::parse_str(s).is_err() || s.len() != 36 {
+        return Err(LineError::bad_request("The value for the 'X-Line-Retry-Key' header is invalid"));
+    }
+    Ok(Some(s.to_lowercase()))
+}
+
+/// The 409 a retry of an accepted request gets.
+fn already_accepted(state: &AppState, key: &str, endpoint: &'static str, rid: &str) -> Option<Response> {
+    let mut data = state.data.lock().unwrap();
+    let accepted = data.retry_keys.get(key).filter(|a| a.at.elapsed() < RETRY_KEY_TTL)?;
+    let mut body = json!({ "message": "The retry key is already accepted" });
+    if let Some(sent) = accepted.body.get("sentMessages") {
+        body["sentMessages"] = sent.clone();
+    }
+    let original = accepted.request_id.clone();
+    *data.counters.duplicates.entry(endpoint).or_default() += 1;
+    drop(data);
+    let mut res = json_response(StatusCode::CONFLICT, body, rid);
+    if let Ok(v) = HeaderValue::from_str(&original) {
+        res.headers_mut().insert("x-line-accepted-request-id", v);
+    }
+    Some(res)
+}
+
+fn check_units(body: &Value) -> Vec<crate::respond::Detail> {
+    let Some(units) = body.get("customAggregationUnits") else { return vec![] };
+    let ok = units.as_array().is_some_and(|a| {
+        a.len() <= 1
+            && a.iter().all(|u| {
+                u.as_str().is_some_and(|s| {
+                    (1..=30).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                })
+            })
+    });
+    if ok { vec![] } else { vec![detail("customAggregationUnits", "invalid unit name")] }
+}
+
+fn sent_messages(n: usize) -> Value {
+    use rand::RngExt;
+    let mut rng = rand::rng();
+    (0..n)
+        .map(|_| json!({ "id": format!("{}", rng.random_range(100_000_000_000_000_000u64..999_999_999_999_999_999)), "quoteToken": crate::state::random_hex(16) }))
+        .collect()
+}
+
+/// Stores the delivery in each following recipient's inbox.
+fn deliver(state: &AppState, via: &'static str, rid: &str, key: Option<&str>, body: &Value, recipients: &[String]) {
+    let messages = Arc::new(body["messages"].clone());
+    let n = messages.as_array().map_or(0, Vec::len) as u64;
+    let units = body.get("customAggregationUnits").cloned();
+    let mut data = state.data.lock().unwrap();
+    let record = data.record_inbox;
+    let mut delivered = 0;
+    for r in recipients {
+        if let Some(u) = data.users.get_mut(r)
+            && u.following
+        {
+            delivered += n;
+            if record {
+                u.inbox.push(Delivery {
+                    via,
+                    request_id: rid.to_string(),
+                    retry_key: key.map(str::to_string),
+                    messages: messages.clone(),
+                    custom_aggregation_units: units.clone(),
+                    at_ms: now_ms(),
+                });
+            }
+        }
+    }
+    data.counters.messages_delivered += delivered;
+}
+
+async fn finish(state: &AppState, rid: &str, status: StatusCode, body: Value) -> Response {
+    let (hang, latency) = {
+        let f = state.faults.lock().unwrap();
+        (f.hang_after_accept(), f.latency())
+    };
+    if let Some(h) = hang {
+        tokio::time::sleep(h).await;
+    }
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    json_response(status, body, rid)
+}
+
+pub async fn multicast(State(state): S, headers: HeaderMap, body: Bytes) -> Response {
+    let p = match gate::check(&state, &headers, &body, "multicast", true, true) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let rid = p.request_id;
+    let key = match retry_key(&headers) {
+        Ok(k) => k,
+        Err(e) => return e.into_response_with(&rid),
+    };
+    if let Some(k) = &key
+        && let Some(r) = already_accepted(&state, k, "multicast", &rid)
+    {
+        return r;
+    }
+    let body = p.body;
+    let Some(to) = body["to"].as_array() else {
+        return LineError::invalid(vec![detail("to", "May not be empty")]).into_response_with(&rid);
+    };
+    if to.is_empty() || to.len() > 500 {
+        return LineError::invalid(vec![detail("to", "Size must be between 1 and 500")]).into_response_with(&rid);
+    }
+    let mut details = messages::validate(&body["messages"]);
+    details.extend(check_units(&body));
+    if !details.is_empty() {
+        return LineError::invalid(details).into_response_with(&rid);
+    }
+    let mut recipients = Vec::with_capacity(to.len());
+    {
+        let data = state.data.lock().unwrap();
+        for (i, id) in to.iter().enumerate() {
+            let id = id.as_str().unwrap_or("");
+            if !is_user_id(id) || !data.users.contains_key(id) {
+                return LineError::bad_request(format!(
+                    "The property, to[{i}], in the request body is invalid (line: -, column: -)"
+                ))
+                .into_response_with(&rid);
+            }
+            recipients.push(id.to_string());
+        }
+    }
+    accept(&state, "multicast", &rid, key.as_deref(), json!({}));
+    deliver(&state, "multicast", &rid, key.as_deref(), &body, &recipients);
+    finish(&state, &rid, StatusCode::OK, json!({})).await
+}
+
+fn accept(state: &AppState, endpoint: &'static str, rid: &str, key: Option<&str>, response: Value) {
+    if let Some(k) = key {
+        state.data.lock().unwrap().retry_keys.insert(
+            k.to_string(),
+            Accepted {
+                at: std::time::Instant::now(),
+                request_id: rid.to_string(),
+                body: response,
+            },
+        );
+    }
+    count_accepted(state, endpoint);
+}
+
+pub async fn push(State(state): S, headers: HeaderMap, body: Bytes) -> Response {
+    let p = match gate::check(&state, &headers, &body, "push", true, true) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let rid = p.request_id;
+    let key = match retry_key(&headers) {
+        Ok(k) => k,
+        Err(e) => return e.into_response_with(&rid),
+    };
+    if let Some(k) = &key
+        && let Some(r) = already_accepted(&state, k, "push", &rid)
+    {
+        return r;
+    }
+    let body = p.body;
+    let to = body["to"].as_str().unwrap_or("").to_string();
+    let mut details = messages::validate(&body["messages"]);
+    details.extend(check_units(&body));
+    if !details.is_empty() {
+        return LineError::invalid(details).into_response_with(&rid);
+    }
+    if !is_user_id(&to) || !state.data.lock().unwrap().users.contains_key(&to) {
+        return LineError::bad_request("The property, to, in the request body is invalid (line: -, column: -)")
+            .into_response_with(&rid);
+    }
+    let n = body["messages"].as_array().map_or(0, Vec::len);
+    let response = json!({ "sentMessages": sent_messages(n) });
+    accept(&state, "push", &rid, key.as_deref(), response.clone());
+    deliver(&state, "push", &rid, key.as_deref(), &body, std::slice::from_ref(&to));
+    finish(&state, &rid, StatusCode::OK, response).await
+}
+
+pub async fn reply(State(state): S, headers: HeaderMap, body: Bytes) -> Response {
+    let p = match gate::check(&state, &headers, &body, "reply", true, true) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let rid = p.request_id;
+    if headers.contains_key("x-line-retry-key") {
+        return LineError::bad_request("X-Line-Retry-Key is not supported for this API").into_response_with(&rid);
+    }
+    let body = p.body;
+    let details = messages::validate(&body["messages"]);
+    if !details.is_empty() {
+        return LineError::invalid(details).into_response_with(&rid);
+    }
+    let token = body["replyToken"].as_str().unwrap_or("");
+    let user = {
+        let mut data = state.data.lock().unwrap();
+        match data.reply_tokens.remove(token) {
+            Some((user, expires)) if expires > std::time::Instant::now() => Some(user),
+            _ => None,
+        }
+    };
+    let Some(user) = user else {
+        return LineError::bad_request("Invalid reply token").into_response_with(&rid);
+    };
+    let n = body["messages"].as_array().map_or(0, Vec::len);
+    let response = json!({ "sentMessages": sent_messages(n) });
+    count_accepted(&state, "reply");
+    deliver(&state, "reply", &rid, None, &body, &[user]);
+    finish(&state, &rid, StatusCode::OK, response).await
+}
+
+pub async fn validate(State(state): S, Path(kind): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+    let p = match gate::check(&state, &headers, &body, "other", false, true) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    if !["reply", "push", "multicast", "narrowcast", "broadcast"].contains(&kind.as_str()) {
+        return LineError::not_found().into_response_with(&p.request_id);
+    }
+    let details = messages::validate(&p.body["messages"]);
+    if !details.is_empty() {
+        return LineError::invalid(details).into_response_with(&p.request_id);
+    }
+    json_response(StatusCode::OK, json!({}), &p.request_id)
+}
+
+pub async fn quota(State(state): S, headers: HeaderMap) -> Response {
+    match gate::check_simple(&state, &headers, "other") {
+        // Local-government accounts have no monthly cap.
+        Ok(rid) => json_response(StatusCode::OK, json!({ "type": "none" }), &rid),
+        Err(r) => r,
+    }
+}
+
+pub async fn quota_consumption(State(state): S, headers: HeaderMap) -> Response {
+    match gate::check_simple(&state, &headers, "other") {
+        Ok(rid) => {
+            let n = state.data.lock().unwrap().counters.messages_delivered;
+            json_response(StatusCode::OK, json!({ "totalUsage": n }), &rid)
+        }
+        Err(r) => r,
+    }
+}
