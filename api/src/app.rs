@@ -21,7 +21,9 @@ use crate::config::Config;
 use crate::db::DbPool;
 use crate::graphql::StaffSchema;
 use crate::graphql::http::{self as gql_http, MediaType};
+use crate::graphql::liff::LiffSchema;
 use crate::jobs::{JobQueue, Outbox, RetryPolicy};
+use crate::line::{IdTokenVerifier, LineClient};
 use crate::store::RedisStore;
 
 pub struct AppInner {
@@ -31,6 +33,8 @@ pub struct AppInner {
     pub jobs: JobQueue,
     pub outbox: Outbox,
     pub metrics: PrometheusHandle,
+    pub line: LineClient,
+    pub id_tokens: IdTokenVerifier,
 }
 
 /// Cheap to clone; everything a service function needs besides the caller.
@@ -55,6 +59,8 @@ impl App {
         let redis = RedisStore::connect(config.redis_url.expose(), &config.redis_prefix).await?;
         let jobs = JobQueue::new(redis.clone(), RetryPolicy::default());
         let outbox = Outbox::new(db.clone(), jobs.clone());
+        let line = LineClient::new(&config.line, redis.clone())?;
+        let id_tokens = IdTokenVerifier::new(&config.line.jwks_url, &config.line.login_channel_id)?;
         Ok(Self(Arc::new(AppInner {
             config,
             db,
@@ -62,6 +68,8 @@ impl App {
             jobs,
             outbox,
             metrics: crate::metrics::handle(),
+            line,
+            id_tokens,
         })))
     }
 
@@ -75,6 +83,7 @@ impl App {
 pub struct AppState {
     pub app: App,
     pub schema: StaffSchema,
+    pub liff_schema: LiffSchema,
 }
 
 pub fn router(app: App) -> Router {
@@ -83,10 +92,13 @@ pub fn router(app: App) -> Router {
     let state = AppState {
         app: app.clone(),
         schema,
+        liff_schema: crate::graphql::liff::build(&app),
     };
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .route("/graphql", get(staff_graphql).post(staff_graphql))
+        .route("/liff/graphql", get(liff_graphql).post(liff_graphql))
+        .route("/line/webhook", axum::routing::post(crate::line::webhook::receive))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_endpoint))
@@ -169,6 +181,59 @@ async fn staff_graphql(
     };
     gql_http::handle(
         &state.schema,
+        &limits,
+        &method,
+        &uri,
+        &headers,
+        body,
+        caller,
+    )
+    .await
+}
+
+/// Residents' API: the caller is whoever the LIFF ID token in
+/// `Authorization: Bearer` says, after local verification.
+async fn liff_graphql(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let mut caller = crate::auth::Caller::anonymous();
+    caller.ip = Some(client_ip(&state.app.config, &headers, peer));
+    caller.request_id = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    if let Some(token) = token {
+        match state.app.id_tokens.verify(token).await {
+            Ok(claims) => {
+                caller.principal =
+                    crate::auth::Principal::Resident(crate::auth::ResidentPrincipal {
+                        line_user_id: claims.sub,
+                    });
+            }
+            Err(e) => {
+                // ID-link failures are watched (seed 3.1(2)).
+                metrics::counter!("tenohira_liff_id_token_failures_total", "reason" => e.reason())
+                    .increment(1);
+                tracing::info!(reason = e.reason(), "LIFF ID token refused");
+                caller.credential_error = Some(e.reason());
+            }
+        }
+    }
+    let limits = gql_http::Limits {
+        max_document_bytes: state.app.config.graphql_max_document_bytes,
+    };
+    gql_http::handle(
+        &state.liff_schema,
         &limits,
         &method,
         &uri,

@@ -37,6 +37,9 @@ pub enum Command {
         /// Where to write the staff schema.
         #[arg(long, default_value = "schema.graphql")]
         out: PathBuf,
+        /// Where to write the residents' (LIFF) schema.
+        #[arg(long, default_value = "liff/schema.graphql")]
+        liff_out: PathBuf,
     },
     /// Migrate, create a demo administrator and serve with workers (development only).
     Demo,
@@ -65,9 +68,13 @@ pub enum StaffCommand {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    if let Command::PrintSchema { out } = &cli.command {
+    if let Command::PrintSchema { out, liff_out } = &cli.command {
         std::fs::write(out, crate::graphql::sdl())?;
-        eprintln!("wrote {}", out.display());
+        if let Some(dir) = liff_out.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(liff_out, crate::graphql::liff::sdl())?;
+        eprintln!("wrote {} and {}", out.display(), liff_out.display());
         return Ok(());
     }
     let config = Config::from_env()?;

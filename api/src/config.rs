@@ -156,6 +156,78 @@ pub const VARIABLES: &[VarDoc] = &[
         description: "Jobs a worker process runs at once per queue.",
     },
     VarDoc {
+        name: "TENOHIRA_LINE_CHANNEL_ACCESS_TOKEN",
+        default: None,
+        secret: true,
+        description: "Messaging API channel access token. Required.",
+    },
+    VarDoc {
+        name: "TENOHIRA_LINE_CHANNEL_SECRET",
+        default: None,
+        secret: true,
+        description: "Messaging API channel secret (verifies webhook signatures). Required.",
+    },
+    VarDoc {
+        name: "TENOHIRA_LINE_LOGIN_CHANNEL_ID",
+        default: None,
+        secret: false,
+        description: "LINE Login channel id hosting the LIFF apps: the audience of residents' ID tokens. Required.",
+    },
+    VarDoc {
+        name: "TENOHIRA_LINE_API_BASE",
+        default: Some("https://api.line.me"),
+        secret: false,
+        description: "Messaging API base URL (the sandbox points it at line-fake).",
+    },
+    VarDoc {
+        name: "TENOHIRA_LINE_DATA_API_BASE",
+        default: Some("https://api-data.line.me"),
+        secret: false,
+        description: "Base URL for content uploads (rich-menu images).",
+    },
+    VarDoc {
+        name: "TENOHIRA_LINE_JWKS_URL",
+        default: Some("https://api.line.me/oauth2/v2.1/certs"),
+        secret: false,
+        description: "JWKS with the keys that sign LIFF ID tokens (cached; refreshed on an unknown key id).",
+    },
+    VarDoc {
+        name: "TENOHIRA_LINE_TIMEOUT_MS",
+        default: Some("10000"),
+        secret: false,
+        description: "Timeout of one call to LINE.",
+    },
+    VarDoc {
+        name: "TENOHIRA_LINE_MAX_ATTEMPTS",
+        default: Some("6"),
+        secret: false,
+        description: "Attempts per call to LINE for retryable failures (5xx, timeouts, 429).",
+    },
+    VarDoc {
+        name: "TENOHIRA_LINE_MULTICAST_PER_SECOND",
+        default: Some("200"),
+        secret: false,
+        description: "Multicast requests per second, shared by all processes (LINE's limit is 200).",
+    },
+    VarDoc {
+        name: "TENOHIRA_LINE_PUSH_PER_SECOND",
+        default: Some("2000"),
+        secret: false,
+        description: "Push and reply requests per second each, shared by all processes.",
+    },
+    VarDoc {
+        name: "TENOHIRA_LINE_OTHER_PER_SECOND",
+        default: Some("2000"),
+        secret: false,
+        description: "Other Messaging API requests per second, shared by all processes.",
+    },
+    VarDoc {
+        name: "TENOHIRA_WELCOME_MESSAGE",
+        default: Some("友だち追加ありがとうございます。県からのお知らせをお届けします。"),
+        secret: false,
+        description: "Welcome message replied to a new friend until staff set one in the console.",
+    },
+    VarDoc {
         name: "TENOHIRA_LOG",
         default: Some("info"),
         secret: false,
@@ -221,6 +293,23 @@ pub struct Config {
     pub worker_concurrency: usize,
     pub log_filter: String,
     pub log_json: bool,
+    pub line: LineConfig,
+}
+
+#[derive(Clone, Debug)]
+pub struct LineConfig {
+    pub channel_access_token: Secret,
+    pub channel_secret: Secret,
+    pub login_channel_id: String,
+    pub api_base: String,
+    pub data_api_base: String,
+    pub jwks_url: String,
+    pub timeout: Duration,
+    pub max_attempts: u32,
+    pub multicast_per_second: f64,
+    pub push_per_second: f64,
+    pub other_per_second: f64,
+    pub welcome_message: String,
 }
 
 /// Start-up fails with this: it names the variable and never shows a secret value.
@@ -319,6 +408,20 @@ impl Config {
             worker_concurrency: r.positive("TENOHIRA_WORKER_CONCURRENCY")?,
             log_filter: r.string("TENOHIRA_LOG")?,
             log_json,
+            line: LineConfig {
+                channel_access_token: Secret::new(r.string("TENOHIRA_LINE_CHANNEL_ACCESS_TOKEN")?),
+                channel_secret: Secret::new(r.string("TENOHIRA_LINE_CHANNEL_SECRET")?),
+                login_channel_id: r.string("TENOHIRA_LINE_LOGIN_CHANNEL_ID")?,
+                api_base: r.url("TENOHIRA_LINE_API_BASE")?,
+                data_api_base: r.url("TENOHIRA_LINE_DATA_API_BASE")?,
+                jwks_url: r.url("TENOHIRA_LINE_JWKS_URL")?,
+                timeout: Duration::from_millis(r.positive("TENOHIRA_LINE_TIMEOUT_MS")?),
+                max_attempts: r.positive("TENOHIRA_LINE_MAX_ATTEMPTS")?,
+                multicast_per_second: r.positive("TENOHIRA_LINE_MULTICAST_PER_SECOND")?,
+                push_per_second: r.positive("TENOHIRA_LINE_PUSH_PER_SECOND")?,
+                other_per_second: r.positive("TENOHIRA_LINE_OTHER_PER_SECOND")?,
+                welcome_message: r.string("TENOHIRA_WELCOME_MESSAGE")?,
+            },
         })
     }
 
@@ -366,6 +469,17 @@ impl Reader<'_> {
                 format!("could not parse `{raw}`")
             },
         })
+    }
+
+    fn url(&self, name: &'static str) -> Result<String, ConfigError> {
+        let v = self.string(name)?;
+        if !(v.starts_with("https://") || v.starts_with("http://")) {
+            return Err(ConfigError {
+                var: name,
+                message: "must be an http:// or https:// URL".into(),
+            });
+        }
+        Ok(v.trim_end_matches('/').to_string())
     }
 
     fn positive<T: std::str::FromStr + PartialOrd + Default>(

@@ -27,7 +27,29 @@ pub fn runner(app: &App) -> Runner {
             })
         }),
     );
+    let handlers = event_handlers();
+    let a = app.clone();
+    runner.register(
+        crate::line::events::QUEUE,
+        Arc::new(move |job| {
+            let app = a.clone();
+            let handlers = handlers.clone();
+            Box::pin(async move {
+                let id = job.payload["event"]
+                    .as_i64()
+                    .ok_or_else(|| crate::jobs::JobError::Permanent("no event id".into()))?;
+                handlers.process(&app, id).await
+            })
+        }),
+    );
     runner
+}
+
+/// Every capability's webhook event handlers.
+pub fn event_handlers() -> crate::line::events::EventHandlers {
+    let mut h = crate::line::events::EventHandlers::default();
+    crate::friends::events::register(&mut h);
+    h
 }
 
 /// Runs the workers until `shutdown` turns true.
@@ -45,6 +67,12 @@ pub async fn run(app: App, mut shutdown: watch::Receiver<bool>) {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(jobs = n, "outbox reconciler queued leftover jobs"),
                     Err(e) => tracing::warn!(error = %e, "outbox reconciler failed"),
+                }
+                // Webhook events whose queue entry was lost (Redis flushed, push failed).
+                match crate::line::events::reconcile(&app, chrono::Duration::seconds(30)).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(events = n, "webhook reconciler queued unprocessed events"),
+                    Err(e) => tracing::warn!(error = %e, "webhook reconciler failed"),
                 }
                 if tokio::time::Instant::now() >= maintenance_due {
                     maintenance_due += Duration::from_secs(3600);

@@ -127,8 +127,121 @@ async fn database_exists(conn: &mut AsyncPgConnection, name: &str) -> anyhow::Re
     Ok(r.exists)
 }
 
+/// The `line-fake` binary next to this test executable (built on demand).
+fn line_fake_binary() -> std::path::PathBuf {
+    static BUILT: std::sync::Once = std::sync::Once::new();
+    let exe = std::env::current_exe().expect("test executable");
+    let dir = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .expect("target dir")
+        .to_path_buf();
+    let bin = dir.join("line-fake");
+    BUILT.call_once(|| {
+        if !bin.exists() {
+            let status = std::process::Command::new(env!("CARGO"))
+                .args(["build", "-p", "line-fake"])
+                .status()
+                .expect("cargo build -p line-fake");
+            assert!(status.success(), "building line-fake failed");
+        }
+    });
+    bin
+}
+
+pub const CHANNEL_TOKEN: &str = "test-channel-access-token";
+pub const CHANNEL_SECRET: &str = "test-channel-secret";
+pub const LOGIN_CHANNEL_ID: &str = "1650000042";
+
+/// A running line-fake process (LINE's stand-in) and a client for its control API.
+pub struct LineFake {
+    pub base: String,
+    http: reqwest::Client,
+    _child: tokio::process::Child,
+}
+
+impl LineFake {
+    pub async fn spawn() -> Self {
+        use tokio::io::AsyncBufReadExt;
+        let mut child = tokio::process::Command::new(line_fake_binary())
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--channel-access-token",
+                CHANNEL_TOKEN,
+                "--channel-secret",
+                CHANNEL_SECRET,
+                "--login-channel-id",
+                LOGIN_CHANNEL_ID,
+            ])
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start line-fake");
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = tokio::io::BufReader::new(stdout).lines();
+        let first = lines
+            .next_line()
+            .await
+            .unwrap()
+            .expect("line-fake prints its address");
+        let base = first.rsplit(' ').next().unwrap().to_string();
+        Self {
+            base,
+            http: reqwest::Client::new(),
+            _child: child,
+        }
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Value {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .expect("line-fake");
+        r.json().await.unwrap_or(Value::Null)
+    }
+
+    pub async fn get(&self, path: &str) -> Value {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("line-fake")
+            .json()
+            .await
+            .unwrap_or(Value::Null)
+    }
+
+    /// A new simulated LINE user (not yet a friend unless `following`).
+    pub async fn user(&self, following: bool) -> String {
+        self.post("/_fake/users", json!({ "following": following }))
+            .await["userId"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    pub async fn inbox(&self, user: &str) -> Vec<Value> {
+        self.get(&format!("/_fake/users/{user}/inbox")).await["messages"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    pub async fn id_token(&self, request: Value) -> String {
+        self.post("/_fake/id-token", request).await["idToken"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+}
+
 /// A running tenohira with its own database and Redis prefix.
 pub struct TestApp {
+    pub fake: LineFake,
     pub app: App,
     pub base: String,
     pub db_name: String,
@@ -171,6 +284,7 @@ impl TestApp {
             }
         }
         let redis_prefix = format!("test:{id}:");
+        let fake = LineFake::spawn().await;
         let mut env: HashMap<String, String> = [
             ("DATABASE_URL", format!("{}/{db_name}", pg_base())),
             ("REDIS_URL", redis_url()),
@@ -182,6 +296,21 @@ impl TestApp {
             ("TENOHIRA_DB_POOL_SIZE", "4".to_string()),
             ("TENOHIRA_LOG", "warn".to_string()),
             ("TENOHIRA_LOG_FORMAT", "pretty".to_string()),
+            ("TENOHIRA_LINE_API_BASE", fake.base.clone()),
+            ("TENOHIRA_LINE_DATA_API_BASE", fake.base.clone()),
+            (
+                "TENOHIRA_LINE_JWKS_URL",
+                format!("{}/oauth2/v2.1/certs", fake.base),
+            ),
+            (
+                "TENOHIRA_LINE_CHANNEL_ACCESS_TOKEN",
+                CHANNEL_TOKEN.to_string(),
+            ),
+            ("TENOHIRA_LINE_CHANNEL_SECRET", CHANNEL_SECRET.to_string()),
+            (
+                "TENOHIRA_LINE_LOGIN_CHANNEL_ID",
+                LOGIN_CHANNEL_ID.to_string(),
+            ),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -200,13 +329,52 @@ impl TestApp {
             options.with_workers,
             rx,
         ));
+        fake.post(
+            "/_fake/config",
+            json!({ "webhookUrl": format!("{base}/line/webhook") }),
+        )
+        .await;
         Self {
+            fake,
             app,
             base,
             db_name,
             redis_prefix,
             shutdown: tx,
         }
+    }
+
+    /// POSTs a GraphQL request to the residents' endpoint with an ID token.
+    pub async fn liff(&self, id_token: Option<&str>, query: &str) -> Value {
+        let mut req = reqwest::Client::new()
+            .post(format!("{}/liff/graphql", self.base))
+            .header("accept", "application/graphql-response+json")
+            .json(&json!({ "query": query }));
+        if let Some(t) = id_token {
+            req = req.bearer_auth(t);
+        }
+        req.send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("JSON")
+    }
+
+    /// Waits until `check` holds (polling), or panics after `secs` seconds.
+    pub async fn eventually<F, Fut>(&self, secs: u64, what: &str, mut check: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        while std::time::Instant::now() < deadline {
+            if check().await {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("timed out waiting for {what}");
     }
 
     pub fn session(&self) -> Session {

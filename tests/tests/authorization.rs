@@ -3,7 +3,7 @@
 //! with bad input. The list must cover the whole schema: a new field that is
 //! not added here fails `the_matrix_covers_the_whole_schema`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use serde_json::{Value, json};
 use tenohira::auth::Permission::{self, *};
@@ -146,6 +146,41 @@ fn ops() -> Vec<Op> {
             audit: Some("staff.service_account.revoke"),
         },
         Op {
+            field: "friendCounts",
+            permission: FriendsRead,
+            query: "{ friendCounts { following blockRate } }",
+            vars: |_| json!({}),
+            audit: None,
+        },
+        Op {
+            field: "friendDailyCounts",
+            permission: FriendsRead,
+            query: "{ friendDailyCounts(from: \"2026-11-01\", to: \"2026-11-07\") { date following } }",
+            vars: |_| json!({}),
+            audit: None,
+        },
+        Op {
+            field: "friends",
+            permission: FriendsRead,
+            query: "{ friends { totalCount } }",
+            vars: |_| json!({}),
+            audit: None,
+        },
+        Op {
+            field: "welcomeMessage",
+            permission: SegmentManage,
+            query: "{ welcomeMessage }",
+            vars: |_| json!({}),
+            audit: None,
+        },
+        Op {
+            field: "setWelcomeMessage",
+            permission: SegmentManage,
+            query: "mutation { setWelcomeMessage(text: \"ようこそ\") }",
+            vars: |_| json!({}),
+            audit: Some("friends.welcome_message.update"),
+        },
+        Op {
             field: "deleteTeam",
             permission: StaffManage,
             query: "mutation($id: UUID!) { deleteTeam(id: $id) }",
@@ -231,22 +266,24 @@ async fn every_operation_is_guarded() {
     let t = TestApp::spawn().await;
     let f = fixture(&t).await;
     let anonymous = t.session();
-    let staff_manager = t.signed_in("manager", &[StaffManage]).await;
-    let auditor = t.signed_in("auditor", &[AuditRead]).await;
-    let lacking = |p: Permission| -> &Session {
-        if p == StaffManage {
-            &auditor
-        } else {
-            &staff_manager
+    // For each permission: a session holding exactly it, and one holding every
+    // other permission that needs no second factor.
+    let mut holders: HashMap<Permission, Session> = HashMap::new();
+    let mut lackers: HashMap<Permission, Session> = HashMap::new();
+    for op in ops() {
+        let p = op.permission;
+        if holders.contains_key(&p) {
+            continue;
         }
-    };
-    let holding = |p: Permission| -> &Session {
-        if p == StaffManage {
-            &staff_manager
-        } else {
-            &auditor
-        }
-    };
+        let name = p.name().replace('.', "-");
+        holders.insert(p, t.signed_in(&format!("has-{name}"), &[p]).await);
+        let others: Vec<Permission> = Permission::all()
+            .filter(|o| *o != p && !o.requires_second_factor())
+            .collect();
+        lackers.insert(p, t.signed_in(&format!("lacks-{name}"), &others).await);
+    }
+    let lacking = |p: Permission| -> &Session { &lackers[&p] };
+    let holding = |p: Permission| -> &Session { &holders[&p] };
 
     for op in ops() {
         let vars = (op.vars)(&f);
@@ -354,7 +391,7 @@ fn the_matrix_covers_the_whole_schema() {
 async fn bad_input_on_every_mutation_changes_nothing() {
     let t = TestApp::spawn().await;
     let f = fixture(&t).await;
-    let admin = t.signed_in("admin", &[StaffManage]).await;
+    let admin = t.signed_in("admin", &[StaffManage, SegmentManage]).await;
     let me = tenohira_tests_account_id(&admin, "admin").await;
     let cases: Vec<(&str, &str, Value, &str)> = vec![
         (
@@ -488,6 +525,12 @@ async fn bad_input_on_every_mutation_changes_nothing() {
             "mutation { changePassword(input: {currentPassword: \"wrong-Password-99\", newPassword: \"Omiya-Bonsai-2026\"}) }",
             json!({}),
             "input.currentPassword",
+        ),
+        (
+            "setWelcomeMessage",
+            "mutation { setWelcomeMessage(text: \" \") }",
+            json!({}),
+            "text",
         ),
         (
             "confirmTotpEnrolment",

@@ -269,6 +269,9 @@ async fn readiness_reports_a_missing_store() {
         ),
         ("REDIS_URL", "redis://127.0.0.1:1".to_string()),
         ("TENOHIRA_SESSION_SECRET", "x".repeat(40)),
+        ("TENOHIRA_LINE_CHANNEL_ACCESS_TOKEN", "t".into()),
+        ("TENOHIRA_LINE_CHANNEL_SECRET", "s".into()),
+        ("TENOHIRA_LINE_LOGIN_CHANNEL_ID", "1".into()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))

@@ -52,11 +52,18 @@ pub struct ServicePrincipal {
     pub permissions: PermissionSet,
 }
 
+/// A resident, as identified by a verified LIFF ID token.
+#[derive(Clone, Debug)]
+pub struct ResidentPrincipal {
+    pub line_user_id: String,
+}
+
 #[derive(Clone, Debug)]
 pub enum Principal {
     Anonymous,
     Staff(StaffPrincipal),
     Service(ServicePrincipal),
+    Resident(ResidentPrincipal),
     /// The system itself (CLI commands, jobs).
     System,
 }
@@ -68,6 +75,8 @@ pub struct Caller {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     pub request_id: Option<String>,
+    /// Why presented credentials were refused (e.g. an expired ID token), for the error message.
+    pub credential_error: Option<&'static str>,
 }
 
 impl Caller {
@@ -85,6 +94,7 @@ impl Caller {
             ip: None,
             user_agent: None,
             request_id: None,
+            credential_error: None,
         }
     }
 
@@ -110,7 +120,9 @@ impl Caller {
     /// Anyone authenticated and done with sign-in: staff or a service account.
     pub fn require_signed_in(&self) -> AppResult<()> {
         match &self.principal {
-            Principal::Anonymous => Err(AppError::Unauthenticated("サインインしてください".into())),
+            Principal::Anonymous | Principal::Resident(_) => {
+                Err(AppError::Unauthenticated("サインインしてください".into()))
+            }
             Principal::Staff(_) => self.staff().map(|_| ()),
             Principal::Service(_) | Principal::System => Ok(()),
         }
@@ -122,6 +134,10 @@ impl Caller {
         match &self.principal {
             Principal::System => Ok(()),
             Principal::Anonymous => Err(AppError::Unauthenticated("サインインしてください".into())),
+            // Residents hold no staff permission, whatever they send.
+            Principal::Resident(_) => {
+                Err(AppError::Forbidden(format!("権限がありません（{name}）")))
+            }
             Principal::Service(s) => {
                 if s.permissions.contains(permission) {
                     Ok(())
@@ -147,6 +163,19 @@ impl Caller {
         }
     }
 
+    /// The resident behind a verified ID token.
+    pub fn resident(&self) -> AppResult<&ResidentPrincipal> {
+        match &self.principal {
+            Principal::Resident(r) => Ok(r),
+            _ => Err(AppError::Unauthenticated(match self.credential_error {
+                Some(reason) => {
+                    format!("LINEの認証が無効です（{reason}）。ページを開き直してください")
+                }
+                None => "LINEでログインしてください".into(),
+            })),
+        }
+    }
+
     pub fn has(&self, permission: Permission) -> bool {
         self.require(permission).is_ok()
     }
@@ -157,6 +186,7 @@ impl Caller {
             Principal::Anonymous => ("anonymous", None, "anonymous".into()),
             Principal::Staff(s) => ("staff", Some(s.account_id), s.login_id.clone()),
             Principal::Service(s) => ("service", Some(s.id), s.name.clone()),
+            Principal::Resident(r) => ("resident", None, r.line_user_id.clone()),
             Principal::System => ("system", None, "system".into()),
         }
     }

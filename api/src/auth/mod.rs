@@ -7,5 +7,7 @@ pub mod permission;
 pub mod tokens;
 pub mod totp;
 
-pub use caller::{Caller, Principal, ServicePrincipal, SessionStage, StaffPrincipal};
+pub use caller::{
+    Caller, Principal, ResidentPrincipal, ServicePrincipal, SessionStage, StaffPrincipal,
+};
 pub use permission::{Permission, PermissionSet};

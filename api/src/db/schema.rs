@@ -99,3 +99,54 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     job_outbox,
 );
+
+diesel::table! {
+    line_webhook_events (id) {
+        id -> Int8,
+        webhook_event_id -> Text,
+        event_type -> Text,
+        mode -> Text,
+        source_user_id -> Nullable<Text>,
+        occurred_at -> Timestamptz,
+        payload -> Jsonb,
+        received_at -> Timestamptz,
+        status -> Text,
+        claimed_at -> Nullable<Timestamptz>,
+        processed_at -> Nullable<Timestamptz>,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    friends (id) {
+        id -> Int8,
+        line_user_id -> Text,
+        status -> Text,
+        first_followed_at -> Timestamptz,
+        followed_at -> Timestamptz,
+        blocked_at -> Nullable<Timestamptz>,
+        status_event_at -> Timestamptz,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    friend_events (id) {
+        id -> Int8,
+        friend_id -> Int8,
+        kind -> Text,
+        occurred_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    app_settings (key) {
+        key -> Text,
+        value -> Jsonb,
+        updated_at -> Timestamptz,
+        updated_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::joinable!(friend_events -> friends (friend_id));
+diesel::allow_tables_to_appear_in_same_query!(friends, friend_events);

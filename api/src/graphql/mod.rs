@@ -2,6 +2,7 @@
 //! one Query and one Mutation, with depth, complexity and size limits.
 
 pub mod http;
+pub mod liff;
 
 use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
 
@@ -12,10 +13,14 @@ use crate::auth::Caller;
 pub struct QueryRoot(
     crate::staff::graphql::StaffQuery,
     crate::audit::graphql::AuditQuery,
+    crate::friends::graphql::FriendsQuery,
 );
 
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(crate::staff::graphql::StaffMutation);
+pub struct MutationRoot(
+    crate::staff::graphql::StaffMutation,
+    crate::friends::graphql::FriendsMutation,
+);
 
 pub type StaffSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 

@@ -19,7 +19,11 @@ use crate::webhook;
 type S = State<Arc<AppState>>;
 
 fn bad(msg: impl Into<String>) -> Response {
-    (StatusCode::BAD_REQUEST, Json(json!({ "error": msg.into() }))).into_response()
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({ "error": msg.into() })),
+    )
+        .into_response()
 }
 
 #[derive(Deserialize, Default)]
@@ -116,8 +120,16 @@ pub async fn follow(State(state): S, Path(id): Path<String>, body: Option<Json<M
         u.following = true;
         was
     };
-    let mode = body.and_then(|b| b.0.mode).unwrap_or_else(|| "active".into());
-    let e = webhook::event(&state, "follow", &id, json!({ "follow": { "isUnblocked": was_blocked } }), &mode);
+    let mode = body
+        .and_then(|b| b.0.mode)
+        .unwrap_or_else(|| "active".into());
+    let e = webhook::event(
+        &state,
+        "follow",
+        &id,
+        json!({ "follow": { "isUnblocked": was_blocked } }),
+        &mode,
+    );
     send_event(&state, e).await
 }
 
@@ -162,7 +174,11 @@ pub struct MediaMessage {
 }
 
 /// A resident sends a picture, video, audio or file (tenohira must not download it).
-pub async fn media_message(State(state): S, Path(id): Path<String>, Json(m): Json<MediaMessage>) -> Response {
+pub async fn media_message(
+    State(state): S,
+    Path(id): Path<String>,
+    Json(m): Json<MediaMessage>,
+) -> Response {
     if !exists(&state, &id) {
         return bad("no such user");
     }
@@ -184,7 +200,11 @@ pub struct Postback {
     pub params: Option<Value>,
 }
 
-pub async fn postback(State(state): S, Path(id): Path<String>, Json(p): Json<Postback>) -> Response {
+pub async fn postback(
+    State(state): S,
+    Path(id): Path<String>,
+    Json(p): Json<Postback>,
+) -> Response {
     if !exists(&state, &id) {
         return bad("no such user");
     }
@@ -241,7 +261,10 @@ pub async fn set_faults(State(state): S, Json(f): Json<Faults>) -> Response {
 }
 
 /// `{"multicast": 200, "push": null}`: per-second rates; null lifts the limit.
-pub async fn set_rate_limits(State(state): S, Json(rates): Json<serde_json::Map<String, Value>>) -> Response {
+pub async fn set_rate_limits(
+    State(state): S,
+    Json(rates): Json<serde_json::Map<String, Value>>,
+) -> Response {
     for (endpoint, rate) in rates {
         match rate {
             Value::Null => state.buckets.set_rate(&endpoint, None),
@@ -275,7 +298,12 @@ pub async fn id_token(State(state): S, Json(req): Json<MintRequest>) -> Response
     if req.user_id.is_empty() {
         return bad("userId is required");
     }
-    match identity::mint(&state.keys, &state.config.login_channel_id, &state.config.channel_secret, &req) {
+    match identity::mint(
+        &state.keys,
+        &state.config.login_channel_id,
+        &state.config.channel_secret,
+        &req,
+    ) {
         Ok(t) => Json(json!({ "idToken": t })).into_response(),
         Err(e) => bad(e),
     }

@@ -29,7 +29,14 @@ pub fn check(
     let rid = request_id();
     let fail = |e: LineError| {
         let key = format!("{endpoint}:{}", e.status.as_u16());
-        *state.data.lock().unwrap().counters.rejected.entry(key).or_default() += 1;
+        *state
+            .data
+            .lock()
+            .unwrap()
+            .counters
+            .rejected
+            .entry(key)
+            .or_default() += 1;
         e.into_response_with(&rid)
     };
     let token = headers
@@ -40,7 +47,10 @@ pub fn check(
         return Err(fail(LineError::unauthorized()));
     }
     if body.len() > MAX_BODY {
-        return Err(fail(LineError::new(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large")));
+        return Err(fail(LineError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Request Entity Too Large",
+        )));
     }
     if !state.buckets.take(endpoint) {
         return Err(fail(LineError::rate_limited()));
@@ -49,7 +59,10 @@ pub fn check(
         match state.faults.lock().unwrap().before_accept() {
             Fault::TooMany => return Err(fail(LineError::rate_limited())),
             Fault::Error500 => {
-                return Err(fail(LineError::new(StatusCode::INTERNAL_SERVER_ERROR, "An error occurred on the server")));
+                return Err(fail(LineError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "An error occurred on the server",
+                )));
             }
             Fault::None => {}
         }
@@ -60,7 +73,10 @@ pub fn check(
             body: Value::Null,
         });
     }
-    let ct = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let ct = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     if !ct.to_ascii_lowercase().starts_with("application/json") {
         return Err(fail(LineError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -81,10 +97,21 @@ pub fn check(
 }
 
 /// Checks only the bearer token and counts against the endpoint's bucket (GET/DELETE endpoints).
-pub fn check_simple(state: &AppState, headers: &HeaderMap, endpoint: &'static str) -> Result<String, Response> {
+pub fn check_simple(
+    state: &AppState,
+    headers: &HeaderMap,
+    endpoint: &'static str,
+) -> Result<String, Response> {
     check(state, headers, &Bytes::new(), endpoint, false, false).map(|p| p.request_id)
 }
 
 pub fn count_accepted(state: &AppState, endpoint: &'static str) {
-    *state.data.lock().unwrap().counters.accepted.entry(endpoint).or_default() += 1;
+    *state
+        .data
+        .lock()
+        .unwrap()
+        .counters
+        .accepted
+        .entry(endpoint)
+        .or_default() += 1;
 }

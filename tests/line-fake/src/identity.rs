@@ -25,8 +25,10 @@ pub struct SigningKey {
 impl SigningKey {
     fn generate(kid: &str) -> Self {
         let rng = SystemRandom::new();
-        let der = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).expect("P-256 key");
-        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der.as_ref()).expect("own key");
+        let der = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
+            .expect("P-256 key");
+        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der.as_ref())
+            .expect("own key");
         let point = pair.public_key().as_ref(); // 0x04 || x || y
         Self {
             kid: kid.to_string(),
@@ -81,7 +83,8 @@ impl Keys {
             .iter()
             .find(|k| Some(&k.kid) == header.kid.as_ref())
             .ok_or("Invalid IdToken.")?;
-        let decoding = DecodingKey::from_ec_components(&key.x, &key.y).map_err(|_| "Invalid IdToken.")?;
+        let decoding =
+            DecodingKey::from_ec_components(&key.x, &key.y).map_err(|_| "Invalid IdToken.")?;
         let mut v = Validation::new(Algorithm::ES256);
         v.set_issuer(&[ISSUER]);
         v.set_audience(&[client_id]);
@@ -115,7 +118,12 @@ pub struct MintRequest {
     pub name: Option<String>,
 }
 
-pub fn mint(keys: &Keys, login_channel_id: &str, channel_secret: &str, req: &MintRequest) -> Result<String, String> {
+pub fn mint(
+    keys: &Keys,
+    login_channel_id: &str,
+    channel_secret: &str,
+    req: &MintRequest,
+) -> Result<String, String> {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default()
@@ -155,7 +163,12 @@ pub fn mint(keys: &Keys, login_channel_id: &str, channel_secret: &str, req: &Min
             };
             let mut header = Header::new(Algorithm::HS256);
             header.kid = Some(key.kid.clone());
-            jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(secret.as_bytes())).map_err(|e| e.to_string())
+            jsonwebtoken::encode(
+                &header,
+                &claims,
+                &EncodingKey::from_secret(secret.as_bytes()),
+            )
+            .map_err(|e| e.to_string())
         }
         "none" => {
             let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);

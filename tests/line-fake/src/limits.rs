@@ -52,7 +52,10 @@ impl Buckets {
 
     /// Sets a rate per second, or lifts the limit with `None`.
     pub fn set_rate(&self, endpoint: &str, rate: Option<f64>) {
-        self.rates.lock().unwrap().insert(endpoint.to_string(), rate);
+        self.rates
+            .lock()
+            .unwrap()
+            .insert(endpoint.to_string(), rate);
         self.inner.lock().unwrap().remove(endpoint);
     }
 
@@ -64,7 +67,11 @@ impl Buckets {
     pub fn take(&self, endpoint: &str) -> bool {
         let rate = {
             let rates = self.rates.lock().unwrap();
-            rates.get(endpoint).or_else(|| rates.get("other")).copied().flatten()
+            rates
+                .get(endpoint)
+                .or_else(|| rates.get("other"))
+                .copied()
+                .flatten()
         };
         let Some(rate) = rate else { return true };
         let mut inner = self.inner.lock().unwrap();
@@ -125,8 +132,15 @@ impl Faults {
 
     /// How long to hang after accepting, if this request is to time out.
     pub fn hang_after_accept(&self) -> Option<Duration> {
-        (self.timeout_rate > 0.0 && rand::rng().random_bool(self.timeout_rate.min(1.0)))
-            .then(|| Duration::from_millis(if self.timeout_ms == 0 { 30_000 } else { self.timeout_ms }))
+        (self.timeout_rate > 0.0 && rand::rng().random_bool(self.timeout_rate.min(1.0))).then(
+            || {
+                Duration::from_millis(if self.timeout_ms == 0 {
+                    30_000
+                } else {
+                    self.timeout_ms
+                })
+            },
+        )
     }
 
     pub fn latency(&self) -> Duration {

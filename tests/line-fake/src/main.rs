@@ -35,9 +35,17 @@ struct Args {
     /// Address to listen on; port 0 picks a free one (printed on stdout).
     #[arg(long, default_value = "127.0.0.1:0")]
     listen: String,
-    #[arg(long, env = "LINE_FAKE_CHANNEL_ACCESS_TOKEN", default_value = "sandbox-channel-access-token")]
+    #[arg(
+        long,
+        env = "LINE_FAKE_CHANNEL_ACCESS_TOKEN",
+        default_value = "sandbox-channel-access-token"
+    )]
     channel_access_token: String,
-    #[arg(long, env = "LINE_FAKE_CHANNEL_SECRET", default_value = "sandbox-channel-secret")]
+    #[arg(
+        long,
+        env = "LINE_FAKE_CHANNEL_SECRET",
+        default_value = "sandbox-channel-secret"
+    )]
     channel_secret: String,
     #[arg(long, env = "LINE_FAKE_LOGIN_CHANNEL_ID", default_value = "1650000000")]
     login_channel_id: String,
@@ -57,7 +65,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v2/bot/message/multicast", post(send::multicast))
         .route("/v2/bot/message/validate/{kind}", post(send::validate))
         .route("/v2/bot/message/quota", get(send::quota))
-        .route("/v2/bot/message/quota/consumption", get(send::quota_consumption))
+        .route(
+            "/v2/bot/message/quota/consumption",
+            get(send::quota_consumption),
+        )
         .route("/v2/bot/profile/{user}", get(users::profile))
         .route("/v2/bot/followers/ids", get(users::follower_ids))
         .route("/v2/bot/richmenu", post(richmenu::create))
@@ -69,18 +80,35 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v2/bot/richmenu/alias/list", get(richmenu::alias_list))
         .route(
             "/v2/bot/richmenu/alias/{alias}",
-            get(richmenu::alias_get).post(richmenu::alias_update).delete(richmenu::alias_delete),
+            get(richmenu::alias_get)
+                .post(richmenu::alias_update)
+                .delete(richmenu::alias_delete),
         )
-        .route("/v2/bot/richmenu/{id}", get(richmenu::get).delete(richmenu::delete))
+        .route(
+            "/v2/bot/richmenu/{id}",
+            get(richmenu::get).delete(richmenu::delete),
+        )
         // api-data.line.me shares this server in the sandbox.
-        .route("/v2/bot/richmenu/{id}/content", post(richmenu::upload_image))
+        .route(
+            "/v2/bot/richmenu/{id}/content",
+            post(richmenu::upload_image),
+        )
         .route(
             "/v2/bot/user/all/richmenu",
             get(richmenu::get_default).delete(richmenu::delete_default),
         )
-        .route("/v2/bot/user/all/richmenu/{id}", post(richmenu::set_default))
-        .route("/v2/bot/user/{user}/richmenu", get(richmenu::user_menu).delete(richmenu::unlink_user))
-        .route("/v2/bot/user/{user}/richmenu/{id}", post(richmenu::link_user))
+        .route(
+            "/v2/bot/user/all/richmenu/{id}",
+            post(richmenu::set_default),
+        )
+        .route(
+            "/v2/bot/user/{user}/richmenu",
+            get(richmenu::user_menu).delete(richmenu::unlink_user),
+        )
+        .route(
+            "/v2/bot/user/{user}/richmenu/{id}",
+            post(richmenu::link_user),
+        )
         // LINE Login
         .route("/oauth2/v2.1/certs", get(certs))
         .route("/oauth2/v2.1/verify", post(verify))
@@ -110,11 +138,18 @@ async fn certs(State(state): State<Arc<AppState>>) -> Response {
     Json(state.keys.jwks()).into_response()
 }
 
-async fn verify(State(state): State<Arc<AppState>>, Form(form): Form<HashMap<String, String>>) -> Response {
+async fn verify(
+    State(state): State<Arc<AppState>>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
     let token = form.get("id_token").map(String::as_str).unwrap_or("");
     let client_id = form.get("client_id").map(String::as_str).unwrap_or("");
     if client_id != state.config.login_channel_id {
-        return (StatusCode::BAD_REQUEST, Json(json!({ "error": "invalid_client", "error_description": "Invalid client_id." }))).into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({ "error": "invalid_client", "error_description": "Invalid client_id." })),
+        )
+            .into_response();
     }
     match state.keys.verify(token, client_id) {
         Ok(claims) => Json(claims).into_response(),
@@ -144,7 +179,9 @@ async fn main() -> anyhow::Result<()> {
         faults: Mutex::new(Default::default()),
         buckets: limits::Buckets::new(!args.unlimited),
         keys: identity::Keys::default(),
-        http: reqwest::Client::builder().timeout(std::time::Duration::from_secs(10)).build()?,
+        http: reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(10))
+            .build()?,
     });
     let listener = tokio::net::TcpListener::bind(&args.listen).await?;
     // Parents read this line to learn the port.

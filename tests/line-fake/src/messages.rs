@@ -13,8 +13,13 @@ fn check_https(details: &mut Vec<Detail>, v: &Value, property: String, max: usiz
         None if !required => {}
         None => details.push(detail(property, "May not be empty")),
         Some(s) if s.is_empty() => details.push(detail(property, "May not be empty")),
-        Some(s) if s.chars().count() > max => details.push(detail(property, format!("Length must be between 0 and {max}"))),
-        Some(s) if !s.starts_with("https://") => details.push(detail(property, "Must be a valid HTTPS URL")),
+        Some(s) if s.chars().count() > max => details.push(detail(
+            property,
+            format!("Length must be between 0 and {max}"),
+        )),
+        Some(s) if !s.starts_with("https://") => {
+            details.push(detail(property, "Must be a valid HTTPS URL"))
+        }
         Some(_) => {}
     }
 }
@@ -24,18 +29,26 @@ fn check_action(details: &mut Vec<Detail>, a: &Value, p: &str, allow_switch: boo
         Some("postback") => {
             let data = a["data"].as_str().unwrap_or("");
             if data.is_empty() || utf16_len(data) > 300 {
-                details.push(detail(format!("{p}.data"), "Length must be between 1 and 300"));
+                details.push(detail(
+                    format!("{p}.data"),
+                    "Length must be between 1 and 300",
+                ));
             }
         }
         Some("message") => {
             let text = a["text"].as_str().unwrap_or("");
             if text.is_empty() || utf16_len(text) > 300 {
-                details.push(detail(format!("{p}.text"), "Length must be between 1 and 300"));
+                details.push(detail(
+                    format!("{p}.text"),
+                    "Length must be between 1 and 300",
+                ));
             }
         }
         Some("uri") => {
             let uri = a["uri"].as_str().unwrap_or("");
-            let ok_scheme = ["http://", "https://", "line://", "tel:"].iter().any(|s| uri.starts_with(s));
+            let ok_scheme = ["http://", "https://", "line://", "tel:"]
+                .iter()
+                .any(|s| uri.starts_with(s));
             if uri.is_empty() || uri.chars().count() > 1000 || !ok_scheme {
                 details.push(detail(format!("{p}.uri"), "invalid uri"));
             }
@@ -51,7 +64,10 @@ fn check_action(details: &mut Vec<Detail>, a: &Value, p: &str, allow_switch: boo
     if let Some(label) = a["label"].as_str()
         && utf16_len(label) > 20
     {
-        details.push(detail(format!("{p}.label"), "Length must be between 0 and 20"));
+        details.push(detail(
+            format!("{p}.label"),
+            "Length must be between 0 and 20",
+        ));
     }
 }
 
@@ -71,18 +87,51 @@ pub fn validate(messages: &Value) -> Vec<Detail> {
         match m["type"].as_str() {
             Some("text") => match m["text"].as_str() {
                 None | Some("") => d.push(detail(format!("{p}.text"), "May not be empty")),
-                Some(t) if utf16_len(t) > 5000 => d.push(detail(format!("{p}.text"), "Length must be between 0 and 5000")),
+                Some(t) if utf16_len(t) > 5000 => d.push(detail(
+                    format!("{p}.text"),
+                    "Length must be between 0 and 5000",
+                )),
                 _ => {}
             },
             Some("image") => {
-                check_https(&mut d, &m["originalContentUrl"], format!("{p}.originalContentUrl"), 2000, true);
-                check_https(&mut d, &m["previewImageUrl"], format!("{p}.previewImageUrl"), 2000, true);
+                check_https(
+                    &mut d,
+                    &m["originalContentUrl"],
+                    format!("{p}.originalContentUrl"),
+                    2000,
+                    true,
+                );
+                check_https(
+                    &mut d,
+                    &m["previewImageUrl"],
+                    format!("{p}.previewImageUrl"),
+                    2000,
+                    true,
+                );
             }
             Some("video") => {
-                check_https(&mut d, &m["originalContentUrl"], format!("{p}.originalContentUrl"), 2000, true);
-                check_https(&mut d, &m["previewImageUrl"], format!("{p}.previewImageUrl"), 2000, true);
-                if m["trackingId"].as_str().is_some_and(|t| t.chars().count() > 100) {
-                    d.push(detail(format!("{p}.trackingId"), "Length must be between 0 and 100"));
+                check_https(
+                    &mut d,
+                    &m["originalContentUrl"],
+                    format!("{p}.originalContentUrl"),
+                    2000,
+                    true,
+                );
+                check_https(
+                    &mut d,
+                    &m["previewImageUrl"],
+                    format!("{p}.previewImageUrl"),
+                    2000,
+                    true,
+                );
+                if m["trackingId"]
+                    .as_str()
+                    .is_some_and(|t| t.chars().count() > 100)
+                {
+                    d.push(detail(
+                        format!("{p}.trackingId"),
+                        "Length must be between 0 and 100",
+                    ));
                 }
             }
             Some("sticker") => {
@@ -93,24 +142,35 @@ pub fn validate(messages: &Value) -> Vec<Detail> {
             Some("flex") => {
                 match m["altText"].as_str() {
                     None | Some("") => d.push(detail(format!("{p}.altText"), "May not be empty")),
-                    Some(t) if utf16_len(t) > 1500 => d.push(detail(format!("{p}.altText"), "Length must be between 0 and 1500")),
+                    Some(t) if utf16_len(t) > 1500 => d.push(detail(
+                        format!("{p}.altText"),
+                        "Length must be between 0 and 1500",
+                    )),
                     _ => {}
                 }
                 let contents = &m["contents"];
                 let size = contents.to_string().len();
                 match contents["type"].as_str() {
-                    Some("bubble") if size > 30 * 1024 => d.push(detail(format!("{p}.contents"), "bubble is too large")),
+                    Some("bubble") if size > 30 * 1024 => {
+                        d.push(detail(format!("{p}.contents"), "bubble is too large"))
+                    }
                     Some("carousel") => {
                         let n = contents["contents"].as_array().map_or(0, Vec::len);
                         if n == 0 || n > 12 {
-                            d.push(detail(format!("{p}.contents.contents"), "Size must be between 1 and 12"));
+                            d.push(detail(
+                                format!("{p}.contents.contents"),
+                                "Size must be between 1 and 12",
+                            ));
                         }
                         if size > 50 * 1024 {
                             d.push(detail(format!("{p}.contents"), "carousel is too large"));
                         }
                     }
                     Some("bubble") => {}
-                    _ => d.push(detail(format!("{p}.contents.type"), "invalid flex container type")),
+                    _ => d.push(detail(
+                        format!("{p}.contents.type"),
+                        "invalid flex container type",
+                    )),
                 }
             }
             Some("template") => {
@@ -124,16 +184,29 @@ pub fn validate(messages: &Value) -> Vec<Detail> {
             match items.as_array() {
                 Some(items) if !items.is_empty() && items.len() <= 13 => {
                     for (j, item) in items.iter().enumerate() {
-                        check_action(&mut d, &item["action"], &format!("{p}.quickReply.items[{j}].action"), false);
+                        check_action(
+                            &mut d,
+                            &item["action"],
+                            &format!("{p}.quickReply.items[{j}].action"),
+                            false,
+                        );
                     }
                 }
-                _ => d.push(detail(format!("{p}.quickReply.items"), "Size must be between 1 and 13")),
+                _ => d.push(detail(
+                    format!("{p}.quickReply.items"),
+                    "Size must be between 1 and 13",
+                )),
             }
         }
         if let Some(sender) = m.get("sender")
-            && sender["name"].as_str().is_some_and(|n| n.chars().count() > 20)
+            && sender["name"]
+                .as_str()
+                .is_some_and(|n| n.chars().count() > 20)
         {
-            d.push(detail(format!("{p}.sender.name"), "Length must be between 1 and 20"));
+            d.push(detail(
+                format!("{p}.sender.name"),
+                "Length must be between 1 and 20",
+            ));
         }
     }
     d
@@ -151,19 +224,26 @@ pub fn validate_rich_menu(body: &Value) -> Vec<Detail> {
         d.push(detail("size.height", "must be 250 or more"));
     }
     if h > 0 && (w as f64 / h as f64) < 1.45 {
-        d.push(detail("size", "aspect ratio (width / height) must be 1.45 or more"));
+        d.push(detail(
+            "size",
+            "aspect ratio (width / height) must be 1.45 or more",
+        ));
     }
     if body["selected"].as_bool().is_none() {
         d.push(detail("selected", "May not be empty"));
     }
     match body["name"].as_str() {
         None | Some("") => d.push(detail("name", "May not be empty")),
-        Some(n) if n.chars().count() > 300 => d.push(detail("name", "Length must be between 1 and 300")),
+        Some(n) if n.chars().count() > 300 => {
+            d.push(detail("name", "Length must be between 1 and 300"))
+        }
         _ => {}
     }
     match body["chatBarText"].as_str() {
         None | Some("") => d.push(detail("chatBarText", "May not be empty")),
-        Some(t) if t.chars().count() > 14 => d.push(detail("chatBarText", "Length must be between 1 and 14")),
+        Some(t) if t.chars().count() > 14 => {
+            d.push(detail("chatBarText", "Length must be between 1 and 14"))
+        }
         _ => {}
     }
     match body["areas"].as_array() {
@@ -179,8 +259,12 @@ pub fn validate_rich_menu(body: &Value) -> Vec<Detail> {
                     b["height"].as_u64(),
                 );
                 match (x, y, bw, bh) {
-                    (Some(x), Some(y), Some(bw), Some(bh)) if x + bw <= w && y + bh <= h && bw > 0 && bh > 0 => {}
-                    _ => d.push(detail(format!("areas[{i}].bounds"), "bounds must lie inside the rich menu")),
+                    (Some(x), Some(y), Some(bw), Some(bh))
+                        if x + bw <= w && y + bh <= h && bw > 0 && bh > 0 => {}
+                    _ => d.push(detail(
+                        format!("areas[{i}].bounds"),
+                        "bounds must lie inside the rich menu",
+                    )),
                 }
                 check_action(&mut d, &area["action"], &format!("areas[{i}].action"), true);
             }
@@ -200,11 +284,22 @@ mod tests {
         let emoji = "😀".repeat(2500); // 5,000 UTF-16 units
         assert!(validate(&json!([{"type": "text", "text": emoji}])).is_empty());
         let too_long = "😀".repeat(2501);
-        assert_eq!(validate(&json!([{"type": "text", "text": too_long}]))[0].property, "messages[0].text");
-        assert_eq!(validate(&json!([]))[0].message, "Size must be between 1 and 5");
-        let six: Vec<_> = (0..6).map(|_| json!({"type": "text", "text": "x"})).collect();
+        assert_eq!(
+            validate(&json!([{"type": "text", "text": too_long}]))[0].property,
+            "messages[0].text"
+        );
+        assert_eq!(
+            validate(&json!([]))[0].message,
+            "Size must be between 1 and 5"
+        );
+        let six: Vec<_> = (0..6)
+            .map(|_| json!({"type": "text", "text": "x"}))
+            .collect();
         assert_eq!(validate(&json!(six))[0].property, "messages");
         let http = json!([{"type": "image", "originalContentUrl": "http://x/a.jpg", "previewImageUrl": "https://x/b.jpg"}]);
-        assert_eq!(validate(&http)[0].property, "messages[0].originalContentUrl");
+        assert_eq!(
+            validate(&http)[0].property,
+            "messages[0].originalContentUrl"
+        );
     }
 }

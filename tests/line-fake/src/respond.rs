@@ -67,7 +67,10 @@ impl LineError {
     }
 
     pub fn rate_limited() -> Self {
-        Self::new(StatusCode::TOO_MANY_REQUESTS, "The API rate limit has been exceeded. Try again later.")
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "The API rate limit has been exceeded. Try again later.",
+        )
     }
 
     pub fn not_found() -> Self {

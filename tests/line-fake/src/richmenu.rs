@@ -26,14 +26,22 @@ macro_rules! pass {
 }
 
 pub async fn create(State(state): S, headers: HeaderMap, body: Bytes) -> Response {
-    let p = pass!(gate::check(&state, &headers, &body, "richmenu.create", false, true));
+    let p = pass!(gate::check(
+        &state,
+        &headers,
+        &body,
+        "richmenu.create",
+        false,
+        true
+    ));
     let details = validate_rich_menu(&p.body);
     if !details.is_empty() {
         return LineError::invalid(details).into_response_with(&p.request_id);
     }
     let mut data = state.data.lock().unwrap();
     if data.rich_menus.len() >= 1000 {
-        return LineError::bad_request("The number of rich menus has reached the limit").into_response_with(&p.request_id);
+        return LineError::bad_request("The number of rich menus has reached the limit")
+            .into_response_with(&p.request_id);
     }
     let id = format!("richmenu-{}", random_hex(16));
     data.rich_menus.insert(
@@ -76,7 +84,11 @@ pub async fn get(State(state): S, Path(id): Path<String>, headers: HeaderMap) ->
 pub async fn list(State(state): S, headers: HeaderMap) -> Response {
     let rid = pass!(gate::check_simple(&state, &headers, "richmenu.list"));
     let data = state.data.lock().unwrap();
-    let menus: Vec<Value> = data.rich_menus.iter().map(|(id, m)| menu_json(id, m)).collect();
+    let menus: Vec<Value> = data
+        .rich_menus
+        .iter()
+        .map(|(id, m)| menu_json(id, m))
+        .collect();
     json_response(StatusCode::OK, json!({ "richmenus": menus }), &rid)
 }
 
@@ -124,22 +136,44 @@ fn image_size(bytes: &[u8]) -> Option<(u32, u32)> {
     None
 }
 
-pub async fn upload_image(State(state): S, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
-    let rid = pass!(gate::check(&state, &headers, &Bytes::new(), "other", false, false)).request_id;
-    let ct = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+pub async fn upload_image(
+    State(state): S,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let rid = pass!(gate::check(
+        &state,
+        &headers,
+        &Bytes::new(),
+        "other",
+        false,
+        false
+    ))
+    .request_id;
+    let ct = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
     if ct != "image/jpeg" && ct != "image/png" {
-        return LineError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, format!("The content type, {ct}, is not supported"))
-            .into_response_with(&rid);
+        return LineError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!("The content type, {ct}, is not supported"),
+        )
+        .into_response_with(&rid);
     }
     if body.len() > 1024 * 1024 {
-        return LineError::new(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large").into_response_with(&rid);
+        return LineError::new(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large")
+            .into_response_with(&rid);
     }
     let mut data = state.data.lock().unwrap();
     let Some(menu) = data.rich_menus.get_mut(&id) else {
         return LineError::not_found().into_response_with(&rid);
     };
     if menu.image.is_some() {
-        return LineError::bad_request("An image has already been uploaded to the richmenu").into_response_with(&rid);
+        return LineError::bad_request("An image has already been uploaded to the richmenu")
+            .into_response_with(&rid);
     }
     match image_size(&body) {
         Some((w, h)) if w == menu.width && h == menu.height => {}
@@ -150,7 +184,9 @@ pub async fn upload_image(State(state): S, Path(id): Path<String>, headers: Head
             ))
             .into_response_with(&rid);
         }
-        None => return LineError::bad_request("The image could not be read").into_response_with(&rid),
+        None => {
+            return LineError::bad_request("The image could not be read").into_response_with(&rid);
+        }
     }
     menu.image = Some(ct);
     drop(data);
@@ -162,7 +198,9 @@ fn has_image(state: &AppState, id: &str) -> Result<(), LineError> {
     let data = state.data.lock().unwrap();
     match data.rich_menus.get(id) {
         None => Err(LineError::not_found()),
-        Some(m) if m.image.is_none() => Err(LineError::bad_request("must upload richmenu image before applying it to user")),
+        Some(m) if m.image.is_none() => Err(LineError::bad_request(
+            "must upload richmenu image before applying it to user",
+        )),
         Some(_) => Ok(()),
     }
 }
@@ -180,7 +218,9 @@ pub async fn get_default(State(state): S, headers: HeaderMap) -> Response {
     let rid = pass!(gate::check_simple(&state, &headers, "other"));
     match state.data.lock().unwrap().default_rich_menu.clone() {
         Some(id) => json_response(StatusCode::OK, json!({ "richMenuId": id }), &rid),
-        None => LineError::new(StatusCode::NOT_FOUND, "no default richmenu").into_response_with(&rid),
+        None => {
+            LineError::new(StatusCode::NOT_FOUND, "no default richmenu").into_response_with(&rid)
+        }
     }
 }
 
@@ -190,7 +230,11 @@ pub async fn delete_default(State(state): S, headers: HeaderMap) -> Response {
     json_response(StatusCode::OK, json!({}), &rid)
 }
 
-pub async fn link_user(State(state): S, Path((user, id)): Path<(String, String)>, headers: HeaderMap) -> Response {
+pub async fn link_user(
+    State(state): S,
+    Path((user, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
     let rid = pass!(gate::check_simple(&state, &headers, "other"));
     if let Err(e) = has_image(&state, &id) {
         return e.into_response_with(&rid);
@@ -201,7 +245,10 @@ pub async fn link_user(State(state): S, Path((user, id)): Path<(String, String)>
             u.rich_menu = Some(id);
             json_response(StatusCode::OK, json!({}), &rid)
         }
-        None => LineError::bad_request("The user hasn't added the LINE Official Account as a friend.").into_response_with(&rid),
+        None => {
+            LineError::bad_request("The user hasn't added the LINE Official Account as a friend.")
+                .into_response_with(&rid)
+        }
     }
 }
 
@@ -210,11 +257,16 @@ pub async fn user_menu(State(state): S, Path(user): Path<String>, headers: Heade
     let data = state.data.lock().unwrap();
     match data.users.get(&user).and_then(|u| u.rich_menu.clone()) {
         Some(id) => json_response(StatusCode::OK, json!({ "richMenuId": id }), &rid),
-        None => LineError::new(StatusCode::NOT_FOUND, "the user has no richmenu").into_response_with(&rid),
+        None => LineError::new(StatusCode::NOT_FOUND, "the user has no richmenu")
+            .into_response_with(&rid),
     }
 }
 
-pub async fn unlink_user(State(state): S, Path(user): Path<String>, headers: HeaderMap) -> Response {
+pub async fn unlink_user(
+    State(state): S,
+    Path(user): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let rid = pass!(gate::check_simple(&state, &headers, "other"));
     if let Some(u) = state.data.lock().unwrap().users.get_mut(&user) {
         u.rich_menu = None;
@@ -223,15 +275,30 @@ pub async fn unlink_user(State(state): S, Path(user): Path<String>, headers: Hea
 }
 
 fn user_ids(body: &Value) -> Result<Vec<String>, LineError> {
-    let ids = body["userIds"].as_array().ok_or_else(|| LineError::invalid(vec![detail("userIds", "May not be empty")]))?;
+    let ids = body["userIds"]
+        .as_array()
+        .ok_or_else(|| LineError::invalid(vec![detail("userIds", "May not be empty")]))?;
     if ids.is_empty() || ids.len() > 500 {
-        return Err(LineError::invalid(vec![detail("userIds", "Size must be between 1 and 500")]));
+        return Err(LineError::invalid(vec![detail(
+            "userIds",
+            "Size must be between 1 and 500",
+        )]));
     }
-    Ok(ids.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+    Ok(ids
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect())
 }
 
 pub async fn bulk_link(State(state): S, headers: HeaderMap, body: Bytes) -> Response {
-    let p = pass!(gate::check(&state, &headers, &body, "richmenu.bulk", false, true));
+    let p = pass!(gate::check(
+        &state,
+        &headers,
+        &body,
+        "richmenu.bulk",
+        false,
+        true
+    ));
     let id = p.body["richMenuId"].as_str().unwrap_or("").to_string();
     let ids = match user_ids(&p.body).and_then(|ids| has_image(&state, &id).map(|_| ids)) {
         Ok(i) => i,
@@ -247,7 +314,14 @@ pub async fn bulk_link(State(state): S, headers: HeaderMap, body: Bytes) -> Resp
 }
 
 pub async fn bulk_unlink(State(state): S, headers: HeaderMap, body: Bytes) -> Response {
-    let p = pass!(gate::check(&state, &headers, &body, "richmenu.bulk", false, true));
+    let p = pass!(gate::check(
+        &state,
+        &headers,
+        &body,
+        "richmenu.bulk",
+        false,
+        true
+    ));
     let ids = match user_ids(&p.body) {
         Ok(i) => i,
         Err(e) => return e.into_response_with(&p.request_id),
@@ -262,7 +336,10 @@ pub async fn bulk_unlink(State(state): S, headers: HeaderMap, body: Bytes) -> Re
 }
 
 fn valid_alias(id: &str) -> bool {
-    (1..=32).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+    (1..=32).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }
 
 pub async fn alias_create(State(state): S, headers: HeaderMap, body: Bytes) -> Response {
@@ -270,23 +347,34 @@ pub async fn alias_create(State(state): S, headers: HeaderMap, body: Bytes) -> R
     let alias = p.body["richMenuAliasId"].as_str().unwrap_or("").to_string();
     let menu = p.body["richMenuId"].as_str().unwrap_or("").to_string();
     if !valid_alias(&alias) {
-        return LineError::invalid(vec![detail("richMenuAliasId", "must match ^[a-z0-9_-]{1,32}$")]).into_response_with(&p.request_id);
+        return LineError::invalid(vec![detail(
+            "richMenuAliasId",
+            "must match ^[a-z0-9_-]{1,32}$",
+        )])
+        .into_response_with(&p.request_id);
     }
     if let Err(e) = has_image(&state, &menu) {
         return e.into_response_with(&p.request_id);
     }
     let mut data = state.data.lock().unwrap();
     if data.aliases.contains_key(&alias) {
-        return LineError::bad_request("conflict richmenu alias id").into_response_with(&p.request_id);
+        return LineError::bad_request("conflict richmenu alias id")
+            .into_response_with(&p.request_id);
     }
     if data.aliases.len() >= 1000 {
-        return LineError::bad_request("The number of rich menu aliases has reached the limit").into_response_with(&p.request_id);
+        return LineError::bad_request("The number of rich menu aliases has reached the limit")
+            .into_response_with(&p.request_id);
     }
     data.aliases.insert(alias, menu);
     json_response(StatusCode::OK, json!({}), &p.request_id)
 }
 
-pub async fn alias_update(State(state): S, Path(alias): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn alias_update(
+    State(state): S,
+    Path(alias): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let p = pass!(gate::check(&state, &headers, &body, "other", false, true));
     let menu = p.body["richMenuId"].as_str().unwrap_or("").to_string();
     if let Err(e) = has_image(&state, &menu) {
@@ -305,13 +393,25 @@ pub async fn alias_update(State(state): S, Path(alias): Path<String>, headers: H
 pub async fn alias_get(State(state): S, Path(alias): Path<String>, headers: HeaderMap) -> Response {
     let rid = pass!(gate::check_simple(&state, &headers, "other"));
     match state.data.lock().unwrap().aliases.get(&alias) {
-        Some(m) => json_response(StatusCode::OK, json!({ "richMenuAliasId": alias, "richMenuId": m }), &rid),
+        Some(m) => json_response(
+            StatusCode::OK,
+            json!({ "richMenuAliasId": alias, "richMenuId": m }),
+            &rid,
+        ),
         None => LineError::not_found().into_response_with(&rid),
     }
 }
 
-pub async fn alias_delete(State(state): S, Path(alias): Path<String>, headers: HeaderMap) -> Response {
-    let rid = pass!(gate::check_simple(&state, &headers, "richmenu.alias.delete"));
+pub async fn alias_delete(
+    State(state): S,
+    Path(alias): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let rid = pass!(gate::check_simple(
+        &state,
+        &headers,
+        "richmenu.alias.delete"
+    ));
     match state.data.lock().unwrap().aliases.remove(&alias) {
         Some(_) => json_response(StatusCode::OK, json!({}), &rid),
         None => LineError::not_found().into_response_with(&rid),

@@ -16,18 +16,30 @@ use crate::state::{Accepted, AppState, Delivery, RETRY_KEY_TTL, is_user_id, now_
 type S = State<Arc<AppState>>;
 
 fn retry_key(headers: &HeaderMap) -> Result<Option<String>, LineError> {
-    let Some(v) = headers.get("x-line-retry-key") else { return Ok(None) };
+    let Some(v) = headers.get("x-line-retry-key") else {
+        return Ok(None);
+    };
     let s = v.to_str().unwrap_or("");
     if uuid::Uuid::parse_str(s).is_err() || s.len() != 36 {
-        return Err(LineError::bad_request("The value for the 'X-Line-Retry-Key' header is invalid"));
+        return Err(LineError::bad_request(
+            "The value for the 'X-Line-Retry-Key' header is invalid",
+        ));
     }
     Ok(Some(s.to_lowercase()))
 }
 
 /// The 409 a retry of an accepted request gets.
-fn already_accepted(state: &AppState, key: &str, endpoint: &'static str, rid: &str) -> Option<Response> {
+fn already_accepted(
+    state: &AppState,
+    key: &str,
+    endpoint: &'static str,
+    rid: &str,
+) -> Option<Response> {
     let mut data = state.data.lock().unwrap();
-    let accepted = data.retry_keys.get(key).filter(|a| a.at.elapsed() < RETRY_KEY_TTL)?;
+    let accepted = data
+        .retry_keys
+        .get(key)
+        .filter(|a| a.at.elapsed() < RETRY_KEY_TTL)?;
     let mut body = json!({ "message": "The retry key is already accepted" });
     if let Some(sent) = accepted.body.get("sentMessages") {
         body["sentMessages"] = sent.clone();
@@ -43,16 +55,23 @@ fn already_accepted(state: &AppState, key: &str, endpoint: &'static str, rid: &s
 }
 
 fn check_units(body: &Value) -> Vec<crate::respond::Detail> {
-    let Some(units) = body.get("customAggregationUnits") else { return vec![] };
+    let Some(units) = body.get("customAggregationUnits") else {
+        return vec![];
+    };
     let ok = units.as_array().is_some_and(|a| {
         a.len() <= 1
             && a.iter().all(|u| {
                 u.as_str().is_some_and(|s| {
-                    (1..=30).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                    (1..=30).contains(&s.len())
+                        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
                 })
             })
     });
-    if ok { vec![] } else { vec![detail("customAggregationUnits", "invalid unit name")] }
+    if ok {
+        vec![]
+    } else {
+        vec![detail("customAggregationUnits", "invalid unit name")]
+    }
 }
 
 fn sent_messages(n: usize) -> Value {
@@ -64,7 +83,14 @@ fn sent_messages(n: usize) -> Value {
 }
 
 /// Stores the delivery in each following recipient's inbox.
-fn deliver(state: &AppState, via: &'static str, rid: &str, key: Option<&str>, body: &Value, recipients: &[String]) {
+fn deliver(
+    state: &AppState,
+    via: &'static str,
+    rid: &str,
+    key: Option<&str>,
+    body: &Value,
+    recipients: &[String],
+) {
     let messages = Arc::new(body["messages"].clone());
     let n = messages.as_array().map_or(0, Vec::len) as u64;
     let units = body.get("customAggregationUnits").cloned();
@@ -125,7 +151,8 @@ pub async fn multicast(State(state): S, headers: HeaderMap, body: Bytes) -> Resp
         return LineError::invalid(vec![detail("to", "May not be empty")]).into_response_with(&rid);
     };
     if to.is_empty() || to.len() > 500 {
-        return LineError::invalid(vec![detail("to", "Size must be between 1 and 500")]).into_response_with(&rid);
+        return LineError::invalid(vec![detail("to", "Size must be between 1 and 500")])
+            .into_response_with(&rid);
     }
     let mut details = messages::validate(&body["messages"]);
     details.extend(check_units(&body));
@@ -147,7 +174,14 @@ pub async fn multicast(State(state): S, headers: HeaderMap, body: Bytes) -> Resp
         }
     }
     accept(&state, "multicast", &rid, key.as_deref(), json!({}));
-    deliver(&state, "multicast", &rid, key.as_deref(), &body, &recipients);
+    deliver(
+        &state,
+        "multicast",
+        &rid,
+        key.as_deref(),
+        &body,
+        &recipients,
+    );
     finish(&state, &rid, StatusCode::OK, json!({})).await
 }
 
@@ -188,13 +222,22 @@ pub async fn push(State(state): S, headers: HeaderMap, body: Bytes) -> Response 
         return LineError::invalid(details).into_response_with(&rid);
     }
     if !is_user_id(&to) || !state.data.lock().unwrap().users.contains_key(&to) {
-        return LineError::bad_request("The property, to, in the request body is invalid (line: -, column: -)")
-            .into_response_with(&rid);
+        return LineError::bad_request(
+            "The property, to, in the request body is invalid (line: -, column: -)",
+        )
+        .into_response_with(&rid);
     }
     let n = body["messages"].as_array().map_or(0, Vec::len);
     let response = json!({ "sentMessages": sent_messages(n) });
     accept(&state, "push", &rid, key.as_deref(), response.clone());
-    deliver(&state, "push", &rid, key.as_deref(), &body, std::slice::from_ref(&to));
+    deliver(
+        &state,
+        "push",
+        &rid,
+        key.as_deref(),
+        &body,
+        std::slice::from_ref(&to),
+    );
     finish(&state, &rid, StatusCode::OK, response).await
 }
 
@@ -205,7 +248,8 @@ pub async fn reply(State(state): S, headers: HeaderMap, body: Bytes) -> Response
     };
     let rid = p.request_id;
     if headers.contains_key("x-line-retry-key") {
-        return LineError::bad_request("X-Line-Retry-Key is not supported for this API").into_response_with(&rid);
+        return LineError::bad_request("X-Line-Retry-Key is not supported for this API")
+            .into_response_with(&rid);
     }
     let body = p.body;
     let details = messages::validate(&body["messages"]);
@@ -230,7 +274,12 @@ pub async fn reply(State(state): S, headers: HeaderMap, body: Bytes) -> Response
     finish(&state, &rid, StatusCode::OK, response).await
 }
 
-pub async fn validate(State(state): S, Path(kind): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn validate(
+    State(state): S,
+    Path(kind): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let p = match gate::check(&state, &headers, &body, "other", false, true) {
         Ok(p) => p,
         Err(r) => return r,

@@ -102,7 +102,9 @@ pub fn now_ms() -> u128 {
 pub fn random_hex(bytes: usize) -> String {
     use rand::RngExt;
     let mut rng = rand::rng();
-    (0..bytes).map(|_| format!("{:02x}", rng.random::<u8>())).collect()
+    (0..bytes)
+        .map(|_| format!("{:02x}", rng.random::<u8>()))
+        .collect()
 }
 
 /// A LINE-style user id: `U` + 32 lowercase hex digits.
@@ -117,7 +119,11 @@ pub fn bulk_user_id(prefix: u32, n: u64) -> String {
 
 /// Whether a string looks like a user id.
 pub fn is_user_id(s: &str) -> bool {
-    s.len() == 33 && s.starts_with('U') && s[1..].bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    s.len() == 33
+        && s.starts_with('U')
+        && s[1..]
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
 }
 
 impl Default for Data {

@@ -37,7 +37,11 @@ pub async fn profile(State(state): S, Path(user): Path<String>, headers: HeaderM
 }
 
 /// `GET /v2/bot/followers/ids?limit=&start=`: following users in a stable order.
-pub async fn follower_ids(State(state): S, Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
+pub async fn follower_ids(
+    State(state): S,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
     let rid = match gate::check_simple(&state, &headers, "other") {
         Ok(r) => r,
         Err(r) => return r,
@@ -45,12 +49,20 @@ pub async fn follower_ids(State(state): S, Query(q): Query<HashMap<String, Strin
     let limit: usize = match q.get("limit").map(|l| l.parse::<usize>()) {
         None => 1000,
         Some(Ok(l)) if (1..=1000).contains(&l) => l,
-        _ => return LineError::invalid(vec![detail("limit", "must be between 1 and 1000")]).into_response_with(&rid),
+        _ => {
+            return LineError::invalid(vec![detail("limit", "must be between 1 and 1000")])
+                .into_response_with(&rid);
+        }
     };
     let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let start: usize = match q.get("start") {
         None => 0,
-        Some(s) => match engine.decode(s).ok().and_then(|b| String::from_utf8(b).ok()).and_then(|s| s.parse().ok()) {
+        Some(s) => match engine
+            .decode(s)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .and_then(|s| s.parse().ok())
+        {
             Some(n) => n,
             None => return LineError::bad_request("Invalid start").into_response_with(&rid),
         },
@@ -67,7 +79,12 @@ pub async fn follower_ids(State(state): S, Query(q): Query<HashMap<String, Strin
     let mut body = json!({ "userIds": following.iter().take(limit).collect::<Vec<_>>() });
     if following.len() > limit {
         let last = following[limit - 1];
-        let pos = data.user_order.iter().position(|id| id == last).unwrap_or(0) + 1;
+        let pos = data
+            .user_order
+            .iter()
+            .position(|id| id == last)
+            .unwrap_or(0)
+            + 1;
         body["next"] = json!(engine.encode(pos.to_string()));
     }
     json_response(StatusCode::OK, body, &rid)

@@ -48,7 +48,10 @@ pub fn event(state: &AppState, kind: &str, user_id: &str, extra: Value, mode: &s
         let token = random_hex(16);
         state.data.lock().unwrap().reply_tokens.insert(
             token.clone(),
-            (user_id.to_string(), std::time::Instant::now() + REPLY_TOKEN_TTL),
+            (
+                user_id.to_string(),
+                std::time::Instant::now() + REPLY_TOKEN_TTL,
+            ),
         );
         e["replyToken"] = json!(token);
     }

@@ -1,0 +1,40 @@
+//! Follow and unfollow events.
+
+use std::sync::Arc;
+
+use serde_json::json;
+
+use super::service;
+use crate::line::events::{EventContext, EventHandlers};
+
+pub fn register(handlers: &mut EventHandlers) {
+    handlers.on("follow", Arc::new(|ctx| Box::pin(on_follow(ctx))));
+    handlers.on("unfollow", Arc::new(|ctx| Box::pin(on_unfollow(ctx))));
+}
+
+async fn on_follow(ctx: Arc<EventContext>) -> anyhow::Result<()> {
+    let Some(user) = ctx.event.source_user_id.clone() else {
+        return Ok(());
+    };
+    let mut conn = ctx.app.db.get().await?;
+    service::apply(&mut conn, &user, true, ctx.event.occurred_at).await?;
+    drop(conn);
+    let text = service::welcome_message(&ctx.app)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if let Err(e) = ctx.reply(&[json!({ "type": "text", "text": text })]).await {
+        // A reply token lives about a minute and works once: a late or repeated
+        // attempt cannot succeed, and the friend is recorded either way.
+        tracing::warn!(event = %ctx.event.webhook_event_id, error = %e, "welcome message not sent");
+    }
+    Ok(())
+}
+
+async fn on_unfollow(ctx: Arc<EventContext>) -> anyhow::Result<()> {
+    let Some(user) = ctx.event.source_user_id.clone() else {
+        return Ok(());
+    };
+    let mut conn = ctx.app.db.get().await?;
+    service::apply(&mut conn, &user, false, ctx.event.occurred_at).await?;
+    Ok(())
+}

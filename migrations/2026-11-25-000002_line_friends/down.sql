@@ -1,0 +1,4 @@
+DROP TABLE app_settings;
+DROP TABLE friend_events;
+DROP TABLE friends;
+DROP TABLE line_webhook_events;
