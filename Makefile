@@ -2,25 +2,12 @@
 
 SHELL := /bin/bash
 CARGO ?= cargo
-PG_URL ?= postgres://postgres@127.0.0.1:5432
-DEMO_DB ?= tenohira_demo
-DEMO_PORT ?= 8080
 
-.PHONY: demo test services build lint fmt schema test-rust clean-test-dbs
+.PHONY: demo test services build lint fmt schema test-rust bench-line-fake bench-webhook
 
-## Build everything and start the whole system in the sandbox with demo data.
+## Build everything and start the whole system in the LINE sandbox with demo data.
 demo: services build
-	@psql "$(PG_URL)/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$(DEMO_DB)'" | grep -q 1 \
-	  || psql "$(PG_URL)/postgres" -qc "CREATE DATABASE $(DEMO_DB)"
-	DATABASE_URL="$(PG_URL)/$(DEMO_DB)" \
-	REDIS_URL="redis://127.0.0.1:6379" \
-	TENOHIRA_ENV=development \
-	TENOHIRA_LISTEN="127.0.0.1:$(DEMO_PORT)" \
-	TENOHIRA_PUBLIC_URL="http://127.0.0.1:$(DEMO_PORT)" \
-	TENOHIRA_SESSION_SECRET="demo-session-secret-not-for-production-0123456789" \
-	TENOHIRA_REDIS_PREFIX="tenohira-demo:" \
-	TENOHIRA_LOG_FORMAT=pretty \
-	./target/debug/tenohira demo
+	./scripts/demo.sh
 
 ## Every test: formatting, lints, unit and integration tests.
 test: services lint test-rust
@@ -36,6 +23,7 @@ lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 test-rust:
+	$(CARGO) build -p line-fake
 	$(CARGO) test --workspace
 
 fmt:
@@ -44,3 +32,12 @@ fmt:
 ## Rewrite schema.graphql from the code.
 schema:
 	$(CARGO) run -q -p tenohira -- print-schema
+
+## Benchmarks (not in CI; release builds; each prints its figures).
+bench-line-fake: services
+	$(CARGO) build --release -p line-fake -p tenohira-tests --bin bench
+	./target/release/bench line-fake
+
+bench-webhook: services
+	$(CARGO) build --release -p line-fake -p tenohira-tests --bin bench
+	./target/release/bench webhook

@@ -208,11 +208,15 @@ async fn demo(config: Config) -> anyhow::Result<()> {
     }
     let listener = tokio::net::TcpListener::bind(listen).await?;
     println!();
-    println!("  tenohira demo is running (sandbox; no real LINE)");
+    let fake = app.config.line.api_base.clone();
+    println!("  tenohira demo is running in the LINE sandbox (line-fake at {fake}; no real LINE)");
     println!("  GraphQL + GraphiQL : {public}/graphql");
     println!("  health / readiness : {public}/healthz  {public}/readyz");
     println!("  metrics            : {public}/metrics");
     println!("  administrator      : {DEMO_ADMIN} / {DEMO_PASSWORD}");
+    println!("  LINE webhook       : {public}/line/webhook");
+    println!("  residents' API     : {public}/liff/graphql (Authorization: Bearer <ID token>)");
+    println!("  play a resident    : scripts/sandbox.sh follow   (then: inbox, say, unfollow, token)");
     println!();
     crate::server::serve(app, listener, true, crate::server::shutdown_signal()).await
 }

@@ -228,6 +228,12 @@ pub const VARIABLES: &[VarDoc] = &[
         description: "Welcome message replied to a new friend until staff set one in the console.",
     },
     VarDoc {
+        name: "TENOHIRA_CONSOLE_DIR",
+        default: Some("console/dist"),
+        secret: false,
+        description: "The built staff console, served at /console/.",
+    },
+    VarDoc {
         name: "TENOHIRA_LOG",
         default: Some("info"),
         secret: false,
@@ -293,6 +299,7 @@ pub struct Config {
     pub worker_concurrency: usize,
     pub log_filter: String,
     pub log_json: bool,
+    pub console_dir: std::path::PathBuf,
     pub line: LineConfig,
 }
 
@@ -408,6 +415,7 @@ impl Config {
             worker_concurrency: r.positive("TENOHIRA_WORKER_CONCURRENCY")?,
             log_filter: r.string("TENOHIRA_LOG")?,
             log_json,
+            console_dir: r.string("TENOHIRA_CONSOLE_DIR")?.into(),
             line: LineConfig {
                 channel_access_token: Secret::new(r.string("TENOHIRA_LINE_CHANNEL_ACCESS_TOKEN")?),
                 channel_secret: Secret::new(r.string("TENOHIRA_LINE_CHANNEL_SECRET")?),

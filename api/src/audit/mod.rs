@@ -2,6 +2,7 @@
 //! transaction, and every read of personal data writes one too.
 
 pub mod graphql;
+pub mod export;
 pub mod service;
 
 pub use service::{Outcome, Target, record, record_now};

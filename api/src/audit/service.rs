@@ -169,35 +169,7 @@ pub async fn search(
         return Err(AppError::bad_input("offset", "0以上で指定してください"));
     }
     let mut conn = db.get().await?;
-    let build = || {
-        let mut q = audit_log::table.into_boxed();
-        if let Some(id) = filter.actor_id {
-            q = q.filter(audit_log::actor_id.eq(id));
-        }
-        if let Some(a) = filter.actor.as_deref().filter(|s| !s.is_empty()) {
-            q = q.filter(audit_log::actor_label.ilike(format!("%{}%", escape_like(a))));
-        }
-        if let Some(a) = filter.action.as_deref().filter(|s| !s.is_empty()) {
-            q = if a.ends_with('.') {
-                q.filter(audit_log::action.like(format!("{}%", escape_like(a))))
-            } else {
-                q.filter(audit_log::action.eq(a.to_string()))
-            };
-        }
-        if let Some(k) = filter.target_kind.as_deref().filter(|s| !s.is_empty()) {
-            q = q.filter(audit_log::target_kind.eq(k.to_string()));
-        }
-        if let Some(t) = filter.target_id.as_deref().filter(|s| !s.is_empty()) {
-            q = q.filter(audit_log::target_id.eq(t.to_string()));
-        }
-        if let Some(from) = filter.from {
-            q = q.filter(audit_log::occurred_at.ge(from));
-        }
-        if let Some(to) = filter.to {
-            q = q.filter(audit_log::occurred_at.lt(to));
-        }
-        q
-    };
+    let build = || filtered(filter);
     let total: i64 = build().count().get_result(&mut conn).await?;
     let rows = build()
         .order((audit_log::occurred_at.desc(), audit_log::id.desc()))
@@ -207,6 +179,37 @@ pub async fn search(
         .load(&mut conn)
         .await?;
     Ok((rows, total))
+}
+
+/// The audit log narrowed by a filter (shared by the query and the CSV export).
+pub fn filtered(filter: &Filter) -> audit_log::BoxedQuery<'static, diesel::pg::Pg> {
+    let mut q = audit_log::table.into_boxed();
+    if let Some(id) = filter.actor_id {
+        q = q.filter(audit_log::actor_id.eq(id));
+    }
+    if let Some(a) = filter.actor.as_deref().filter(|s| !s.is_empty()) {
+        q = q.filter(audit_log::actor_label.ilike(format!("%{}%", escape_like(a))));
+    }
+    if let Some(a) = filter.action.as_deref().filter(|s| !s.is_empty()) {
+        q = if a.ends_with('.') {
+            q.filter(audit_log::action.like(format!("{}%", escape_like(a))))
+        } else {
+            q.filter(audit_log::action.eq(a.to_string()))
+        };
+    }
+    if let Some(k) = filter.target_kind.as_deref().filter(|s| !s.is_empty()) {
+        q = q.filter(audit_log::target_kind.eq(k.to_string()));
+    }
+    if let Some(t) = filter.target_id.as_deref().filter(|s| !s.is_empty()) {
+        q = q.filter(audit_log::target_id.eq(t.to_string()));
+    }
+    if let Some(from) = filter.from {
+        q = q.filter(audit_log::occurred_at.ge(from));
+    }
+    if let Some(to) = filter.to {
+        q = q.filter(audit_log::occurred_at.lt(to));
+    }
+    q
 }
 
 /// Escapes `%`, `_` and `\` so user text matches literally in LIKE.

@@ -1,0 +1,16 @@
+// The navigation, each entry with the permission that shows it. The server
+// enforces the same permissions; hiding only spares people dead ends.
+
+export type NavItem = { path: string; labelKey: string; permission: string | null };
+
+export const NAV: NavItem[] = [
+  { path: '/', labelKey: 'nav.dashboard', permission: null },
+  { path: '/staff', labelKey: 'nav.staff', permission: 'staff.manage' },
+  { path: '/teams', labelKey: 'nav.teams', permission: 'staff.manage' },
+  { path: '/service-accounts', labelKey: 'nav.serviceAccounts', permission: 'staff.manage' },
+  { path: '/audit', labelKey: 'nav.audit', permission: 'audit.read' },
+];
+
+export function visibleNav(permissions: readonly string[]): NavItem[] {
+  return NAV.filter((item) => item.permission === null || permissions.includes(item.permission));
+}

@@ -1,0 +1,164 @@
+import { useEffect, useState } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
+import { useNavigate, useParams } from 'react-router';
+import { request } from '../api/client';
+import { errorMessage, fieldErrorMap } from '../api/errors';
+import { Alert } from '../ui/Alert';
+import { Field } from '../ui/Field';
+import { PermissionPicker } from './PermissionPicker';
+import {
+  CatalogueQuery,
+  CreateStaffAccountMutation,
+  ResetPasswordMutation,
+  ResetTotpMutation,
+  SetEnabledMutation,
+  StaffAccountQuery,
+  UpdateStaffAccountMutation,
+} from './queries';
+
+export function StaffFormPage() {
+  const { t } = useTranslation();
+  const { id } = useParams();
+  const isNew = !id;
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const catalogue = useQuery({ queryKey: ['catalogue'], queryFn: () => request(CatalogueQuery) });
+  const account = useQuery({ queryKey: ['staffAccount', id], queryFn: () => request(StaffAccountQuery, { id: id! }), enabled: !isNew });
+  const [loginId, setLoginId] = useState('');
+  const [displayName, setDisplayName] = useState('');
+  const [teamId, setTeamId] = useState('');
+  const [permissions, setPermissions] = useState<string[]>([]);
+  const [error, setError] = useState<unknown>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [secret, setSecret] = useState<string | null>(null);
+
+  const a = account.data?.staffAccount;
+  useEffect(() => {
+    if (a) {
+      setLoginId(a.loginId);
+      setDisplayName(a.displayName);
+      setTeamId(a.team?.id ?? '');
+      setPermissions(a.permissions);
+    }
+  }, [a]);
+
+  const fields = fieldErrorMap(error);
+  const act = async (fn: () => Promise<void>) => {
+    setError(null);
+    setNotice(null);
+    try {
+      await fn();
+      await queryClient.invalidateQueries({ queryKey: ['staffAccounts'] });
+      await queryClient.invalidateQueries({ queryKey: ['staffAccount', id] });
+    } catch (e) {
+      setError(e);
+    }
+  };
+
+  return (
+    <section>
+      <h1>{isNew ? t('staff.createTitle') : t('staff.editTitle', { loginId: a?.loginId ?? '' })}</h1>
+      {error !== null && <Alert kind="error">{errorMessage(error, t)}</Alert>}
+      {notice && <Alert kind="success">{notice}</Alert>}
+      {secret && (
+        <Alert kind="info">
+          {t('staff.temporaryPassword')} <code data-testid="temporary-password">{secret}</code>
+          <br />
+          {t('staff.temporaryHelp')}
+        </Alert>
+      )}
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void act(async () => {
+            if (isNew) {
+              const r = await request(CreateStaffAccountMutation, {
+                input: { loginId, displayName, teamId: teamId || null, permissions },
+              });
+              setSecret(r.createStaffAccount.temporaryPassword ?? null);
+              setNotice(t('staff.created'));
+            } else {
+              await request(UpdateStaffAccountMutation, { id: id!, input: { displayName, teamId: teamId || null, permissions } });
+              setNotice(t('common.saved'));
+            }
+          });
+        }}
+      >
+        <Field label={t('staff.loginId')} name="loginId" required disabled={!isNew} value={loginId} onChange={(e) => setLoginId(e.target.value)} error={fields['loginId']} />
+        <Field label={t('staff.displayName')} name="displayName" required value={displayName} onChange={(e) => setDisplayName(e.target.value)} error={fields['displayName']} />
+        <div className="field">
+          <label htmlFor="team">{t('staff.team')}</label>
+          <select id="team" name="team" value={teamId} onChange={(e) => setTeamId(e.target.value)}>
+            <option value="">{t('staff.noTeam')}</option>
+            {catalogue.data?.teams.map((tm) => (
+              <option key={tm.id} value={tm.id}>
+                {tm.name}
+              </option>
+            ))}
+          </select>
+          {fields['teamId'] && <p className="field-error">{fields['teamId']}</p>}
+        </div>
+        {catalogue.data && (
+          <PermissionPicker
+            catalogue={catalogue.data.permissionCatalogue}
+            presets={catalogue.data.rolePresets}
+            value={permissions}
+            onChange={setPermissions}
+            error={Object.entries(fields).find(([k]) => k.startsWith('permissions'))?.[1]}
+          />
+        )}
+        <p className="actions">
+          <button type="submit" className="primary">
+            {isNew ? t('staff.create') : t('common.save')}
+          </button>{' '}
+          <button type="button" onClick={() => navigate('/staff')}>
+            {t('common.back')}
+          </button>
+        </p>
+      </form>
+      {a && (
+        <p className="actions danger-zone">
+          <button
+            type="button"
+            onClick={() => {
+              if (a.enabled && !window.confirm(t('staff.confirmDisable', { loginId: a.loginId }))) return;
+              void act(async () => {
+                await request(SetEnabledMutation, { id: a.id, enabled: !a.enabled });
+                setNotice(t('common.saved'));
+              });
+            }}
+          >
+            {a.enabled ? t('staff.disable') : t('staff.enable')}
+          </button>{' '}
+          <button
+            type="button"
+            onClick={() => {
+              if (!window.confirm(t('staff.confirmReset', { loginId: a.loginId }))) return;
+              void act(async () => {
+                const r = await request(ResetPasswordMutation, { id: a.id });
+                setSecret(r.resetStaffPassword.temporaryPassword);
+              });
+            }}
+          >
+            {t('staff.resetPassword')}
+          </button>{' '}
+          {a.totpEnrolled && (
+            <button
+              type="button"
+              onClick={() => {
+                if (!window.confirm(t('staff.confirmResetTotp', { loginId: a.loginId }))) return;
+                void act(async () => {
+                  await request(ResetTotpMutation, { id: a.id });
+                  setNotice(t('common.saved'));
+                });
+              }}
+            >
+              {t('staff.resetTotp')}
+            </button>
+          )}
+        </p>
+      )}
+    </section>
+  );
+}

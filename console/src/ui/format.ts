@@ -1,0 +1,24 @@
+// Dates are shown in JST whatever the browser's time zone.
+const dateTime = new Intl.DateTimeFormat('ja-JP', {
+  timeZone: 'Asia/Tokyo',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+});
+
+export function formatDateTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  return dateTime.format(new Date(iso));
+}
+
+export function formatPercent(ratio: number): string {
+  return `${(ratio * 100).toFixed(1)}%`;
+}
+
+/** A JST calendar date (yyyy-mm-dd) as the start of that day in UTC ISO form. */
+export function jstDayStart(date: string): string {
+  return new Date(`${date}T00:00:00+09:00`).toISOString();
+}
