@@ -35,9 +35,11 @@ schema:
 
 ## Benchmarks (not in CI; release builds; each prints its figures).
 bench-line-fake: services
-	$(CARGO) build --release -p line-fake -p tenohira-tests --bin bench
+	$(CARGO) build --release -p line-fake
+	$(CARGO) build --release -p tenohira-tests --bin bench
 	./target/release/bench line-fake
 
 bench-webhook: services
-	$(CARGO) build --release -p line-fake -p tenohira-tests --bin bench
+	$(CARGO) build --release -p line-fake
+	$(CARGO) build --release -p tenohira-tests --bin bench
 	./target/release/bench webhook

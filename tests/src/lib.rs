@@ -130,13 +130,15 @@ async fn database_exists(conn: &mut AsyncPgConnection, name: &str) -> anyhow::Re
 /// The `line-fake` binary next to this test executable (built on demand).
 fn line_fake_binary() -> std::path::PathBuf {
     static BUILT: std::sync::Once = std::sync::Once::new();
+    // Tests live in target/<profile>/deps/, the bench binary in target/<profile>/.
     let exe = std::env::current_exe().expect("test executable");
-    let dir = exe
-        .parent()
-        .and_then(|d| d.parent())
-        .expect("target dir")
-        .to_path_buf();
-    let bin = dir.join("line-fake");
+    let here = exe.parent().expect("executable dir").to_path_buf();
+    let parent = here.parent().unwrap_or(&here).to_path_buf();
+    let bin = if here.join("line-fake").exists() {
+        here.join("line-fake")
+    } else {
+        parent.join("line-fake")
+    };
     BUILT.call_once(|| {
         if !bin.exists() {
             let status = std::process::Command::new(env!("CARGO"))
