@@ -35,6 +35,7 @@ pub struct AppInner {
     pub metrics: PrometheusHandle,
     pub line: LineClient,
     pub id_tokens: IdTokenVerifier,
+    pub intake: crate::line::webhook::IntakeWriter,
 }
 
 /// Cheap to clone; everything a service function needs besides the caller.
@@ -59,6 +60,7 @@ impl App {
         let redis = RedisStore::connect(config.redis_url.expose(), &config.redis_prefix).await?;
         let jobs = JobQueue::new(redis.clone(), RetryPolicy::default());
         let outbox = Outbox::new(db.clone(), jobs.clone());
+        let intake = crate::line::webhook::IntakeWriter::start(db.clone(), jobs.clone());
         let line = LineClient::new(&config.line, redis.clone())?;
         let id_tokens = IdTokenVerifier::new(&config.line.jwks_url, &config.line.login_channel_id)?;
         Ok(Self(Arc::new(AppInner {
@@ -70,6 +72,7 @@ impl App {
             metrics: crate::metrics::handle(),
             line,
             id_tokens,
+            intake,
         })))
     }
 
@@ -142,11 +145,19 @@ fn console_service(dir: &std::path::Path) -> Router {
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
 }
 
-async fn console_cache_headers(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+async fn console_cache_headers(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
     let immutable = req.uri().path().starts_with("/assets/");
     let mut res = next.run(req).await;
-    let value = if immutable { "public, max-age=31536000, immutable" } else { "no-cache" };
-    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    let value = if immutable {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
     res
 }
 

@@ -216,7 +216,9 @@ async fn demo(config: Config) -> anyhow::Result<()> {
     println!("  administrator      : {DEMO_ADMIN} / {DEMO_PASSWORD}");
     println!("  LINE webhook       : {public}/line/webhook");
     println!("  residents' API     : {public}/liff/graphql (Authorization: Bearer <ID token>)");
-    println!("  play a resident    : scripts/sandbox.sh follow   (then: inbox, say, unfollow, token)");
+    println!(
+        "  play a resident    : scripts/sandbox.sh follow   (then: inbox, say, unfollow, token)"
+    );
     println!();
     crate::server::serve(app, listener, true, crate::server::shutdown_signal()).await
 }

@@ -299,8 +299,11 @@ fn schema_contract_is_committed() {
 
 #[test]
 fn liff_schema_contract_is_committed() {
-    let committed =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../liff/schema.graphql")).unwrap();
+    let committed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../liff/schema.graphql"
+    ))
+    .unwrap();
     assert!(
         committed == tenohira::graphql::liff::sdl(),
         "liff/schema.graphql is out of date: run `make schema`"

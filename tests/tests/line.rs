@@ -45,23 +45,54 @@ async fn webhook_signatures_are_checked_before_anything_is_stored() {
     let good = sign(CHANNEL_SECRET, &body);
 
     assert_eq!(post_webhook(&t, &body, None).await, 401, "missing");
-    assert_eq!(post_webhook(&t, &body, Some(("x-line-signature", "bm90IGl0".into()))).await, 401, "bad");
-    assert_eq!(post_webhook(&t, &body, Some(("x-line-signature", sign("another-secret", &body)))).await, 401, "other secret");
+    assert_eq!(
+        post_webhook(&t, &body, Some(("x-line-signature", "bm90IGl0".into()))).await,
+        401,
+        "bad"
+    );
+    assert_eq!(
+        post_webhook(
+            &t,
+            &body,
+            Some(("x-line-signature", sign("another-secret", &body)))
+        )
+        .await,
+        401,
+        "other secret"
+    );
     let tampered = body.replace("follow", "unfollow");
-    assert_eq!(post_webhook(&t, &tampered, Some(("x-line-signature", good.clone()))).await, 401, "tampered");
+    assert_eq!(
+        post_webhook(&t, &tampered, Some(("x-line-signature", good.clone()))).await,
+        401,
+        "tampered"
+    );
     assert_eq!(t.count("line_webhook_events").await, 0, "nothing stored");
 
     // Header names are case-insensitive.
-    assert_eq!(post_webhook(&t, &body, Some(("X-Line-Signature", good.clone()))).await, 200);
+    assert_eq!(
+        post_webhook(&t, &body, Some(("X-Line-Signature", good.clone()))).await,
+        200
+    );
     assert_eq!(t.count("line_webhook_events").await, 1);
 
     // The same event again (redelivery or duplicate) is stored once.
-    assert_eq!(post_webhook(&t, &body, Some(("x-line-signature", good))).await, 200);
+    assert_eq!(
+        post_webhook(&t, &body, Some(("x-line-signature", good))).await,
+        200
+    );
     assert_eq!(t.count("line_webhook_events").await, 1);
 
     // An empty event list is LINE's connectivity check.
     let empty = json!({"destination": "Uxxx", "events": []}).to_string();
-    assert_eq!(post_webhook(&t, &empty, Some(("x-line-signature", sign(CHANNEL_SECRET, &empty)))).await, 200);
+    assert_eq!(
+        post_webhook(
+            &t,
+            &empty,
+            Some(("x-line-signature", sign(CHANNEL_SECRET, &empty)))
+        )
+        .await,
+        200
+    );
 
     // Several events, one of them a duplicate of a stored one.
     let two = json!({"destination": "U", "events": [
@@ -70,55 +101,120 @@ async fn webhook_signatures_are_checked_before_anything_is_stored() {
     ]})
     .to_string();
     let started = Instant::now();
-    assert_eq!(post_webhook(&t, &two, Some(("x-line-signature", sign(CHANNEL_SECRET, &two)))).await, 200);
-    assert!(started.elapsed() < Duration::from_secs(2), "answered well within LINE's 2 s");
+    assert_eq!(
+        post_webhook(
+            &t,
+            &two,
+            Some(("x-line-signature", sign(CHANNEL_SECRET, &two)))
+        )
+        .await,
+        200
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "answered well within LINE's 2 s"
+    );
     assert_eq!(t.count("line_webhook_events").await, 2);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn follow_welcome_unfollow_refollow() {
-    let t = TestApp::spawn_with(Options { with_workers: true, ..Default::default() }).await;
-    let staff = t.signed_in("pr-staff", &[Permission::FriendsRead, Permission::SegmentManage]).await;
+    let t = TestApp::spawn_with(Options {
+        with_workers: true,
+        ..Default::default()
+    })
+    .await;
+    let staff = t
+        .signed_in(
+            "pr-staff",
+            &[Permission::FriendsRead, Permission::SegmentManage],
+        )
+        .await;
     let user = t.fake.user(false).await;
 
-    let r = t.fake.post(&format!("/_fake/users/{user}/follow"), json!({})).await;
+    let r = t
+        .fake
+        .post(&format!("/_fake/users/{user}/follow"), json!({}))
+        .await;
     assert_eq!(r["webhookStatus"], 200, "{r}");
-    t.eventually(10, "the welcome message", || async { !t.fake.inbox(&user).await.is_empty() }).await;
+    t.eventually(10, "the welcome message", || async {
+        !t.fake.inbox(&user).await.is_empty()
+    })
+    .await;
     let inbox = t.fake.inbox(&user).await;
     assert_eq!(inbox[0]["via"], "reply");
-    assert_eq!(inbox[0]["messages"][0]["text"], "友だち追加ありがとうございます。県からのお知らせをお届けします。");
+    assert_eq!(
+        inbox[0]["messages"][0]["text"],
+        "友だち追加ありがとうございます。県からのお知らせをお届けします。"
+    );
 
     let counts = "{ friendCounts { following blocked newLast7Days blockedLast7Days blockRate } }";
     let r = staff.gql(counts, json!({})).await;
-    assert_eq!(data(&r)["friendCounts"], json!({"following": 1, "blocked": 0, "newLast7Days": 1, "blockedLast7Days": 0, "blockRate": 0.0}));
+    assert_eq!(
+        data(&r)["friendCounts"],
+        json!({"following": 1, "blocked": 0, "newLast7Days": 1, "blockedLast7Days": 0, "blockRate": 0.0})
+    );
 
-    t.fake.post(&format!("/_fake/users/{user}/unfollow"), json!({})).await;
+    t.fake
+        .post(&format!("/_fake/users/{user}/unfollow"), json!({}))
+        .await;
     t.eventually(10, "the block", || async {
         staff.gql(counts, json!({})).await["data"]["friendCounts"]["blocked"] == 1
     })
     .await;
-    let r = staff.gql("{ friends(status: BLOCKED) { totalCount items { status blockedAt } } }", json!({})).await;
+    let r = staff
+        .gql(
+            "{ friends(status: BLOCKED) { totalCount items { status blockedAt } } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(data(&r)["friends"]["totalCount"], 1);
-    assert!(r["data"]["friends"]["items"][0]["blockedAt"].is_string(), "blocked with time, data kept");
-    assert!(!r.to_string().contains(&user), "the staff list carries no LINE user id");
+    assert!(
+        r["data"]["friends"]["items"][0]["blockedAt"].is_string(),
+        "blocked with time, data kept"
+    );
+    assert!(
+        !r.to_string().contains(&user),
+        "the staff list carries no LINE user id"
+    );
 
     // Staff change the welcome message; the re-follow gets the new one.
-    data(&staff.gql("mutation { setWelcomeMessage(text: \"おかえりなさい\") }", json!({})).await);
-    t.fake.post(&format!("/_fake/users/{user}/follow"), json!({})).await;
-    t.eventually(10, "the second welcome", || async { t.fake.inbox(&user).await.len() == 2 }).await;
-    assert_eq!(t.fake.inbox(&user).await[1]["messages"][0]["text"], "おかえりなさい");
+    data(
+        &staff
+            .gql(
+                "mutation { setWelcomeMessage(text: \"おかえりなさい\") }",
+                json!({}),
+            )
+            .await,
+    );
+    t.fake
+        .post(&format!("/_fake/users/{user}/follow"), json!({}))
+        .await;
+    t.eventually(10, "the second welcome", || async {
+        t.fake.inbox(&user).await.len() == 2
+    })
+    .await;
+    assert_eq!(
+        t.fake.inbox(&user).await[1]["messages"][0]["text"],
+        "おかえりなさい"
+    );
     let r = staff.gql(counts, json!({})).await;
     assert_eq!(data(&r)["friendCounts"]["following"], 1);
     assert_eq!(r["data"]["friendCounts"]["newLast7Days"], 2);
 
-    let today = chrono::Utc::now().with_timezone(&chrono_tz_jst()).date_naive();
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz_jst())
+        .date_naive();
     let r = staff
         .gql(
             "query($d: NaiveDate!) { friendDailyCounts(from: $d, to: $d) { date follows unfollows following } }",
             json!({"d": today.to_string()}),
         )
         .await;
-    assert_eq!(data(&r)["friendDailyCounts"][0], json!({"date": today.to_string(), "follows": 2, "unfollows": 1, "following": 1}));
+    assert_eq!(
+        data(&r)["friendDailyCounts"][0],
+        json!({"date": today.to_string(), "follows": 2, "unfollows": 1, "following": 1})
+    );
 }
 
 fn chrono_tz_jst() -> chrono::FixedOffset {
@@ -127,9 +223,18 @@ fn chrono_tz_jst() -> chrono::FixedOffset {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn standby_events_are_never_answered() {
-    let t = TestApp::spawn_with(Options { with_workers: true, ..Default::default() }).await;
+    let t = TestApp::spawn_with(Options {
+        with_workers: true,
+        ..Default::default()
+    })
+    .await;
     let user = t.fake.user(false).await;
-    t.fake.post(&format!("/_fake/users/{user}/follow"), json!({"mode": "standby"})).await;
+    t.fake
+        .post(
+            &format!("/_fake/users/{user}/follow"),
+            json!({"mode": "standby"}),
+        )
+        .await;
     t.eventually(10, "the event processed", || async {
         use diesel_async::RunQueryDsl;
         #[derive(diesel::QueryableByName)]
@@ -138,15 +243,20 @@ async fn standby_events_are_never_answered() {
             n: i64,
         }
         let mut c = t.db().await;
-        let r: N = diesel::sql_query("SELECT count(*) AS n FROM line_webhook_events WHERE status = 'processed'")
-            .get_result(&mut c)
-            .await
-            .unwrap();
+        let r: N = diesel::sql_query(
+            "SELECT count(*) AS n FROM line_webhook_events WHERE status = 'processed'",
+        )
+        .get_result(&mut c)
+        .await
+        .unwrap();
         r.n == 1
     })
     .await;
     assert_eq!(t.count("friends").await, 1, "the friend is recorded");
-    assert!(t.fake.inbox(&user).await.is_empty(), "but nothing is replied in standby");
+    assert!(
+        t.fake.inbox(&user).await.is_empty(),
+        "but nothing is replied in standby"
+    );
 }
 
 fn text(s: &str) -> Vec<Value> {
@@ -156,24 +266,39 @@ fn text(s: &str) -> Vec<Value> {
 #[tokio::test(flavor = "multi_thread")]
 async fn client_retries_only_what_is_safe_to_retry() {
     let t = TestApp::spawn().await;
-    let line = t.app.line.clone().with_base_backoff(Duration::from_millis(5));
+    let line = t
+        .app
+        .line
+        .clone()
+        .with_base_backoff(Duration::from_millis(5));
     let a = t.fake.user(true).await;
     let b = t.fake.user(true).await;
     let to = vec![a.clone(), b.clone()];
 
     // 200.
     let key = Uuid::new_v4();
-    let r = line.multicast(&to, &text("1"), key, Some("test_unit")).await.unwrap();
+    let r = line
+        .multicast(&to, &text("1"), key, Some("test_unit"))
+        .await
+        .unwrap();
     assert!(!r.duplicate && r.request_id.is_some());
     // 409: the same key again is success, not a second message.
-    let again = line.multicast(&to, &text("1"), key, Some("test_unit")).await.unwrap();
+    let again = line
+        .multicast(&to, &text("1"), key, Some("test_unit"))
+        .await
+        .unwrap();
     assert!(again.duplicate);
     assert_eq!(again.accepted_request_id, r.request_id);
     assert_eq!(t.fake.inbox(&a).await.len(), 1);
-    assert_eq!(t.fake.inbox(&a).await[0]["customAggregationUnits"], json!(["test_unit"]));
+    assert_eq!(
+        t.fake.inbox(&a).await[0]["customAggregationUnits"],
+        json!(["test_unit"])
+    );
 
     // 500 then success: retried with the same key, delivered once.
-    t.fake.post("/_fake/faults", json!({"errorRate": 1.0})).await;
+    t.fake
+        .post("/_fake/faults", json!({"errorRate": 1.0}))
+        .await;
     let fut = tokio::spawn({
         let line = line.clone();
         let to = to.clone();
@@ -191,9 +316,16 @@ async fn client_retries_only_what_is_safe_to_retry() {
     let short = {
         let mut cfg = t.app.config.line.clone();
         cfg.timeout = Duration::from_millis(300);
-        tenohira::line::LineClient::new(&cfg, t.app.redis.clone()).unwrap().with_base_backoff(Duration::from_millis(5))
+        tenohira::line::LineClient::new(&cfg, t.app.redis.clone())
+            .unwrap()
+            .with_base_backoff(Duration::from_millis(5))
     };
-    t.fake.post("/_fake/faults", json!({"timeoutRate": 1.0, "timeoutMs": 2000})).await;
+    t.fake
+        .post(
+            "/_fake/faults",
+            json!({"timeoutRate": 1.0, "timeoutMs": 2000}),
+        )
+        .await;
     let fut = tokio::spawn({
         let to = to.clone();
         async move { short.multicast(&to, &text("3"), Uuid::new_v4(), None).await }
@@ -213,7 +345,10 @@ async fn client_retries_only_what_is_safe_to_retry() {
     // 400 is not retried.
     let stats_before = t.fake.get("/_fake/stats").await;
     let unknown = format!("U{}", "0".repeat(32));
-    let e = line.multicast(&[a.clone(), unknown], &text("5"), Uuid::new_v4(), None).await.unwrap_err();
+    let e = line
+        .multicast(&[a.clone(), unknown], &text("5"), Uuid::new_v4(), None)
+        .await
+        .unwrap_err();
     assert_eq!(e.status(), Some(400));
     assert!(e.to_string().contains("to[1]"), "{e}");
     let stats_after = t.fake.get("/_fake/stats").await;
@@ -221,15 +356,35 @@ async fn client_retries_only_what_is_safe_to_retry() {
 
     // Our own checks refuse bad messages before anything is sent.
     let long = "😀".repeat(2501);
-    let e = line.multicast(&to, &text(&long), Uuid::new_v4(), None).await.unwrap_err();
+    let e = line
+        .multicast(&to, &text(&long), Uuid::new_v4(), None)
+        .await
+        .unwrap_err();
     assert!(matches!(e, tenohira::line::LineError::Invalid(_)), "{e}");
-    let http = vec![json!({"type": "image", "originalContentUrl": "http://x/a.jpg", "previewImageUrl": "https://x/b.jpg"})];
-    assert!(matches!(line.multicast(&to, &http, Uuid::new_v4(), None).await, Err(tenohira::line::LineError::Invalid(_))));
-    let six: Vec<Value> = (0..6).map(|i| json!({"type": "text", "text": format!("{i}")})).collect();
-    assert!(matches!(line.multicast(&to, &six, Uuid::new_v4(), None).await, Err(tenohira::line::LineError::Invalid(_))));
+    let http = vec![
+        json!({"type": "image", "originalContentUrl": "http://x/a.jpg", "previewImageUrl": "https://x/b.jpg"}),
+    ];
+    assert!(matches!(
+        line.multicast(&to, &http, Uuid::new_v4(), None).await,
+        Err(tenohira::line::LineError::Invalid(_))
+    ));
+    let six: Vec<Value> = (0..6)
+        .map(|i| json!({"type": "text", "text": format!("{i}")}))
+        .collect();
+    assert!(matches!(
+        line.multicast(&to, &six, Uuid::new_v4(), None).await,
+        Err(tenohira::line::LineError::Invalid(_))
+    ));
     let many: Vec<String> = (0..501).map(|_| a.clone()).collect();
-    assert!(matches!(line.multicast(&many, &text("x"), Uuid::new_v4(), None).await, Err(tenohira::line::LineError::Invalid(_))));
-    assert_eq!(t.fake.get("/_fake/stats").await["accepted"], stats_before["accepted"]);
+    assert!(matches!(
+        line.multicast(&many, &text("x"), Uuid::new_v4(), None)
+            .await,
+        Err(tenohira::line::LineError::Invalid(_))
+    ));
+    assert_eq!(
+        t.fake.get("/_fake/stats").await["accepted"],
+        stats_before["accepted"]
+    );
 
     // Reading calls.
     assert_eq!(line.quota().await.unwrap()["type"], "none");
@@ -252,20 +407,39 @@ async fn rich_menu_calls_follow_lines_rules() {
     line.richmenu_validate(&menu).await.unwrap();
     let mut bad = menu.clone();
     bad["size"]["height"] = json!(2000);
-    assert_eq!(line.richmenu_validate(&bad).await.unwrap_err().status(), Some(400));
+    assert_eq!(
+        line.richmenu_validate(&bad).await.unwrap_err().status(),
+        Some(400)
+    );
     let id = line.richmenu_create(&menu).await.unwrap();
     // Not before the image is there.
-    assert_eq!(line.richmenu_set_default(&id).await.unwrap_err().status(), Some(400));
+    assert_eq!(
+        line.richmenu_set_default(&id).await.unwrap_err().status(),
+        Some(400)
+    );
     let png = png_of(2500, 843);
-    line.richmenu_upload_image(&id, "image/png", png.clone()).await.unwrap();
-    let again = line.richmenu_upload_image(&id, "image/png", png).await.unwrap_err();
-    assert!(again.to_string().contains("already been uploaded"), "{again}");
+    line.richmenu_upload_image(&id, "image/png", png.clone())
+        .await
+        .unwrap();
+    let again = line
+        .richmenu_upload_image(&id, "image/png", png)
+        .await
+        .unwrap_err();
+    assert!(
+        again.to_string().contains("already been uploaded"),
+        "{again}"
+    );
     line.richmenu_set_default(&id).await.unwrap();
     line.richmenu_alias_create("main-tab", &id).await.unwrap();
     line.richmenu_alias_update("main-tab", &id).await.unwrap();
     line.richmenu_link_user(&user, &id).await.unwrap();
-    line.richmenu_bulk_link(&id, std::slice::from_ref(&user)).await.unwrap();
-    assert_eq!(t.fake.get(&format!("/_fake/users/{user}/inbox")).await["richMenuId"], id);
+    line.richmenu_bulk_link(&id, std::slice::from_ref(&user))
+        .await
+        .unwrap();
+    assert_eq!(
+        t.fake.get(&format!("/_fake/users/{user}/inbox")).await["richMenuId"],
+        id
+    );
     line.richmenu_unlink_user(&user).await.unwrap();
     line.richmenu_alias_delete("main-tab").await.unwrap();
     line.richmenu_clear_default().await.unwrap();
@@ -283,29 +457,58 @@ fn png_of(w: u32, h: u32) -> Vec<u8> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn liff_id_tokens_are_verified_locally() {
-    let t = TestApp::spawn_with(Options { with_workers: true, ..Default::default() }).await;
+    let t = TestApp::spawn_with(Options {
+        with_workers: true,
+        ..Default::default()
+    })
+    .await;
     let user = t.fake.user(false).await;
-    t.fake.post(&format!("/_fake/users/{user}/follow"), json!({})).await;
-    t.eventually(10, "the friend", || async { t.count("friends").await == 1 }).await;
+    t.fake
+        .post(&format!("/_fake/users/{user}/follow"), json!({}))
+        .await;
+    t.eventually(10, "the friend", || async { t.count("friends").await == 1 })
+        .await;
     let me = "{ me { lineUserId friendStatus displayName } }";
 
     let valid = t.fake.id_token(json!({"userId": user})).await;
     let r = t.liff(Some(&valid), me).await;
-    assert_eq!(data(&r)["me"], json!({"lineUserId": user, "friendStatus": "FOLLOWING", "displayName": "県民 テスト"}));
+    assert_eq!(
+        data(&r)["me"],
+        json!({"lineUserId": user, "friendStatus": "FOLLOWING", "displayName": "県民 テスト"})
+    );
 
     let rejected = [
         ("expired", json!({"userId": user, "expiresIn": -120})),
-        ("wrong audience", json!({"userId": user, "aud": "1234567890"})),
-        ("wrong issuer", json!({"userId": user, "iss": "https://evil.example"})),
-        ("unknown kid", json!({"userId": user, "unpublishedKid": true})),
+        (
+            "wrong audience",
+            json!({"userId": user, "aud": "1234567890"}),
+        ),
+        (
+            "wrong issuer",
+            json!({"userId": user, "iss": "https://evil.example"}),
+        ),
+        (
+            "unknown kid",
+            json!({"userId": user, "unpublishedKid": true}),
+        ),
         ("alg none", json!({"userId": user, "alg": "none"})),
-        ("HS256 with the channel secret", json!({"userId": user, "alg": "HS256"})),
-        ("HS256 with the public key", json!({"userId": user, "alg": "HS256", "hsKey": "publicKey"})),
+        (
+            "HS256 with the channel secret",
+            json!({"userId": user, "alg": "HS256"}),
+        ),
+        (
+            "HS256 with the public key",
+            json!({"userId": user, "alg": "HS256", "hsKey": "publicKey"}),
+        ),
     ];
     for (what, req) in rejected {
         let token = t.fake.id_token(req).await;
         let r = t.liff(Some(&token), me).await;
-        assert_eq!(error_code(&r).as_deref(), Some("UNAUTHENTICATED"), "{what}: {r}");
+        assert_eq!(
+            error_code(&r).as_deref(),
+            Some("UNAUTHENTICATED"),
+            "{what}: {r}"
+        );
     }
     let r = t.liff(None, me).await;
     assert_eq!(error_code(&r).as_deref(), Some("UNAUTHENTICATED"));
@@ -319,12 +522,23 @@ async fn liff_id_tokens_are_verified_locally() {
     let r = t.liff(Some(&rotated), me).await;
     assert_eq!(data(&r)["me"]["lineUserId"], user.as_str());
 
-    let m = reqwest::get(format!("{}/metrics", t.base)).await.unwrap().text().await.unwrap();
-    assert!(m.contains("tenohira_liff_id_token_failures_total{reason=\"expired\"}"), "{m}");
+    let m = reqwest::get(format!("{}/metrics", t.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        m.contains("tenohira_liff_id_token_failures_total{reason=\"expired\"}"),
+        "{m}"
+    );
 
     // Staff endpoints do not accept a resident's token, and residents hold no permission.
     let staff = tenohira_tests::Session::with_bearer(&t.base, &valid);
-    assert_eq!(error_code(&staff.gql("{ friendCounts { following } }", json!({})).await).as_deref(), Some("UNAUTHENTICATED"));
+    assert_eq!(
+        error_code(&staff.gql("{ friendCounts { following } }", json!({})).await).as_deref(),
+        Some("UNAUTHENTICATED")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -336,17 +550,32 @@ async fn two_processes_share_one_rate_limit() {
         ..Default::default()
     })
     .await;
-    let second = tenohira::app::App::connect(t.app.config.clone()).await.unwrap();
-    t.fake.post("/_fake/rate-limits", json!({"multicast": 50})).await;
+    let second = tenohira::app::App::connect(t.app.config.clone())
+        .await
+        .unwrap();
+    t.fake
+        .post("/_fake/rate-limits", json!({"multicast": 50}))
+        .await;
     let user = t.fake.user(true).await;
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for (i, line) in [t.app.line.clone(), second.line.clone()].into_iter().enumerate() {
+    for (i, line) in [t.app.line.clone(), second.line.clone()]
+        .into_iter()
+        .enumerate()
+    {
         let user = user.clone();
         tasks.push(tokio::spawn(async move {
             let mut attempts = 0;
             for n in 0..50 {
-                let r = line.multicast(std::slice::from_ref(&user), &text(&format!("{i}-{n}")), Uuid::new_v4(), None).await.unwrap();
+                let r = line
+                    .multicast(
+                        std::slice::from_ref(&user),
+                        &text(&format!("{i}-{n}")),
+                        Uuid::new_v4(),
+                        None,
+                    )
+                    .await
+                    .unwrap();
                 attempts += r.attempts;
             }
             attempts
@@ -360,7 +589,10 @@ async fn two_processes_share_one_rate_limit() {
     let stats = t.fake.get("/_fake/stats").await;
     assert_eq!(stats["accepted"]["multicast"], 100);
     assert_eq!(attempts, 100, "no request needed a retry");
-    assert!(stats["rejected"].get("multicast:429").is_none(), "LINE never said 429: {stats}");
+    assert!(
+        stats["rejected"].get("multicast:429").is_none(),
+        "LINE never said 429: {stats}"
+    );
     // 100 requests at 50/s with no burst take at least 99 intervals.
     assert!(elapsed >= Duration::from_millis(1950), "{elapsed:?}");
 }

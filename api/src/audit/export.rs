@@ -44,7 +44,9 @@ pub fn jst(t: DateTime<Utc>) -> String {
 
 /// Rows of a CSV record set, CRLF-terminated as Excel expects.
 pub fn csv_lines(rows: &[Vec<String>]) -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
     for r in rows {
         let _ = w.write_record(r);
     }
@@ -63,7 +65,11 @@ pub async fn audit_csv(
         Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
     };
     if let Err(e) = caller.require(Permission::AuditRead) {
-        let status = if e.code() == "UNAUTHENTICATED" { StatusCode::UNAUTHORIZED } else { StatusCode::FORBIDDEN };
+        let status = if e.code() == "UNAUTHENTICATED" {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::FORBIDDEN
+        };
         return (status, e.to_string()).into_response();
     }
     let filter = Filter {
@@ -90,7 +96,17 @@ pub async fn audit_csv(
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     }
     let header_row = vec![
-        "日時(JST)", "操作者種別", "操作者", "操作", "対象種別", "対象ID", "結果", "内容", "IPアドレス", "ユーザーエージェント", "リクエストID",
+        "日時(JST)",
+        "操作者種別",
+        "操作者",
+        "操作",
+        "対象種別",
+        "対象ID",
+        "結果",
+        "内容",
+        "IPアドレス",
+        "ユーザーエージェント",
+        "リクエストID",
     ]
     .into_iter()
     .map(str::to_string)
@@ -104,7 +120,9 @@ pub async fn audit_csv(
             match page(&app, &filter, before).await {
                 Ok(rows) if rows.is_empty() => None,
                 Ok(rows) => {
-                    let next = (rows.len() as i64 == PAGE).then(|| rows.last().map(|r| r.id)).flatten();
+                    let next = (rows.len() as i64 == PAGE)
+                        .then(|| rows.last().map(|r| r.id))
+                        .flatten();
                     let lines: Vec<Vec<String>> = rows
                         .into_iter()
                         .map(|e| {
@@ -123,7 +141,10 @@ pub async fn audit_csv(
                             ]
                         })
                         .collect();
-                    Some((Ok::<Bytes, std::io::Error>(Bytes::from(csv_lines(&lines))), next))
+                    Some((
+                        Ok::<Bytes, std::io::Error>(Bytes::from(csv_lines(&lines))),
+                        next,
+                    ))
                 }
                 Err(e) => {
                     tracing::error!(error = %e, "audit export page failed");
@@ -136,7 +157,10 @@ pub async fn audit_csv(
     let stream = futures::StreamExt::chain(body, pages);
     let mut res = Body::from_stream(stream).into_response();
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
     let name = format!("audit-log-{}.csv", Utc::now().format("%Y%m%d%H%M%S"));
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
@@ -149,5 +173,9 @@ pub async fn audit_csv(
 async fn page(app: &App, f: &Filter, before: i64) -> anyhow::Result<Vec<Entry>> {
     let mut conn = app.db.get().await?;
     let q = filtered(f).filter(audit_log::id.lt(before));
-    Ok(q.order(audit_log::id.desc()).limit(PAGE).select(Entry::as_select()).load(&mut conn).await?)
+    Ok(q.order(audit_log::id.desc())
+        .limit(PAGE)
+        .select(Entry::as_select())
+        .load(&mut conn)
+        .await?)
 }

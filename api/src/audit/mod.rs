@@ -1,8 +1,8 @@
 //! The append-only audit log: every mutation writes a row in its own
 //! transaction, and every read of personal data writes one too.
 
-pub mod graphql;
 pub mod export;
+pub mod graphql;
 pub mod service;
 
 pub use service::{Outcome, Target, record, record_now};

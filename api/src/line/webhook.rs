@@ -15,8 +15,13 @@ use serde::Deserialize;
 use serde_json::Value;
 use sha2::Sha256;
 
+use std::sync::Arc;
+
+use tokio::sync::{Mutex, mpsc, oneshot};
+
 use super::events::QUEUE;
 use crate::app::{App, AppState};
+use crate::db::DbPool;
 use crate::db::schema::line_webhook_events;
 use crate::jobs::JobQueue;
 
@@ -40,7 +45,7 @@ struct Payload {
 
 #[derive(Insertable)]
 #[diesel(table_name = line_webhook_events)]
-struct NewEvent {
+pub struct NewEvent {
     webhook_event_id: String,
     event_type: String,
     mode: String,
@@ -105,24 +110,109 @@ pub async fn intake(app: &App, events: Vec<Value>) -> anyhow::Result<usize> {
     if rows.is_empty() {
         return Ok(0);
     }
-    let mut conn = app.db.get().await?;
-    let ids: Vec<i64> = diesel::insert_into(line_webhook_events::table)
-        .values(&rows)
-        .on_conflict(line_webhook_events::webhook_event_id)
-        .do_nothing()
-        .returning(line_webhook_events::id)
-        .get_results(&mut conn)
-        .await?;
-    drop(conn);
-    // The rows are committed; if this push is lost the reconciler queues them again.
-    let jobs: Vec<_> = ids
+    app.intake.store(rows).await
+}
+
+type Request = (Vec<NewEvent>, oneshot::Sender<anyhow::Result<usize>>);
+
+/// Writes webhook events in groups: concurrent requests share one INSERT
+/// and one Redis pipeline, so a burst of webhooks costs a few commits
+/// instead of one each. Each request still answers only after its own
+/// events are committed.
+#[derive(Clone)]
+pub struct IntakeWriter {
+    tx: mpsc::Sender<Request>,
+}
+
+const WRITERS: usize = 4;
+const MAX_GROUP: usize = 256;
+
+impl IntakeWriter {
+    /// Starts the writer tasks; they end when the last `IntakeWriter` is dropped.
+    pub fn start(db: DbPool, jobs: JobQueue) -> Self {
+        let (tx, rx) = mpsc::channel::<Request>(4096);
+        let rx = Arc::new(Mutex::new(rx));
+        for _ in 0..WRITERS {
+            let (rx, db, jobs) = (rx.clone(), db.clone(), jobs.clone());
+            tokio::spawn(async move {
+                loop {
+                    let group = {
+                        let mut rx = rx.lock().await;
+                        let Some(first) = rx.recv().await else { return };
+                        let mut group = vec![first];
+                        let mut events = group[0].0.len();
+                        while events < MAX_GROUP {
+                            match rx.try_recv() {
+                                Ok(next) => {
+                                    events += next.0.len();
+                                    group.push(next);
+                                }
+                                Err(_) => break,
+                            }
+                        }
+                        group
+                    };
+                    write_group(&db, &jobs, group).await;
+                }
+            });
+        }
+        Self { tx }
+    }
+
+    async fn store(&self, rows: Vec<NewEvent>) -> anyhow::Result<usize> {
+        let (done, wait) = oneshot::channel();
+        self.tx
+            .send((rows, done))
+            .await
+            .map_err(|_| anyhow::anyhow!("intake writer stopped"))?;
+        wait.await
+            .map_err(|_| anyhow::anyhow!("intake writer dropped the request"))?
+    }
+}
+
+async fn write_group(db: &DbPool, jobs: &JobQueue, group: Vec<Request>) {
+    let (batches, replies): (Vec<Vec<NewEvent>>, Vec<_>) = group.into_iter().unzip();
+    let ids_per_request: Vec<Vec<String>> = batches
         .iter()
-        .map(|id| JobQueue::new_job(QUEUE, serde_json::json!({ "event": id })))
+        .map(|b| b.iter().map(|e| e.webhook_event_id.clone()).collect())
         .collect();
-    if let Err(e) = app.jobs.push(&jobs).await {
+    let rows: Vec<NewEvent> = batches.into_iter().flatten().collect();
+    let inserted: anyhow::Result<Vec<(i64, String)>> = async {
+        let mut conn = db.get().await?;
+        Ok(diesel::insert_into(line_webhook_events::table)
+            .values(&rows)
+            .on_conflict(line_webhook_events::webhook_event_id)
+            .do_nothing()
+            .returning((
+                line_webhook_events::id,
+                line_webhook_events::webhook_event_id,
+            ))
+            .get_results(&mut conn)
+            .await?)
+    }
+    .await;
+    let inserted = match inserted {
+        Ok(i) => i,
+        Err(e) => {
+            let msg = format!("{e:#}");
+            for reply in replies {
+                let _ = reply.send(Err(anyhow::anyhow!("{msg}")));
+            }
+            return;
+        }
+    };
+    // The rows are committed; if this push is lost the reconciler queues them again.
+    let queued: Vec<_> = inserted
+        .iter()
+        .map(|(id, _)| JobQueue::new_job(QUEUE, serde_json::json!({ "event": id })))
+        .collect();
+    if let Err(e) = jobs.push(&queued).await {
         tracing::warn!(error = %e, "queueing webhook events failed; the reconciler will");
     }
-    Ok(ids.len())
+    let new: std::collections::HashSet<&str> = inserted.iter().map(|(_, w)| w.as_str()).collect();
+    for (reply, ids) in replies.into_iter().zip(ids_per_request) {
+        let _ = reply.send(Ok(ids.iter().filter(|i| new.contains(i.as_str())).count()));
+    }
 }
 
 #[cfg(test)]

@@ -23,7 +23,12 @@ impl Report {
     fn print(mut self, unit: &str, per_request: f64) {
         self.latencies.sort();
         let n = self.latencies.len();
-        let pct = |p: f64| self.latencies.get(((n as f64 * p) as usize).min(n.saturating_sub(1))).copied().unwrap_or_default();
+        let pct = |p: f64| {
+            self.latencies
+                .get(((n as f64 * p) as usize).min(n.saturating_sub(1)))
+                .copied()
+                .unwrap_or_default()
+        };
         println!(
             "{}: {} requests in {:.1} s = {:.0} {unit}/s; p50 {:.1} ms, p99 {:.1} ms; errors {}",
             self.name,
@@ -38,7 +43,12 @@ impl Report {
 }
 
 /// Runs `make_request` from `concurrency` tasks for `duration`.
-async fn load<F, Fut>(name: &'static str, concurrency: usize, duration: Duration, make_request: F) -> Report
+async fn load<F, Fut>(
+    name: &'static str,
+    concurrency: usize,
+    duration: Duration,
+    make_request: F,
+) -> Report
 where
     F: Fn(usize) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = bool> + Send,
@@ -66,7 +76,12 @@ where
     }
     tokio::time::sleep(duration).await;
     stop.store(true, Ordering::Relaxed);
-    let mut report = Report { name, latencies: vec![], errors: 0, elapsed: Duration::ZERO };
+    let mut report = Report {
+        name,
+        latencies: vec![],
+        errors: 0,
+        elapsed: Duration::ZERO,
+    };
     for t in tasks {
         let (l, e) = t.await.unwrap();
         report.latencies.extend(l);
@@ -78,61 +93,83 @@ where
 
 async fn bench_line_fake() {
     let fake = LineFake::spawn().await;
-    fake.post("/_fake/rate-limits", json!({"multicast": null})).await;
-    fake.post("/_fake/config", json!({"recordInbox": false})).await;
-    fake.post("/_fake/users/bulk", json!({"count": 500, "prefix": 1})).await;
+    fake.post("/_fake/rate-limits", json!({"multicast": null}))
+        .await;
+    fake.post("/_fake/config", json!({"recordInbox": false}))
+        .await;
+    fake.post("/_fake/users/bulk", json!({"count": 500, "prefix": 1}))
+        .await;
     let to: Vec<String> = (0..500).map(|n| format!("U{:08x}{:024x}", 1, n)).collect();
-    let body = Arc::new(json!({"to": to, "messages": [{"type": "text", "text": "ベンチマーク"}]}).to_string());
+    let body = Arc::new(
+        json!({"to": to, "messages": [{"type": "text", "text": "ベンチマーク"}]}).to_string(),
+    );
     let http = reqwest::Client::new();
     let url = format!("{}/v2/bot/message/multicast", fake.base);
-    let report = load("line-fake multicast (500 recipients each, limits lifted)", 64, Duration::from_secs(10), move |i| {
-        let (http, url, body) = (http.clone(), url.clone(), body.clone());
-        async move {
-            http.post(&url)
-                .bearer_auth(CHANNEL_TOKEN)
-                .header("content-type", "application/json")
-                .header("x-line-retry-key", uuid::Uuid::from_u128(i as u128 + 1).to_string())
-                .body((*body).clone())
-                .send()
-                .await
-                .is_ok_and(|r| r.status() == 200)
-        }
-    })
+    let report = load(
+        "line-fake multicast (500 recipients each, limits lifted)",
+        64,
+        Duration::from_secs(10),
+        move |i| {
+            let (http, url, body) = (http.clone(), url.clone(), body.clone());
+            async move {
+                http.post(&url)
+                    .bearer_auth(CHANNEL_TOKEN)
+                    .header("content-type", "application/json")
+                    .header(
+                        "x-line-retry-key",
+                        uuid::Uuid::from_u128(i as u128 + 1).to_string(),
+                    )
+                    .body((*body).clone())
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status() == 200)
+            }
+        },
+    )
     .await;
     report.print("requests", 1.0);
 }
 
 async fn bench_webhook() {
     let t = TestApp::spawn_with(Options {
-        env: vec![("TENOHIRA_DB_POOL_SIZE", "32".into()), ("TENOHIRA_LOG", "error".into())],
+        env: vec![
+            ("TENOHIRA_DB_POOL_SIZE", "32".into()),
+            ("TENOHIRA_LOG", "error".into()),
+        ],
         with_workers: false,
     })
     .await;
     let http = reqwest::Client::new();
     let url = format!("{}/line/webhook", t.base);
-    let report = load("webhook (one event per request)", 32, Duration::from_secs(15), move |i| {
-        let (http, url) = (http.clone(), url.clone());
-        async move {
-            let body = json!({"destination": "U0", "events": [{
-                "type": "message", "mode": "active", "timestamp": 1_790_000_000_000u64,
-                "source": {"type": "user", "userId": format!("U{:032x}", i % 100_000)},
-                "webhookEventId": format!("01BENCH{i:019}"), "replyToken": "r",
-                "message": {"type": "text", "id": "1", "text": "こんにちは"},
-                "deliveryContext": {"isRedelivery": false}
-            }]})
-            .to_string();
-            let mut mac = Hmac::<Sha256>::new_from_slice(CHANNEL_SECRET.as_bytes()).unwrap();
-            mac.update(body.as_bytes());
-            let sig = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
-            http.post(&url)
-                .header("content-type", "application/json")
-                .header("x-line-signature", sig)
-                .body(body)
-                .send()
-                .await
-                .is_ok_and(|r| r.status() == 200)
-        }
-    })
+    let report = load(
+        "webhook (one event per request)",
+        32,
+        Duration::from_secs(15),
+        move |i| {
+            let (http, url) = (http.clone(), url.clone());
+            async move {
+                let body = json!({"destination": "U0", "events": [{
+                    "type": "message", "mode": "active", "timestamp": 1_790_000_000_000u64,
+                    "source": {"type": "user", "userId": format!("U{:032x}", i % 100_000)},
+                    "webhookEventId": format!("01BENCH{i:019}"), "replyToken": "r",
+                    "message": {"type": "text", "id": "1", "text": "こんにちは"},
+                    "deliveryContext": {"isRedelivery": false}
+                }]})
+                .to_string();
+                let mut mac = Hmac::<Sha256>::new_from_slice(CHANNEL_SECRET.as_bytes()).unwrap();
+                mac.update(body.as_bytes());
+                let sig =
+                    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+                http.post(&url)
+                    .header("content-type", "application/json")
+                    .header("x-line-signature", sig)
+                    .body(body)
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status() == 200)
+            }
+        },
+    )
     .await;
     report.print("events", 1.0);
     println!("stored events: {}", t.count("line_webhook_events").await);
@@ -140,7 +177,10 @@ async fn bench_webhook() {
 
 #[tokio::main]
 async fn main() {
-    println!("machine: {} cores", std::thread::available_parallelism().map_or(0, |n| n.get()));
+    println!(
+        "machine: {} cores",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
     match std::env::args().nth(1).as_deref() {
         Some("line-fake") => bench_line_fake().await,
         Some("webhook") => bench_webhook().await,
