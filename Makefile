@@ -3,20 +3,38 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: demo test services build lint fmt schema test-rust bench-line-fake bench-webhook
+.PHONY: demo test services build lint fmt schema test-rust test-console test-e2e console-deps console-build bench-line-fake bench-webhook
 
 ## Build everything and start the whole system in the LINE sandbox with demo data.
 demo: services build
 	./scripts/demo.sh
 
-## Every test: formatting, lints, unit and integration tests.
-test: services lint test-rust
+## Every test: formatting, lints, Rust unit and integration tests, console
+## unit tests and the browser tests against the real stack.
+test: services lint test-rust test-console test-e2e
 
 services:
 	@./scripts/services.sh
 
-build:
+build: console-build
 	$(CARGO) build --workspace
+
+console/node_modules/.package-lock.json: console/package-lock.json
+	cd console && npm ci --no-audit --no-fund
+	@touch $@
+
+console-deps: console/node_modules/.package-lock.json
+
+console-build: console-deps
+	cd console && npm run build
+
+test-console: console-deps
+	cd console && npm run codegen && npx tsc --noEmit && npx eslint . && npx vitest run
+
+test-e2e: services console-build
+	./scripts/browser.sh
+	$(CARGO) build -p tenohira -p line-fake
+	cd console && node e2e/run.mjs
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -16,5 +16,6 @@ export default tseslint.config(
       'react-hooks/exhaustive-deps': 'warn',
     },
   },
-  { files: ['e2e/**/*.mjs'], languageOptions: { globals: globals.node } },
+  // Specs pass some functions to the browser (page.waitForFunction).
+  { files: ['e2e/**/*.mjs'], languageOptions: { globals: { ...globals.node, ...globals.browser } } },
 );

@@ -210,6 +210,7 @@ async fn demo(config: Config) -> anyhow::Result<()> {
     println!();
     let fake = app.config.line.api_base.clone();
     println!("  tenohira demo is running in the LINE sandbox (line-fake at {fake}; no real LINE)");
+    println!("  staff console      : {public}/console/");
     println!("  GraphQL + GraphiQL : {public}/graphql");
     println!("  health / readiness : {public}/healthz  {public}/readyz");
     println!("  metrics            : {public}/metrics");

@@ -517,6 +517,9 @@ mod tests {
                 "TENOHIRA_SESSION_SECRET",
                 "0123456789abcdef0123456789abcdef",
             ),
+            ("TENOHIRA_LINE_CHANNEL_ACCESS_TOKEN", "token"),
+            ("TENOHIRA_LINE_CHANNEL_SECRET", "secret"),
+            ("TENOHIRA_LINE_LOGIN_CHANNEL_ID", "1650000000"),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -154,7 +154,8 @@ pub async fn audit_csv(
         }
     });
     let body = futures::stream::once(async move { Ok::<Bytes, std::io::Error>(first) });
-    let stream = futures::StreamExt::chain(body, pages);
+    // Fused: the body may be polled once more after its end.
+    let stream = futures::StreamExt::fuse(futures::StreamExt::chain(body, pages));
     let mut res = Body::from_stream(stream).into_response();
     let h = res.headers_mut();
     h.insert(

@@ -61,9 +61,9 @@ export class PasswordPage {
     this.page = page;
   }
   async change(current, next) {
-    await this.page.getByLabel('現在のパスワード').fill(current);
-    await this.page.getByLabel('新しいパスワード', { exact: true }).fill(next);
-    await this.page.getByLabel('新しいパスワード（確認）').fill(next);
+    await this.page.getByLabel(/^現在のパスワード＊?$/).fill(current);
+    await this.page.getByLabel(/^新しいパスワード＊?$/).fill(next);
+    await this.page.getByLabel(/^新しいパスワード（確認）＊?$/).fill(next);
     await this.page.getByRole('button', { name: '保存' }).click();
   }
 }

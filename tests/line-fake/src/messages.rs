@@ -12,7 +12,7 @@ fn check_https(details: &mut Vec<Detail>, v: &Value, property: String, max: usiz
     match v.as_str() {
         None if !required => {}
         None => details.push(detail(property, "May not be empty")),
-        Some(s) if s.is_empty() => details.push(detail(property, "May not be empty")),
+        Some("") => details.push(detail(property, "May not be empty")),
         Some(s) if s.chars().count() > max => details.push(detail(
             property,
             format!("Length must be between 0 and {max}"),

@@ -1,0 +1,37 @@
+// Browser tests: starts the real stack, drives Debian's Chromium with
+// playwright-core (no browser download), prints one line per test and the
+// closing "N passed, N failed" line. Screenshots go to console/test-artifacts/.
+import { chromium } from 'playwright-core';
+import { startStack } from './stack.mjs';
+import { run as consoleSpec } from './console.spec.mjs';
+
+const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+let passed = 0;
+let failed = 0;
+
+async function test(name, fn) {
+  const started = Date.now();
+  try {
+    await fn();
+    passed++;
+    console.log(`ok   ${name} (${Date.now() - started} ms)`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL ${name}\n${e?.stack ?? e}`);
+  }
+}
+
+const stack = await startStack();
+const browser = await chromium.launch({
+  executablePath,
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+try {
+  await consoleSpec({ browser, stack, test });
+} finally {
+  await browser.close();
+  await stack.stop();
+}
+console.log(`e2e: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
