@@ -243,12 +243,7 @@ async fn liff_graphql(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let mut caller = crate::auth::Caller::anonymous();
-    caller.ip = Some(client_ip(&state.app.config, &headers, peer));
-    caller.request_id = headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+    let mut caller = crate::auth::Caller::from_request(&state.app.config, &headers, peer);
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

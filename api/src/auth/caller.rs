@@ -88,6 +88,25 @@ impl Caller {
         Self::with(Principal::System)
     }
 
+    /// An anonymous caller carrying where the request came from (for the audit log).
+    pub fn from_request(
+        config: &crate::config::Config,
+        headers: &axum::http::HeaderMap,
+        peer: std::net::SocketAddr,
+    ) -> Self {
+        let mut caller = Self::anonymous();
+        caller.ip = Some(crate::app::client_ip(config, headers, peer));
+        caller.user_agent = headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(300).collect());
+        caller.request_id = headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        caller
+    }
+
     pub fn with(principal: Principal) -> Self {
         Self {
             principal,

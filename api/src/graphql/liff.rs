@@ -52,17 +52,10 @@ pub struct LiffQueryRoot(ResidentQuery);
 pub type LiffSchema = Schema<LiffQueryRoot, EmptyMutation, EmptySubscription>;
 
 pub fn build(app: &App) -> LiffSchema {
-    let cfg = &app.config;
-    let mut b = Schema::build(LiffQueryRoot::default(), EmptyMutation, EmptySubscription)
-        .data(app.clone())
-        .limit_depth(cfg.graphql_max_depth)
-        .limit_complexity(cfg.graphql_max_complexity)
-        .limit_recursive_depth(32)
-        .limit_directives(16);
-    if !cfg.is_development() {
-        b = b.disable_introspection();
-    }
-    b.finish()
+    super::configured(
+        Schema::build(LiffQueryRoot::default(), EmptyMutation, EmptySubscription),
+        app,
+    )
 }
 
 pub fn sdl() -> String {

@@ -4,7 +4,9 @@
 pub mod http;
 pub mod liff;
 
-use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
+use async_graphql::{
+    Context, EmptySubscription, MergedObject, ObjectType, Schema, SchemaBuilder, SubscriptionType,
+};
 
 use crate::app::App;
 use crate::auth::Caller;
@@ -25,17 +27,31 @@ pub struct MutationRoot(
 pub type StaffSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 pub fn build(app: &App) -> StaffSchema {
-    let cfg = &app.config;
-    let mut builder = Schema::build(
-        QueryRoot::default(),
-        MutationRoot::default(),
-        EmptySubscription,
+    configured(
+        Schema::build(
+            QueryRoot::default(),
+            MutationRoot::default(),
+            EmptySubscription,
+        ),
+        app,
     )
-    .data(app.clone())
-    .limit_depth(cfg.graphql_max_depth)
-    .limit_complexity(cfg.graphql_max_complexity)
-    .limit_recursive_depth(32)
-    .limit_directives(16);
+}
+
+/// What every schema gets: the application, depth, complexity and directive
+/// limits, and no introspection outside development.
+pub fn configured<Q, M, S>(builder: SchemaBuilder<Q, M, S>, app: &App) -> Schema<Q, M, S>
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+{
+    let cfg = &app.config;
+    let mut builder = builder
+        .data(app.clone())
+        .limit_depth(cfg.graphql_max_depth)
+        .limit_complexity(cfg.graphql_max_complexity)
+        .limit_recursive_depth(32)
+        .limit_directives(16);
     if !cfg.is_development() {
         builder = builder.disable_introspection();
     }

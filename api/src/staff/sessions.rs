@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::accounts;
 use super::model::Account;
-use crate::app::{App, client_ip};
+use crate::app::App;
 use crate::audit::{self, Outcome, Target};
 use crate::auth::tokens::{self, SERVICE_TOKEN_PREFIX, SESSION_COOKIE, SessionClaims};
 use crate::auth::{Caller, Principal, SessionStage, StaffPrincipal, password, totp};
@@ -39,16 +39,7 @@ fn now() -> DateTime<Utc> {
 /// Builds the caller for a request from its session cookie or service token.
 /// Credentials that do not check out make an anonymous caller.
 pub async fn resolve_caller(app: &App, headers: &HeaderMap, peer: SocketAddr) -> AppResult<Caller> {
-    let mut caller = Caller::anonymous();
-    caller.ip = Some(client_ip(&app.config, headers, peer));
-    caller.user_agent = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(|s| s.chars().take(300).collect());
-    caller.request_id = headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+    let mut caller = Caller::from_request(&app.config, headers, peer);
 
     let bearer = headers
         .get(header::AUTHORIZATION)
