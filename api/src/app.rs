@@ -36,6 +36,8 @@ pub struct AppInner {
     pub line: LineClient,
     pub id_tokens: IdTokenVerifier,
     pub intake: crate::line::webhook::IntakeWriter,
+    /// This process's audience index (loaded on first use, then kept current).
+    pub audience: Arc<crate::audience::index::AudienceIndex>,
 }
 
 /// Cheap to clone; everything a service function needs besides the caller.
@@ -73,6 +75,7 @@ impl App {
             line,
             id_tokens,
             intake,
+            audience: Arc::default(),
         })))
     }
 

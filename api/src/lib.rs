@@ -3,6 +3,7 @@
 //! Dependency direction: `graphql → domains → {db, jobs, store, auth}`.
 
 pub mod app;
+pub mod audience;
 pub mod audit;
 pub mod auth;
 pub mod cli;

@@ -150,3 +150,81 @@ diesel::table! {
 
 diesel::joinable!(friend_events -> friends (friend_id));
 diesel::allow_tables_to_appear_in_same_query!(friends, friend_events);
+
+diesel::table! {
+    attributes (id) {
+        id -> Int4,
+        name -> Text,
+        kind -> Text,
+        help_text -> Text,
+        position -> Int4,
+        archived_at -> Nullable<Timestamptz>,
+        deleted_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    attribute_options (id) {
+        id -> Int4,
+        attribute_id -> Int4,
+        label -> Text,
+        position -> Int4,
+        archived_at -> Nullable<Timestamptz>,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    category_nodes (id) {
+        id -> Int4,
+        parent_id -> Nullable<Int4>,
+        name -> Text,
+        level -> Int4,
+        position -> Int4,
+        archived_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    friend_settings (friend_id) {
+        friend_id -> Int8,
+        option_ids -> Array<Int4>,
+        node_ids -> Array<Int4>,
+        birth_year -> Nullable<Int4>,
+        free_text -> Jsonb,
+        registered_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    segments (id) {
+        id -> Int4,
+        name -> Text,
+        expression -> Jsonb,
+        needs_review -> Bool,
+        review_reason -> Nullable<Text>,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    audience_changes (seq) {
+        seq -> Int8,
+        friend_id -> Int8,
+        changed_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(attribute_options -> attributes (attribute_id));
+diesel::joinable!(friend_settings -> friends (friend_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    attributes,
+    attribute_options,
+    friends,
+    friend_settings
+);

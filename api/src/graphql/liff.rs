@@ -3,7 +3,7 @@
 //! a resident's identifier as an argument.
 
 use async_graphql::{
-    Context, EmptyMutation, EmptySubscription, MergedObject, Object, Result, Schema, SimpleObject,
+    Context, EmptySubscription, MergedObject, Object, Result, Schema, SimpleObject,
 };
 
 use crate::app::App;
@@ -47,19 +47,33 @@ impl ResidentQuery {
 }
 
 #[derive(MergedObject, Default)]
-pub struct LiffQueryRoot(ResidentQuery);
+pub struct LiffQueryRoot(
+    ResidentQuery,
+    crate::audience::graphql::ResidentAudienceQuery,
+);
 
-pub type LiffSchema = Schema<LiffQueryRoot, EmptyMutation, EmptySubscription>;
+#[derive(MergedObject, Default)]
+pub struct LiffMutationRoot(crate::audience::graphql::ResidentAudienceMutation);
+
+pub type LiffSchema = Schema<LiffQueryRoot, LiffMutationRoot, EmptySubscription>;
 
 pub fn build(app: &App) -> LiffSchema {
     super::configured(
-        Schema::build(LiffQueryRoot::default(), EmptyMutation, EmptySubscription),
+        Schema::build(
+            LiffQueryRoot::default(),
+            LiffMutationRoot::default(),
+            EmptySubscription,
+        ),
         app,
     )
 }
 
 pub fn sdl() -> String {
-    Schema::build(LiffQueryRoot::default(), EmptyMutation, EmptySubscription)
-        .finish()
-        .sdl()
+    Schema::build(
+        LiffQueryRoot::default(),
+        LiffMutationRoot::default(),
+        EmptySubscription,
+    )
+    .finish()
+    .sdl()
 }

@@ -16,12 +16,14 @@ pub struct QueryRoot(
     crate::staff::graphql::StaffQuery,
     crate::audit::graphql::AuditQuery,
     crate::friends::graphql::FriendsQuery,
+    crate::audience::graphql::AudienceQuery,
 );
 
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(
     crate::staff::graphql::StaffMutation,
     crate::friends::graphql::FriendsMutation,
+    crate::audience::graphql::AudienceMutation,
 );
 
 pub type StaffSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

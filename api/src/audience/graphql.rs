@@ -1,0 +1,568 @@
+use async_graphql::{Context, Enum, InputObject, Json, Object, OneofObject, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+
+use super::expr::Expr;
+use super::resident::{self, Settings};
+use super::service::{self, AttrOption, Attribute as AttrRow, Node, Segment as SegmentRow};
+use crate::graphql::ContextExt;
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(rename_items = "SCREAMING_SNAKE_CASE")]
+pub enum AttributeKind {
+    /// 単一選択
+    Single,
+    /// 複数選択
+    Multiple,
+    /// 生まれ年（西暦4桁）
+    BirthYear,
+    /// 性別
+    Gender,
+    /// 居住地域（市区町村）
+    Municipality,
+    /// 配信希望地域（複数の市区町村）
+    Regions,
+    /// 自由記述（セグメント条件には使えません）
+    FreeText,
+}
+
+impl AttributeKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Single => "single",
+            Self::Multiple => "multiple",
+            Self::BirthYear => "birth_year",
+            Self::Gender => "gender",
+            Self::Municipality => "municipality",
+            Self::Regions => "regions",
+            Self::FreeText => "free_text",
+        }
+    }
+    fn parse(s: &str) -> Self {
+        match s {
+            "single" => Self::Single,
+            "multiple" => Self::Multiple,
+            "birth_year" => Self::BirthYear,
+            "gender" => Self::Gender,
+            "municipality" => Self::Municipality,
+            "regions" => Self::Regions,
+            _ => Self::FreeText,
+        }
+    }
+}
+
+#[derive(SimpleObject, Clone)]
+pub struct AttributeOption {
+    pub id: i32,
+    pub label: String,
+    pub position: i32,
+    pub archived: bool,
+}
+
+impl From<AttrOption> for AttributeOption {
+    fn from(o: AttrOption) -> Self {
+        Self {
+            id: o.id,
+            label: o.label,
+            position: o.position,
+            archived: o.archived_at.is_some(),
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct Attribute {
+    pub id: i32,
+    pub name: String,
+    pub kind: AttributeKind,
+    pub help_text: String,
+    pub position: i32,
+    /// Archived items are hidden from registration forms; answers and segments keep working.
+    pub archived: bool,
+    pub options: Vec<AttributeOption>,
+}
+
+fn attribute(a: AttrRow, options: Vec<AttrOption>) -> Attribute {
+    Attribute {
+        id: a.id,
+        name: a.name,
+        kind: AttributeKind::parse(&a.kind),
+        help_text: a.help_text,
+        position: a.position,
+        archived: a.archived_at.is_some(),
+        options: options.into_iter().map(Into::into).collect(),
+    }
+}
+
+/// A receive item: level 1 field, 2 subfield, 3 region.
+#[derive(SimpleObject)]
+pub struct CategoryNode {
+    pub id: i32,
+    pub parent_id: Option<i32>,
+    pub name: String,
+    pub level: i32,
+    pub position: i32,
+}
+
+impl From<Node> for CategoryNode {
+    fn from(n: Node) -> Self {
+        Self {
+            id: n.id,
+            parent_id: n.parent_id,
+            name: n.name,
+            level: n.level,
+            position: n.position,
+        }
+    }
+}
+
+#[derive(InputObject)]
+pub struct YearRange {
+    pub from: Option<i32>,
+    pub to: Option<i32>,
+}
+
+/// A segment condition: exactly one of the fields.
+#[derive(OneofObject)]
+pub enum SegmentExpr {
+    And(Vec<SegmentExpr>),
+    Or(Vec<SegmentExpr>),
+    Not(Box<SegmentExpr>),
+    /// Chose at least one of these options.
+    AnyOf(Vec<i32>),
+    /// Chose every one of these options.
+    AllOf(Vec<i32>),
+    BirthYear(YearRange),
+    GenderIn(Vec<i32>),
+    ResidenceIn(Vec<i32>),
+    RegionsOverlap(Vec<i32>),
+    /// Subscribed to this receive item, an item above it or an item below it.
+    SubscribedTo(i32),
+    Registered(bool),
+    /// Following since (JST day).
+    FriendSince(DateTime<Utc>),
+}
+
+impl From<SegmentExpr> for Expr {
+    fn from(e: SegmentExpr) -> Self {
+        match e {
+            SegmentExpr::And(v) => Expr::And(v.into_iter().map(Into::into).collect()),
+            SegmentExpr::Or(v) => Expr::Or(v.into_iter().map(Into::into).collect()),
+            SegmentExpr::Not(b) => Expr::Not(Box::new((*b).into())),
+            SegmentExpr::AnyOf(v) => Expr::AnyOf(v),
+            SegmentExpr::AllOf(v) => Expr::AllOf(v),
+            SegmentExpr::BirthYear(r) => Expr::BirthYear {
+                from: r.from,
+                to: r.to,
+            },
+            SegmentExpr::GenderIn(v) => Expr::GenderIn(v),
+            SegmentExpr::ResidenceIn(v) => Expr::ResidenceIn(v),
+            SegmentExpr::RegionsOverlap(v) => Expr::RegionsOverlap(v),
+            SegmentExpr::SubscribedTo(n) => Expr::SubscribedTo(n),
+            SegmentExpr::Registered(b) => Expr::Registered(b),
+            SegmentExpr::FriendSince(t) => Expr::FriendSince(t),
+        }
+    }
+}
+
+pub struct Segment(SegmentRow);
+
+#[Object]
+impl Segment {
+    async fn id(&self) -> i32 {
+        self.0.id
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// The condition, in the shape of `SegmentExpr`.
+    async fn expression(&self) -> Json<serde_json::Value> {
+        Json(self.0.expression.clone())
+    }
+    /// Something the condition names was deleted: whom it reaches has changed.
+    async fn needs_review(&self) -> bool {
+        self.0.needs_review
+    }
+    async fn review_reason(&self) -> Option<&str> {
+        self.0.review_reason.as_deref()
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// Following friends the segment reaches now.
+    async fn count(&self, ctx: &Context<'_>) -> Result<u64> {
+        Ok(service::count(ctx.app(), ctx.caller(), &self.0.expr()?, "expression").await?)
+    }
+}
+
+#[derive(InputObject)]
+pub struct AttributeInput {
+    pub name: String,
+    pub kind: AttributeKind,
+    #[graphql(default)]
+    pub help_text: String,
+    /// Option labels (gender gets 男性・女性・その他・回答しない when empty).
+    #[graphql(default)]
+    pub options: Vec<String>,
+}
+
+#[derive(InputObject)]
+pub struct AttributeChange {
+    pub name: Option<String>,
+    pub help_text: Option<String>,
+    pub archived: Option<bool>,
+}
+
+#[derive(InputObject)]
+pub struct OptionChange {
+    pub label: Option<String>,
+    pub archived: Option<bool>,
+}
+
+#[derive(InputObject)]
+pub struct SegmentInput {
+    pub name: String,
+    pub expression: SegmentExpr,
+}
+
+#[derive(Default)]
+pub struct AudienceQuery;
+
+#[Object]
+impl AudienceQuery {
+    /// Attributes with their options, in form order. Needs `segment.manage`.
+    async fn attributes(&self, ctx: &Context<'_>) -> Result<Vec<Attribute>> {
+        Ok(service::list_attributes(ctx.app(), ctx.caller())
+            .await?
+            .into_iter()
+            .map(|(a, o)| attribute(a, o))
+            .collect())
+    }
+
+    /// The receive-item tree, level by level. Needs `segment.manage`.
+    async fn category_tree(&self, ctx: &Context<'_>) -> Result<Vec<CategoryNode>> {
+        Ok(service::list_nodes(ctx.app(), ctx.caller())
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// Saved segments. Needs `segment.manage`.
+    async fn segments(&self, ctx: &Context<'_>) -> Result<Vec<Segment>> {
+        Ok(service::list_segments(ctx.app(), ctx.caller())
+            .await?
+            .into_iter()
+            .map(Segment)
+            .collect())
+    }
+
+    /// Needs `segment.manage`.
+    async fn segment(&self, ctx: &Context<'_>, id: i32) -> Result<Segment> {
+        Ok(Segment(
+            service::get_segment(ctx.app(), ctx.caller(), id).await?,
+        ))
+    }
+
+    /// Live count of following friends an ad-hoc condition reaches. Needs `segment.manage`.
+    async fn audience_count(&self, ctx: &Context<'_>, expression: SegmentExpr) -> Result<u64> {
+        Ok(service::count(ctx.app(), ctx.caller(), &expression.into(), "expression").await?)
+    }
+}
+
+#[derive(Default)]
+pub struct AudienceMutation;
+
+#[Object]
+impl AudienceMutation {
+    /// Needs `segment.manage`.
+    async fn create_attribute(
+        &self,
+        ctx: &Context<'_>,
+        input: AttributeInput,
+    ) -> Result<Attribute> {
+        let a = service::create_attribute(
+            ctx.app(),
+            ctx.caller(),
+            service::NewAttribute {
+                name: input.name,
+                kind: input.kind.as_str().into(),
+                help_text: input.help_text,
+                options: input.options,
+            },
+        )
+        .await
+        .map_err(|e| e.under("input"))?;
+        let options = service::list_attributes(ctx.app(), ctx.caller())
+            .await?
+            .into_iter()
+            .find(|(x, _)| x.id == a.id)
+            .map(|(_, o)| o)
+            .unwrap_or_default();
+        Ok(attribute(a, options))
+    }
+
+    /// Renames, re-describes, archives or restores. Needs `segment.manage`.
+    async fn update_attribute(
+        &self,
+        ctx: &Context<'_>,
+        id: i32,
+        input: AttributeChange,
+    ) -> Result<bool> {
+        service::update_attribute(
+            ctx.app(),
+            ctx.caller(),
+            id,
+            input.name,
+            input.help_text,
+            input.archived,
+        )
+        .await
+        .map_err(|e| e.under("input"))?;
+        Ok(true)
+    }
+
+    /// Puts the attributes in this order. Needs `segment.manage`.
+    async fn reorder_attributes(&self, ctx: &Context<'_>, ids: Vec<i32>) -> Result<bool> {
+        service::reorder(ctx.app(), ctx.caller(), None, ids).await?;
+        Ok(true)
+    }
+
+    /// Deletes an attribute and residents' answers to it; returns the ids of saved segments flagged for review. Needs `segment.manage`.
+    async fn delete_attribute(&self, ctx: &Context<'_>, id: i32) -> Result<Vec<i32>> {
+        Ok(service::delete_attribute(ctx.app(), ctx.caller(), id).await?)
+    }
+
+    /// Needs `segment.manage`.
+    async fn add_attribute_option(
+        &self,
+        ctx: &Context<'_>,
+        attribute_id: i32,
+        label: String,
+    ) -> Result<AttributeOption> {
+        Ok(
+            service::add_option(ctx.app(), ctx.caller(), attribute_id, label)
+                .await?
+                .into(),
+        )
+    }
+
+    /// Renames, archives or restores an option. Needs `segment.manage`.
+    async fn update_attribute_option(
+        &self,
+        ctx: &Context<'_>,
+        id: i32,
+        input: OptionChange,
+    ) -> Result<AttributeOption> {
+        Ok(
+            service::update_option(ctx.app(), ctx.caller(), id, input.label, input.archived)
+                .await
+                .map_err(|e| e.under("input"))?
+                .into(),
+        )
+    }
+
+    /// Needs `segment.manage`.
+    async fn reorder_attribute_options(
+        &self,
+        ctx: &Context<'_>,
+        attribute_id: i32,
+        ids: Vec<i32>,
+    ) -> Result<bool> {
+        service::reorder(ctx.app(), ctx.caller(), Some(attribute_id), ids).await?;
+        Ok(true)
+    }
+
+    /// Deletes an option; returns the ids of saved segments flagged for review. Needs `segment.manage`.
+    async fn delete_attribute_option(&self, ctx: &Context<'_>, id: i32) -> Result<Vec<i32>> {
+        Ok(service::delete_option(ctx.app(), ctx.caller(), id).await?)
+    }
+
+    /// Adds a receive item under `parentId` (none: a new field). Needs `segment.manage`.
+    async fn create_category_node(
+        &self,
+        ctx: &Context<'_>,
+        parent_id: Option<i32>,
+        name: String,
+    ) -> Result<CategoryNode> {
+        Ok(
+            service::create_node(ctx.app(), ctx.caller(), parent_id, name)
+                .await?
+                .into(),
+        )
+    }
+
+    /// Needs `segment.manage`.
+    async fn rename_category_node(
+        &self,
+        ctx: &Context<'_>,
+        id: i32,
+        name: String,
+    ) -> Result<CategoryNode> {
+        Ok(service::rename_node(ctx.app(), ctx.caller(), id, name)
+            .await?
+            .into())
+    }
+
+    /// Deletes an item and everything under it; returns flagged segment ids. Needs `segment.manage`.
+    async fn delete_category_node(&self, ctx: &Context<'_>, id: i32) -> Result<Vec<i32>> {
+        Ok(service::delete_node(ctx.app(), ctx.caller(), id).await?)
+    }
+
+    /// Creates (no id) or replaces a saved segment; saving clears a review flag. Needs `segment.manage`.
+    async fn save_segment(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<i32>,
+        input: SegmentInput,
+    ) -> Result<Segment> {
+        Ok(Segment(
+            service::save_segment(
+                ctx.app(),
+                ctx.caller(),
+                id,
+                input.name,
+                input.expression.into(),
+            )
+            .await
+            .map_err(|e| e.under("input"))?,
+        ))
+    }
+
+    /// Needs `segment.manage`.
+    async fn delete_segment(&self, ctx: &Context<'_>, id: i32) -> Result<bool> {
+        service::delete_segment(ctx.app(), ctx.caller(), id).await?;
+        Ok(true)
+    }
+}
+
+// The residents' side (`/liff/graphql`).
+
+#[derive(SimpleObject)]
+pub struct FormAttribute {
+    pub id: i32,
+    pub name: String,
+    pub kind: AttributeKind,
+    pub help_text: String,
+    pub options: Vec<AttributeOption>,
+}
+
+#[derive(SimpleObject)]
+pub struct RegistrationForm {
+    pub attributes: Vec<FormAttribute>,
+    pub categories: Vec<CategoryNode>,
+}
+
+#[derive(SimpleObject)]
+pub struct FreeTextAnswer {
+    pub attribute_id: i32,
+    pub text: String,
+}
+
+#[derive(InputObject)]
+pub struct FreeTextInput {
+    pub attribute_id: i32,
+    pub text: String,
+}
+
+#[derive(SimpleObject)]
+pub struct MySettings {
+    /// The resident has registered settings.
+    pub registered: bool,
+    pub option_ids: Vec<i32>,
+    pub node_ids: Vec<i32>,
+    pub birth_year: Option<i32>,
+    pub free_text: Vec<FreeTextAnswer>,
+}
+
+impl From<Settings> for MySettings {
+    fn from(s: Settings) -> Self {
+        let mut free_text: Vec<FreeTextAnswer> = s
+            .free_text
+            .into_iter()
+            .map(|(attribute_id, text)| FreeTextAnswer { attribute_id, text })
+            .collect();
+        free_text.sort_by_key(|f| f.attribute_id);
+        Self {
+            registered: s.registered,
+            option_ids: s.option_ids,
+            node_ids: s.node_ids,
+            birth_year: s.birth_year,
+            free_text,
+        }
+    }
+}
+
+#[derive(InputObject)]
+pub struct MySettingsInput {
+    #[graphql(default)]
+    pub option_ids: Vec<i32>,
+    #[graphql(default)]
+    pub node_ids: Vec<i32>,
+    pub birth_year: Option<i32>,
+    #[graphql(default)]
+    pub free_text: Vec<FreeTextInput>,
+}
+
+#[derive(Default)]
+pub struct ResidentAudienceQuery;
+
+#[Object]
+impl ResidentAudienceQuery {
+    /// What the registration page (受信設定) asks.
+    async fn registration_form(&self, ctx: &Context<'_>) -> Result<RegistrationForm> {
+        ctx.caller().resident()?;
+        let (attrs, nodes) = resident::form(ctx.app()).await?;
+        Ok(RegistrationForm {
+            attributes: attrs
+                .into_iter()
+                .map(|(a, o)| FormAttribute {
+                    id: a.id,
+                    name: a.name,
+                    kind: AttributeKind::parse(&a.kind),
+                    help_text: a.help_text,
+                    options: o.into_iter().map(Into::into).collect(),
+                })
+                .collect(),
+            categories: nodes.into_iter().map(Into::into).collect(),
+        })
+    }
+
+    /// The caller's own settings.
+    async fn my_settings(&self, ctx: &Context<'_>) -> Result<MySettings> {
+        Ok(resident::get(ctx.app(), ctx.caller()).await?.into())
+    }
+}
+
+#[derive(Default)]
+pub struct ResidentAudienceMutation;
+
+#[Object]
+impl ResidentAudienceMutation {
+    /// Registers or changes the caller's settings (all of them at once).
+    async fn save_my_settings(
+        &self,
+        ctx: &Context<'_>,
+        input: MySettingsInput,
+    ) -> Result<MySettings> {
+        let s = Settings {
+            registered: true,
+            option_ids: input.option_ids,
+            node_ids: input.node_ids,
+            birth_year: input.birth_year,
+            free_text: input
+                .free_text
+                .into_iter()
+                .map(|f| (f.attribute_id, f.text))
+                .collect(),
+        };
+        Ok(resident::save(ctx.app(), ctx.caller(), s)
+            .await
+            .map_err(|e| e.under("input"))?
+            .into())
+    }
+
+    /// Deletes all of the caller's attributes and subscriptions.
+    async fn withdraw_my_settings(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(resident::withdraw(ctx.app(), ctx.caller()).await?)
+    }
+}
