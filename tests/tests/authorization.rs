@@ -27,6 +27,10 @@ struct Fixture {
     team: String,
     account: String,
     service: String,
+    attribute: i32,
+    options: [i32; 3],
+    nodes: [i32; 2],
+    segment: i32,
 }
 
 struct Op {
@@ -181,6 +185,132 @@ fn ops() -> Vec<Op> {
             audit: Some("friends.welcome_message.update"),
         },
         Op {
+            field: "attributes",
+            permission: SegmentManage,
+            query: "{ attributes { id options { id } } }",
+            vars: |_| json!({}),
+            audit: None,
+        },
+        Op {
+            field: "categoryTree",
+            permission: SegmentManage,
+            query: "{ categoryTree { id level } }",
+            vars: |_| json!({}),
+            audit: None,
+        },
+        Op {
+            field: "segments",
+            permission: SegmentManage,
+            query: "{ segments { id count needsReview } }",
+            vars: |_| json!({}),
+            audit: None,
+        },
+        Op {
+            field: "segment",
+            permission: SegmentManage,
+            query: "query($id: Int!) { segment(id: $id) { name count } }",
+            vars: |f| json!({"id": f.segment}),
+            audit: None,
+        },
+        Op {
+            field: "audienceCount",
+            permission: SegmentManage,
+            query: "query($o: Int!) { audienceCount(expression: {anyOf: [$o]}) }",
+            vars: |f| json!({"o": f.options[0]}),
+            audit: None,
+        },
+        Op {
+            field: "createAttribute",
+            permission: SegmentManage,
+            query: "mutation { createAttribute(input: {name: \"性別\", kind: GENDER}) { id options { label } } }",
+            vars: |_| json!({}),
+            audit: Some("audience.attribute.create"),
+        },
+        Op {
+            field: "updateAttribute",
+            permission: SegmentManage,
+            query: "mutation($id: Int!) { updateAttribute(id: $id, input: {name: \"関心\"}) }",
+            vars: |f| json!({"id": f.attribute}),
+            audit: Some("audience.attribute.update"),
+        },
+        Op {
+            field: "reorderAttributes",
+            permission: SegmentManage,
+            query: "mutation($id: Int!) { reorderAttributes(ids: [$id]) }",
+            vars: |f| json!({"id": f.attribute}),
+            audit: Some("audience.attribute.reorder"),
+        },
+        Op {
+            field: "addAttributeOption",
+            permission: SegmentManage,
+            query: "mutation($id: Int!) { addAttributeOption(attributeId: $id, label: \"スポーツ\") { id } }",
+            vars: |f| json!({"id": f.attribute}),
+            audit: Some("audience.option.create"),
+        },
+        Op {
+            field: "updateAttributeOption",
+            permission: SegmentManage,
+            query: "mutation($id: Int!) { updateAttributeOption(id: $id, input: {label: \"子育て・教育\"}) { id } }",
+            vars: |f| json!({"id": f.options[1]}),
+            audit: Some("audience.option.update"),
+        },
+        Op {
+            field: "reorderAttributeOptions",
+            permission: SegmentManage,
+            query: "mutation($a: Int!, $ids: [Int!]!) { reorderAttributeOptions(attributeId: $a, ids: $ids) }",
+            vars: |f| json!({"a": f.attribute, "ids": [f.options[2], f.options[1], f.options[0]]}),
+            audit: Some("audience.option.reorder"),
+        },
+        Op {
+            field: "deleteAttributeOption",
+            permission: SegmentManage,
+            query: "mutation($id: Int!) { deleteAttributeOption(id: $id) }",
+            vars: |f| json!({"id": f.options[2]}),
+            audit: Some("audience.option.delete"),
+        },
+        Op {
+            field: "createCategoryNode",
+            permission: SegmentManage,
+            query: "mutation($p: Int) { createCategoryNode(parentId: $p, name: \"雨量\") { id level } }",
+            vars: |f| json!({"p": f.nodes[0]}),
+            audit: Some("audience.category.create"),
+        },
+        Op {
+            field: "renameCategoryNode",
+            permission: SegmentManage,
+            query: "mutation($id: Int!) { renameCategoryNode(id: $id, name: \"避難情報（更新）\") { id } }",
+            vars: |f| json!({"id": f.nodes[1]}),
+            audit: Some("audience.category.update"),
+        },
+        Op {
+            field: "saveSegment",
+            permission: SegmentManage,
+            query: "mutation($o: Int!) { saveSegment(input: {name: \"子育て世帯\", expression: {anyOf: [$o]}}) { id } }",
+            vars: |f| json!({"o": f.options[1]}),
+            audit: Some("audience.segment.create"),
+        },
+        Op {
+            field: "deleteSegment",
+            permission: SegmentManage,
+            query: "mutation($id: Int!) { deleteSegment(id: $id) }",
+            vars: |f| json!({"id": f.segment}),
+            audit: Some("audience.segment.delete"),
+        },
+        Op {
+            field: "deleteCategoryNode",
+            permission: SegmentManage,
+            query: "mutation($id: Int!) { deleteCategoryNode(id: $id) }",
+            vars: |f| json!({"id": f.nodes[1]}),
+            audit: Some("audience.category.delete"),
+        },
+        Op {
+            field: "deleteAttribute",
+            permission: SegmentManage,
+            query: "mutation($id: Int!) { deleteAttribute(id: $id) }",
+            vars: |f| json!({"id": f.attribute}),
+            audit: Some("audience.attribute.delete"),
+        },
+        Op {
             field: "deleteTeam",
             permission: StaffManage,
             query: "mutation($id: UUID!) { deleteTeam(id: $id) }",
@@ -215,10 +345,52 @@ async fn fixture(t: &TestApp) -> Fixture {
     )
     .await
     .unwrap();
+    use tenohira::audience::{expr::Expr, service as audience};
+    let attr = audience::create_attribute(
+        &t.app,
+        &system,
+        audience::NewAttribute {
+            name: "関心のある分野".into(),
+            kind: "multiple".into(),
+            help_text: String::new(),
+            options: vec!["防災".into(), "子育て".into(), "観光".into()],
+        },
+    )
+    .await
+    .unwrap();
+    let opts: Vec<i32> = audience::list_attributes(&t.app, &system)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|(a, _)| a.id == attr.id)
+        .unwrap()
+        .1
+        .iter()
+        .map(|o| o.id)
+        .collect();
+    let n1 = audience::create_node(&t.app, &system, None, "防災".into())
+        .await
+        .unwrap();
+    let n2 = audience::create_node(&t.app, &system, Some(n1.id), "避難情報".into())
+        .await
+        .unwrap();
+    let seg = audience::save_segment(
+        &t.app,
+        &system,
+        None,
+        "防災に関心".into(),
+        Expr::AnyOf(vec![opts[0]]),
+    )
+    .await
+    .unwrap();
     Fixture {
         team: team.id.to_string(),
         account: account.to_string(),
         service: service.id.to_string(),
+        attribute: attr.id,
+        options: [opts[0], opts[1], opts[2]],
+        nodes: [n1.id, n2.id],
+        segment: seg.id,
     }
 }
 
@@ -525,6 +697,96 @@ async fn bad_input_on_every_mutation_changes_nothing() {
             "mutation { changePassword(input: {currentPassword: \"wrong-Password-99\", newPassword: \"Omiya-Bonsai-2026\"}) }",
             json!({}),
             "input.currentPassword",
+        ),
+        (
+            "createAttribute",
+            "mutation { createAttribute(input: {name: \"\", kind: SINGLE, options: [\"a\"]}) { id } }",
+            json!({}),
+            "input.name",
+        ),
+        (
+            "createAttribute",
+            "mutation { createAttribute(input: {name: \"x\", kind: SINGLE}) { id } }",
+            json!({}),
+            "input.options",
+        ),
+        (
+            "updateAttribute",
+            "mutation($id: Int!) { updateAttribute(id: $id, input: {name: \"\"}) }",
+            json!({"id": f.attribute}),
+            "input.name",
+        ),
+        (
+            "reorderAttributes",
+            "mutation($id: Int!) { reorderAttributes(ids: [$id, $id]) }",
+            json!({"id": f.attribute}),
+            "ids",
+        ),
+        (
+            "addAttributeOption",
+            "mutation($id: Int!) { addAttributeOption(attributeId: $id, label: \"\") { id } }",
+            json!({"id": f.attribute}),
+            "label",
+        ),
+        (
+            "updateAttributeOption",
+            "mutation($id: Int!) { updateAttributeOption(id: $id, input: {label: \"\"}) { id } }",
+            json!({"id": f.options[0]}),
+            "input.label",
+        ),
+        (
+            "reorderAttributeOptions",
+            "mutation($a: Int!) { reorderAttributeOptions(attributeId: $a, ids: [999999]) }",
+            json!({"a": f.attribute}),
+            "ids[0]",
+        ),
+        (
+            "deleteAttributeOption",
+            "mutation { deleteAttributeOption(id: \"x\") }",
+            json!({}),
+            "",
+        ),
+        (
+            "deleteAttribute",
+            "mutation { deleteAttribute(id: \"x\") }",
+            json!({}),
+            "",
+        ),
+        (
+            "createCategoryNode",
+            "mutation { createCategoryNode(name: \" \") { id } }",
+            json!({}),
+            "name",
+        ),
+        (
+            "renameCategoryNode",
+            "mutation($id: Int!) { renameCategoryNode(id: $id, name: \"\") { id } }",
+            json!({"id": f.nodes[0]}),
+            "name",
+        ),
+        (
+            "deleteCategoryNode",
+            "mutation { deleteCategoryNode(id: \"x\") }",
+            json!({}),
+            "",
+        ),
+        (
+            "saveSegment",
+            "mutation { saveSegment(input: {name: \"x\", expression: {and: [{anyOf: [424242]}]}}) { id } }",
+            json!({}),
+            "input.expression.and[0].anyOf[0]",
+        ),
+        (
+            "saveSegment",
+            "mutation { saveSegment(input: {name: \"\", expression: {registered: true}}) { id } }",
+            json!({}),
+            "input.name",
+        ),
+        (
+            "deleteSegment",
+            "mutation { deleteSegment(id: \"x\") }",
+            json!({}),
+            "",
         ),
         (
             "setWelcomeMessage",
