@@ -348,10 +348,14 @@ impl TestApp {
 
     /// POSTs a GraphQL request to the residents' endpoint with an ID token.
     pub async fn liff(&self, id_token: Option<&str>, query: &str) -> Value {
+        self.liff_vars(id_token, query, json!({})).await
+    }
+
+    pub async fn liff_vars(&self, id_token: Option<&str>, query: &str, variables: Value) -> Value {
         let mut req = reqwest::Client::new()
             .post(format!("{}/liff/graphql", self.base))
             .header("accept", "application/graphql-response+json")
-            .json(&json!({ "query": query }));
+            .json(&json!({ "query": query, "variables": variables }));
         if let Some(t) = id_token {
             req = req.bearer_auth(t);
         }

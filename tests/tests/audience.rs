@@ -1,0 +1,229 @@
+//! Audience end to end: staff define attributes and receive items, residents
+//! register through /liff/graphql with their ID token, segment counts follow
+//! within a second on every API replica; deleting an option flags segments.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tenohira::auth::Permission;
+use tenohira_tests::{Options, Session, TestApp, data, error_code};
+
+async fn setup(t: &TestApp, staff: &Session) -> (Vec<i64>, Vec<i64>, i64) {
+    let r = staff
+        .gql(
+            "mutation { createAttribute(input: {name: \"居住地域\", kind: MUNICIPALITY, options: [\"さいたま市\", \"川口市\", \"川越市\"]}) { id options { id } } }",
+            json!({}),
+        )
+        .await;
+    let municipalities: Vec<i64> = data(&r)["createAttribute"]["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_i64().unwrap())
+        .collect();
+    let r = staff
+        .gql(
+            "mutation { createAttribute(input: {name: \"関心のある分野\", kind: MULTIPLE, options: [\"防災\", \"子育て\", \"観光\"]}) { id options { id } } }",
+            json!({}),
+        )
+        .await;
+    let interests: Vec<i64> = data(&r)["createAttribute"]["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_i64().unwrap())
+        .collect();
+    let r = staff
+        .gql(
+            "mutation { createCategoryNode(name: \"防災\") { id } }",
+            json!({}),
+        )
+        .await;
+    let field = data(&r)["createCategoryNode"]["id"].as_i64().unwrap();
+    let _ = t;
+    (municipalities, interests, field)
+}
+
+async fn resident(t: &TestApp) -> (String, String) {
+    let user = t.fake.user(false).await;
+    t.fake
+        .post(&format!("/_fake/users/{user}/follow"), json!({}))
+        .await;
+    let token = t.fake.id_token(json!({"userId": user})).await;
+    (user, token)
+}
+
+async fn count(staff: &Session, expr: Value) -> i64 {
+    let r = staff
+        .gql(
+            "query($e: SegmentExpr!) { audienceCount(expression: $e) }",
+            json!({"e": expr}),
+        )
+        .await;
+    data(&r)["audienceCount"].as_i64().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn residents_register_and_staff_see_counts_change() {
+    let t = TestApp::spawn_with(Options {
+        with_workers: true,
+        ..Default::default()
+    })
+    .await;
+    let staff = t.signed_in("segmenter", &[Permission::SegmentManage]).await;
+    let (municipalities, interests, field) = setup(&t, &staff).await;
+    let (_a, token_a) = resident(&t).await;
+    let (_b, token_b) = resident(&t).await;
+    t.eventually(10, "two friends", || async {
+        t.count("friends").await == 2
+    })
+    .await;
+
+    // The registration form the LIFF page shows.
+    let r = t.liff(Some(&token_a), "{ registrationForm { attributes { name kind options { label } } categories { name level } } }").await;
+    let form = &data(&r)["registrationForm"];
+    assert_eq!(form["attributes"][0]["kind"], "MUNICIPALITY");
+    assert_eq!(form["attributes"][0]["options"][1]["label"], "川口市");
+    assert_eq!(form["categories"][0]["name"], "防災");
+
+    let kawaguchi = json!({"residenceIn": [municipalities[1]]});
+    assert_eq!(count(&staff, kawaguchi.clone()).await, 0);
+    assert_eq!(count(&staff, json!({"registered": false})).await, 2);
+
+    // A second API replica (its own index) over the same database.
+    let replica = tenohira::app::App::connect(t.app.config.clone())
+        .await
+        .unwrap();
+    let replica_count = |e: tenohira::audience::expr::Expr| {
+        let replica = replica.clone();
+        async move {
+            replica.audience.ensure_loaded(&replica.db).await.unwrap();
+            replica.audience.count(&e)
+        }
+    };
+    assert_eq!(
+        replica_count(tenohira::audience::expr::Expr::ResidenceIn(vec![
+            municipalities[1] as i32
+        ]))
+        .await,
+        0
+    );
+
+    let save = "mutation($i: MySettingsInput!) { saveMySettings(input: $i) { registered optionIds nodeIds birthYear } }";
+    let r = t.liff_vars(Some(&token_a), save, json!({"i": {"optionIds": [municipalities[1], interests[0], interests[1]], "nodeIds": [field], "birthYear": 1985}}))
+        .await;
+    assert_eq!(data(&r)["saveMySettings"]["registered"], true);
+    let saved_at = Instant::now();
+
+    // Visible in counts on both replicas within a second.
+    loop {
+        let here = count(&staff, kawaguchi.clone()).await;
+        let there = replica_count(tenohira::audience::expr::Expr::ResidenceIn(vec![
+            municipalities[1] as i32,
+        ]))
+        .await;
+        if here == 1 && there == 1 {
+            break;
+        }
+        assert!(
+            saved_at.elapsed() < Duration::from_secs(1),
+            "change not visible within 1 s (here {here}, replica {there})"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let six_clauses = json!({"and": [
+        {"or": [{"residenceIn": [municipalities[1]]}, {"residenceIn": [municipalities[0]]}]},
+        {"anyOf": [interests[0]]},
+        {"not": {"anyOf": [interests[2]]}},
+        {"birthYear": {"from": 1980, "to": 1990}},
+        {"subscribedTo": field},
+        {"registered": true}
+    ]});
+    assert_eq!(count(&staff, six_clauses).await, 1);
+    assert_eq!(
+        count(&staff, json!({"allOf": [interests[0], interests[1]]})).await,
+        1
+    );
+    assert_eq!(count(&staff, json!({"registered": false})).await, 1);
+
+    // Each resident sees only their own settings; nothing takes another's id.
+    let mine = "{ mySettings { registered optionIds birthYear } }";
+    assert_eq!(
+        data(&t.liff(Some(&token_a), mine).await)["mySettings"]["birthYear"],
+        1985
+    );
+    assert_eq!(
+        data(&t.liff(Some(&token_b), mine).await)["mySettings"],
+        json!({"registered": false, "optionIds": [], "birthYear": null})
+    );
+    assert_eq!(
+        error_code(&t.liff(None, mine).await).as_deref(),
+        Some("UNAUTHENTICATED")
+    );
+
+    // Bad settings are refused with the field path and change nothing.
+    let r = t
+        .liff_vars(
+            Some(&token_b),
+            save,
+            json!({"i": {"optionIds": [municipalities[0], municipalities[1]]}}),
+        )
+        .await;
+    assert_eq!(error_code(&r).as_deref(), Some("BAD_USER_INPUT"));
+    assert_eq!(r["errors"][0]["extensions"]["field"], "input.optionIds[1]");
+    let r = t
+        .liff_vars(Some(&token_b), save, json!({"i": {"birthYear": 85}}))
+        .await;
+    assert_eq!(r["errors"][0]["extensions"]["field"], "input.birthYear");
+    assert_eq!(t.count("friend_settings").await, 1);
+
+    // Staff delete an option a saved segment uses: the segment is flagged.
+    let r = staff
+        .gql("mutation($e: SegmentExpr!) { saveSegment(input: {name: \"川口市の防災\", expression: $e}) { id count needsReview } }", json!({"e": {"and": [kawaguchi, {"anyOf": [interests[0]]}]}}))
+        .await;
+    let seg = &data(&r)["saveSegment"];
+    assert_eq!(seg["count"], 1);
+    assert_eq!(seg["needsReview"], false);
+    let r = staff
+        .gql(
+            "mutation($id: Int!) { deleteAttributeOption(id: $id) }",
+            json!({"id": interests[0]}),
+        )
+        .await;
+    assert_eq!(data(&r)["deleteAttributeOption"], json!([seg["id"]]));
+    let r = staff
+        .gql("{ segments { name needsReview reviewReason } }", json!({}))
+        .await;
+    assert_eq!(data(&r)["segments"][0]["needsReview"], true);
+    assert!(
+        r["data"]["segments"][0]["reviewReason"]
+            .as_str()
+            .unwrap()
+            .contains("防災")
+    );
+    // The option is gone from the resident's settings too.
+    let r = t.liff(Some(&token_a), mine).await;
+    assert!(
+        !data(&r)["mySettings"]["optionIds"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(interests[0]))
+    );
+
+    // Withdrawal deletes everything the resident registered.
+    assert_eq!(
+        data(
+            &t.liff(Some(&token_a), "mutation { withdrawMySettings }")
+                .await
+        )["withdrawMySettings"],
+        true
+    );
+    assert_eq!(t.count("friend_settings").await, 0);
+    t.eventually(2, "the withdrawal in counts", || async {
+        count(&staff, json!({"registered": true})).await == 0
+    })
+    .await;
+    let actions = t.audit_actions().await;
+    assert!(actions.contains(&("audience.settings.save".into(), "success".into())));
+    assert!(actions.contains(&("audience.settings.withdraw".into(), "success".into())));
+}
