@@ -228,6 +228,18 @@ pub const VARIABLES: &[VarDoc] = &[
         description: "Welcome message replied to a new friend until staff set one in the console.",
     },
     VarDoc {
+        name: "TENOHIRA_LIFF_SETTINGS_URL",
+        default: Some(""),
+        secret: false,
+        description: "The registration page (受信設定) residents open from the welcome message and rich menu, e.g. https://liff.line.me/<LIFF id>. Empty: <public URL>/liff/.",
+    },
+    VarDoc {
+        name: "TENOHIRA_REGISTRATION_REMINDER_DAYS",
+        default: Some("0"),
+        secret: false,
+        description: "Remind friends still unregistered this many days after following (once per friend). 0 turns reminders off.",
+    },
+    VarDoc {
         name: "TENOHIRA_CONSOLE_DIR",
         default: Some("console/dist"),
         secret: false,
@@ -300,6 +312,8 @@ pub struct Config {
     pub log_filter: String,
     pub log_json: bool,
     pub console_dir: std::path::PathBuf,
+    pub liff_settings_url: String,
+    pub registration_reminder_days: u32,
     pub line: LineConfig,
 }
 
@@ -383,6 +397,10 @@ impl Config {
                 message: "must be an http:// or https:// URL".into(),
             });
         }
+        let liff_settings_url = match r.string("TENOHIRA_LIFF_SETTINGS_URL")? {
+            v if v.is_empty() => format!("{}/liff/", public_url.trim_end_matches('/')),
+            v => v,
+        };
         Ok(Self {
             database_url: Secret::new(database_url),
             redis_url: Secret::new(redis_url),
@@ -416,6 +434,8 @@ impl Config {
             log_filter: r.string("TENOHIRA_LOG")?,
             log_json,
             console_dir: r.string("TENOHIRA_CONSOLE_DIR")?.into(),
+            liff_settings_url,
+            registration_reminder_days: r.parse("TENOHIRA_REGISTRATION_REMINDER_DAYS")?,
             line: LineConfig {
                 channel_access_token: Secret::new(r.string("TENOHIRA_LINE_CHANNEL_ACCESS_TOKEN")?),
                 channel_secret: Secret::new(r.string("TENOHIRA_LINE_CHANNEL_SECRET")?),

@@ -59,6 +59,7 @@ pub async fn run(app: App, mut shutdown: watch::Receiver<bool>) {
     tracing::info!(queues = ?runner.queues(), "workers started");
     let mut tick = tokio::time::interval(Duration::from_secs(5));
     let mut maintenance_due = tokio::time::Instant::now();
+    let mut reminders_due = tokio::time::Instant::now();
     loop {
         tokio::select! {
             _ = tick.tick() => {
@@ -73,6 +74,14 @@ pub async fn run(app: App, mut shutdown: watch::Receiver<bool>) {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(events = n, "webhook reconciler queued unprocessed events"),
                     Err(e) => tracing::warn!(error = %e, "webhook reconciler failed"),
+                }
+                if tokio::time::Instant::now() >= reminders_due {
+                    reminders_due += Duration::from_secs(600);
+                    match crate::friends::service::send_registration_reminders(&app, app.config.registration_reminder_days).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(friends = n, "registration reminders sent"),
+                        Err(e) => tracing::warn!(error = %e, "registration reminders failed"),
+                    }
                 }
                 if tokio::time::Instant::now() >= maintenance_due {
                     maintenance_due += Duration::from_secs(3600);

@@ -227,3 +227,72 @@ async fn residents_register_and_staff_see_counts_change() {
     assert!(actions.contains(&("audience.settings.save".into(), "success".into())));
     assert!(actions.contains(&("audience.settings.withdraw".into(), "success".into())));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn welcome_leads_to_registration_and_a_single_reminder_follows() {
+    let t = TestApp::spawn_with(Options {
+        with_workers: true,
+        ..Default::default()
+    })
+    .await;
+    let (unregistered, _) = resident(&t).await;
+    let (registered, token) = resident(&t).await;
+    t.eventually(10, "two welcomes", || async {
+        t.fake.inbox(&unregistered).await.len() == 1 && t.fake.inbox(&registered).await.len() == 1
+    })
+    .await;
+    let welcome = &t.fake.inbox(&unregistered).await[0]["messages"][0];
+    let button = &welcome["quickReply"]["items"][0]["action"];
+    assert_eq!(button["label"], "受信設定をする");
+    assert_eq!(button["uri"], format!("{}/liff/", t.app.config.public_url));
+
+    let r = t
+        .liff_vars(
+            Some(&token),
+            "mutation($i: MySettingsInput!) { saveMySettings(input: $i) { registered } }",
+            json!({"i": {}}),
+        )
+        .await;
+    assert_eq!(data(&r)["saveMySettings"]["registered"], true);
+
+    // Both followed four days ago; only the unregistered one is reminded, once.
+    {
+        use diesel_async::RunQueryDsl;
+        let mut c = t.db().await;
+        diesel::sql_query("UPDATE friends SET followed_at = now() - interval '4 days'")
+            .execute(&mut c)
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        tenohira::friends::service::send_registration_reminders(&t.app, 5)
+            .await
+            .unwrap(),
+        0,
+        "not yet due"
+    );
+    assert_eq!(
+        tenohira::friends::service::send_registration_reminders(&t.app, 3)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        tenohira::friends::service::send_registration_reminders(&t.app, 3)
+            .await
+            .unwrap(),
+        0,
+        "never twice"
+    );
+    let inbox = t.fake.inbox(&unregistered).await;
+    assert_eq!(inbox.len(), 2);
+    assert_eq!(
+        inbox[1]["messages"][0]["text"],
+        tenohira::friends::service::REMINDER_TEXT
+    );
+    assert_eq!(
+        inbox[1]["customAggregationUnits"],
+        json!(["registration_reminder"])
+    );
+    assert_eq!(t.fake.inbox(&registered).await.len(), 1);
+}

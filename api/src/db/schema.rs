@@ -126,6 +126,7 @@ diesel::table! {
         followed_at -> Timestamptz,
         blocked_at -> Nullable<Timestamptz>,
         status_event_at -> Timestamptz,
+        registration_reminded_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
     }
 }

@@ -2,8 +2,6 @@
 
 use std::sync::Arc;
 
-use serde_json::json;
-
 use super::service;
 use crate::line::events::{EventContext, EventHandlers};
 
@@ -22,7 +20,7 @@ async fn on_follow(ctx: Arc<EventContext>) -> anyhow::Result<()> {
     let text = service::welcome_message(&ctx.app)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    if let Err(e) = ctx.reply(&[json!({ "type": "text", "text": text })]).await {
+    if let Err(e) = ctx.reply(&[service::welcome(&ctx.app, text)]).await {
         // A reply token lives about a minute and works once: a late or repeated
         // attempt cannot succeed, and the friend is recorded either way.
         tracing::warn!(event = %ctx.event.webhook_event_id, error = %e, "welcome message not sent");

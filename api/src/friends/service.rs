@@ -21,6 +21,7 @@ pub struct Friend {
     pub followed_at: DateTime<Utc>,
     pub blocked_at: Option<DateTime<Utc>>,
     pub status_event_at: DateTime<Utc>,
+    pub registration_reminded_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -104,6 +105,18 @@ pub async fn welcome_message(app: &App) -> AppResult<String> {
     Ok(stored
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_else(|| app.config.line.welcome_message.clone()))
+}
+
+/// The welcome message with a quick-reply button to the registration page
+/// (seed 2.4(4)ウ: make sure residents register).
+pub fn welcome(app: &App, text: String) -> Value {
+    json!({
+        "type": "text",
+        "text": text,
+        "quickReply": { "items": [
+            { "type": "action", "action": { "type": "uri", "label": "受信設定をする", "uri": app.config.liff_settings_url } }
+        ] }
+    })
 }
 
 pub async fn set_welcome_message(app: &App, caller: &Caller, text: &str) -> AppResult<String> {
@@ -302,5 +315,59 @@ pub async fn profile(app: &App, line_user_id: &str) -> AppResult<Option<Value>> 
         }
         Err(e) if e.status() == Some(404) => Ok(None),
         Err(e) => Err(AppError::internal(e)),
+    }
+}
+
+pub const REMINDER_TEXT: &str = "受信設定がまだお済みでないようです。お住まいの地域や関心のある分野を登録すると、あなたに合ったお知らせだけが届きます。";
+
+#[derive(QueryableByName)]
+struct Due {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    line_user_id: String,
+}
+
+/// Reminds friends still unregistered `days` after following, once each:
+/// a friend is marked before the message goes, so a crash can skip a
+/// reminder but never send one twice. Returns how many were reminded.
+pub async fn send_registration_reminders(app: &App, days: u32) -> anyhow::Result<usize> {
+    if days == 0 {
+        return Ok(0);
+    }
+    let mut total = 0;
+    loop {
+        let mut conn = app.db.get().await?;
+        let due: Vec<Due> = diesel::sql_query(
+            "UPDATE friends SET registration_reminded_at = now() WHERE id IN ( \
+               SELECT f.id FROM friends f LEFT JOIN friend_settings s ON s.friend_id = f.id \
+               WHERE f.status = 'following' AND s.friend_id IS NULL AND f.registration_reminded_at IS NULL \
+                 AND f.followed_at < now() - make_interval(days => $1) \
+               ORDER BY f.id LIMIT 500 FOR UPDATE OF f SKIP LOCKED) \
+             RETURNING id, line_user_id",
+        )
+        .bind::<diesel::sql_types::Integer, _>(days as i32)
+        .load(&mut conn)
+        .await?;
+        drop(conn);
+        if due.is_empty() {
+            return Ok(total);
+        }
+        let mut ids: Vec<i64> = due.iter().map(|d| d.id).collect();
+        ids.sort_unstable();
+        let key = uuid::Uuid::new_v5(
+            &uuid::Uuid::NAMESPACE_OID,
+            format!("registration-reminder:{ids:?}").as_bytes(),
+        );
+        let to: Vec<String> = due.into_iter().map(|d| d.line_user_id).collect();
+        app.line
+            .multicast(
+                &to,
+                &[welcome(app, REMINDER_TEXT.to_string())],
+                key,
+                Some("registration_reminder"),
+            )
+            .await?;
+        total += to.len();
     }
 }
