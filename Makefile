@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: demo test services build lint fmt schema test-rust test-console test-e2e console-deps console-build bench-line-fake bench-webhook
+.PHONY: demo test services build lint fmt schema test-rust test-console test-e2e console-deps console-build bench-line-fake bench-webhook bench-audience
 
 ## Build everything and start the whole system in the LINE sandbox with demo data.
 demo: services build
@@ -61,3 +61,8 @@ bench-webhook: services
 	$(CARGO) build --release -p line-fake
 	$(CARGO) build --release -p tenohira-tests --bin bench
 	./target/release/bench webhook
+
+bench-audience: services
+	$(CARGO) build --release -p line-fake
+	$(CARGO) build --release -p tenohira-tests --bin bench
+	./target/release/bench audience

@@ -206,6 +206,11 @@ async fn demo(config: Config) -> anyhow::Result<()> {
         Err(e) if e.to_string().contains("既に使われています") => {}
         Err(e) => return Err(e),
     }
+    if crate::audience::demo::seed(&app).await? {
+        println!(
+            "demo attributes (Saitama's 63 municipalities, interests) and receive items created"
+        );
+    }
     let listener = tokio::net::TcpListener::bind(listen).await?;
     println!();
     let fake = app.config.line.api_base.clone();

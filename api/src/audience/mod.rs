@@ -1,6 +1,7 @@
 //! Audience: attributes and options staff define, the receive-item tree,
 //! residents' settings, saved segments and live audience counts.
 
+pub mod demo;
 pub mod expr;
 pub mod graphql;
 pub mod index;

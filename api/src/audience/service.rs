@@ -879,3 +879,41 @@ pub async fn count(app: &App, caller: &Caller, e: &Expr, field: &str) -> AppResu
     }
     Ok(app.audience.count(e))
 }
+
+/// The LINE user ids an expression selects now, in batches of up to `batch`
+/// (ascending friend id), without holding them all at once. For the delivery
+/// pipeline, which snapshots recipients at send time.
+pub async fn recipients(
+    app: &App,
+    e: &Expr,
+    batch: usize,
+) -> anyhow::Result<impl futures::Stream<Item = anyhow::Result<Vec<String>>> + Send + 'static> {
+    app.audience.ensure_loaded(&app.db).await?;
+    let ids: std::sync::Arc<Vec<u32>> =
+        std::sync::Arc::new(app.audience.members(e).iter().collect());
+    let db = app.db.clone();
+    let batch = batch.max(1);
+    Ok(futures::stream::unfold(0usize, move |start| {
+        let (db, ids) = (db.clone(), ids.clone());
+        async move {
+            if start >= ids.len() {
+                return None;
+            }
+            let end = (start + batch).min(ids.len());
+            let chunk: Vec<i64> = ids[start..end].iter().map(|i| i64::from(*i)).collect();
+            let result = async {
+                let mut conn = db.get().await?;
+                let rows: Vec<String> = crate::db::schema::friends::table
+                    .filter(crate::db::schema::friends::id.eq_any(&chunk))
+                    .filter(crate::db::schema::friends::status.eq("following"))
+                    .order(crate::db::schema::friends::id)
+                    .select(crate::db::schema::friends::line_user_id)
+                    .load(&mut conn)
+                    .await?;
+                anyhow::Ok(rows)
+            }
+            .await;
+            Some((result, end))
+        }
+    }))
+}

@@ -1,6 +1,7 @@
 //! Benchmarks (not tests; never run in CI). Each prints its figures.
 //!   bench line-fake   multicast requests/s line-fake sustains with limits lifted
 //!   bench webhook     webhook events acknowledged per second and latency
+//!   bench audience    live counts and recipient resolution over 2,000,000 friends
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -175,6 +176,235 @@ async fn bench_webhook() {
     println!("stored events: {}", t.count("line_webhook_events").await);
 }
 
+fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmRSS:")).map(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .unwrap_or("0")
+                    .parse::<f64>()
+                    .unwrap_or(0.0)
+            })
+        })
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
+fn percentiles(mut v: Vec<Duration>) -> (f64, f64) {
+    v.sort();
+    let at = |p: f64| v[((v.len() as f64 * p) as usize).min(v.len() - 1)].as_secs_f64() * 1000.0;
+    (at(0.5), at(0.95))
+}
+
+const LOAD_FRIENDS: &str = "
+INSERT INTO friends (line_user_id, status, first_followed_at, followed_at, status_event_at)
+SELECT 'U' || lpad(to_hex(g), 32, '0'), CASE WHEN random() < 0.92 THEN 'following' ELSE 'blocked' END, t, t, t
+FROM (SELECT g, now() - random() * interval '730 days' AS t FROM generate_series(1, 2000000) g) s";
+
+const LOAD_SETTINGS: &str = "
+WITH opts AS (
+  SELECT a.name, array_agg(o.id ORDER BY o.position) AS ids
+  FROM attribute_options o JOIN attributes a ON a.id = o.attribute_id GROUP BY a.name),
+m AS (SELECT ids FROM opts WHERE name = '居住地域'),
+r AS (SELECT ids FROM opts WHERE name = '配信希望地域'),
+g AS (SELECT ids FROM opts WHERE name = '性別'),
+l AS (SELECT ids FROM opts WHERE name = 'ライフスタイル'),
+i AS (SELECT ids FROM opts WHERE name = '配信を希望する情報分野'),
+n AS (SELECT array_agg(id) AS ids FROM category_nodes)
+INSERT INTO friend_settings (friend_id, option_ids, node_ids, birth_year)
+SELECT f.id,
+  ARRAY[m.ids[1 + floor(63 * power(random(), 2))::int], g.ids[1 + floor(random() * 4)::int]]
+    || ARRAY(SELECT x FROM unnest(r.ids) x WHERE random() < 0.03 + 0 * f.id)
+    || ARRAY(SELECT x FROM unnest(l.ids) WITH ORDINALITY u(x, k) WHERE random() < 0.45 / k + 0 * f.id)
+    || ARRAY(SELECT x FROM unnest(i.ids) WITH ORDINALITY u(x, k) WHERE random() < 0.6 / sqrt(k) + 0 * f.id),
+  ARRAY(SELECT x FROM unnest(n.ids) x WHERE random() < 0.05 + 0 * f.id),
+  CASE WHEN random() < 0.85 THEN 1940 + floor(random() * 70)::int END
+FROM friends f, m, r, g, l, i, n
+WHERE random() < 0.7";
+
+async fn bench_audience() {
+    use diesel_async::RunQueryDsl;
+    use futures::StreamExt;
+    let t = TestApp::spawn_with(Options {
+        env: vec![
+            ("TENOHIRA_DB_POOL_SIZE", "16".into()),
+            ("TENOHIRA_LOG", "error".into()),
+        ],
+        with_workers: false,
+    })
+    .await;
+    tenohira::audience::demo::seed(&t.app).await.unwrap();
+    let started = Instant::now();
+    {
+        let mut c = t.db().await;
+        for sql in [
+            "ALTER TABLE friends DISABLE TRIGGER friends_changed",
+            "ALTER TABLE friend_settings DISABLE TRIGGER friend_settings_changed",
+            LOAD_FRIENDS,
+            LOAD_SETTINGS,
+            "ALTER TABLE friends ENABLE TRIGGER friends_changed",
+            "ALTER TABLE friend_settings ENABLE TRIGGER friend_settings_changed",
+            "ANALYZE",
+        ] {
+            diesel::sql_query(sql).execute(&mut c).await.expect(sql);
+        }
+    }
+    println!(
+        "loaded 2,000,000 friends ({} with settings) in {:.1} s",
+        t.count("friend_settings").await,
+        started.elapsed().as_secs_f64()
+    );
+
+    let staff = t
+        .signed_in("bench", &[tenohira::auth::Permission::SegmentManage])
+        .await;
+    let attrs = staff
+        .gql("{ attributes { name options { id } } }", json!({}))
+        .await;
+    let ids = |name: &str| -> Vec<i64> {
+        attrs["data"]["attributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == name)
+            .unwrap()["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["id"].as_i64().unwrap())
+            .collect()
+    };
+    let (m, r, g, l, i) = (
+        ids("居住地域"),
+        ids("配信希望地域"),
+        ids("性別"),
+        ids("ライフスタイル"),
+        ids("配信を希望する情報分野"),
+    );
+    let node: i64 = staff.gql("{ categoryTree { id } }", json!({})).await["data"]["categoryTree"]
+        [0]["id"]
+        .as_i64()
+        .unwrap();
+
+    let rss_before = rss_mib();
+    let load = Instant::now();
+    staff
+        .gql(
+            "query { audienceCount(expression: {registered: true}) }",
+            json!({}),
+        )
+        .await;
+    println!(
+        "index loaded on first count in {:.2} s; process RSS {:.0} MiB (+{:.0} MiB for the index)",
+        load.elapsed().as_secs_f64(),
+        rss_mib(),
+        rss_mib() - rss_before
+    );
+
+    let six = json!({"and": [
+        {"or": [{"residenceIn": [m[0]]}, {"residenceIn": [m[3]]}]},
+        {"anyOf": [i[0], i[1]]},
+        {"not": {"anyOf": [l[7]]}},
+        {"birthYear": {"from": 1970, "to": 1985}},
+        {"subscribedTo": node},
+        {"registered": true}
+    ]});
+    let expressions = vec![
+        ("6-clause AND/OR (DESIGN §6)", six),
+        ("registered", json!({"registered": true})),
+        ("not registered", json!({"registered": false})),
+        ("residence さいたま市", json!({"residenceIn": [m[0]]})),
+        ("any of 3 interests", json!({"anyOf": [i[0], i[2], i[4]]})),
+        ("all of 2 lifestyles", json!({"allOf": [l[0], l[1]]})),
+        (
+            "regions overlap 10",
+            json!({"regionsOverlap": r[0..10].to_vec()}),
+        ),
+        (
+            "born 1980–1999, female",
+            json!({"and": [{"birthYear": {"from": 1980, "to": 1999}}, {"genderIn": [g[1]]}]}),
+        ),
+        (
+            "friend since 90 days",
+            json!({"friendSince": (chrono::Utc::now() - chrono::Duration::days(90)).to_rfc3339()}),
+        ),
+        (
+            "not (interest 1 or 2)",
+            json!({"not": {"or": [{"anyOf": [i[0]]}, {"anyOf": [i[1]]}]}}),
+        ),
+    ];
+    let mut largest = (0i64, json!(null));
+    for (name, e) in &expressions {
+        let mut lat = Vec::new();
+        let mut n = 0;
+        for _ in 0..200 {
+            let t0 = Instant::now();
+            let r = staff
+                .gql(
+                    "query($e: SegmentExpr!) { audienceCount(expression: $e) }",
+                    json!({"e": e}),
+                )
+                .await;
+            lat.push(t0.elapsed());
+            n = r["data"]["audienceCount"].as_i64().expect("count");
+        }
+        let (p50, p95) = percentiles(lat);
+        println!(
+            "count {name:<28} = {n:>9}   p50 {p50:.2} ms  p95 {p95:.2} ms (through GraphQL over HTTP)"
+        );
+        if n > largest.0 {
+            largest = (n, e.clone());
+        }
+    }
+
+    let expr: tenohira::audience::expr::Expr = serde_json::from_value(largest.1.clone()).unwrap();
+    let t0 = Instant::now();
+    let mut stream = Box::pin(
+        tenohira::audience::service::recipients(&t.app, &expr, 10_000)
+            .await
+            .unwrap(),
+    );
+    let mut resolved = 0;
+    while let Some(batch) = stream.next().await {
+        resolved += batch.unwrap().len();
+    }
+    println!(
+        "resolved {resolved} recipients (largest segment) in {:.2} s",
+        t0.elapsed().as_secs_f64()
+    );
+
+    let replica = tenohira::app::App::connect(t.app.config.clone())
+        .await
+        .unwrap();
+    replica.audience.ensure_loaded(&replica.db).await.unwrap();
+    let probe = tenohira::audience::expr::Expr::AllOf(vec![m[62] as i32, i[7] as i32, l[6] as i32]);
+    let before = (t.app.audience.count(&probe), replica.audience.count(&probe));
+    let t0 = Instant::now();
+    {
+        let mut c = t.db().await;
+        diesel::sql_query(format!(
+            "UPDATE friend_settings SET option_ids = ARRAY[{}, {}, {}] WHERE friend_id = (SELECT min(friend_id) FROM friend_settings s JOIN friends f ON f.id = s.friend_id AND f.status = 'following' WHERE NOT (s.option_ids @> ARRAY[{}, {}, {}]))",
+            m[62], i[7], l[6], m[62], i[7], l[6]
+        ))
+        .execute(&mut c)
+        .await
+        .unwrap();
+    }
+    while t.app.audience.count(&probe) == before.0 || replica.audience.count(&probe) == before.1 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    println!(
+        "a resident's change visible on both replicas after {:.0} ms",
+        t0.elapsed().as_secs_f64() * 1000.0
+    );
+    println!(
+        "process RSS at the end: {:.0} MiB (two indexes, the load generator and the test harness in one process)",
+        rss_mib()
+    );
+}
+
 #[tokio::main]
 async fn main() {
     println!(
@@ -184,6 +414,7 @@ async fn main() {
     match std::env::args().nth(1).as_deref() {
         Some("line-fake") => bench_line_fake().await,
         Some("webhook") => bench_webhook().await,
-        _ => eprintln!("usage: bench line-fake | webhook"),
+        Some("audience") => bench_audience().await,
+        _ => eprintln!("usage: bench line-fake | webhook | audience"),
     }
 }

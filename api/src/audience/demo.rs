@@ -1,0 +1,191 @@
+//! Demo data: Saitama's 63 municipalities and a realistic set of lifestyle
+//! and interest items, and a receive-item tree. Seeded once (only into an
+//! empty catalogue).
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::service::{self, NewAttribute};
+use crate::app::App;
+use crate::auth::Caller;
+use crate::db::schema::attributes;
+
+pub const SAITAMA_MUNICIPALITIES: [&str; 63] = [
+    "さいたま市",
+    "川越市",
+    "熊谷市",
+    "川口市",
+    "行田市",
+    "秩父市",
+    "所沢市",
+    "飯能市",
+    "加須市",
+    "本庄市",
+    "東松山市",
+    "春日部市",
+    "狭山市",
+    "羽生市",
+    "鴻巣市",
+    "深谷市",
+    "上尾市",
+    "草加市",
+    "越谷市",
+    "蕨市",
+    "戸田市",
+    "入間市",
+    "朝霞市",
+    "志木市",
+    "和光市",
+    "新座市",
+    "桶川市",
+    "久喜市",
+    "北本市",
+    "八潮市",
+    "富士見市",
+    "三郷市",
+    "蓮田市",
+    "坂戸市",
+    "幸手市",
+    "鶴ヶ島市",
+    "日高市",
+    "吉川市",
+    "ふじみ野市",
+    "白岡市",
+    "伊奈町",
+    "三芳町",
+    "毛呂山町",
+    "越生町",
+    "滑川町",
+    "嵐山町",
+    "小川町",
+    "川島町",
+    "吉見町",
+    "鳩山町",
+    "ときがわ町",
+    "横瀬町",
+    "皆野町",
+    "長瀞町",
+    "小鹿野町",
+    "美里町",
+    "神川町",
+    "上里町",
+    "寄居町",
+    "宮代町",
+    "杉戸町",
+    "松伏町",
+    "東秩父村",
+];
+
+pub async fn seed(app: &App) -> anyhow::Result<bool> {
+    let mut conn = app.db.get().await?;
+    let existing: i64 = attributes::table.count().get_result(&mut conn).await?;
+    drop(conn);
+    if existing > 0 {
+        return Ok(false);
+    }
+    let system = Caller::system();
+    let towns: Vec<String> = SAITAMA_MUNICIPALITIES
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let items: [(&str, &str, &str, Vec<String>); 7] = [
+        (
+            "居住地域",
+            "municipality",
+            "お住まいの市町村を選んでください。",
+            towns.clone(),
+        ),
+        (
+            "配信希望地域",
+            "regions",
+            "お知らせを受け取りたい市町村を選んでください（複数可）。",
+            towns,
+        ),
+        (
+            "生まれ年",
+            "birth_year",
+            "西暦4桁で入力してください（任意）。",
+            vec![],
+        ),
+        ("性別", "gender", "", vec![]),
+        (
+            "ライフスタイル",
+            "multiple",
+            "あてはまるものを選んでください（複数可）。",
+            [
+                "子育て中",
+                "妊娠中",
+                "介護中",
+                "学生",
+                "会社員・公務員",
+                "自営業",
+                "農林業",
+                "高齢者のみの世帯",
+            ]
+            .map(String::from)
+            .to_vec(),
+        ),
+        (
+            "配信を希望する情報分野",
+            "multiple",
+            "受け取りたい情報を選んでください（複数可）。",
+            [
+                "防災・防犯",
+                "子育て・教育",
+                "健康・医療・福祉",
+                "観光・イベント",
+                "環境・まちづくり",
+                "移住・定住",
+                "文化・スポーツ",
+                "県政ニュース",
+            ]
+            .map(String::from)
+            .to_vec(),
+        ),
+        (
+            "その他ご要望",
+            "free_text",
+            "県へのご要望があればご記入ください（任意）。",
+            vec![],
+        ),
+    ];
+    for (name, kind, help, options) in items {
+        service::create_attribute(
+            app,
+            &system,
+            NewAttribute {
+                name: name.into(),
+                kind: kind.into(),
+                help_text: help.into(),
+                options,
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    let tree: [(&str, &[&str]); 4] = [
+        ("防災", &["避難情報", "雨量", "水位", "地震"]),
+        ("子育て", &["保育・教育", "手当・助成"]),
+        ("イベント", &["観光", "スポーツ"]),
+        ("お知らせ", &["県政ニュース"]),
+    ];
+    for (field, subs) in tree {
+        let f = service::create_node(app, &system, None, field.into())
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        for sub in subs {
+            let s = service::create_node(app, &system, Some(f.id), (*sub).into())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if field == "防災" {
+                for region in ["さいたま市", "川口市", "川越市", "熊谷市", "秩父市"]
+                {
+                    service::create_node(app, &system, Some(s.id), region.into())
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                }
+            }
+        }
+    }
+    Ok(true)
+}
