@@ -33,6 +33,13 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let workers =
         with_workers.then(|| tokio::spawn(crate::worker::run(app.clone(), shutdown.clone())));
+    // Build the audience index now rather than on the first count a staff member asks for.
+    let warm = app.clone();
+    tokio::spawn(async move {
+        if let Err(e) = warm.audience.ensure_loaded(&warm.db).await {
+            tracing::warn!(error = %e, "loading the audience index failed; it loads on first use");
+        }
+    });
     let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service)
         .with_graceful_shutdown(async move {

@@ -30,6 +30,9 @@ pub struct Member {
     pub birth_year: Option<i32>,
 }
 
+/// "Not filed" in the per-friend day and year vectors.
+const NONE: i32 = i32::MIN;
+
 /// Days since 1970-01-01 in JST.
 pub fn jst_day(t: DateTime<Utc>) -> i32 {
     ((t.timestamp() + 9 * 3600).div_euclid(86_400)) as i32
@@ -43,10 +46,10 @@ pub struct Bitmaps {
     nodes: HashMap<i32, RoaringBitmap>,
     years: BTreeMap<i32, RoaringBitmap>,
     days: BTreeMap<i32, RoaringBitmap>,
-    /// Per friend id: the follow day and birth year we filed it under, so an
-    /// update can take it out of the right bitmaps.
-    day_of: HashMap<u32, i32>,
-    year_of: HashMap<u32, i32>,
+    /// Per friend id (index): the follow day and birth year it is filed under,
+    /// so an update can take it out of the right bitmaps.
+    day_of: Vec<i32>,
+    year_of: Vec<i32>,
 }
 
 impl Bitmaps {
@@ -56,20 +59,30 @@ impl Bitmaps {
         for b in self.options.values_mut().chain(self.nodes.values_mut()) {
             b.remove(id);
         }
-        if let Some(d) = self.day_of.remove(&id)
+        let slot = id as usize;
+        if let Some(d) = self.day_of.get(slot).copied().filter(|d| *d != NONE)
             && let Some(b) = self.days.get_mut(&d)
         {
             b.remove(id);
         }
-        if let Some(y) = self.year_of.remove(&id)
+        if let Some(y) = self.year_of.get(slot).copied().filter(|y| *y != NONE)
             && let Some(b) = self.years.get_mut(&y)
         {
             b.remove(id);
+        }
+        if slot < self.day_of.len() {
+            self.day_of[slot] = NONE;
+            self.year_of[slot] = NONE;
         }
     }
 
     pub fn upsert(&mut self, m: &Member) {
         self.remove(m.id);
+        self.upsert_new(m);
+    }
+
+    /// Files a friend not yet in the index (the full load).
+    fn upsert_new(&mut self, m: &Member) {
         if m.following {
             self.following.insert(m.id);
         }
@@ -82,20 +95,25 @@ impl Bitmaps {
         for n in &m.nodes {
             self.nodes.entry(*n).or_default().insert(m.id);
         }
+        let slot = m.id as usize;
+        if slot >= self.day_of.len() {
+            // Friend ids are dense (a sequence): a plain vector indexes them.
+            let len = (slot + 1).max(self.day_of.len() * 2);
+            self.day_of.resize(len, NONE);
+            self.year_of.resize(len, NONE);
+        }
         self.days.entry(m.followed_day).or_default().insert(m.id);
-        self.day_of.insert(m.id, m.followed_day);
+        self.day_of[slot] = m.followed_day;
         if let Some(y) = m.birth_year {
             self.years.entry(y).or_default().insert(m.id);
-            self.year_of.insert(m.id, y);
+            self.year_of[slot] = y;
         }
     }
 
+    /// Multi-way union (much faster than folding `|=` over many bitmaps).
     fn union<'a>(maps: impl Iterator<Item = &'a RoaringBitmap>) -> RoaringBitmap {
-        let mut out = RoaringBitmap::new();
-        for m in maps {
-            out |= m;
-        }
-        out
+        use roaring::MultiOps;
+        maps.union()
     }
 
     fn option_set(&self, ids: &[i32]) -> RoaringBitmap {
@@ -106,25 +124,34 @@ impl Bitmaps {
     pub fn eval(&self, expr: &Expr, catalog: &Catalog) -> RoaringBitmap {
         match expr {
             Expr::And(v) => {
-                let mut it = v.iter();
-                let Some(first) = it.next() else {
-                    return self.following.clone();
-                };
-                let mut acc = self.eval(first, catalog);
-                for e in it {
+                // Negated children subtract from the rest instead of being
+                // complemented first; the others intersect smallest first.
+                let (negated, plain): (Vec<&Expr>, Vec<&Expr>) =
+                    v.iter().partition(|e| matches!(e, Expr::Not(_)));
+                let mut sets: Vec<RoaringBitmap> =
+                    plain.iter().map(|e| self.eval(e, catalog)).collect();
+                sets.sort_by_key(|b| b.len());
+                let mut it = sets.into_iter();
+                let mut acc = it.next().unwrap_or_else(|| self.following.clone());
+                for b in it {
                     if acc.is_empty() {
-                        break;
+                        return acc;
                     }
-                    acc &= self.eval(e, catalog);
+                    acc &= b;
+                }
+                for n in negated {
+                    if let Expr::Not(inner) = n {
+                        if acc.is_empty() {
+                            break;
+                        }
+                        acc -= self.eval(inner, catalog);
+                    }
                 }
                 acc
             }
             Expr::Or(v) => {
-                let mut acc = RoaringBitmap::new();
-                for e in v {
-                    acc |= self.eval(e, catalog);
-                }
-                acc
+                let sets: Vec<RoaringBitmap> = v.iter().map(|e| self.eval(e, catalog)).collect();
+                Self::union(sets.iter())
             }
             Expr::Not(e) => &self.following - self.eval(e, catalog),
             Expr::AnyOf(ids)
@@ -266,20 +293,24 @@ impl AudienceIndex {
             .first(&mut conn)
             .await?;
         let mut bitmaps = Bitmaps::default();
-        let mut after: i64 = 0;
-        loop {
+        let max_id: Option<i64> = crate::db::schema::friends::table
+            .select(diesel::dsl::max(crate::db::schema::friends::id))
+            .first(&mut conn)
+            .await?;
+        // Pages are id ranges on both tables, so each is a cheap range join.
+        const PAGE: i64 = 100_000;
+        let mut lo: i64 = 0;
+        while lo < max_id.unwrap_or(0) {
             let rows: Vec<Row> = diesel::sql_query(format!(
-                "{SELECT} WHERE f.id > $1 ORDER BY f.id LIMIT 50000"
+                "{SELECT} AND s.friend_id > $1 AND s.friend_id <= $2 WHERE f.id > $1 AND f.id <= $2"
             ))
-            .bind::<diesel::sql_types::BigInt, _>(after)
+            .bind::<diesel::sql_types::BigInt, _>(lo)
+            .bind::<diesel::sql_types::BigInt, _>(lo + PAGE)
             .load(&mut conn)
             .await?;
-            let Some(last) = rows.last().map(|r| r.id) else {
-                break;
-            };
-            after = last;
+            lo += PAGE;
             for m in rows.into_iter().filter_map(Row::member) {
-                bitmaps.upsert(&m);
+                bitmaps.upsert_new(&m);
             }
         }
         *self.bitmaps.write().expect("index lock") = bitmaps;
