@@ -146,6 +146,30 @@ async fn residents_register_and_staff_see_counts_change() {
     );
     assert_eq!(count(&staff, json!({"registered": false})).await, 1);
 
+    // Recipient resolution streams the LINE ids the segment selects.
+    {
+        use futures::StreamExt;
+        let e: tenohira::audience::expr::Expr = serde_json::from_value(kawaguchi.clone()).unwrap();
+        let batches: Vec<Vec<String>> = tenohira::audience::service::recipients(&t.app, &e, 1)
+            .await
+            .unwrap()
+            .map(|b| b.unwrap())
+            .collect()
+            .await;
+        assert_eq!(batches, vec![vec![_a.clone()]]);
+        let everyone = tenohira::audience::expr::Expr::Or(vec![
+            tenohira::audience::expr::Expr::Registered(true),
+            tenohira::audience::expr::Expr::Registered(false),
+        ]);
+        let all: Vec<String> = tenohira::audience::service::recipients(&t.app, &everyone, 1)
+            .await
+            .unwrap()
+            .map(|b| b.unwrap())
+            .concat()
+            .await;
+        assert_eq!(all.len(), 2);
+    }
+
     // Each resident sees only their own settings; nothing takes another's id.
     let mine = "{ mySettings { registered optionIds birthYear } }";
     assert_eq!(

@@ -881,39 +881,66 @@ pub async fn count(app: &App, caller: &Caller, e: &Expr, field: &str) -> AppResu
 }
 
 /// The LINE user ids an expression selects now, in batches of up to `batch`
-/// (ascending friend id), without holding them all at once. For the delivery
-/// pipeline, which snapshots recipients at send time.
+/// (ascending friend id), without holding them all at once: for the delivery
+/// pipeline, which snapshots recipients at send time. Dense stretches of ids
+/// are read as one index range and filtered here, sparse ones by id list;
+/// each batch comes back as one row of two arrays.
 pub async fn recipients(
     app: &App,
     e: &Expr,
     batch: usize,
 ) -> anyhow::Result<impl futures::Stream<Item = anyhow::Result<Vec<String>>> + Send + 'static> {
+    use futures::StreamExt;
     app.audience.ensure_loaded(&app.db).await?;
-    let ids: std::sync::Arc<Vec<u32>> =
-        std::sync::Arc::new(app.audience.members(e).iter().collect());
+    let members = std::sync::Arc::new(app.audience.members(e));
+    let ids: std::sync::Arc<Vec<u32>> = std::sync::Arc::new(members.iter().collect());
     let db = app.db.clone();
     let batch = batch.max(1);
-    Ok(futures::stream::unfold(0usize, move |start| {
-        let (db, ids) = (db.clone(), ids.clone());
-        async move {
-            if start >= ids.len() {
-                return None;
-            }
-            let end = (start + batch).min(ids.len());
-            let chunk: Vec<i64> = ids[start..end].iter().map(|i| i64::from(*i)).collect();
-            let result = async {
+    let chunks = ids.len().div_ceil(batch);
+    Ok(futures::stream::iter(0..chunks)
+        .map(move |c| {
+            let (db, ids, members) = (db.clone(), ids.clone(), members.clone());
+            async move {
+                let part = &ids[c * batch..((c + 1) * batch).min(ids.len())];
+                let (lo, hi) = (i64::from(part[0]), i64::from(part[part.len() - 1]));
                 let mut conn = db.get().await?;
-                let rows: Vec<String> = crate::db::schema::friends::table
-                    .filter(crate::db::schema::friends::id.eq_any(&chunk))
-                    .filter(crate::db::schema::friends::status.eq("following"))
-                    .order(crate::db::schema::friends::id)
-                    .select(crate::db::schema::friends::line_user_id)
-                    .load(&mut conn)
-                    .await?;
-                anyhow::Ok(rows)
+                let rows: RecipientBatch = if (hi - lo) as usize <= part.len() * 4 {
+                    diesel::sql_query(
+                        "SELECT array_agg(id ORDER BY id) AS ids, array_agg(line_user_id ORDER BY id) AS users \
+                         FROM friends WHERE id BETWEEN $1 AND $2 AND status = 'following'",
+                    )
+                    .bind::<diesel::sql_types::BigInt, _>(lo)
+                    .bind::<diesel::sql_types::BigInt, _>(hi)
+                    .get_result(&mut conn)
+                    .await?
+                } else {
+                    let list: Vec<i64> = part.iter().map(|i| i64::from(*i)).collect();
+                    diesel::sql_query(
+                        "SELECT array_agg(f.id ORDER BY f.id) AS ids, array_agg(f.line_user_id ORDER BY f.id) AS users \
+                         FROM unnest($1::bigint[]) u(id) JOIN friends f ON f.id = u.id WHERE f.status = 'following'",
+                    )
+                    .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(&list)
+                    .get_result(&mut conn)
+                    .await?
+                };
+                anyhow::Ok(
+                    rows.ids
+                        .unwrap_or_default()
+                        .into_iter()
+                        .zip(rows.users.unwrap_or_default())
+                        .filter(|(id, _)| u32::try_from(*id).is_ok_and(|i| members.contains(i)))
+                        .map(|(_, l)| l)
+                        .collect::<Vec<String>>(),
+                )
             }
-            .await;
-            Some((result, end))
-        }
-    }))
+        })
+        .buffered(2))
+}
+
+#[derive(QueryableByName)]
+struct RecipientBatch {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Array<diesel::sql_types::BigInt>>)]
+    ids: Option<Vec<i64>>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Array<diesel::sql_types::Text>>)]
+    users: Option<Vec<String>>,
 }

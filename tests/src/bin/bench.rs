@@ -362,7 +362,7 @@ async fn bench_audience() {
     let expr: tenohira::audience::expr::Expr = serde_json::from_value(largest.1.clone()).unwrap();
     let t0 = Instant::now();
     let mut stream = Box::pin(
-        tenohira::audience::service::recipients(&t.app, &expr, 10_000)
+        tenohira::audience::service::recipients(&t.app, &expr, 20_000)
             .await
             .unwrap(),
     );
