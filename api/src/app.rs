@@ -106,6 +106,7 @@ pub fn router(app: App) -> Router {
         .route("/liff/graphql", get(liff_graphql).post(liff_graphql))
         .route("/line/webhook", axum::routing::post(crate::line::webhook::receive))
         .route("/exports/audit-log.csv", get(crate::audit::export::audit_csv))
+        .route("/exports/friend-settings.csv", get(crate::audience::export::friend_settings_csv))
         .route("/", get(|| async { axum::response::Redirect::permanent("/console/") }))
         .nest_service("/console", console_service(&cfg.console_dir))
         .route("/healthz", get(healthz))
