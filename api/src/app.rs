@@ -108,7 +108,9 @@ pub fn router(app: App) -> Router {
         .route("/exports/audit-log.csv", get(crate::audit::export::audit_csv))
         .route("/exports/friend-settings.csv", get(crate::audience::export::friend_settings_csv))
         .route("/", get(|| async { axum::response::Redirect::permanent("/console/") }))
-        .nest_service("/console", console_service(&cfg.console_dir))
+        .nest_service("/console", spa_service(&cfg.console_dir, CONSOLE_CSP))
+        .route("/liff/config.json", get(liff_config))
+        .nest_service("/liff", spa_service(&cfg.liff_dir, LIFF_CSP))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_endpoint))
@@ -129,10 +131,14 @@ pub fn router(app: App) -> Router {
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 
-/// The built console: hashed assets are cached for a year, everything else
-/// (index.html for every client route) is revalidated, and the pages get a
-/// strict content security policy.
-fn console_service(dir: &std::path::Path) -> Router {
+const CONSOLE_CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+/// The LIFF SDK talks to LINE's servers and LINE shows the page in its in-app browser.
+const LIFF_CSP: &str = "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; connect-src 'self' https://*.line.me https://*.line-scdn.net; base-uri 'self'; form-action 'self'";
+
+/// A built single-page app: hashed assets are cached for a year, everything
+/// else (index.html for every client route) is revalidated, with a strict
+/// content security policy.
+fn spa_service(dir: &std::path::Path, csp: &'static str) -> Router {
     use tower_http::services::{ServeDir, ServeFile};
     use tower_http::set_header::SetResponseHeaderLayer;
     let files = ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html")));
@@ -141,12 +147,25 @@ fn console_service(dir: &std::path::Path) -> Router {
         .layer(axum::middleware::from_fn(console_cache_headers))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
-            ),
+            HeaderValue::from_static(csp),
         ))
-        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+}
+
+/// What the LIFF pages need to start: the LIFF id, or the sandbox login.
+async fn liff_config(State(state): State<AppState>) -> Json<serde_json::Value> {
+    let c = &state.app.config;
+    Json(serde_json::json!({
+        "liffId": c.liff_id,
+        "sandboxLogin": (!c.sandbox_login_url.is_empty()).then_some(&c.sandbox_login_url),
+    }))
 }
 
 async fn console_cache_headers(

@@ -285,6 +285,11 @@ impl AudienceIndex {
         Ok(())
     }
 
+    /// Rebuilds the index from the tables (after a bulk load that bypassed the change log).
+    pub async fn reload(&self, db: &DbPool) -> anyhow::Result<()> {
+        self.full_load(db).await
+    }
+
     async fn full_load(&self, db: &DbPool) -> anyhow::Result<()> {
         let mut conn = db.get().await?;
         // Changes after this point are applied by refresh; applying one twice is harmless.

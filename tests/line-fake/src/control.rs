@@ -323,3 +323,85 @@ pub async fn reset(State(state): S) -> Response {
     *state.faults.lock().unwrap() = Faults::default();
     Json(json!({ "ok": true })).into_response()
 }
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub struct LoginQuery {
+    pub redirect_uri: String,
+    /// Log in as this simulated user at once (tests); otherwise a page lets you pick.
+    pub user: Option<String>,
+}
+
+/// The sandbox LINE Login for LIFF pages opened in an ordinary browser:
+/// pick (or create) a simulated user and go back to `redirect_uri` with an
+/// ES256 ID token in the fragment, as LINE's implicit flow would.
+pub async fn login(
+    State(state): S,
+    axum::extract::Query(q): axum::extract::Query<LoginQuery>,
+) -> Response {
+    let allowed = q.redirect_uri.starts_with("http://127.0.0.1")
+        || q.redirect_uri.starts_with("http://localhost")
+        || q.redirect_uri.starts_with("https://");
+    if !allowed {
+        return bad("redirect_uri must be http://127.0.0.1, http://localhost or https://");
+    }
+    if let Some(user) = q.user.filter(|u| exists(&state, u)) {
+        let req = MintRequest {
+            user_id: user,
+            ..Default::default()
+        };
+        return match identity::mint(
+            &state.keys,
+            &state.config.login_channel_id,
+            &state.config.channel_secret,
+            &req,
+        ) {
+            Ok(token) => {
+                axum::response::Redirect::to(&format!("{}#id_token={token}", q.redirect_uri))
+                    .into_response()
+            }
+            Err(e) => bad(e),
+        };
+    }
+    let users: Vec<(String, String)> = {
+        let data = state.data.lock().unwrap();
+        data.user_order
+            .iter()
+            .rev()
+            .take(50)
+            .filter_map(|id| {
+                data.users
+                    .get(id)
+                    .map(|u| (u.id.clone(), u.display_name.clone()))
+            })
+            .collect()
+    };
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('"', "&quot;")
+    };
+    let target = escape(&q.redirect_uri);
+    let items: String = users
+        .iter()
+        .map(|(id, name)| format!("<li><a href=\"/_fake/login?redirect_uri={}&amp;user={id}\">{} <small>{id}</small></a></li>", urlencode(&q.redirect_uri), escape(name)))
+        .collect();
+    axum::response::Html(format!(
+        "<!doctype html><html lang=\"ja\"><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
+         <title>LINEログイン（サンドボックス）</title><body style=\"font-family:sans-serif;font-size:18px;padding:1rem\">\
+         <h1>LINEログイン（サンドボックス）</h1><p>ログインする利用者を選んでください。戻り先: {target}</p><ul>{items}</ul>\
+         <p>利用者は <code>scripts/sandbox.sh follow</code> で作れます。</p></body></html>"
+    ))
+    .into_response()
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
