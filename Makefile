@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: demo test services build lint fmt schema test-rust test-console test-e2e console-deps console-build bench-line-fake bench-webhook bench-audience
+.PHONY: demo test services build lint fmt schema test-rust test-console test-liff test-e2e console-deps console-build liff-deps liff-build bench-line-fake bench-webhook bench-audience
 
 ## Build everything and start the whole system in the LINE sandbox with demo data.
 demo: services build
@@ -11,12 +11,12 @@ demo: services build
 
 ## Every test: formatting, lints, Rust unit and integration tests, console
 ## unit tests and the browser tests against the real stack.
-test: services lint test-rust test-console test-e2e
+test: services lint test-rust test-console test-liff test-e2e
 
 services:
 	@./scripts/services.sh
 
-build: console-build
+build: console-build liff-build
 	$(CARGO) build --workspace
 
 console/node_modules/.package-lock.json: console/package-lock.json
@@ -28,10 +28,22 @@ console-deps: console/node_modules/.package-lock.json
 console-build: console-deps
 	cd console && npm run build
 
+liff/node_modules/.package-lock.json: liff/package-lock.json
+	cd liff && npm ci --no-audit --no-fund
+	@touch $@
+
+liff-deps: liff/node_modules/.package-lock.json
+
+liff-build: liff-deps
+	cd liff && npm run build
+
+test-liff: liff-deps
+	cd liff && npm run codegen && npx tsc --noEmit && npx eslint . && npx vitest run
+
 test-console: console-deps
 	cd console && npm run codegen && npx tsc --noEmit && npx eslint . && npx vitest run
 
-test-e2e: services console-build
+test-e2e: services console-build liff-build
 	./scripts/browser.sh
 	$(CARGO) build -p tenohira -p line-fake
 	cd console && node e2e/run.mjs

@@ -36,4 +36,6 @@ export TENOHIRA_LINE_JWKS_URL="$FAKE/oauth2/v2.1/certs"
 export TENOHIRA_LINE_CHANNEL_ACCESS_TOKEN=sandbox-channel-access-token
 export TENOHIRA_LINE_CHANNEL_SECRET=sandbox-channel-secret
 export TENOHIRA_LINE_LOGIN_CHANNEL_ID=1650000000
+# LIFF pages in an ordinary browser log in through line-fake.
+export TENOHIRA_SANDBOX_LOGIN_URL="$FAKE/_fake/login"
 ./target/debug/tenohira demo

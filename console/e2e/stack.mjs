@@ -62,6 +62,8 @@ export async function startStack() {
     TENOHIRA_REDIS_PREFIX: `e2e:${id}:`,
     TENOHIRA_MIGRATE_ON_START: 'true',
     TENOHIRA_CONSOLE_DIR: path.join(root, 'console/dist'),
+    TENOHIRA_LIFF_DIR: path.join(root, 'liff/dist'),
+    TENOHIRA_SANDBOX_LOGIN_URL: `${fakeUrl}/_fake/login`,
     TENOHIRA_LOG: 'warn',
     TENOHIRA_LINE_API_BASE: fakeUrl,
     TENOHIRA_LINE_DATA_API_BASE: fakeUrl,
@@ -75,7 +77,7 @@ export async function startStack() {
   const server = spawn(bin, ['serve', '--with-workers'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   await waitReady(base);
   await fetch(`${fakeUrl}/_fake/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ webhookUrl: `${base}/line/webhook` }) });
-  execFileSync(bin, ['staff', 'create', '--login-id', ADMIN.loginId, '--display-name', '管理者', '--permissions', 'staff.manage,audit.read,friends.read', '--password-env', 'E2E_ADMIN_PASSWORD'], { env, stdio: 'ignore' });
+  execFileSync(bin, ['staff', 'create', '--login-id', ADMIN.loginId, '--display-name', '管理者', '--permissions', 'staff.manage,audit.read,friends.read,segment.manage', '--password-env', 'E2E_ADMIN_PASSWORD'], { env, stdio: 'ignore' });
 
   return {
     base,

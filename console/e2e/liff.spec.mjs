@@ -1,0 +1,90 @@
+// The residents' LIFF page in a phone-sized Chromium: a simulated resident
+// follows, opens 受信設定 through the sandbox LINE login, registers residence
+// and interests, and staff see the segment count change. Then withdrawal.
+import assert from 'node:assert/strict';
+import { ADMIN } from './stack.mjs';
+import { shot } from './pages/index.mjs';
+
+async function staffApi(base) {
+  const login = await fetch(`${base}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: 'mutation($i: LoginInput!) { login(input: $i) { stage } }', variables: { i: ADMIN } }),
+  });
+  const cookie = login.headers.get('set-cookie').split(';')[0];
+  return async (query, variables = {}) => {
+    const r = await fetch(`${base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = await r.json();
+    if (body.errors) throw new Error(JSON.stringify(body.errors));
+    return body.data;
+  };
+}
+
+async function fake(stack, path, body) {
+  const r = await fetch(`${stack.fakeUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
+  return r.json();
+}
+
+export async function run({ browser, stack, test }) {
+  const gql = await staffApi(stack.base);
+  const residence = await gql('mutation { createAttribute(input: {name: "居住地域", kind: MUNICIPALITY, options: ["さいたま市", "川口市", "川越市"]}) { options { id } } }');
+  const kawaguchi = residence.createAttribute.options[1].id;
+  await gql('mutation { createAttribute(input: {name: "関心のある分野", kind: MULTIPLE, options: ["防災", "子育て", "観光"]}) { id } }');
+  await gql('mutation { createCategoryNode(name: "防災") { id } }');
+  const count = async () => (await gql('query($o: Int!) { audienceCount(expression: {residenceIn: [$o]}) }', { o: kawaguchi })).audienceCount;
+
+  const { userId } = await fake(stack, '/_fake/users', { displayName: '埼玉 花子' });
+  await fake(stack, `/_fake/users/${userId}/follow`);
+
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'ja-JP' });
+  const page = await phone.newPage();
+
+  await test('住民がLINEログインを経て受信設定を開く', async () => {
+    await page.goto(`${stack.base}/liff/`);
+    // The sandbox login lists simulated residents.
+    await page.getByRole('heading', { name: 'LINEログイン（サンドボックス）' }).waitFor();
+    await page.getByRole('link', { name: /埼玉 花子/ }).click();
+    await page.getByRole('heading', { name: '受信設定' }).waitFor();
+    await shot(page, '20-liff-settings');
+  });
+
+  await test('住民が居住地域と関心分野を登録すると、職員の見るセグメント数が増える', async () => {
+    assert.equal(await count(), 0);
+    await page.getByRole('radio', { name: '川口市' }).check();
+    await page.getByRole('checkbox', { name: '防災' }).first().check();
+    await page.getByRole('checkbox', { name: '観光' }).check();
+    await page.getByRole('button', { name: '登録する' }).click();
+    await page.getByText('受信設定を登録しました。').waitFor();
+    await shot(page, '21-liff-saved');
+    let n = 0;
+    for (let i = 0; i < 40 && n === 0; i++) {
+      n = await count();
+      if (n === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(n, 1, 'the resident appears in the segment count');
+    // Reopening shows what was saved.
+    await page.reload();
+    await page.getByRole('heading', { name: '受信設定' }).waitFor();
+    assert.ok(await page.getByRole('radio', { name: '川口市' }).isChecked());
+  });
+
+  await test('住民が登録情報をすべて削除できる', async () => {
+    await page.getByRole('link', { name: '登録した情報をすべて削除する' }).click();
+    page.once('dialog', (d) => d.accept());
+    await page.getByRole('button', { name: 'すべて削除する' }).click();
+    await page.getByText('登録情報をすべて削除しました。').waitFor();
+    await shot(page, '22-liff-withdrawn');
+    let n = 1;
+    for (let i = 0; i < 40 && n !== 0; i++) {
+      n = await count();
+      if (n !== 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(n, 0);
+  });
+
+  await phone.close();
+}
