@@ -216,7 +216,9 @@ async fn demo(config: Config) -> anyhow::Result<()> {
     let fake = app.config.line.api_base.clone();
     println!("  tenohira demo is running in the LINE sandbox (line-fake at {fake}; no real LINE)");
     println!("  staff console      : {public}/console/");
-    println!("  residents (LIFF)   : {public}/liff/   (sandbox login: pick a resident made by scripts/sandbox.sh follow)");
+    println!(
+        "  residents (LIFF)   : {public}/liff/   (sandbox login: pick a resident made by scripts/sandbox.sh follow)"
+    );
     println!("  GraphQL + GraphiQL : {public}/graphql");
     println!("  health / readiness : {public}/healthz  {public}/readyz");
     println!("  metrics            : {public}/metrics");
