@@ -56,13 +56,16 @@ async fn friend_id(conn: &mut AsyncPgConnection, line_user_id: &str) -> AppResul
         .optional()?)
 }
 
+/// (option ids, node ids, birth year, free text) as stored.
+type StoredSettings = (Vec<i32>, Vec<i32>, Option<i32>, serde_json::Value);
+
 pub async fn get(app: &App, caller: &Caller) -> AppResult<Settings> {
     let user = &caller.resident()?.line_user_id;
     let mut conn = app.db.get().await?;
     let Some(fid) = friend_id(&mut conn, user).await? else {
         return Ok(Settings::default());
     };
-    let row: Option<(Vec<i32>, Vec<i32>, Option<i32>, serde_json::Value)> = friend_settings::table
+    let row: Option<StoredSettings> = friend_settings::table
         .find(fid)
         .select((
             friend_settings::option_ids,

@@ -144,14 +144,13 @@ fn bitmaps_agree_with_the_reference() {
         }
         // Updates too: some members change after being indexed.
         let mut members = members;
-        for i in 0..members.len() {
+        for m in members.iter_mut() {
             if rng.random_bool(0.2) {
-                let id = members[i].id;
-                members[i] = Member {
-                    id,
+                *m = Member {
+                    id: m.id,
                     ..random_members(&mut rng, 1).remove(0)
                 };
-                b.upsert(&members[i]);
+                b.upsert(m);
             }
         }
         for _ in 0..60 {
