@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PG = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
+// Binaries from the workspace's target directory (CARGO_TARGET_DIR when set, as cargo does).
+const target = process.env.CARGO_TARGET_DIR ?? path.join(root, 'target');
 
 function freePort() {
   return new Promise((resolve) => {
@@ -47,7 +49,7 @@ export async function startStack() {
   const id = randomBytes(6).toString('hex');
   const db = `tenohira_e2e_${id}`;
   execFileSync('psql', [`${PG}/postgres`, '-qc', `CREATE DATABASE ${db}`]);
-  const fake = spawn(path.join(root, 'target/debug/line-fake'), ['--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const fake = spawn(path.join(target, 'debug/line-fake'), ['--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const fakeUrl = (await firstLine(fake)).split(' ').pop();
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -73,7 +75,7 @@ export async function startStack() {
     TENOHIRA_LINE_LOGIN_CHANNEL_ID: '1650000000',
     E2E_ADMIN_PASSWORD: ADMIN.password,
   };
-  const bin = path.join(root, 'target/debug/tenohira');
+  const bin = path.join(target, 'debug/tenohira');
   const server = spawn(bin, ['serve', '--with-workers'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   await waitReady(base);
   await fetch(`${fakeUrl}/_fake/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ webhookUrl: `${base}/line/webhook` }) });
