@@ -29,8 +29,6 @@ CREATE TABLE friends (
     blocked_at        timestamptz,
     -- Time of the LINE event that set the status: older events arriving late change nothing.
     status_event_at   timestamptz NOT NULL,
-    -- Set when the one registration reminder was sent (never more than once).
-    registration_reminded_at timestamptz,
     created_at        timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX friends_status_idx ON friends (status, followed_at);

@@ -7,3 +7,4 @@ DROP TABLE friend_settings;
 DROP TABLE category_nodes;
 DROP TABLE attribute_options;
 DROP TABLE attributes;
+ALTER TABLE friends DROP COLUMN registration_reminded_at;

@@ -1,6 +1,9 @@
 -- Audience: attributes staff define, the receive-item tree, residents'
 -- settings, saved segments, and a change log the in-memory indexes follow.
 
+-- Set when the one registration reminder was sent (never more than once).
+ALTER TABLE friends ADD COLUMN IF NOT EXISTS registration_reminded_at timestamptz;
+
 CREATE TABLE attributes (
     id          serial PRIMARY KEY,
     name        text NOT NULL,
