@@ -3,7 +3,7 @@
 // and interests, and staff see the segment count change. Then withdrawal.
 import assert from 'node:assert/strict';
 import { ADMIN } from './stack.mjs';
-import { shot } from './pages/index.mjs';
+import { Shell, SignInPage, shot } from './pages/index.mjs';
 
 async function staffApi(base) {
   const login = await fetch(`${base}/graphql`, {
@@ -70,6 +70,28 @@ export async function run({ browser, stack, test }) {
     await page.reload();
     await page.getByRole('heading', { name: '受信設定' }).waitFor();
     assert.ok(await page.getByRole('radio', { name: '川口市' }).isChecked());
+  });
+
+  await test('職員がセグメント作成画面で条件を選ぶと対象人数が変わる', async () => {
+    const staff = await browser.newContext({ locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
+    const p = await staff.newPage();
+    const signIn = new SignInPage(p, stack.base);
+    await signIn.open();
+    await signIn.signIn(ADMIN.loginId, ADMIN.password);
+    await new Shell(p).go('セグメント');
+    await p.getByRole('heading', { name: 'セグメント', exact: true }).waitFor();
+    const live = p.getByTestId('audience-count');
+    await p.getByRole('checkbox', { name: 'さいたま市' }).check();
+    await p.waitForFunction(() => document.querySelector('[data-testid="audience-count"]')?.textContent === '0');
+    await p.getByRole('checkbox', { name: '川口市' }).check();
+    await p.waitForFunction(() => document.querySelector('[data-testid="audience-count"]')?.textContent === '1');
+    assert.equal(await live.textContent(), '1');
+    await p.getByLabel(/^セグメント名/).fill('川口市・さいたま市の住民');
+    await p.getByRole('button', { name: 'この条件で保存' }).click();
+    await p.getByText('セグメントを保存しました').waitFor();
+    await p.getByRole('cell', { name: '川口市・さいたま市の住民' }).waitFor();
+    await shot(p, '23-segment-builder');
+    await staff.close();
   });
 
   await test('住民が登録情報をすべて削除できる', async () => {

@@ -16,6 +16,7 @@ import { ImportPage } from './staff/ImportPage';
 import { TeamsPage } from './teams/TeamsPage';
 import { ServiceAccountsPage } from './service-accounts/ServiceAccountsPage';
 import { AuditLogPage } from './audit/AuditLogPage';
+import { SegmentsPage } from './audience/SegmentsPage';
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -47,6 +48,7 @@ const router = createBrowserRouter(
         { path: 'staff/:id', element: guarded('staff.manage', <StaffFormPage />) },
         { path: 'teams', element: guarded('staff.manage', <TeamsPage />) },
         { path: 'service-accounts', element: guarded('staff.manage', <ServiceAccountsPage />) },
+        { path: 'segments', element: guarded('segment.manage', <SegmentsPage />) },
         { path: 'audit', element: guarded('audit.read', <AuditLogPage />) },
       ],
     },
