@@ -83,6 +83,7 @@ export async function run({ browser, stack, test }) {
     const list = new StaffListPage(page);
     await list.search('bousai01');
     await page.getByRole('link', { name: 'bousai01' }).click();
+    await page.locator('input[name="permission"][value="audit.read"]:checked').waitFor();
     await page.locator('input[name="permission"][value="audit.read"]').uncheck();
     await page.getByRole('button', { name: '保存' }).click();
     await page.getByText('保存しました').waitFor();

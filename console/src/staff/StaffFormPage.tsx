@@ -56,6 +56,10 @@ export function StaffFormPage() {
     }
   };
 
+  // Editing starts from the stored account: no form before it has loaded.
+  if (!isNew && !a) {
+    return account.error ? <Alert kind="error">{errorMessage(account.error, t)}</Alert> : <p role="status">{t('common.loading')}</p>;
+  }
   return (
     <section>
       <h1>{isNew ? t('staff.createTitle') : t('staff.editTitle', { loginId: a?.loginId ?? '' })}</h1>
