@@ -7,7 +7,7 @@ import { t } from './messages';
 const FormQuery = graphql(`
   query RegistrationPage {
     registrationForm {
-      attributes { id name kind helpText options { id label } }
+      attributes { id name kind helpText required options { id label } }
       categories { id parentId name level }
     }
     mySettings { registered optionIds nodeIds birthYear freeText { attributeId text } }
@@ -104,7 +104,7 @@ export function SettingsPage() {
         {data.registrationForm.attributes.map((a) => (
           <fieldset key={a.id}>
             <legend>
-              {a.name} <span className="optional">{t.optional}</span>
+              {a.name} <span className={a.required ? 'required' : 'optional'}>{a.required ? t.required : t.optional}</span>
             </legend>
             {a.helpText && <p className="help">{a.helpText}</p>}
             {a.kind === 'BIRTH_YEAR' && (

@@ -11,6 +11,7 @@ export const t = {
   birthYear: '西暦（4桁）',
   select: '選択してください',
   optional: '任意',
+  required: '必須',
   withdrawLink: '登録した情報をすべて削除する',
   withdrawTitle: '登録情報の削除',
   withdrawText: '登録した属性と受信設定をすべて削除します。削除すると、あなたに合わせたお知らせは届かなくなります（友だち登録は続きます）。',

@@ -403,3 +403,123 @@ async fn settings_export_is_restricted_audited_and_excel_ready() {
     let actions = t.audit_actions().await;
     assert!(actions.contains(&("friends.settings.export".into(), "success".into())));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn published_forms_decide_what_residents_see_and_must_answer() {
+    let t = TestApp::spawn_with(Options {
+        with_workers: true,
+        ..Default::default()
+    })
+    .await;
+    let staff = t.signed_in("segmenter", &[Permission::SegmentManage]).await;
+    let (municipalities, interests, field) = setup(&t, &staff).await;
+    let other_field = data(
+        &staff
+            .gql(
+                "mutation { createCategoryNode(name: \"観光\") { id } }",
+                json!({}),
+            )
+            .await,
+    )["createCategoryNode"]["id"]
+        .as_i64()
+        .unwrap();
+    let attrs = staff.gql("{ attributes { id name } }", json!({})).await;
+    let id_of = |name: &str| {
+        data(&attrs)["attributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == name)
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let (residence, interest) = (id_of("居住地域"), id_of("関心のある分野"));
+    let (_, token) = resident(&t).await;
+    t.eventually(10, "the friend", || async { t.count("friends").await == 1 })
+        .await;
+
+    // Version 1: interests first and optional, residence required with its own help, only the 防災 subtree.
+    let r = staff
+        .gql(
+            "mutation($i: RegistrationFormInput!) { publishRegistrationForm(input: $i) { version } }",
+            json!({"i": {"items": [
+                {"attributeId": interest},
+                {"attributeId": residence, "required": true, "helpText": "お住まいの市町村を1つ選んでください"}
+            ], "categoryRootIds": [field]}}),
+        )
+        .await;
+    assert_eq!(data(&r)["publishRegistrationForm"]["version"], 1);
+    let form = t.liff(Some(&token), "{ registrationForm { version attributes { name required helpText } categories { id } } }").await;
+    let f = &data(&form)["registrationForm"];
+    assert_eq!(f["version"], 1);
+    assert_eq!(f["attributes"][0]["name"], "関心のある分野");
+    assert_eq!(
+        f["attributes"][1],
+        json!({"name": "居住地域", "required": true, "helpText": "お住まいの市町村を1つ選んでください"})
+    );
+    assert_eq!(
+        f["categories"],
+        json!([{"id": field}]),
+        "only the chosen subtree"
+    );
+
+    let save = "mutation($i: MySettingsInput!) { saveMySettings(input: $i) { registered } }";
+    let r = t
+        .liff_vars(
+            Some(&token),
+            save,
+            json!({"i": {"optionIds": [interests[0]]}}),
+        )
+        .await;
+    assert_eq!(error_code(&r).as_deref(), Some("BAD_USER_INPUT"));
+    assert_eq!(
+        r["errors"][0]["extensions"]["field"],
+        format!("input.attributes.{residence}")
+    );
+    assert_eq!(
+        r["errors"][0]["extensions"]["fieldErrors"][0]["message"],
+        "「居住地域」は必須です"
+    );
+    let r = t
+        .liff_vars(
+            Some(&token),
+            save,
+            json!({"i": {"nodeIds": [other_field], "optionIds": [municipalities[0]]}}),
+        )
+        .await;
+    assert_eq!(
+        r["errors"][0]["extensions"]["field"], "input.nodeIds[0]",
+        "receive items outside the form are refused"
+    );
+    let r = t
+        .liff_vars(
+            Some(&token),
+            save,
+            json!({"i": {"optionIds": [municipalities[0], interests[0]], "nodeIds": [field]}}),
+        )
+        .await;
+    assert_eq!(data(&r)["saveMySettings"]["registered"], true);
+
+    // Version 2 replaces it; versions are kept.
+    staff
+        .gql("mutation($a: Int!) { publishRegistrationForm(input: {items: [{attributeId: $a}]}) { version } }", json!({"a": residence}))
+        .await;
+    let r = staff
+        .gql(
+            "{ registrationForms { version items { attributeId required } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(data(&r)["registrationForms"].as_array().unwrap().len(), 2);
+    let form = t
+        .liff(
+            Some(&token),
+            "{ registrationForm { version attributes { name required } categories { id } } }",
+        )
+        .await;
+    assert_eq!(
+        data(&form)["registrationForm"],
+        json!({"version": 2, "attributes": [{"name": "居住地域", "required": false}], "categories": []})
+    );
+}

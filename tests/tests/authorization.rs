@@ -304,6 +304,20 @@ fn ops() -> Vec<Op> {
             audit: Some("audience.category.delete"),
         },
         Op {
+            field: "registrationForms",
+            permission: SegmentManage,
+            query: "{ registrationForms { version items { attributeId required } } }",
+            vars: |_| json!({}),
+            audit: None,
+        },
+        Op {
+            field: "publishRegistrationForm",
+            permission: SegmentManage,
+            query: "mutation($a: Int!) { publishRegistrationForm(input: {items: [{attributeId: $a, required: true}]}) { version } }",
+            vars: |f| json!({"a": f.attribute}),
+            audit: Some("audience.form.publish"),
+        },
+        Op {
             field: "deleteAttribute",
             permission: SegmentManage,
             query: "mutation($id: Int!) { deleteAttribute(id: $id) }",
@@ -787,6 +801,18 @@ async fn bad_input_on_every_mutation_changes_nothing() {
             "mutation { deleteSegment(id: \"x\") }",
             json!({}),
             "",
+        ),
+        (
+            "publishRegistrationForm",
+            "mutation { publishRegistrationForm(input: {items: [{attributeId: 987654}]}) { version } }",
+            json!({}),
+            "input.items[0].attributeId",
+        ),
+        (
+            "publishRegistrationForm",
+            "mutation { publishRegistrationForm(input: {items: []}) { version } }",
+            json!({}),
+            "input.items",
         ),
         (
             "setWelcomeMessage",

@@ -263,6 +263,15 @@ impl AudienceQuery {
         ))
     }
 
+    /// Published registration forms, newest first. Needs `segment.manage`.
+    async fn registration_forms(&self, ctx: &Context<'_>) -> Result<Vec<RegistrationFormVersion>> {
+        Ok(super::forms::versions(ctx.app(), ctx.caller())
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
     /// Live count of following friends an ad-hoc condition reaches. Needs `segment.manage`.
     async fn audience_count(&self, ctx: &Context<'_>, expression: SegmentExpr) -> Result<u64> {
         Ok(service::count(ctx.app(), ctx.caller(), &expression.into(), "expression").await?)
@@ -408,6 +417,29 @@ impl AudienceMutation {
         Ok(service::delete_node(ctx.app(), ctx.caller(), id).await?)
     }
 
+    /// Publishes a new version of the registration form. Needs `segment.manage`.
+    async fn publish_registration_form(
+        &self,
+        ctx: &Context<'_>,
+        input: RegistrationFormInput,
+    ) -> Result<RegistrationFormVersion> {
+        let items = input
+            .items
+            .into_iter()
+            .map(|i| super::forms::FormItem {
+                attribute_id: i.attribute_id,
+                required: i.required,
+                help_text: i.help_text,
+            })
+            .collect();
+        Ok(
+            super::forms::publish(ctx.app(), ctx.caller(), items, input.category_root_ids)
+                .await
+                .map_err(|e| e.under("input"))?
+                .into(),
+        )
+    }
+
     /// Creates (no id) or replaces a saved segment; saving clears a review flag. Needs `segment.manage`.
     async fn save_segment(
         &self,
@@ -443,13 +475,67 @@ pub struct FormAttribute {
     pub name: String,
     pub kind: AttributeKind,
     pub help_text: String,
+    pub required: bool,
     pub options: Vec<AttributeOption>,
 }
 
 #[derive(SimpleObject)]
 pub struct RegistrationForm {
+    /// The published form version (null: no form published, every live item is shown).
+    pub version: Option<i32>,
     pub attributes: Vec<FormAttribute>,
     pub categories: Vec<CategoryNode>,
+}
+
+#[derive(SimpleObject)]
+pub struct FormItem {
+    pub attribute_id: i32,
+    pub required: bool,
+    pub help_text: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct FormItemInput {
+    pub attribute_id: i32,
+    #[graphql(default)]
+    pub required: bool,
+    pub help_text: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct RegistrationFormInput {
+    /// The items in display order.
+    pub items: Vec<FormItemInput>,
+    /// Receive-item subtrees to include (their roots).
+    #[graphql(default)]
+    pub category_root_ids: Vec<i32>,
+}
+
+#[derive(SimpleObject)]
+pub struct RegistrationFormVersion {
+    pub version: i32,
+    pub items: Vec<FormItem>,
+    pub category_root_ids: Vec<i32>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<super::forms::FormVersion> for RegistrationFormVersion {
+    fn from(f: super::forms::FormVersion) -> Self {
+        Self {
+            version: f.version,
+            items: f
+                .items
+                .into_iter()
+                .map(|i| FormItem {
+                    attribute_id: i.attribute_id,
+                    required: i.required,
+                    help_text: i.help_text,
+                })
+                .collect(),
+            category_root_ids: f.category_root_ids,
+            created_at: f.created_at,
+        }
+    }
 }
 
 #[derive(SimpleObject)]
@@ -511,16 +597,18 @@ impl ResidentAudienceQuery {
     /// What the registration page (受信設定) asks.
     async fn registration_form(&self, ctx: &Context<'_>) -> Result<RegistrationForm> {
         ctx.caller().resident()?;
-        let (attrs, nodes) = resident::form(ctx.app()).await?;
+        let (version, entries, nodes) = resident::form(ctx.app()).await?;
         Ok(RegistrationForm {
-            attributes: attrs
+            version,
+            attributes: entries
                 .into_iter()
-                .map(|(a, o)| FormAttribute {
-                    id: a.id,
-                    name: a.name,
-                    kind: AttributeKind::parse(&a.kind),
-                    help_text: a.help_text,
-                    options: o.into_iter().map(Into::into).collect(),
+                .map(|e| FormAttribute {
+                    id: e.attribute.id,
+                    name: e.attribute.name,
+                    kind: AttributeKind::parse(&e.attribute.kind),
+                    help_text: e.attribute.help_text,
+                    required: e.required,
+                    options: e.options.into_iter().map(Into::into).collect(),
                 })
                 .collect(),
             categories: nodes.into_iter().map(Into::into).collect(),

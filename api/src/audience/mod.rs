@@ -4,6 +4,7 @@
 pub mod demo;
 pub mod export;
 pub mod expr;
+pub mod forms;
 pub mod graphql;
 pub mod index;
 pub mod resident;

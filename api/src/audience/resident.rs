@@ -25,10 +25,19 @@ pub struct Settings {
     pub free_text: HashMap<i32, String>,
 }
 
-/// What the registration page shows: live attributes with live options, and the tree.
-pub async fn form(app: &App) -> AppResult<(Vec<(Attribute, Vec<AttrOption>)>, Vec<Node>)> {
+/// One item of the registration page.
+#[derive(Clone, Debug)]
+pub struct FormEntry {
+    pub attribute: Attribute,
+    pub options: Vec<AttrOption>,
+    pub required: bool,
+}
+
+/// What the registration page shows: the latest published form (or, before
+/// any, every live attribute), and the receive items it includes.
+pub async fn form(app: &App) -> AppResult<(Option<i32>, Vec<FormEntry>, Vec<Node>)> {
     let mut conn = app.db.get().await?;
-    let attrs = service::attributes_with_options(&mut conn)
+    let live: Vec<(Attribute, Vec<AttrOption>)> = service::attributes_with_options(&mut conn)
         .await?
         .into_iter()
         .filter(|(a, _)| a.archived_at.is_none())
@@ -39,12 +48,51 @@ pub async fn form(app: &App) -> AppResult<(Vec<(Attribute, Vec<AttrOption>)>, Ve
             )
         })
         .collect();
-    let nodes = service::nodes(&mut conn)
+    let nodes: Vec<Node> = service::nodes(&mut conn)
         .await?
         .into_iter()
         .filter(|n| n.archived_at.is_none())
         .collect();
-    Ok((attrs, nodes))
+    let Some(published) = super::forms::current(&mut conn).await? else {
+        let entries = live
+            .into_iter()
+            .map(|(attribute, options)| FormEntry {
+                attribute,
+                options,
+                required: false,
+            })
+            .collect();
+        return Ok((None, entries, nodes));
+    };
+    let entries = published
+        .items
+        .iter()
+        .filter_map(|item| {
+            let (a, o) = live.iter().find(|(a, _)| a.id == item.attribute_id)?;
+            let mut attribute = a.clone();
+            if let Some(h) = item.help_text.as_ref().filter(|h| !h.trim().is_empty()) {
+                attribute.help_text = h.clone();
+            }
+            Some(FormEntry {
+                attribute,
+                options: o.clone(),
+                required: item.required,
+            })
+        })
+        .collect();
+    // Only the chosen subtrees of the receive-item tree.
+    let mut keep: HashSet<i32> = published.category_root_ids.iter().copied().collect();
+    let mut grew = true;
+    while grew {
+        grew = false;
+        for n in &nodes {
+            if n.parent_id.is_some_and(|p| keep.contains(&p)) && keep.insert(n.id) {
+                grew = true;
+            }
+        }
+    }
+    let shown = nodes.into_iter().filter(|n| keep.contains(&n.id)).collect();
+    Ok((Some(published.version), entries, shown))
 }
 
 async fn friend_id(conn: &mut AsyncPgConnection, line_user_id: &str) -> AppResult<Option<i64>> {
@@ -94,11 +142,11 @@ pub async fn get(app: &App, caller: &Caller) -> AppResult<Settings> {
 
 /// Checks settings against the live catalogue; paths name the input fields.
 async fn check(app: &App, s: &Settings) -> AppResult<()> {
-    let (attrs, nodes) = form(app).await?;
+    let (_, entries, nodes) = form(app).await?;
     let mut option_attr: HashMap<i32, &Attribute> = HashMap::new();
-    for (a, opts) in &attrs {
-        for o in opts {
-            option_attr.insert(o.id, a);
+    for e in &entries {
+        for o in &e.options {
+            option_attr.insert(o.id, &e.attribute);
         }
     }
     let mut p = Problems::new();
@@ -134,10 +182,10 @@ async fn check(app: &App, s: &Settings) -> AppResult<()> {
             "生まれ年は西暦4桁で入力してください",
         );
     }
-    let free_attrs: HashSet<i32> = attrs
+    let free_attrs: HashSet<i32> = entries
         .iter()
-        .filter(|(a, _)| a.kind == "free_text")
-        .map(|(a, _)| a.id)
+        .filter(|e| e.attribute.kind == "free_text")
+        .map(|e| e.attribute.id)
         .collect();
     for (attr, text) in &s.free_text {
         let field = format!("freeText.{attr}");
@@ -146,6 +194,22 @@ async fn check(app: &App, s: &Settings) -> AppResult<()> {
             text.chars().count() <= 500,
             &field,
             "500文字以内で入力してください",
+        );
+    }
+    for e in entries.iter().filter(|e| e.required) {
+        let a = &e.attribute;
+        let answered = match a.kind.as_str() {
+            "birth_year" => s.birth_year.is_some(),
+            "free_text" => s.free_text.get(&a.id).is_some_and(|t| !t.trim().is_empty()),
+            _ => s
+                .option_ids
+                .iter()
+                .any(|o| option_attr.get(o).is_some_and(|x| x.id == a.id)),
+        };
+        p.check(
+            answered,
+            &format!("attributes.{}", a.id),
+            &format!("「{}」は必須です", a.name),
         );
     }
     p.into_result()

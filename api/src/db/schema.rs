@@ -229,3 +229,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     friends,
     friend_settings
 );
+
+diesel::table! {
+    registration_forms (version) {
+        version -> Int4,
+        items -> Jsonb,
+        category_root_ids -> Array<Int4>,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
