@@ -24,7 +24,7 @@ export async function run({ browser, stack, test }) {
     await signIn.signIn(ADMIN.loginId, ADMIN.password);
     await page.getByRole('heading', { name: 'ダッシュボード' }).waitFor();
     await page.getByText('友だち数').waitFor();
-    assert.deepEqual(await shell.navLabels(), ['ダッシュボード', '職員アカウント管理', 'チーム管理', 'サービスアカウント', 'セグメント', '操作ログ']);
+    assert.deepEqual(await shell.navLabels(), ['ダッシュボード', '職員アカウント管理', 'チーム管理', 'サービスアカウント', '属性・受信項目', 'セグメント', '操作ログ']);
     await shot(page, '02-dashboard');
   });
 
@@ -128,7 +128,11 @@ export async function run({ browser, stack, test }) {
       assert.ok(all.includes(action), `audit log shows ${action}`);
     }
     await audit.filterAction('staff.account.create');
-    await page.waitForFunction(() => [...document.querySelectorAll('table.audit tbody tr')].every((r) => r.textContent.includes('staff.account.create')));
+    // Wait for the filtered page itself (an empty table in between would pass vacuously).
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('table.audit tbody tr')];
+      return rows.length > 0 && rows.every((r) => r.textContent.includes('staff.account.create'));
+    });
     // The administrator (created from the shell) and the two accounts created here.
     assert.equal(await audit.rows().count(), 3);
     await shot(page, '10-audit-log');

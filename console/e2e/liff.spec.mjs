@@ -94,6 +94,35 @@ export async function run({ browser, stack, test }) {
     await staff.close();
   });
 
+  await test('職員が項目と受信項目を編集し、使われている選択肢の削除でセグメントが要確認になる', async () => {
+    const staff = await browser.newContext({ locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
+    const p = await staff.newPage();
+    const signIn = new SignInPage(p, stack.base);
+    await signIn.open();
+    await signIn.signIn(ADMIN.loginId, ADMIN.password);
+    await new Shell(p).go('属性・受信項目');
+    await p.getByLabel('項目名').fill('ライフスタイル');
+    await p.getByLabel('種類').selectOption({ label: '複数選択' });
+    await p.getByLabel('選択肢（1行に1つ）').fill('子育て中\n学生');
+    await p.getByRole('button', { name: '作成' }).click();
+    await p.getByText('項目を作成しました').waitFor();
+    await p.getByLabel('「ライフスタイル」に選択肢を追加').fill('介護中');
+    await p.getByLabel('「ライフスタイル」に選択肢を追加').press('Tab');
+    await p.getByTestId('attribute-ライフスタイル').getByRole('button', { name: '追加' }).click();
+    await p.getByTestId('attribute-ライフスタイル').getByText('介護中').waitFor();
+    await p.getByLabel('追加する中カテゴリの名前').first().fill('避難情報');
+    await p.getByRole('button', { name: '中カテゴリを追加' }).first().click();
+    await p.getByText('避難情報').waitFor();
+    p.once('dialog', (d) => d.accept());
+    await p.getByRole('button', { name: 'さいたま市 削除' }).click();
+    await p.getByText('要確認になったセグメント：1件').waitFor();
+    await shot(p, '24-catalog');
+    await new Shell(p).go('セグメント');
+    await p.getByText('条件に使われている選択肢「さいたま市」が削除されました').waitFor();
+    await shot(p, '25-segment-needs-review');
+    await staff.close();
+  });
+
   await test('住民が登録情報をすべて削除できる', async () => {
     await page.getByRole('link', { name: '登録した情報をすべて削除する' }).click();
     page.once('dialog', (d) => d.accept());

@@ -17,6 +17,7 @@ import { TeamsPage } from './teams/TeamsPage';
 import { ServiceAccountsPage } from './service-accounts/ServiceAccountsPage';
 import { AuditLogPage } from './audit/AuditLogPage';
 import { SegmentsPage } from './audience/SegmentsPage';
+import { CatalogPage } from './audience/CatalogPage';
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -48,6 +49,7 @@ const router = createBrowserRouter(
         { path: 'staff/:id', element: guarded('staff.manage', <StaffFormPage />) },
         { path: 'teams', element: guarded('staff.manage', <TeamsPage />) },
         { path: 'service-accounts', element: guarded('staff.manage', <ServiceAccountsPage />) },
+        { path: 'catalog', element: guarded('segment.manage', <CatalogPage />) },
         { path: 'segments', element: guarded('segment.manage', <SegmentsPage />) },
         { path: 'audit', element: guarded('audit.read', <AuditLogPage />) },
       ],

@@ -190,7 +190,7 @@ impl Segment {
     }
     /// Following friends the segment reaches now.
     async fn count(&self, ctx: &Context<'_>) -> Result<u64> {
-        Ok(service::count(ctx.app(), ctx.caller(), &self.0.expr()?, "expression").await?)
+        Ok(service::count_saved(ctx.app(), ctx.caller(), &self.0.expr()?).await?)
     }
 }
 

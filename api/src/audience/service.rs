@@ -865,6 +865,17 @@ pub async fn delete_segment(app: &App, caller: &Caller, id: i32) -> AppResult<()
     .await
 }
 
+/// The count of a saved segment. No validation: a segment flagged because an
+/// option it names was deleted still counts (the deleted option selects nobody).
+pub async fn count_saved(app: &App, caller: &Caller, e: &Expr) -> AppResult<u64> {
+    caller.require(Permission::SegmentManage)?;
+    app.audience
+        .ensure_loaded(&app.db)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(app.audience.count(e))
+}
+
 /// The live audience count of an expression (following friends it selects).
 pub async fn count(app: &App, caller: &Caller, e: &Expr, field: &str) -> AppResult<u64> {
     caller.require(Permission::SegmentManage)?;
