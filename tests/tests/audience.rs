@@ -8,31 +8,37 @@ use serde_json::{Value, json};
 use tenohira::auth::Permission;
 use tenohira_tests::{Options, Session, TestApp, data, error_code};
 
-async fn setup(t: &TestApp, staff: &Session) -> (Vec<i64>, Vec<i64>, i64) {
+/// Creates an attribute through the API and returns its option ids.
+async fn attribute(staff: &Session, name: &str, kind: &str, options: &[&str]) -> Vec<i64> {
     let r = staff
         .gql(
-            "mutation { createAttribute(input: {name: \"居住地域\", kind: MUNICIPALITY, options: [\"さいたま市\", \"川口市\", \"川越市\"]}) { id options { id } } }",
-            json!({}),
+            "mutation($i: AttributeInput!) { createAttribute(input: $i) { options { id } } }",
+            json!({"i": {"name": name, "kind": kind, "options": options}}),
         )
         .await;
-    let municipalities: Vec<i64> = data(&r)["createAttribute"]["options"]
+    data(&r)["createAttribute"]["options"]
         .as_array()
         .unwrap()
         .iter()
         .map(|o| o["id"].as_i64().unwrap())
-        .collect();
-    let r = staff
-        .gql(
-            "mutation { createAttribute(input: {name: \"関心のある分野\", kind: MULTIPLE, options: [\"防災\", \"子育て\", \"観光\"]}) { id options { id } } }",
-            json!({}),
-        )
-        .await;
-    let interests: Vec<i64> = data(&r)["createAttribute"]["options"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["id"].as_i64().unwrap())
-        .collect();
+        .collect()
+}
+
+async fn setup(staff: &Session) -> (Vec<i64>, Vec<i64>, i64) {
+    let municipalities = attribute(
+        staff,
+        "居住地域",
+        "MUNICIPALITY",
+        &["さいたま市", "川口市", "川越市"],
+    )
+    .await;
+    let interests = attribute(
+        staff,
+        "関心のある分野",
+        "MULTIPLE",
+        &["防災", "子育て", "観光"],
+    )
+    .await;
     let r = staff
         .gql(
             "mutation { createCategoryNode(name: \"防災\") { id } }",
@@ -40,7 +46,6 @@ async fn setup(t: &TestApp, staff: &Session) -> (Vec<i64>, Vec<i64>, i64) {
         )
         .await;
     let field = data(&r)["createCategoryNode"]["id"].as_i64().unwrap();
-    let _ = t;
     (municipalities, interests, field)
 }
 
@@ -71,7 +76,7 @@ async fn residents_register_and_staff_see_counts_change() {
     })
     .await;
     let staff = t.signed_in("segmenter", &[Permission::SegmentManage]).await;
-    let (municipalities, interests, field) = setup(&t, &staff).await;
+    let (municipalities, interests, field) = setup(&staff).await;
     let (_a, token_a) = resident(&t).await;
     let (_b, token_b) = resident(&t).await;
     t.eventually(10, "two friends", || async {
@@ -333,7 +338,7 @@ async fn settings_export_is_restricted_audited_and_excel_ready() {
     })
     .await;
     let staff = t.signed_in("segmenter", &[Permission::SegmentManage]).await;
-    let (municipalities, interests, _field) = setup(&t, &staff).await;
+    let (municipalities, interests, _field) = setup(&staff).await;
     let (user, token) = resident(&t).await;
     t.eventually(10, "the friend", || async { t.count("friends").await == 1 })
         .await;
@@ -412,7 +417,7 @@ async fn published_forms_decide_what_residents_see_and_must_answer() {
     })
     .await;
     let staff = t.signed_in("segmenter", &[Permission::SegmentManage]).await;
-    let (municipalities, interests, field) = setup(&t, &staff).await;
+    let (municipalities, interests, field) = setup(&staff).await;
     let other_field = data(
         &staff
             .gql(
