@@ -217,6 +217,19 @@ async fn residents_register_and_staff_see_counts_change() {
     let seg = &data(&r)["saveSegment"];
     assert_eq!(seg["count"], 1);
     assert_eq!(seg["needsReview"], false);
+    // The friend list narrowed to the segment (friends.read).
+    let reader = t.signed_in("reader", &[Permission::FriendsRead]).await;
+    let r = reader
+        .gql(
+            "query($s: Int) { friends(segmentId: $s) { totalCount items { status } } }",
+            json!({"s": seg["id"]}),
+        )
+        .await;
+    assert_eq!(data(&r)["friends"]["totalCount"], 1);
+    let r = reader
+        .gql("{ friends(segmentId: 999999) { totalCount } }", json!({}))
+        .await;
+    assert_eq!(r["errors"][0]["extensions"]["field"], "segmentId");
     let r = staff
         .gql(
             "mutation($id: Int!) { deleteAttributeOption(id: $id) }",

@@ -103,11 +103,13 @@ impl FriendsQuery {
             .collect())
     }
 
-    /// Friends, newest first, without personal data. Needs `friends.read`.
+    /// Friends, newest first, without personal data; optionally those a saved segment reaches. Needs `friends.read`.
     async fn friends(
         &self,
         ctx: &Context<'_>,
         status: Option<FriendStatus>,
+        #[graphql(desc = "Only the (following) friends a saved segment reaches.")]
+        segment_id: Option<i32>,
         #[graphql(default = 0)] offset: i64,
         #[graphql(default = 50)] limit: i64,
     ) -> Result<FriendPage> {
@@ -115,6 +117,7 @@ impl FriendsQuery {
             ctx.app(),
             ctx.caller(),
             status.map(FriendStatus::as_str),
+            segment_id,
             offset,
             limit,
         )

@@ -246,6 +246,7 @@ pub async fn list(
     app: &App,
     caller: &Caller,
     status: Option<&str>,
+    segment_id: Option<i32>,
     offset: i64,
     limit: i64,
 ) -> AppResult<(Vec<Friend>, i64)> {
@@ -258,6 +259,9 @@ pub async fn list(
     }
     if offset < 0 {
         return Err(AppError::bad_input("offset", "0以上で指定してください"));
+    }
+    if let Some(segment) = segment_id {
+        return list_in_segment(app, segment, status, offset, limit).await;
     }
     let mut conn = app.db.get().await?;
     let build = || {
@@ -276,6 +280,46 @@ pub async fn list(
         .load(&mut conn)
         .await?;
     Ok((rows, total))
+}
+
+/// The audience of a saved segment (following friends), newest friend first,
+/// paged from the audience index rather than by scanning the table.
+async fn list_in_segment(
+    app: &App,
+    segment_id: i32,
+    status: Option<&str>,
+    offset: i64,
+    limit: i64,
+) -> AppResult<(Vec<Friend>, i64)> {
+    let segment = crate::audience::service::get_segment(app, &Caller::system(), segment_id)
+        .await
+        .map_err(|e| match e {
+            AppError::NotFound(_) => AppError::bad_input("segmentId", "セグメントがありません"),
+            other => other,
+        })?;
+    if status == Some("blocked") {
+        return Ok((vec![], 0));
+    }
+    app.audience
+        .ensure_loaded(&app.db)
+        .await
+        .map_err(AppError::internal)?;
+    let members = app.audience.members(&segment.expr()?);
+    let ids: Vec<i64> = members
+        .iter()
+        .rev()
+        .skip(offset as usize)
+        .take(limit as usize)
+        .map(i64::from)
+        .collect();
+    let mut conn = app.db.get().await?;
+    let rows = friends::table
+        .filter(friends::id.eq_any(&ids))
+        .order(friends::id.desc())
+        .select(Friend::as_select())
+        .load(&mut conn)
+        .await?;
+    Ok((rows, members.len() as i64))
 }
 
 /// The resident's own friendship status (`None`: never followed).
