@@ -91,6 +91,9 @@ export async function run({ browser, stack, test }) {
     await p.getByText('セグメントを保存しました').waitFor();
     await p.getByRole('cell', { name: '川口市・さいたま市の住民' }).waitFor();
     await shot(p, '23-segment-builder');
+    await new Shell(p).go('友だち一覧');
+    await p.getByLabel('セグメントで絞り込む').selectOption({ label: '川口市・さいたま市の住民' });
+    await p.getByText('1〜1件 / 全1件').waitFor();
     await staff.close();
   });
 

@@ -18,6 +18,7 @@ import { ServiceAccountsPage } from './service-accounts/ServiceAccountsPage';
 import { AuditLogPage } from './audit/AuditLogPage';
 import { SegmentsPage } from './audience/SegmentsPage';
 import { CatalogPage } from './audience/CatalogPage';
+import { FriendsPage } from './friends/FriendsPage';
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -49,6 +50,7 @@ const router = createBrowserRouter(
         { path: 'staff/:id', element: guarded('staff.manage', <StaffFormPage />) },
         { path: 'teams', element: guarded('staff.manage', <TeamsPage />) },
         { path: 'service-accounts', element: guarded('staff.manage', <ServiceAccountsPage />) },
+        { path: 'friends', element: guarded('friends.read', <FriendsPage />) },
         { path: 'catalog', element: guarded('segment.manage', <CatalogPage />) },
         { path: 'segments', element: guarded('segment.manage', <SegmentsPage />) },
         { path: 'audit', element: guarded('audit.read', <AuditLogPage />) },

@@ -8,6 +8,7 @@ export const NAV: NavItem[] = [
   { path: '/staff', labelKey: 'nav.staff', permission: 'staff.manage' },
   { path: '/teams', labelKey: 'nav.teams', permission: 'staff.manage' },
   { path: '/service-accounts', labelKey: 'nav.serviceAccounts', permission: 'staff.manage' },
+  { path: '/friends', labelKey: 'nav.friends', permission: 'friends.read' },
   { path: '/catalog', labelKey: 'nav.catalog', permission: 'segment.manage' },
   { path: '/segments', labelKey: 'nav.segments', permission: 'segment.manage' },
   { path: '/audit', labelKey: 'nav.audit', permission: 'audit.read' },
