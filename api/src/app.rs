@@ -78,11 +78,6 @@ impl App {
             audience: Arc::default(),
         })))
     }
-
-    /// Queues that workers serve; reported in `/metrics`.
-    pub fn queue_names(&self) -> Vec<&'static str> {
-        crate::worker::runner(self).queues()
-    }
 }
 
 #[derive(Clone)]

@@ -55,7 +55,7 @@ pub async fn record_gauges(app: &App) {
     metrics::gauge!("tenohira_db_pool_available").set(s.available as f64);
     metrics::gauge!("tenohira_db_pool_waiting").set(s.waiting as f64);
     metrics::gauge!("tenohira_db_pool_max").set(s.max_size as f64);
-    for queue in app.queue_names() {
+    for &queue in crate::worker::QUEUES {
         match app.jobs.depth(queue).await {
             Ok(d) => {
                 for (state, n) in [

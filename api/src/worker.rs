@@ -12,6 +12,10 @@ use crate::jobs::Runner;
 /// Queue used by maintenance work (expired sessions and the like).
 pub const MAINTENANCE_QUEUE: &str = "maintenance";
 
+/// Every queue a worker serves (reported in `/metrics` without building the
+/// handlers on each scrape; a test keeps it in step with `runner`).
+pub const QUEUES: &[&str] = &[crate::line::events::QUEUE, MAINTENANCE_QUEUE];
+
 /// Every queue with its handler. Capabilities register theirs here.
 pub fn runner(app: &App) -> Runner {
     let mut runner = Runner::new(app.jobs.clone(), app.config.worker_concurrency);

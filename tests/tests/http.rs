@@ -260,8 +260,8 @@ async fn health_readiness_and_metrics() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn readiness_reports_a_missing_store() {
-    // Redis on a port where nothing listens: connecting fails fast at start-up...
+async fn start_up_names_a_missing_store() {
+    // Redis on a port where nothing listens: start-up fails fast and says which store.
     let env = [
         (
             "DATABASE_URL",

@@ -177,3 +177,13 @@ async fn the_outbox_enqueues_only_after_commit() {
     let a = q.claim("notify").await.unwrap().unwrap();
     assert_eq!(a.job.payload, json!({"x": 2}));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_list_every_queue_the_workers_serve() {
+    let t = TestApp::spawn().await;
+    let mut served = tenohira::worker::runner(&t.app).queues();
+    served.sort_unstable();
+    let mut listed = tenohira::worker::QUEUES.to_vec();
+    listed.sort_unstable();
+    assert_eq!(served, listed);
+}

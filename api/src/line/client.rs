@@ -400,16 +400,13 @@ impl LineClient {
     // Rich menus.
 
     pub async fn richmenu_validate(&self, menu: &Value) -> Result<(), LineError> {
-        self.call(
-            Method::POST,
+        self.post_json(
             self.api("/v2/bot/richmenu/validate"),
             "other",
-            Some(Body::Json(menu.clone())),
-            None,
+            menu.clone(),
             Retry::Idempotent,
         )
         .await
-        .map(|_| ())
     }
 
     pub async fn richmenu_create(&self, menu: &Value) -> Result<String, LineError> {
@@ -509,58 +506,46 @@ impl LineClient {
             return Err(LineError::Invalid(e));
         }
         let body = json!({ "richMenuId": id, "userIds": user_ids });
-        self.call(
-            Method::POST,
+        self.post_json(
             self.api("/v2/bot/richmenu/bulk/link"),
             "richmenu.bulk",
-            Some(Body::Json(body)),
-            None,
+            body,
             Retry::Idempotent,
         )
         .await
-        .map(|_| ())
     }
 
     pub async fn richmenu_bulk_unlink(&self, user_ids: &[String]) -> Result<(), LineError> {
         let body = json!({ "userIds": user_ids });
-        self.call(
-            Method::POST,
+        self.post_json(
             self.api("/v2/bot/richmenu/bulk/unlink"),
             "richmenu.bulk",
-            Some(Body::Json(body)),
-            None,
+            body,
             Retry::Idempotent,
         )
         .await
-        .map(|_| ())
     }
 
     pub async fn richmenu_alias_create(&self, alias: &str, id: &str) -> Result<(), LineError> {
         let body = json!({ "richMenuAliasId": alias, "richMenuId": id });
-        self.call(
-            Method::POST,
+        self.post_json(
             self.api("/v2/bot/richmenu/alias"),
             "other",
-            Some(Body::Json(body)),
-            None,
+            body,
             Retry::Never,
         )
         .await
-        .map(|_| ())
     }
 
     pub async fn richmenu_alias_update(&self, alias: &str, id: &str) -> Result<(), LineError> {
         let body = json!({ "richMenuId": id });
-        self.call(
-            Method::POST,
+        self.post_json(
             self.api(&format!("/v2/bot/richmenu/alias/{alias}")),
             "other",
-            Some(Body::Json(body)),
-            None,
+            body,
             Retry::Idempotent,
         )
         .await
-        .map(|_| ())
     }
 
     pub async fn richmenu_alias_delete(&self, alias: &str) -> Result<(), LineError> {
@@ -570,6 +555,26 @@ impl LineClient {
             "richmenu.alias.delete",
         )
         .await
+    }
+
+    /// A JSON POST whose answer carries nothing the caller needs.
+    async fn post_json(
+        &self,
+        url: String,
+        endpoint: &'static str,
+        body: Value,
+        retry: Retry,
+    ) -> Result<(), LineError> {
+        self.call(
+            Method::POST,
+            url,
+            endpoint,
+            Some(Body::Json(body)),
+            None,
+            retry,
+        )
+        .await
+        .map(|_| ())
     }
 
     async fn simple(
