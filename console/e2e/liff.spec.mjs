@@ -3,7 +3,10 @@
 // and interests, and staff see the segment count change. Then withdrawal.
 import assert from 'node:assert/strict';
 import { ADMIN } from './stack.mjs';
-import { Shell, SignInPage, shot } from './pages/index.mjs';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { freshCode } from './totp.mjs';
+import { ARTIFACTS, PasswordPage, Shell, SignInPage, shot } from './pages/index.mjs';
 
 async function staffApi(base) {
   const login = await fetch(`${base}/graphql`, {
@@ -81,6 +84,9 @@ export async function run({ browser, stack, test }) {
     await new Shell(p).go('セグメント');
     await p.getByRole('heading', { name: 'セグメント', exact: true }).waitFor();
     const live = p.getByTestId('audience-count');
+    const root = p.getByTestId('group-0');
+    await root.getByLabel('条件を追加').last().selectOption({ label: '居住地域' });
+    await root.getByRole('button', { name: '追加', exact: true }).last().click();
     await p.getByRole('checkbox', { name: 'さいたま市' }).check();
     await p.waitForFunction(() => document.querySelector('[data-testid="audience-count"]')?.textContent === '0');
     await p.getByRole('checkbox', { name: '川口市' }).check();
@@ -90,7 +96,24 @@ export async function run({ browser, stack, test }) {
     await p.getByRole('button', { name: 'この条件で保存' }).click();
     await p.getByText('セグメントを保存しました').waitFor();
     await p.getByRole('cell', { name: '川口市・さいたま市の住民' }).waitFor();
+    // Nested: (川口市 or さいたま市) and not (関心: 観光) — the resident chose 観光.
+    await root.getByRole('button', { name: 'グループを追加' }).click();
+    const inner = p.getByTestId('group-1');
+    await inner.getByLabel('条件を追加').selectOption({ label: '関心のある分野' });
+    await inner.getByRole('button', { name: '追加', exact: true }).click();
+    await inner.getByRole('checkbox', { name: '観光' }).check();
+    await p.waitForFunction(() => document.querySelector('[data-testid="audience-count"]')?.textContent === '1');
+    await inner.getByRole('checkbox', { name: 'この条件に当てはまらない人（NOT）' }).check();
+    await p.waitForFunction(() => document.querySelector('[data-testid="audience-count"]')?.textContent === '0');
     await shot(p, '23-segment-builder');
+    // A year outside four digits is left out until complete; an inverted range is the server's to refuse.
+    await root.getByLabel('条件を追加').last().selectOption({ label: '生まれ年' });
+    await root.getByRole('button', { name: '追加', exact: true }).last().click();
+    await p.getByLabel('生まれ年（から）').fill('2000');
+    await p.getByLabel('生まれ年（まで）').fill('1990');
+    await p.locator('.live-count .field-error').waitFor();
+    await p.getByRole('button', { name: '条件を削除' }).last().click();
+    await p.waitForFunction(() => document.querySelector('[data-testid="audience-count"]')?.textContent === '0');
     await new Shell(p).go('友だち一覧');
     await p.getByLabel('セグメントで絞り込む').selectOption({ label: '川口市・さいたま市の住民' });
     await p.getByText('1〜1件 / 全1件').waitFor();
@@ -123,6 +146,81 @@ export async function run({ browser, stack, test }) {
     await new Shell(p).go('セグメント');
     await p.getByText('条件に使われている選択肢「さいたま市」が削除されました').waitFor();
     await shot(p, '25-segment-needs-review');
+    // Renaming and reordering items and options.
+    await new Shell(p).go('属性・受信項目');
+    await p.getByRole('button', { name: '学生 の名前を変更' }).click();
+    await p.getByLabel('学生 の新しい名前').fill('学生（大学・専門学校）');
+    await p.getByRole('button', { name: '保存', exact: true }).click();
+    await p.getByTestId('attribute-ライフスタイル').getByText('学生（大学・専門学校）').waitFor();
+    await p.getByRole('button', { name: 'ライフスタイル を上へ' }).click();
+    await p.waitForFunction(() => {
+      const names = [...document.querySelectorAll('[data-testid^="attribute-"]')].map((e) => e.dataset.testid);
+      return names.indexOf('attribute-ライフスタイル') < names.indexOf('attribute-関心のある分野');
+    });
+    const tree = p.locator('.tree-editor').first();
+    await tree.getByRole('button', { name: '防災 の名前を変更' }).click();
+    await p.getByLabel('防災 の新しい名前').fill('防災・安全');
+    await p.getByLabel('防災 の新しい名前').press('Enter');
+    await p.locator('.tree-editor').getByText('防災・安全').waitFor();
+    await staff.close();
+  });
+
+  await test('職員が登録フォームを組み立て、プレビューを見て公開する', async () => {
+    const staff = await browser.newContext({ locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
+    const p = await staff.newPage();
+    const signIn = new SignInPage(p, stack.base);
+    await signIn.open();
+    await signIn.signIn(ADMIN.loginId, ADMIN.password);
+    await new Shell(p).go('登録フォーム');
+    await p.getByRole('heading', { name: '登録フォーム' }).waitFor();
+    await p.getByLabel('項目を追加').selectOption({ label: '関心のある分野' });
+    await p.getByLabel('項目を追加').selectOption({ label: '居住地域' });
+    await p.getByRole('button', { name: '居住地域 を上へ' }).click();
+    await p.getByLabel('「居住地域」を必須にする').check();
+    await p.getByLabel('「居住地域」の説明文（空欄なら項目の説明）').fill('お住まいの市町村を1つ選んでください');
+    await p.getByLabel('防災・安全').check();
+    const preview = p.getByTestId('form-preview');
+    await preview.getByText('お住まいの市町村を1つ選んでください').waitFor();
+    const legends = await preview.locator('legend').allTextContents();
+    assert.deepEqual(legends, ['居住地域必須', '関心のある分野', '受け取りたい情報']);
+    await preview.getByText('避難情報').waitFor();
+    await p.getByRole('button', { name: 'この内容で公開' }).click();
+    await p.getByText('第1版を公開しました').waitFor();
+    await p.getByRole('cell', { name: '居住地域（必須）、関心のある分野' }).waitFor();
+    await shot(p, '26-form-builder');
+    await staff.close();
+  });
+
+  await test('出力権限と二要素認証のある職員が受信設定をCSVで出力し、進み具合が表示され、操作ログに残る', async () => {
+    const created = await gql(
+      'mutation { createStaffAccount(input: {loginId: "exporter", displayName: "出力 担当", permissions: ["friends.read", "friend.export"]}) { temporaryPassword } }',
+    );
+    const staff = await browser.newContext({ acceptDownloads: true, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
+    const p = await staff.newPage();
+    const signIn = new SignInPage(p, stack.base);
+    await signIn.open();
+    await signIn.signIn('exporter', created.createStaffAccount.temporaryPassword);
+    await p.getByRole('heading', { name: '二要素認証の設定' }).waitFor();
+    await signIn.enterCode(await freshCode(await signIn.totpSecret(), null));
+    await new PasswordPage(p).change(created.createStaffAccount.temporaryPassword, 'Kumagaya-Heat-2026');
+    await p.getByRole('heading', { name: 'ダッシュボード' }).waitFor();
+    await new Shell(p).go('友だち一覧');
+    await p.getByLabel('出力の理由').fill('防災訓練の案内');
+    const downloading = p.waitForEvent('download');
+    await p.getByRole('button', { name: 'CSVで出力' }).click();
+    const download = await downloading;
+    await p.getByText('1件を出力しました').waitFor();
+    await shot(p, '27-settings-export');
+    const file = path.join(ARTIFACTS, 'friend-settings.csv');
+    await download.saveAs(file);
+    const csv = readFileSync(file);
+    assert.deepEqual([...csv.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'UTF-8 BOM for Excel');
+    const lines = csv.toString('utf8').trim().split('\r\n');
+    assert.equal(lines.length, 2, 'header and the one registered resident');
+    assert.ok(lines[1].includes(userId), 'the LINE user id is in the export');
+    const audit = await gql('{ auditLog(filter: {action: "friends.settings.export"}) { items { summary } } }');
+    assert.equal(audit.auditLog.items.length, 1);
+    assert.match(JSON.stringify(audit.auditLog.items[0].summary), /防災訓練の案内/);
     await staff.close();
   });
 

@@ -18,6 +18,7 @@ import { ServiceAccountsPage } from './service-accounts/ServiceAccountsPage';
 import { AuditLogPage } from './audit/AuditLogPage';
 import { SegmentsPage } from './audience/SegmentsPage';
 import { CatalogPage } from './audience/CatalogPage';
+import { FormsPage } from './audience/FormsPage';
 import { FriendsPage } from './friends/FriendsPage';
 
 const queryClient = new QueryClient({
@@ -52,6 +53,7 @@ const router = createBrowserRouter(
         { path: 'service-accounts', element: guarded('staff.manage', <ServiceAccountsPage />) },
         { path: 'friends', element: guarded('friends.read', <FriendsPage />) },
         { path: 'catalog', element: guarded('segment.manage', <CatalogPage />) },
+        { path: 'forms', element: guarded('segment.manage', <FormsPage />) },
         { path: 'segments', element: guarded('segment.manage', <SegmentsPage />) },
         { path: 'audit', element: guarded('audit.read', <AuditLogPage />) },
       ],

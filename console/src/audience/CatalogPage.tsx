@@ -6,6 +6,8 @@ import { errorMessage } from '../api/errors';
 import { graphql } from '../gql';
 import type { AttributeKind } from '../gql/graphql';
 import { Alert } from '../ui/Alert';
+import { InlineRename } from '../ui/InlineRename';
+import { MoveButtons, moved } from '../ui/MoveButtons';
 
 const CatalogQuery = graphql(`
   query CatalogPage {
@@ -24,6 +26,21 @@ const DeleteOption = graphql(`
 `);
 const ArchiveOption = graphql(`
   mutation CatalogArchiveOption($id: Int!, $archived: Boolean!) { updateAttributeOption(id: $id, input: {archived: $archived}) { id } }
+`);
+const RenameOption = graphql(`
+  mutation CatalogRenameOption($id: Int!, $label: String!) { updateAttributeOption(id: $id, input: {label: $label}) { id } }
+`);
+const RenameAttribute = graphql(`
+  mutation CatalogRenameAttribute($id: Int!, $name: String!) { updateAttribute(id: $id, input: {name: $name}) }
+`);
+const ReorderAttributes = graphql(`
+  mutation CatalogReorderAttributes($ids: [Int!]!) { reorderAttributes(ids: $ids) }
+`);
+const ReorderOptions = graphql(`
+  mutation CatalogReorderOptions($attributeId: Int!, $ids: [Int!]!) { reorderAttributeOptions(attributeId: $attributeId, ids: $ids) }
+`);
+const RenameNode = graphql(`
+  mutation CatalogRenameNode($id: Int!, $name: String!) { renameCategoryNode(id: $id, name: $name) { id } }
 `);
 const DeleteAttribute = graphql(`
   mutation CatalogDeleteAttribute($id: Int!) { deleteAttribute(id: $id) }
@@ -63,6 +80,7 @@ export function CatalogPage() {
   };
 
   const nodes = catalog.data?.categoryTree ?? [];
+  const attributes = catalog.data?.attributes ?? [];
   const tree = (parent: number | null) => {
     const items = nodes.filter((n) => n.parentId === parent);
     const key = String(parent ?? 'root');
@@ -71,7 +89,7 @@ export function CatalogPage() {
       <ul className="tree-editor">
         {items.map((n) => (
           <li key={n.id}>
-            <span>{n.name}</span>{' '}
+            <span>{n.name}</span> <InlineRename current={n.name} what={n.name} onRename={(name) => act(() => request(RenameNode, { id: n.id, name }))} />{' '}
             <button type="button" aria-label={`${n.name} ${t('common.delete')}`} onClick={() => window.confirm(t('catalog.confirmDeleteNode', { name: n.name })) && void act(() => request(DeleteNode, { id: n.id }))}>
               {t('common.delete')}
             </button>
@@ -138,15 +156,26 @@ export function CatalogPage() {
         </button>
       </form>
       <h2>{t('catalog.attributes')}</h2>
-      {catalog.data?.attributes.map((a) => (
+      {attributes.map((a, i) => (
         <fieldset key={a.id} className="permission-group" data-testid={`attribute-${a.name}`}>
           <legend>
             {a.name}（{t(`catalog.kinds.${a.kind}`)}）{a.archived && <span className="badge">{t('catalog.archived')}</span>}
           </legend>
+          <p>
+            <InlineRename current={a.name} what={a.name} onRename={(name) => act(() => request(RenameAttribute, { id: a.id, name }))} />{' '}
+            <MoveButtons name={a.name} index={i} count={attributes.length} onMove={(to) => void act(() => request(ReorderAttributes, { ids: moved(attributes.map((x) => x.id), i, to) }))} />
+          </p>
           <ul>
-            {a.options.map((o) => (
+            {a.options.map((o, j) => (
               <li key={o.id}>
                 {o.label} {o.archived && <span className="badge">{t('catalog.archived')}</span>}{' '}
+                <InlineRename current={o.label} what={o.label} onRename={(label) => act(() => request(RenameOption, { id: o.id, label }))} />{' '}
+                <MoveButtons
+                  name={o.label}
+                  index={j}
+                  count={a.options.length}
+                  onMove={(to) => void act(() => request(ReorderOptions, { attributeId: a.id, ids: moved(a.options.map((x) => x.id), j, to) }))}
+                />{' '}
                 <button type="button" onClick={() => void act(() => request(ArchiveOption, { id: o.id, archived: !o.archived }))}>
                   {o.archived ? t('catalog.restore') : t('catalog.archive')}
                 </button>{' '}

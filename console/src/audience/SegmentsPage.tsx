@@ -6,11 +6,13 @@ import { errorMessage, fieldErrorMap } from '../api/errors';
 import { graphql } from '../gql';
 import { Alert } from '../ui/Alert';
 import { Field } from '../ui/Field';
-import { toExpression, type Selection } from './expression';
+import { emptyGroup, toExpression, type Group } from './expression';
+import { ConditionTree } from './ConditionTree';
 
 const SegmentsQuery = graphql(`
   query SegmentsPage {
     attributes { id name kind archived options { id label } }
+    categoryTree { id parentId name level }
     segments { id name count needsReview reviewReason }
   }
 `);
@@ -23,27 +25,21 @@ const SaveSegmentMutation = graphql(`
   mutation SaveSegmentFromBuilder($input: SegmentInput!) { saveSegment(input: $input) { id } }
 `);
 
-const SEGMENTABLE = new Set(['SINGLE', 'MULTIPLE', 'GENDER', 'MUNICIPALITY', 'REGIONS']);
-
 export function SegmentsPage() {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
   const page = useQuery({ queryKey: ['segmentsPage'], queryFn: () => request(SegmentsQuery) });
-  const [selection, setSelection] = useState<Selection>({});
+  const [root, setRoot] = useState<Group>(emptyGroup());
   const [name, setName] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const expression = toExpression(selection);
+  const expression = toExpression(root);
   // The count follows every tick; the query key is the expression itself.
   const count = useQuery({
     queryKey: ['audienceCount', expression],
     queryFn: () => request(CountQuery, { expression }),
     placeholderData: (previous) => previous,
   });
-  const toggle = (attr: number, option: number, on: boolean) => {
-    const current = selection[attr] ?? [];
-    setSelection({ ...selection, [attr]: on ? [...current, option] : current.filter((o) => o !== option) });
-  };
   const fields = fieldErrorMap(error);
   return (
     <section>
@@ -53,27 +49,14 @@ export function SegmentsPage() {
       <div className="builder">
         <div className="builder-conditions">
           <p>{t('segments.help')}</p>
-          {page.data?.attributes
-            .filter((a) => SEGMENTABLE.has(a.kind) && !a.archived)
-            .map((a) => (
-              <fieldset key={a.id} className="permission-group">
-                <legend>{a.name}</legend>
-                <div className="options">
-                  {a.options.map((o) => (
-                    <label key={o.id} className="check">
-                      <input type="checkbox" checked={(selection[a.id] ?? []).includes(o.id)} onChange={(e) => toggle(a.id, o.id, e.target.checked)} />
-                      <span>{o.label}</span>
-                    </label>
-                  ))}
-                </div>
-              </fieldset>
-            ))}
+          {page.data && <ConditionTree node={root} catalog={page.data} depth={0} onChange={(next) => next?.kind === 'group' && setRoot(next)} />}
         </div>
         <aside className="live-count" aria-live="polite">
           <p>{t('segments.count')}</p>
           <p className="count" data-testid="audience-count">
             {count.data ? count.data.audienceCount.toLocaleString('ja-JP') : '—'}
           </p>
+          {count.error && <p className="field-error">{errorMessage(count.error, t)}</p>}
           <p>{t('segments.people')}</p>
         </aside>
       </div>

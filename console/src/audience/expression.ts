@@ -1,14 +1,74 @@
-// The builder's selection as a segment expression: within an item any of the
-// ticked options, across items all of them.
+// The segment builder's condition tree and its translation into the API's
+// `SegmentExpr`. The tree keeps half-finished conditions (an item with no
+// option ticked yet) so staff can build step by step; the translation drops
+// them, so the live count always reflects what is complete.
 
-export type Selection = Record<number, number[]>;
+export type Condition =
+  | { kind: 'options'; attributeId: number; mode: 'any' | 'all'; optionIds: number[] }
+  | { kind: 'birthYear'; from: string; to: string }
+  | { kind: 'subscribed'; nodeId: number | null }
+  | { kind: 'registered'; value: boolean }
+  | { kind: 'friendSince'; date: string };
 
-export type SegmentExpr = { and: { anyOf: number[] }[] } | { registered: boolean };
+export type Group = { kind: 'group'; op: 'and' | 'or'; negate: boolean; children: BuilderNode[] };
 
-export function toExpression(selection: Selection): SegmentExpr {
-  const clauses = Object.values(selection)
-    .filter((ids) => ids.length > 0)
-    .map((ids) => ({ anyOf: [...ids].sort((a, b) => a - b) }));
-  // Nothing ticked: everyone who registered.
-  return clauses.length === 0 ? { registered: true } : { and: clauses };
+export type BuilderNode = Group | Condition;
+
+export type SegmentExpr =
+  | { and: SegmentExpr[] }
+  | { or: SegmentExpr[] }
+  | { not: SegmentExpr }
+  | { anyOf: number[] }
+  | { allOf: number[] }
+  | { birthYear: { from?: number; to?: number } }
+  | { subscribedTo: number }
+  | { registered: boolean }
+  | { friendSince: string };
+
+export const emptyGroup = (op: 'and' | 'or' = 'and'): Group => ({ kind: 'group', op, negate: false, children: [] });
+
+const year = (text: string): number | undefined => (/^\d{4}$/.test(text.trim()) ? Number(text.trim()) : undefined);
+
+function condition(c: Condition): SegmentExpr | null {
+  switch (c.kind) {
+    case 'options': {
+      if (c.optionIds.length === 0) return null;
+      const ids = [...c.optionIds].sort((a, b) => a - b);
+      return c.mode === 'any' ? { anyOf: ids } : { allOf: ids };
+    }
+    case 'birthYear': {
+      const range = { from: year(c.from), to: year(c.to) };
+      return range.from === undefined && range.to === undefined ? null : { birthYear: range };
+    }
+    case 'subscribed':
+      return c.nodeId === null ? null : { subscribedTo: c.nodeId };
+    case 'registered':
+      return { registered: c.value };
+    case 'friendSince':
+      // A JST calendar day: midnight in Tokyo.
+      return /^\d{4}-\d{2}-\d{2}$/.test(c.date) ? { friendSince: `${c.date}T00:00:00+09:00` } : null;
+  }
+}
+
+/** The node as an expression, or null when nothing in it is complete yet. */
+export function nodeExpression(node: BuilderNode): SegmentExpr | null {
+  if (node.kind !== 'group') return condition(node);
+  const parts = node.children.map(nodeExpression).filter((e): e is SegmentExpr => e !== null);
+  const [first] = parts;
+  if (first === undefined) return null;
+  const joined: SegmentExpr = parts.length === 1 ? first : node.op === 'and' ? { and: parts } : { or: parts };
+  return node.negate ? { not: joined } : joined;
+}
+
+/** The whole builder as one expression; with nothing chosen, everyone registered. */
+export function toExpression(root: Group): SegmentExpr {
+  return nodeExpression(root) ?? { registered: true };
+}
+
+/** The group with child `index` replaced by `next`, or removed when `next` is null. */
+export function replaceChild(group: Group, index: number, next: BuilderNode | null): Group {
+  const children = [...group.children];
+  if (next === null) children.splice(index, 1);
+  else children[index] = next;
+  return { ...group, children };
 }

@@ -8,6 +8,7 @@ import { graphql } from '../gql';
 import { Alert } from '../ui/Alert';
 import { Pagination } from '../ui/Pagination';
 import { formatDateTime } from '../ui/format';
+import { SettingsExport } from './SettingsExport';
 
 const FriendsQuery = graphql(`
   query FriendsPage($segmentId: Int, $offset: Int!, $limit: Int!) {
@@ -26,7 +27,9 @@ const PAGE = 50;
 
 export function FriendsPage() {
   const { t } = useTranslation();
-  const canSegment = useViewer().data?.viewer?.account.permissions.includes('segment.manage') ?? false;
+  const permissions = useViewer().data?.viewer?.account.permissions ?? [];
+  const canSegment = permissions.includes('segment.manage');
+  const canExport = permissions.includes('friend.export');
   const [segmentId, setSegmentId] = useState<number | null>(null);
   const [offset, setOffset] = useState(0);
   const segments = useQuery({ queryKey: ['segmentChoices'], queryFn: () => request(SegmentChoicesQuery), enabled: canSegment });
@@ -57,6 +60,7 @@ export function FriendsPage() {
           </select>
         </label>
       )}
+      {canExport && <SettingsExport segmentId={segmentId} />}
       {friends.error && <Alert kind="error">{errorMessage(friends.error, t)}</Alert>}
       {friends.data && (
         <>

@@ -10,6 +10,7 @@ export const NAV: NavItem[] = [
   { path: '/service-accounts', labelKey: 'nav.serviceAccounts', permission: 'staff.manage' },
   { path: '/friends', labelKey: 'nav.friends', permission: 'friends.read' },
   { path: '/catalog', labelKey: 'nav.catalog', permission: 'segment.manage' },
+  { path: '/forms', labelKey: 'nav.forms', permission: 'segment.manage' },
   { path: '/segments', labelKey: 'nav.segments', permission: 'segment.manage' },
   { path: '/audit', labelKey: 'nav.audit', permission: 'audit.read' },
 ];
