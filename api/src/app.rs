@@ -102,6 +102,7 @@ pub fn router(app: App) -> Router {
         .route("/line/webhook", axum::routing::post(crate::line::webhook::receive))
         .route("/exports/audit-log.csv", get(crate::audit::export::audit_csv))
         .route("/exports/friend-settings.csv", get(crate::audience::export::friend_settings_csv))
+        .route("/exports/deliveries.csv", get(crate::delivery::stats::deliveries_csv))
         .route("/", get(|| async { axum::response::Redirect::permanent("/console/") }))
         .nest_service("/console", spa_service(&cfg.console_dir, CONSOLE_CSP))
         .route("/liff/config.json", get(liff_config))

@@ -14,7 +14,12 @@ pub const MAINTENANCE_QUEUE: &str = "maintenance";
 
 /// Every queue a worker serves (reported in `/metrics` without building the
 /// handlers on each scrape; a test keeps it in step with `runner`).
-pub const QUEUES: &[&str] = &[crate::line::events::QUEUE, MAINTENANCE_QUEUE];
+pub const QUEUES: &[&str] = &[
+    crate::line::events::QUEUE,
+    MAINTENANCE_QUEUE,
+    crate::delivery::dispatch::EXPAND_QUEUE,
+    crate::delivery::dispatch::BATCH_QUEUE,
+];
 
 /// Every queue with its handler. Capabilities register theirs here.
 pub fn runner(app: &App) -> Runner {
@@ -46,6 +51,33 @@ pub fn runner(app: &App) -> Runner {
             })
         }),
     );
+    let a = app.clone();
+    runner.register(
+        crate::delivery::dispatch::EXPAND_QUEUE,
+        Arc::new(move |job| {
+            let app = a.clone();
+            Box::pin(async move {
+                let id = job.payload["delivery"]
+                    .as_i64()
+                    .ok_or_else(|| crate::jobs::JobError::Permanent("no delivery id".into()))?;
+                crate::delivery::dispatch::expand(&app, id).await
+            })
+        }),
+    );
+    let a = app.clone();
+    runner.register_with(
+        crate::delivery::dispatch::BATCH_QUEUE,
+        Arc::new(move |job| {
+            let app = a.clone();
+            Box::pin(async move {
+                let id = job.payload["batch"]
+                    .as_i64()
+                    .ok_or_else(|| crate::jobs::JobError::Permanent("no batch id".into()))?;
+                crate::delivery::dispatch::send_batch(&app, id).await
+            })
+        }),
+        app.config.delivery_concurrency,
+    );
     runner
 }
 
@@ -53,6 +85,7 @@ pub fn runner(app: &App) -> Runner {
 pub fn event_handlers() -> crate::line::events::EventHandlers {
     let mut h = crate::line::events::EventHandlers::default();
     crate::friends::events::register(&mut h);
+    crate::delivery::testers::register(&mut h);
     h
 }
 
@@ -61,6 +94,8 @@ pub async fn run(app: App, mut shutdown: watch::Receiver<bool>) {
     let runner = runner(&app);
     let tasks = runner.spawn(shutdown.clone());
     tracing::info!(queues = ?runner.queues(), "workers started");
+    // Scheduled deliveries start within about a second of their time.
+    let scheduler = tokio::spawn(scheduler(app.clone(), shutdown.clone()));
     let mut tick = tokio::time::interval(Duration::from_secs(5));
     let mut maintenance_due = tokio::time::Instant::now();
     let mut reminders_due = tokio::time::Instant::now();
@@ -72,6 +107,13 @@ pub async fn run(app: App, mut shutdown: watch::Receiver<bool>) {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(jobs = n, "outbox reconciler queued leftover jobs"),
                     Err(e) => tracing::warn!(error = %e, "outbox reconciler failed"),
+                }
+                // Delivery batches and expansions whose queue entry was lost.
+                let stale = chrono::Duration::from_std(app.config.delivery_reconcile).unwrap_or(chrono::Duration::seconds(30));
+                match crate::delivery::dispatch::reconcile(&app, stale).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(jobs = n, "delivery reconciler queued unfinished work"),
+                    Err(e) => tracing::warn!(error = %e, "delivery reconciler failed"),
                 }
                 // Webhook events whose queue entry was lost (Redis flushed, push failed).
                 match crate::line::events::reconcile(&app, chrono::Duration::seconds(30)).await {
@@ -97,8 +139,25 @@ pub async fn run(app: App, mut shutdown: watch::Receiver<bool>) {
             _ = shutdown.changed() => break,
         }
     }
+    let _ = scheduler.await;
     for t in tasks {
         let _ = t.await;
     }
     tracing::info!("workers stopped");
+}
+
+/// Starts due deliveries; every worker runs it, the row lock keeps each start single.
+async fn scheduler(app: App, mut shutdown: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                if let Err(e) = crate::delivery::dispatch::start_due(&app).await {
+                    tracing::warn!(error = %e, "starting due deliveries failed");
+                }
+            }
+            _ = shutdown.changed() => break,
+        }
+    }
 }

@@ -127,28 +127,42 @@ async fn database_exists(conn: &mut AsyncPgConnection, name: &str) -> anyhow::Re
     Ok(r.exists)
 }
 
-/// The `line-fake` binary next to this test executable (built on demand).
-fn line_fake_binary() -> std::path::PathBuf {
-    static BUILT: std::sync::Once = std::sync::Once::new();
+/// A workspace binary next to this test executable (built on demand).
+fn workspace_binary(
+    name: &str,
+    package: &str,
+    built: &'static std::sync::Once,
+) -> std::path::PathBuf {
     // Tests live in target/<profile>/deps/, the bench binary in target/<profile>/.
     let exe = std::env::current_exe().expect("test executable");
     let here = exe.parent().expect("executable dir").to_path_buf();
     let parent = here.parent().unwrap_or(&here).to_path_buf();
-    let bin = if here.join("line-fake").exists() {
-        here.join("line-fake")
+    let bin = if here.join(name).exists() {
+        here.join(name)
     } else {
-        parent.join("line-fake")
+        parent.join(name)
     };
-    BUILT.call_once(|| {
+    built.call_once(|| {
         if !bin.exists() {
             let status = std::process::Command::new(env!("CARGO"))
-                .args(["build", "-p", "line-fake"])
+                .args(["build", "-p", package])
                 .status()
-                .expect("cargo build -p line-fake");
-            assert!(status.success(), "building line-fake failed");
+                .expect("cargo build");
+            assert!(status.success(), "building {package} failed");
         }
     });
     bin
+}
+
+fn line_fake_binary() -> std::path::PathBuf {
+    static BUILT: std::sync::Once = std::sync::Once::new();
+    workspace_binary("line-fake", "line-fake", &BUILT)
+}
+
+/// The `tenohira` binary, for tests that run a worker as its own process.
+pub fn tenohira_binary() -> std::path::PathBuf {
+    static BUILT: std::sync::Once = std::sync::Once::new();
+    workspace_binary("tenohira", "tenohira", &BUILT)
 }
 
 pub const CHANNEL_TOKEN: &str = "test-channel-access-token";
@@ -248,6 +262,8 @@ pub struct TestApp {
     pub base: String,
     pub db_name: String,
     pub redis_prefix: String,
+    /// The environment the app was configured with (for worker processes).
+    pub env: HashMap<String, String>,
     shutdown: watch::Sender<bool>,
 }
 
@@ -321,6 +337,7 @@ impl TestApp {
             env.insert(k.to_string(), v);
         }
         let config = Config::from_map(&env).expect("test configuration");
+        let app_env = env.clone();
         let app = App::connect(config).await.expect("connect app");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -342,8 +359,46 @@ impl TestApp {
             base,
             db_name,
             redis_prefix,
+            env: app_env,
             shutdown: tx,
         }
+    }
+
+    /// A `tenohira worker` process with this app's configuration (killed on drop).
+    pub fn spawn_worker(&self, extra: &[(&str, &str)]) -> tokio::process::Child {
+        let mut cmd = tokio::process::Command::new(tenohira_binary());
+        cmd.arg("worker")
+            .env_clear()
+            .envs(&self.env)
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .stdout(std::process::Stdio::null())
+            .kill_on_drop(true);
+        for (k, v) in extra {
+            cmd.env(k, v);
+        }
+        cmd.spawn().expect("start tenohira worker")
+    }
+
+    /// `n` following friends known to both line-fake and tenohira (written
+    /// straight into PostgreSQL, as a long-running account would have them).
+    /// Returns their LINE user ids in friend-id order.
+    pub async fn bulk_friends(&self, n: u64) -> Vec<String> {
+        use diesel_async::RunQueryDsl;
+        let prefix = (uuid::Uuid::new_v4().as_u128() as u32) & 0x7fff_ffff;
+        self.fake
+            .post("/_fake/users/bulk", json!({ "prefix": prefix, "count": n }))
+            .await;
+        let mut c = self.db().await;
+        diesel::sql_query(format!(
+            "INSERT INTO friends (line_user_id, status, first_followed_at, followed_at, status_event_at) \
+             SELECT 'U' || lpad(to_hex({prefix}), 8, '0') || lpad(to_hex(g), 24, '0'), 'following', now(), now(), now() \
+             FROM generate_series(0, {}) g ORDER BY g",
+            n as i64 - 1
+        ))
+        .execute(&mut c)
+        .await
+        .expect("bulk friends");
+        (0..n).map(|g| format!("U{prefix:08x}{g:024x}")).collect()
     }
 
     /// POSTs a GraphQL request to the residents' endpoint with an ID token.

@@ -31,6 +31,7 @@ struct Fixture {
     options: [i32; 3],
     nodes: [i32; 2],
     segment: i32,
+    delivery: i64,
 }
 
 struct Op {
@@ -40,6 +41,8 @@ struct Op {
     vars: fn(&Fixture) -> Value,
     /// Audit action a successful mutation writes.
     audit: Option<&'static str>,
+    /// Other permissions that grant the same (kept from the "lacking" session too).
+    also: &'static [Permission],
 }
 
 fn ops() -> Vec<Op> {
@@ -50,6 +53,7 @@ fn ops() -> Vec<Op> {
             query: "{ staffAccounts { totalCount } }",
             vars: |_| json!({}),
             audit: None,
+            also: &[],
         },
         Op {
             field: "staffAccount",
@@ -57,6 +61,7 @@ fn ops() -> Vec<Op> {
             query: "query($id: UUID!) { staffAccount(id: $id) { id } }",
             vars: |f| json!({"id": f.account}),
             audit: None,
+            also: &[],
         },
         Op {
             field: "teams",
@@ -64,6 +69,7 @@ fn ops() -> Vec<Op> {
             query: "{ teams { id } }",
             vars: |_| json!({}),
             audit: None,
+            also: &[],
         },
         Op {
             field: "serviceAccounts",
@@ -71,6 +77,7 @@ fn ops() -> Vec<Op> {
             query: "{ serviceAccounts { id } }",
             vars: |_| json!({}),
             audit: None,
+            also: &[],
         },
         Op {
             field: "auditLog",
@@ -78,6 +85,7 @@ fn ops() -> Vec<Op> {
             query: "{ auditLog { totalCount } }",
             vars: |_| json!({}),
             audit: None,
+            also: &[],
         },
         Op {
             field: "createTeam",
@@ -85,6 +93,7 @@ fn ops() -> Vec<Op> {
             query: "mutation { createTeam(input: {name: \"防災課\"}) { id } }",
             vars: |_| json!({}),
             audit: Some("staff.team.create"),
+            also: &[],
         },
         Op {
             field: "updateTeam",
@@ -92,6 +101,7 @@ fn ops() -> Vec<Op> {
             query: "mutation($id: UUID!) { updateTeam(id: $id, input: {name: \"広報課\"}) { id } }",
             vars: |f| json!({"id": f.team}),
             audit: Some("staff.team.update"),
+            also: &[],
         },
         Op {
             field: "createStaffAccount",
@@ -99,6 +109,7 @@ fn ops() -> Vec<Op> {
             query: "mutation { createStaffAccount(input: {loginId: \"yamada\", displayName: \"山田\"}) { account { id } } }",
             vars: |_| json!({}),
             audit: Some("staff.account.create"),
+            also: &[],
         },
         Op {
             field: "updateStaffAccount",
@@ -106,6 +117,7 @@ fn ops() -> Vec<Op> {
             query: "mutation($id: UUID!) { updateStaffAccount(id: $id, input: {displayName: \"改名\"}) { id } }",
             vars: |f| json!({"id": f.account}),
             audit: Some("staff.account.update"),
+            also: &[],
         },
         Op {
             field: "setStaffAccountEnabled",
@@ -113,6 +125,7 @@ fn ops() -> Vec<Op> {
             query: "mutation($id: UUID!) { setStaffAccountEnabled(id: $id, enabled: false) { id } }",
             vars: |f| json!({"id": f.account}),
             audit: Some("staff.account.disable"),
+            also: &[],
         },
         Op {
             field: "resetStaffPassword",
@@ -120,6 +133,7 @@ fn ops() -> Vec<Op> {
             query: "mutation($id: UUID!) { resetStaffPassword(id: $id) { temporaryPassword } }",
             vars: |f| json!({"id": f.account}),
             audit: Some("staff.account.reset_password"),
+            also: &[],
         },
         Op {
             field: "resetStaffTotp",
@@ -127,6 +141,7 @@ fn ops() -> Vec<Op> {
             query: "mutation($id: UUID!) { resetStaffTotp(id: $id) { id } }",
             vars: |f| json!({"id": f.account}),
             audit: Some("staff.account.reset_totp"),
+            also: &[],
         },
         Op {
             field: "importStaffAccounts",
@@ -134,6 +149,7 @@ fn ops() -> Vec<Op> {
             query: "mutation { importStaffAccounts(csv: \"login_id,display_name,team\\nkato,加藤,総務課\\n\") { applied } }",
             vars: |_| json!({}),
             audit: Some("staff.account.import"),
+            also: &[],
         },
         Op {
             field: "createServiceAccount",
@@ -141,6 +157,7 @@ fn ops() -> Vec<Op> {
             query: "mutation { createServiceAccount(input: {name: \"連携\", permissions: [\"audit.read\"]}) { token } }",
             vars: |_| json!({}),
             audit: Some("staff.service_account.create"),
+            also: &[],
         },
         Op {
             field: "revokeServiceAccount",
@@ -148,6 +165,7 @@ fn ops() -> Vec<Op> {
             query: "mutation($id: UUID!) { revokeServiceAccount(id: $id) { id } }",
             vars: |f| json!({"id": f.service}),
             audit: Some("staff.service_account.revoke"),
+            also: &[],
         },
         Op {
             field: "friendCounts",
@@ -155,6 +173,7 @@ fn ops() -> Vec<Op> {
             query: "{ friendCounts { following blockRate } }",
             vars: |_| json!({}),
             audit: None,
+            also: &[],
         },
         Op {
             field: "friendDailyCounts",
@@ -162,6 +181,7 @@ fn ops() -> Vec<Op> {
             query: "{ friendDailyCounts(from: \"2026-11-01\", to: \"2026-11-07\") { date following } }",
             vars: |_| json!({}),
             audit: None,
+            also: &[],
         },
         Op {
             field: "friends",
@@ -169,6 +189,7 @@ fn ops() -> Vec<Op> {
             query: "{ friends { totalCount } }",
             vars: |_| json!({}),
             audit: None,
+            also: &[],
         },
         Op {
             field: "welcomeMessage",
@@ -176,6 +197,7 @@ fn ops() -> Vec<Op> {
             query: "{ welcomeMessage }",
             vars: |_| json!({}),
             audit: None,
+            also: &[],
         },
         Op {
             field: "setWelcomeMessage",
@@ -183,6 +205,7 @@ fn ops() -> Vec<Op> {
             query: "mutation { setWelcomeMessage(text: \"ようこそ\") }",
             vars: |_| json!({}),
             audit: Some("friends.welcome_message.update"),
+            also: &[],
         },
         Op {
             field: "attributes",
@@ -190,6 +213,7 @@ fn ops() -> Vec<Op> {
             query: "{ attributes { id options { id } } }",
             vars: |_| json!({}),
             audit: None,
+            also: &[],
         },
         Op {
             field: "categoryTree",
@@ -197,6 +221,7 @@ fn ops() -> Vec<Op> {
             query: "{ categoryTree { id level } }",
             vars: |_| json!({}),
             audit: None,
+            also: &[],
         },
         Op {
             field: "segments",
@@ -204,6 +229,7 @@ fn ops() -> Vec<Op> {
             query: "{ segments { id count needsReview } }",
             vars: |_| json!({}),
             audit: None,
+            also: &[],
         },
         Op {
             field: "segment",
@@ -211,6 +237,7 @@ fn ops() -> Vec<Op> {
             query: "query($id: Int!) { segment(id: $id) { name count } }",
             vars: |f| json!({"id": f.segment}),
             audit: None,
+            also: &[],
         },
         Op {
             field: "audienceCount",
@@ -218,6 +245,7 @@ fn ops() -> Vec<Op> {
             query: "query($o: Int!) { audienceCount(expression: {anyOf: [$o]}) }",
             vars: |f| json!({"o": f.options[0]}),
             audit: None,
+            also: &[],
         },
         Op {
             field: "createAttribute",
@@ -225,6 +253,7 @@ fn ops() -> Vec<Op> {
             query: "mutation { createAttribute(input: {name: \"性別\", kind: GENDER}) { id options { label } } }",
             vars: |_| json!({}),
             audit: Some("audience.attribute.create"),
+            also: &[],
         },
         Op {
             field: "updateAttribute",
@@ -232,6 +261,7 @@ fn ops() -> Vec<Op> {
             query: "mutation($id: Int!) { updateAttribute(id: $id, input: {name: \"関心\"}) }",
             vars: |f| json!({"id": f.attribute}),
             audit: Some("audience.attribute.update"),
+            also: &[],
         },
         Op {
             field: "reorderAttributes",
@@ -239,6 +269,7 @@ fn ops() -> Vec<Op> {
             query: "mutation($id: Int!) { reorderAttributes(ids: [$id]) }",
             vars: |f| json!({"id": f.attribute}),
             audit: Some("audience.attribute.reorder"),
+            also: &[],
         },
         Op {
             field: "addAttributeOption",
@@ -246,6 +277,7 @@ fn ops() -> Vec<Op> {
             query: "mutation($id: Int!) { addAttributeOption(attributeId: $id, label: \"スポーツ\") { id } }",
             vars: |f| json!({"id": f.attribute}),
             audit: Some("audience.option.create"),
+            also: &[],
         },
         Op {
             field: "updateAttributeOption",
@@ -253,6 +285,7 @@ fn ops() -> Vec<Op> {
             query: "mutation($id: Int!) { updateAttributeOption(id: $id, input: {label: \"子育て・教育\"}) { id } }",
             vars: |f| json!({"id": f.options[1]}),
             audit: Some("audience.option.update"),
+            also: &[],
         },
         Op {
             field: "reorderAttributeOptions",
@@ -260,6 +293,7 @@ fn ops() -> Vec<Op> {
             query: "mutation($a: Int!, $ids: [Int!]!) { reorderAttributeOptions(attributeId: $a, ids: $ids) }",
             vars: |f| json!({"a": f.attribute, "ids": [f.options[2], f.options[1], f.options[0]]}),
             audit: Some("audience.option.reorder"),
+            also: &[],
         },
         Op {
             field: "deleteAttributeOption",
@@ -267,6 +301,7 @@ fn ops() -> Vec<Op> {
             query: "mutation($id: Int!) { deleteAttributeOption(id: $id) }",
             vars: |f| json!({"id": f.options[2]}),
             audit: Some("audience.option.delete"),
+            also: &[],
         },
         Op {
             field: "createCategoryNode",
@@ -274,6 +309,7 @@ fn ops() -> Vec<Op> {
             query: "mutation($p: Int) { createCategoryNode(parentId: $p, name: \"雨量\") { id level } }",
             vars: |f| json!({"p": f.nodes[0]}),
             audit: Some("audience.category.create"),
+            also: &[],
         },
         Op {
             field: "renameCategoryNode",
@@ -281,6 +317,7 @@ fn ops() -> Vec<Op> {
             query: "mutation($id: Int!) { renameCategoryNode(id: $id, name: \"避難情報（更新）\") { id } }",
             vars: |f| json!({"id": f.nodes[1]}),
             audit: Some("audience.category.update"),
+            also: &[],
         },
         Op {
             field: "saveSegment",
@@ -288,6 +325,7 @@ fn ops() -> Vec<Op> {
             query: "mutation($o: Int!) { saveSegment(input: {name: \"子育て世帯\", expression: {anyOf: [$o]}}) { id } }",
             vars: |f| json!({"o": f.options[1]}),
             audit: Some("audience.segment.create"),
+            also: &[],
         },
         Op {
             field: "deleteSegment",
@@ -295,6 +333,7 @@ fn ops() -> Vec<Op> {
             query: "mutation($id: Int!) { deleteSegment(id: $id) }",
             vars: |f| json!({"id": f.segment}),
             audit: Some("audience.segment.delete"),
+            also: &[],
         },
         Op {
             field: "deleteCategoryNode",
@@ -302,6 +341,7 @@ fn ops() -> Vec<Op> {
             query: "mutation($id: Int!) { deleteCategoryNode(id: $id) }",
             vars: |f| json!({"id": f.nodes[1]}),
             audit: Some("audience.category.delete"),
+            also: &[],
         },
         Op {
             field: "registrationForms",
@@ -309,6 +349,7 @@ fn ops() -> Vec<Op> {
             query: "{ registrationForms { version items { attributeId required } } }",
             vars: |_| json!({}),
             audit: None,
+            also: &[],
         },
         Op {
             field: "publishRegistrationForm",
@@ -316,6 +357,7 @@ fn ops() -> Vec<Op> {
             query: "mutation($a: Int!) { publishRegistrationForm(input: {items: [{attributeId: $a, required: true}]}) { version } }",
             vars: |f| json!({"a": f.attribute}),
             audit: Some("audience.form.publish"),
+            also: &[],
         },
         Op {
             field: "deleteAttribute",
@@ -323,6 +365,135 @@ fn ops() -> Vec<Op> {
             query: "mutation($id: Int!) { deleteAttribute(id: $id) }",
             vars: |f| json!({"id": f.attribute}),
             audit: Some("audience.attribute.delete"),
+            also: &[],
+        },
+        Op {
+            field: "deliveries",
+            permission: DeliveryCreate,
+            query: "{ deliveries { totalCount items { id status recipients } } }",
+            vars: |_| json!({}),
+            audit: None,
+            also: &[DeliverySend, DeliveryApprove],
+        },
+        Op {
+            field: "delivery",
+            permission: DeliveryCreate,
+            query: "query($id: Int!) { delivery(id: $id) { id title } }",
+            vars: |f| json!({"id": f.delivery}),
+            audit: None,
+            also: &[DeliverySend, DeliveryApprove],
+        },
+        Op {
+            field: "deliveryTotals",
+            permission: DeliveryCreate,
+            query: "{ deliveryTotals { deliveries accepted } }",
+            vars: |_| json!({}),
+            audit: None,
+            also: &[DeliverySend, DeliveryApprove],
+        },
+        Op {
+            field: "myTesterLinkedAt",
+            permission: DeliveryCreate,
+            query: "{ myTesterLinkedAt }",
+            vars: |_| json!({}),
+            audit: None,
+            also: &[DeliverySend, DeliveryApprove],
+        },
+        Op {
+            field: "deliveryTargetCount",
+            permission: DeliveryCreate,
+            query: "{ deliveryTargetCount(target: {all: true}) }",
+            vars: |_| json!({}),
+            audit: None,
+            also: &[],
+        },
+        Op {
+            field: "createDelivery",
+            permission: DeliveryCreate,
+            query: "mutation { createDelivery(input: {title: \"お知らせ\", messages: [{text: \"こんにちは\"}], target: {all: true}}) { id } }",
+            vars: |_| json!({}),
+            audit: Some("delivery.create"),
+            also: &[],
+        },
+        Op {
+            field: "updateDelivery",
+            permission: DeliveryCreate,
+            query: "mutation($id: Int!) { updateDelivery(id: $id, input: {title: \"変更\", messages: [{text: \"本文\"}], target: {all: true}}) { id } }",
+            vars: |f| json!({"id": f.delivery}),
+            audit: Some("delivery.update"),
+            also: &[],
+        },
+        Op {
+            field: "duplicateDelivery",
+            permission: DeliveryCreate,
+            query: "mutation($id: Int!) { duplicateDelivery(id: $id) { id } }",
+            vars: |f| json!({"id": f.delivery}),
+            audit: Some("delivery.create"),
+            also: &[],
+        },
+        Op {
+            field: "approveDelivery",
+            permission: DeliveryApprove,
+            query: "mutation($id: Int!) { approveDelivery(id: $id) { id } }",
+            vars: |f| json!({"id": f.delivery}),
+            audit: Some("delivery.approve"),
+            also: &[],
+        },
+        Op {
+            field: "testSendDelivery",
+            permission: DeliveryCreate,
+            query: "mutation($id: Int!) { testSendDelivery(id: $id) }",
+            vars: |f| json!({"id": f.delivery}),
+            audit: Some("delivery.test_send"),
+            also: &[],
+        },
+        Op {
+            field: "createTesterLinkCode",
+            permission: DeliveryCreate,
+            query: "mutation { createTesterLinkCode { code expiresAt } }",
+            vars: |_| json!({}),
+            audit: Some("delivery.tester.code"),
+            also: &[DeliverySend, DeliveryApprove],
+        },
+        Op {
+            field: "unlinkTester",
+            permission: DeliveryCreate,
+            query: "mutation { unlinkTester }",
+            vars: |_| json!({}),
+            audit: Some("delivery.tester.unlink"),
+            also: &[DeliverySend, DeliveryApprove],
+        },
+        Op {
+            field: "scheduleDelivery",
+            permission: DeliverySend,
+            query: "mutation($id: Int!, $at: DateTime) { scheduleDelivery(id: $id, at: $at) { status } }",
+            vars: |f| json!({"id": f.delivery, "at": (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339()}),
+            audit: Some("delivery.schedule"),
+            also: &[],
+        },
+        Op {
+            field: "cancelDelivery",
+            permission: DeliverySend,
+            query: "mutation($id: Int!) { cancelDelivery(id: $id) { status } }",
+            vars: |f| json!({"id": f.delivery}),
+            audit: Some("delivery.cancel"),
+            also: &[DeliveryCreate],
+        },
+        Op {
+            field: "deleteDelivery",
+            permission: DeliveryCreate,
+            query: "mutation($id: Int!) { deleteDelivery(id: $id) }",
+            vars: |f| json!({"id": f.delivery}),
+            audit: Some("delivery.delete"),
+            also: &[],
+        },
+        Op {
+            field: "setTeamDeliveryApproval",
+            permission: StaffManage,
+            query: "mutation($t: UUID!) { setTeamDeliveryApproval(teamId: $t, required: true) }",
+            vars: |f| json!({"t": f.team}),
+            audit: Some("delivery.team_approval"),
+            also: &[],
         },
         Op {
             field: "deleteTeam",
@@ -330,6 +501,7 @@ fn ops() -> Vec<Op> {
             query: "mutation($id: UUID!) { deleteTeam(id: $id) }",
             vars: |f| json!({"id": f.team}),
             audit: Some("staff.team.delete"),
+            also: &[],
         },
     ]
 }
@@ -397,6 +569,19 @@ async fn fixture(t: &TestApp) -> Fixture {
     )
     .await
     .unwrap();
+    let delivery = tenohira::delivery::service::create(
+        &t.app,
+        &system,
+        tenohira::delivery::service::Draft {
+            title: "防災のお知らせ".into(),
+            messages: vec![tenohira::delivery::model::Message::Text {
+                text: "避難訓練を行います".into(),
+            }],
+            target: tenohira::delivery::model::Target::Segment(seg.id),
+        },
+    )
+    .await
+    .unwrap();
     Fixture {
         team: team.id.to_string(),
         account: account.to_string(),
@@ -405,6 +590,7 @@ async fn fixture(t: &TestApp) -> Fixture {
         options: [opts[0], opts[1], opts[2]],
         nodes: [n1.id, n2.id],
         segment: seg.id,
+        delivery: delivery.id,
     }
 }
 
@@ -455,20 +641,33 @@ async fn every_operation_is_guarded() {
     // For each permission: a session holding exactly it, and one holding every
     // other permission that needs no second factor.
     let mut holders: HashMap<Permission, Session> = HashMap::new();
-    let mut lackers: HashMap<Permission, Session> = HashMap::new();
+    let mut lackers: HashMap<(Permission, &[Permission]), Session> = HashMap::new();
     for op in ops() {
         let p = op.permission;
-        if holders.contains_key(&p) {
-            continue;
-        }
         let name = p.name().replace('.', "-");
-        holders.insert(p, t.signed_in(&format!("has-{name}"), &[p]).await);
-        let others: Vec<Permission> = Permission::all()
-            .filter(|o| *o != p && !o.requires_second_factor())
-            .collect();
-        lackers.insert(p, t.signed_in(&format!("lacks-{name}"), &others).await);
+        if let std::collections::hash_map::Entry::Vacant(slot) = holders.entry(p) {
+            slot.insert(t.signed_in(&format!("has-{name}"), &[p]).await);
+        }
+        if !lackers.contains_key(&(p, op.also)) {
+            let others: Vec<Permission> = Permission::all()
+                .filter(|o| *o != p && !op.also.contains(o) && !o.requires_second_factor())
+                .collect();
+            let login = format!("lacks-{name}-{}", lackers.len());
+            lackers.insert((p, op.also), t.signed_in(&login, &others).await);
+        }
     }
-    let lacking = |p: Permission| -> &Session { &lackers[&p] };
+    // Every account has a tester LINE account linked, so test sends can succeed.
+    {
+        use diesel_async::RunQueryDsl;
+        let tester = t.fake.user(true).await;
+        diesel::sql_query(format!(
+            "INSERT INTO delivery_testers (staff_account_id, line_user_id) SELECT id, '{tester}' FROM staff_accounts"
+        ))
+        .execute(&mut t.db().await)
+        .await
+        .unwrap();
+    }
+    let lacking = |op: &Op| -> &Session { &lackers[&(op.permission, op.also)] };
     let holding = |p: Permission| -> &Session { &holders[&p] };
 
     for op in ops() {
@@ -490,7 +689,7 @@ async fn every_operation_is_guarded() {
         );
 
         // A session without the permission: FORBIDDEN and nothing changes.
-        let r = lacking(op.permission).gql(op.query, vars.clone()).await;
+        let r = lacking(&op).gql(op.query, vars.clone()).await;
         assert_eq!(
             error_code(&r).as_deref(),
             Some("FORBIDDEN"),
@@ -582,7 +781,18 @@ fn the_matrix_covers_the_whole_schema() {
 async fn bad_input_on_every_mutation_changes_nothing() {
     let t = TestApp::spawn().await;
     let f = fixture(&t).await;
-    let admin = t.signed_in("admin", &[StaffManage, SegmentManage]).await;
+    let admin = t
+        .signed_in(
+            "admin",
+            &[
+                StaffManage,
+                SegmentManage,
+                DeliveryCreate,
+                DeliverySend,
+                DeliveryApprove,
+            ],
+        )
+        .await;
     let me = tenohira_tests_account_id(&admin, "admin").await;
     let cases: Vec<(&str, &str, Value, &str)> = vec![
         (
@@ -818,6 +1028,90 @@ async fn bad_input_on_every_mutation_changes_nothing() {
             "mutation { publishRegistrationForm(input: {items: []}) { version } }",
             json!({}),
             "input.items",
+        ),
+        (
+            "createDelivery",
+            "mutation($t: String!) { createDelivery(input: {title: \"x\", messages: [{text: $t}], target: {all: true}}) { id } }",
+            json!({"t": "😀".repeat(2501)}),
+            "input.messages[0].text",
+        ),
+        (
+            "createDelivery",
+            "mutation { createDelivery(input: {title: \"x\", messages: [{text: \"1\"}, {text: \"2\"}, {text: \"3\"}, {text: \"4\"}, {text: \"5\"}, {text: \"6\"}], target: {all: true}}) { id } }",
+            json!({}),
+            "input.messages",
+        ),
+        (
+            "createDelivery",
+            "mutation { createDelivery(input: {title: \" \", messages: [{text: \"a\"}], target: {all: true}}) { id } }",
+            json!({}),
+            "input.title",
+        ),
+        (
+            "createDelivery",
+            "mutation { createDelivery(input: {title: \"x\", messages: [{text: \"a\"}], target: {segmentId: 999999}}) { id } }",
+            json!({}),
+            "input.target.segmentId",
+        ),
+        (
+            "createDelivery",
+            "mutation { createDelivery(input: {title: \"x\", messages: [{text: \"a\"}], target: {friendIds: [\"x\"]}}) { id } }",
+            json!({}),
+            "input.target.friendIds[0]",
+        ),
+        (
+            "createDelivery",
+            "mutation { createDelivery(input: {title: \"x\", messages: [{image: \"00000000-0000-0000-0000-000000000000\"}], target: {all: true}}) { id } }",
+            json!({}),
+            "input.messages[0].mediaId",
+        ),
+        (
+            "updateDelivery",
+            "mutation($id: Int!) { updateDelivery(id: $id, input: {title: \"\", messages: [{text: \"a\"}], target: {all: true}}) { id } }",
+            json!({"id": f.delivery}),
+            "input.title",
+        ),
+        (
+            "scheduleDelivery",
+            "mutation($id: Int!) { scheduleDelivery(id: $id, at: \"2199-01-01T00:00:00Z\") { id } }",
+            json!({"id": f.delivery}),
+            "at",
+        ),
+        (
+            "duplicateDelivery",
+            "mutation { duplicateDelivery(id: \"x\") { id } }",
+            json!({}),
+            "",
+        ),
+        (
+            "deleteDelivery",
+            "mutation { deleteDelivery(id: \"x\") }",
+            json!({}),
+            "",
+        ),
+        (
+            "approveDelivery",
+            "mutation { approveDelivery(id: \"x\") { id } }",
+            json!({}),
+            "",
+        ),
+        (
+            "cancelDelivery",
+            "mutation { cancelDelivery(id: \"x\") { id } }",
+            json!({}),
+            "",
+        ),
+        (
+            "testSendDelivery",
+            "mutation { testSendDelivery(id: \"x\") }",
+            json!({}),
+            "",
+        ),
+        (
+            "setTeamDeliveryApproval",
+            "mutation { setTeamDeliveryApproval(teamId: \"x\", required: true) }",
+            json!({}),
+            "",
         ),
         (
             "setWelcomeMessage",

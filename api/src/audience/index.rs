@@ -379,6 +379,11 @@ impl AudienceIndex {
             .len()
     }
 
+    /// Every following friend's id (a delivery to all friends).
+    pub fn following(&self) -> RoaringBitmap {
+        self.bitmaps.read().expect("index lock").following.clone()
+    }
+
     /// The selected friend ids, ascending (recipient resolution reads LINE ids by these).
     pub fn members(&self, expr: &Expr) -> RoaringBitmap {
         let catalog = self.catalog.read().expect("catalog lock");

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -15,7 +15,7 @@ use futures::future::BoxFuture;
 
 use super::expr::{self, Catalog, Expr, OptionInfo};
 use crate::app::App;
-use crate::audit::{self, Outcome, Target};
+use crate::audit::{self, Target};
 use crate::auth::{Caller, Permission};
 use crate::db::schema::{attribute_options, attributes, category_nodes, segments};
 use crate::error::{AppError, AppResult, Problems};
@@ -197,22 +197,7 @@ where
         + 'static,
 {
     caller.require(Permission::SegmentManage)?;
-    let mut conn = app.db.get().await?;
-    let caller = caller.clone();
-    conn.transaction::<T, AppError, _>(async move |conn| {
-        let (value, target, summary) = f(conn).await?;
-        audit::record(
-            conn,
-            &caller,
-            action,
-            Some(target),
-            summary,
-            Outcome::Success,
-        )
-        .await?;
-        Ok(value)
-    })
-    .await
+    audit::audited(app, caller, action, f).await
 }
 
 pub struct NewAttribute {

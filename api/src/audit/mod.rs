@@ -5,4 +5,4 @@ pub mod export;
 pub mod graphql;
 pub mod service;
 
-pub use service::{Outcome, Target, record, record_now};
+pub use service::{Outcome, Target, audited, record, record_now};

@@ -218,3 +218,40 @@ pub fn escape_like(s: &str) -> String {
         .replace('%', "\\%")
         .replace('_', "\\_")
 }
+
+/// Runs `f` in a transaction and records its audit row in the same one: the
+/// change and its record commit together or not at all. The caller checks
+/// permissions first; `f` returns its value, the target and a summary.
+pub async fn audited<T, F>(
+    app: &crate::app::App,
+    caller: &Caller,
+    action: &'static str,
+    f: F,
+) -> AppResult<T>
+where
+    T: Send + 'static,
+    F: for<'c> FnOnce(
+            &'c mut AsyncPgConnection,
+        )
+            -> futures::future::BoxFuture<'c, AppResult<(T, Target, serde_json::Value)>>
+        + Send
+        + 'static,
+{
+    use diesel_async::AsyncConnection;
+    let mut conn = app.db.get().await?;
+    let caller = caller.clone();
+    conn.transaction::<T, crate::error::AppError, _>(async move |conn| {
+        let (value, target, summary) = f(conn).await?;
+        record(
+            conn,
+            &caller,
+            action,
+            Some(target),
+            summary,
+            Outcome::Success,
+        )
+        .await?;
+        Ok(value)
+    })
+    .await
+}

@@ -147,6 +147,21 @@ impl Caller {
         }
     }
 
+    /// Passes when the caller holds at least one of `permissions` (reading
+    /// what several roles work on); the refusal names the first.
+    pub fn require_any(&self, permissions: &[Permission]) -> AppResult<()> {
+        let mut first = None;
+        for p in permissions {
+            match self.require(*p) {
+                Ok(()) => return Ok(()),
+                Err(e) => {
+                    first.get_or_insert(e);
+                }
+            }
+        }
+        first.map_or(Ok(()), Err)
+    }
+
     /// The guard every service function starts with.
     pub fn require(&self, permission: Permission) -> AppResult<()> {
         let name = permission.name();

@@ -7,6 +7,7 @@ diesel::table! {
         description -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        delivery_requires_approval -> Bool,
     }
 }
 
@@ -235,6 +236,93 @@ diesel::table! {
         version -> Int4,
         items -> Jsonb,
         category_root_ids -> Array<Int4>,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    deliveries (id) {
+        id -> Int8,
+        title -> Text,
+        messages -> Jsonb,
+        target -> Jsonb,
+        status -> Text,
+        team_id -> Nullable<Uuid>,
+        requires_approval -> Bool,
+        approved_by -> Nullable<Uuid>,
+        approved_at -> Nullable<Timestamptz>,
+        created_by -> Nullable<Uuid>,
+        created_by_label -> Text,
+        scheduled_at -> Nullable<Timestamptz>,
+        aggregation_unit -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    delivery_runs (delivery_id) {
+        delivery_id -> Int8,
+        started_at -> Timestamptz,
+        snapshot -> Bytea,
+        recipients -> Int4,
+        batches_total -> Int4,
+        batches_written -> Int4,
+        batches_done -> Int4,
+        accepted -> Int4,
+        failed -> Int4,
+        finished_at -> Nullable<Timestamptz>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    delivery_batches (id) {
+        id -> Int8,
+        delivery_id -> Int8,
+        seq -> Int4,
+        retry_key -> Uuid,
+        user_ids -> Array<Text>,
+        status -> Text,
+        accepted -> Int4,
+        failed -> Int4,
+        attempts -> Int4,
+        error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    delivery_testers (staff_account_id) {
+        staff_account_id -> Uuid,
+        line_user_id -> Text,
+        linked_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    delivery_tester_codes (code) {
+        code -> Text,
+        staff_account_id -> Uuid,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(delivery_batches -> deliveries (delivery_id));
+diesel::joinable!(delivery_runs -> deliveries (delivery_id));
+diesel::allow_tables_to_appear_in_same_query!(deliveries, delivery_batches, delivery_runs);
+
+diesel::table! {
+    media (id) {
+        id -> Uuid,
+        kind -> Text,
+        content_type -> Text,
+        size -> Int8,
+        preview_type -> Nullable<Text>,
+        preview_size -> Nullable<Int8>,
+        file_name -> Text,
         created_by -> Nullable<Uuid>,
         created_at -> Timestamptz,
     }

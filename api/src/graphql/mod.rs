@@ -17,6 +17,7 @@ pub struct QueryRoot(
     crate::audit::graphql::AuditQuery,
     crate::friends::graphql::FriendsQuery,
     crate::audience::graphql::AudienceQuery,
+    crate::delivery::graphql::DeliveryQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -24,6 +25,7 @@ pub struct MutationRoot(
     crate::staff::graphql::StaffMutation,
     crate::friends::graphql::FriendsMutation,
     crate::audience::graphql::AudienceMutation,
+    crate::delivery::graphql::DeliveryMutation,
 );
 
 pub type StaffSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

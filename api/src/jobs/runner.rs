@@ -30,7 +30,8 @@ pub type Handler = Arc<dyn Fn(Job) -> BoxFuture<'static, Result<(), JobError>> +
 #[derive(Clone)]
 pub struct Runner {
     queue: JobQueue,
-    handlers: BTreeMap<&'static str, Handler>,
+    /// Each queue's handler and how many consumers run it.
+    handlers: BTreeMap<&'static str, (Handler, usize)>,
     concurrency: usize,
 }
 
@@ -45,7 +46,14 @@ impl Runner {
 
     /// Registers the handler for one queue; each capability adds its own.
     pub fn register(&mut self, queue: &'static str, handler: Handler) {
-        self.handlers.insert(queue, handler);
+        let n = self.concurrency;
+        self.register_with(queue, handler, n);
+    }
+
+    /// As `register`, with its own number of consumers (I/O-bound queues such
+    /// as delivery batches keep many requests in flight).
+    pub fn register_with(&mut self, queue: &'static str, handler: Handler, concurrency: usize) {
+        self.handlers.insert(queue, (handler, concurrency.max(1)));
     }
 
     pub fn queues(&self) -> Vec<&'static str> {
@@ -55,8 +63,8 @@ impl Runner {
     /// Spawns the consumer tasks; they stop when `shutdown` turns true.
     pub fn spawn(&self, shutdown: watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
         let mut tasks = Vec::new();
-        for (&name, handler) in &self.handlers {
-            for _ in 0..self.concurrency {
+        for (&name, (handler, concurrency)) in &self.handlers {
+            for _ in 0..*concurrency {
                 let queue = self.queue.clone();
                 let handler = handler.clone();
                 let shutdown = shutdown.clone();
@@ -69,7 +77,7 @@ impl Runner {
     /// Runs every job that is ready now, one at a time, then returns how many
     /// ran. Tests and one-off commands use it instead of background tasks.
     pub async fn drain(&self, queue_name: &str) -> anyhow::Result<usize> {
-        let handler = self
+        let (handler, _) = self
             .handlers
             .get(queue_name)
             .ok_or_else(|| anyhow::anyhow!("no handler for queue {queue_name}"))?;

@@ -238,6 +238,21 @@ pub async fn inbox(State(state): S, Path(id): Path<String>) -> Response {
     }
 }
 
+/// How many users hold how many messages: `{"0": 3, "1": 20000}`. Lets a
+/// test check "everyone exactly once" over many recipients in one call.
+pub async fn inbox_histogram(State(state): S) -> Response {
+    let data = state.data.lock().unwrap();
+    let mut h: std::collections::BTreeMap<usize, u64> = std::collections::BTreeMap::new();
+    for u in data.users.values() {
+        *h.entry(u.inbox.len()).or_default() += 1;
+    }
+    let h: serde_json::Map<String, Value> = h
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect();
+    Json(json!({ "histogram": h })).into_response()
+}
+
 pub async fn stats(State(state): S) -> Response {
     let data = state.data.lock().unwrap();
     let c = &data.counters;

@@ -126,6 +126,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/_fake/users/{id}/inbox", get(control::inbox))
         .route("/_fake/events", post(control::raw_events))
         .route("/_fake/stats", get(control::stats))
+        .route("/_fake/inbox-histogram", get(control::inbox_histogram))
         .route("/_fake/faults", post(control::set_faults))
         .route("/_fake/rate-limits", post(control::set_rate_limits))
         .route("/_fake/config", post(control::config))

@@ -1,0 +1,542 @@
+//! Dispatch (DESIGN.md 4.2): at send time the recipients are fixed as a
+//! bitmap of friend ids; an expansion job cuts it into batches of ≤ 500 LINE
+//! user ids (each with a retry key derived from delivery and position) and
+//! queues them after commit; batch jobs post multicasts through the shared
+//! rate limiter and record each result. The batch rows are the outbox: a
+//! reconciler re-queues any left unfinished (worker killed, Redis flushed),
+//! and a repeat is harmless because LINE answers 409 to a known retry key and
+//! a batch is counted only on its first transition out of `queued`.
+
+use std::collections::HashMap;
+
+use chrono::{Duration, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use roaring::RoaringBitmap;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::model::{self, BATCH_SIZE, Delivery, Target};
+use crate::app::App;
+use crate::db::schema::{deliveries, delivery_batches, delivery_runs, segments};
+use crate::jobs::{JobError, JobQueue};
+use crate::line::client::LineError;
+
+pub const EXPAND_QUEUE: &str = "delivery.expand";
+pub const BATCH_QUEUE: &str = "delivery.batch";
+/// Batches written per transaction while expanding (25,000 recipients).
+const CHUNK: usize = 50;
+/// Invalid ids removed per job run before handing the batch back to the queue.
+const MAX_RESENDS: usize = 20;
+
+/// The friend ids a target reaches now (following friends only).
+pub async fn resolve(
+    app: &App,
+    conn: &mut AsyncPgConnection,
+    target: &Target,
+) -> QueryResult<RoaringBitmap> {
+    Ok(match target {
+        Target::All => app.audience.following(),
+        Target::Segment(s) => segments::table
+            .find(*s)
+            .select(segments::expression)
+            .first::<serde_json::Value>(conn)
+            .await
+            .optional()?
+            .and_then(|v| serde_json::from_value(v).ok())
+            .map(|e| app.audience.members(&e))
+            .unwrap_or_default(),
+        Target::Expression(e) => app.audience.members(e),
+        Target::Friends(ids) => {
+            let picked: RoaringBitmap = ids.iter().filter_map(|i| u32::try_from(*i).ok()).collect();
+            picked & app.audience.following()
+        }
+    })
+}
+
+/// Starts a scheduled delivery that is due: snapshots its recipients and
+/// queues the expansion. Exactly once: the row is locked and must still be
+/// `scheduled`, so concurrent schedulers and a send-now race harmlessly.
+/// Returns whether this call started it.
+pub async fn start(app: &App, id: i64) -> anyhow::Result<bool> {
+    app.audience.ensure_loaded(&app.db).await?;
+    let mut conn = app.db.get().await?;
+    let app2 = app.clone();
+    let started = conn
+        .transaction::<bool, anyhow::Error, _>(async move |conn| {
+            let Some(d) = deliveries::table
+                .find(id)
+                .filter(deliveries::status.eq("scheduled"))
+                .filter(deliveries::scheduled_at.le(Utc::now() + Duration::seconds(1)))
+                .select(Delivery::as_select())
+                .for_update()
+                .skip_locked()
+                .first(conn)
+                .await
+                .optional()?
+            else {
+                return Ok(false);
+            };
+            let target = d.target_value().unwrap_or(Target::Friends(vec![]));
+            let snapshot = resolve(&app2, conn, &target).await?;
+            let recipients = snapshot.len() as i32;
+            let mut bytes = Vec::with_capacity(snapshot.serialized_size());
+            snapshot.serialize_into(&mut bytes)?;
+            let total = (snapshot.len() as usize).div_ceil(BATCH_SIZE) as i32;
+            let finished = (total == 0).then(Utc::now);
+            diesel::insert_into(delivery_runs::table)
+                .values((
+                    delivery_runs::delivery_id.eq(id),
+                    delivery_runs::snapshot.eq(bytes),
+                    delivery_runs::recipients.eq(recipients),
+                    delivery_runs::batches_total.eq(total),
+                    delivery_runs::finished_at.eq(finished),
+                ))
+                .execute(conn)
+                .await?;
+            diesel::update(deliveries::table.find(id))
+                .set((
+                    deliveries::status.eq(if total == 0 { "completed" } else { "sending" }),
+                    deliveries::updated_at.eq(diesel::dsl::now),
+                ))
+                .execute(conn)
+                .await?;
+            Ok(true)
+        })
+        .await?;
+    if started {
+        tracing::info!(delivery = id, "delivery started");
+        // After commit; if this push is lost the reconciler queues it again.
+        if let Err(e) = app
+            .jobs
+            .enqueue(EXPAND_QUEUE, json!({ "delivery": id }))
+            .await
+        {
+            tracing::warn!(delivery = id, error = %e, "queueing expansion failed; the reconciler will retry");
+        }
+    }
+    Ok(started)
+}
+
+/// Starts every scheduled delivery whose time has come. Run by every worker
+/// about once a second; the row lock in `start` keeps it to one start each.
+pub async fn start_due(app: &App) -> anyhow::Result<usize> {
+    let mut conn = app.db.get().await?;
+    let due: Vec<i64> = deliveries::table
+        .filter(deliveries::status.eq("scheduled"))
+        .filter(deliveries::scheduled_at.le(Utc::now()))
+        .order(deliveries::scheduled_at.asc())
+        .select(deliveries::id)
+        .limit(20)
+        .load(&mut conn)
+        .await?;
+    drop(conn);
+    let mut n = 0;
+    for id in due {
+        if start(app, id).await? {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// A run's snapshot, batch counts and end time.
+type SnapshotRow = (Vec<u8>, i32, i32, Option<chrono::DateTime<Utc>>);
+
+#[derive(QueryableByName)]
+struct FriendLine {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    line_user_id: String,
+}
+
+/// Writes the delivery's batches from its snapshot, a chunk per transaction,
+/// queueing each chunk's batches after it commits. Resumes where an earlier
+/// run stopped; concurrent runs skip rows already written.
+pub async fn expand(app: &App, id: i64) -> Result<(), JobError> {
+    let mut conn = app.db.get().await.map_err(anyhow::Error::from)?;
+    let row: Option<SnapshotRow> = delivery_runs::table
+        .find(id)
+        .select((
+            delivery_runs::snapshot,
+            delivery_runs::batches_total,
+            delivery_runs::batches_written,
+            delivery_runs::finished_at,
+        ))
+        .first(&mut conn)
+        .await
+        .optional()
+        .map_err(anyhow::Error::from)?;
+    let Some((snapshot, total, written, finished)) = row else {
+        return Err(JobError::Permanent(format!("delivery {id} has no run")));
+    };
+    if finished.is_some() || written >= total {
+        return Ok(());
+    }
+    let bitmap = RoaringBitmap::deserialize_from(&snapshot[..])
+        .map_err(|e| JobError::Permanent(format!("snapshot unreadable: {e}")))?;
+    let ids: Vec<u32> = bitmap.iter().collect();
+    let mut seq = written as usize;
+    while seq < total as usize {
+        let end = (seq + CHUNK).min(total as usize);
+        let part = &ids[seq * BATCH_SIZE..(end * BATCH_SIZE).min(ids.len())];
+        let list: Vec<i64> = part.iter().map(|i| i64::from(*i)).collect();
+        // Friends who left since the snapshot are dropped here.
+        let lines: HashMap<i64, String> = diesel::sql_query(
+            "SELECT f.id, f.line_user_id FROM unnest($1::bigint[]) u(id) \
+             JOIN friends f ON f.id = u.id WHERE f.status = 'following'",
+        )
+        .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(&list)
+        .load::<FriendLine>(&mut conn)
+        .await
+        .map_err(anyhow::Error::from)?
+        .into_iter()
+        .map(|f| (f.id, f.line_user_id))
+        .collect();
+        let batches: Vec<(i32, Vec<String>)> = (seq..end)
+            .map(|s| {
+                let lo = (s - seq) * BATCH_SIZE;
+                let hi = ((s - seq + 1) * BATCH_SIZE).min(list.len());
+                let users = list[lo..hi]
+                    .iter()
+                    .filter_map(|f| lines.get(f).cloned())
+                    .collect();
+                (s as i32, users)
+            })
+            .collect();
+        let queued = write_chunk(&mut conn, id, batches, end as i32)
+            .await
+            .map_err(anyhow::Error::from)?;
+        queue_batches(&app.jobs, &queued).await?;
+        seq = end;
+    }
+    Ok(())
+}
+
+/// Inserts one chunk of batches and moves the run's counters, in one
+/// transaction. Returns the ids of newly written batches to queue.
+async fn write_chunk(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    batches: Vec<(i32, Vec<String>)>,
+    written: i32,
+) -> QueryResult<Vec<i64>> {
+    conn.transaction::<Vec<i64>, diesel::result::Error, _>(async move |conn| {
+        let rows: Vec<_> = batches
+            .iter()
+            .map(|(seq, users)| {
+                (
+                    delivery_batches::delivery_id.eq(id),
+                    delivery_batches::seq.eq(*seq),
+                    delivery_batches::retry_key.eq(model::retry_key(id, *seq)),
+                    delivery_batches::user_ids.eq(users.clone()),
+                    // Everyone in it left since the snapshot: nothing to send.
+                    delivery_batches::status.eq(if users.is_empty() {
+                        "accepted"
+                    } else {
+                        "queued"
+                    }),
+                )
+            })
+            .collect();
+        let inserted: Vec<(i64, String)> = diesel::insert_into(delivery_batches::table)
+            .values(rows)
+            .on_conflict((delivery_batches::delivery_id, delivery_batches::seq))
+            .do_nothing()
+            .returning((delivery_batches::id, delivery_batches::status))
+            .get_results(conn)
+            .await?;
+        let empty = inserted.iter().filter(|(_, s)| s == "accepted").count() as i32;
+        diesel::update(delivery_runs::table.find(id))
+            .set((
+                delivery_runs::batches_written.eq(diesel::dsl::sql::<diesel::sql_types::Integer>(
+                    &format!("greatest(batches_written, {written})"),
+                )),
+                delivery_runs::batches_done.eq(delivery_runs::batches_done + empty),
+                delivery_runs::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(conn)
+            .await?;
+        if empty > 0 {
+            finish_if_done(conn, id).await?;
+        }
+        Ok(inserted
+            .into_iter()
+            .filter(|(_, s)| s == "queued")
+            .map(|(b, _)| b)
+            .collect())
+    })
+    .await
+}
+
+async fn queue_batches(queue: &JobQueue, ids: &[i64]) -> anyhow::Result<()> {
+    let jobs: Vec<_> = ids
+        .iter()
+        .map(|b| JobQueue::new_job(BATCH_QUEUE, json!({ "batch": b })))
+        .collect();
+    queue.push(&jobs).await
+}
+
+/// Marks the delivery completed once every batch is done.
+async fn finish_if_done(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<()> {
+    let done = diesel::update(
+        delivery_runs::table
+            .find(id)
+            .filter(delivery_runs::finished_at.is_null())
+            .filter(delivery_runs::batches_done.ge(delivery_runs::batches_total)),
+    )
+    .set(delivery_runs::finished_at.eq(Some(Utc::now())))
+    .execute(conn)
+    .await?;
+    if done > 0 {
+        diesel::update(deliveries::table.find(id))
+            .set((
+                deliveries::status.eq("completed"),
+                deliveries::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(conn)
+            .await?;
+        tracing::info!(delivery = id, "delivery completed");
+    }
+    Ok(())
+}
+
+#[derive(Queryable)]
+struct BatchRow {
+    id: i64,
+    delivery_id: i64,
+    retry_key: Uuid,
+    user_ids: Vec<String>,
+    status: String,
+    failed: i32,
+}
+
+/// Records a batch's end once: the first transition out of `queued` adds its
+/// figures to the run; a repeat finds nothing to update.
+async fn finish_batch(
+    conn: &mut AsyncPgConnection,
+    b: &BatchRow,
+    accepted: i32,
+    failed_now: i32,
+    error: Option<String>,
+) -> QueryResult<()> {
+    let (id, delivery) = (b.id, b.delivery_id);
+    conn.transaction::<(), diesel::result::Error, _>(async move |conn| {
+        let counted: Option<(i32, i32)> = diesel::update(
+            delivery_batches::table
+                .find(id)
+                .filter(delivery_batches::status.eq("queued")),
+        )
+        .set((
+            delivery_batches::status.eq(if accepted > 0 { "accepted" } else { "failed" }),
+            delivery_batches::accepted.eq(accepted),
+            delivery_batches::failed.eq(delivery_batches::failed + failed_now),
+            delivery_batches::error.eq(error),
+            delivery_batches::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning((delivery_batches::accepted, delivery_batches::failed))
+        .get_result(conn)
+        .await
+        .optional()?;
+        if let Some((a, f)) = counted {
+            diesel::update(delivery_runs::table.find(delivery))
+                .set((
+                    delivery_runs::accepted.eq(delivery_runs::accepted + a),
+                    delivery_runs::failed.eq(delivery_runs::failed + f),
+                    delivery_runs::batches_done.eq(delivery_runs::batches_done + 1),
+                    delivery_runs::updated_at.eq(diesel::dsl::now),
+                ))
+                .execute(conn)
+                .await?;
+            finish_if_done(conn, delivery).await?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// The recipient LINE refused, from "The property, to[3], …" (message or details).
+fn refused_index(message: &str, details: &[crate::line::client::ErrorDetail]) -> Option<usize> {
+    let parse = |s: &str| -> Option<usize> {
+        let start = s.find("to[")? + 3;
+        let end = s[start..].find(']')? + start;
+        s[start..end].parse().ok()
+    };
+    details
+        .iter()
+        .find_map(|d| parse(&d.property).or_else(|| parse(&d.message)))
+        .or_else(|| parse(message))
+}
+
+/// Sends one batch. 5xx, timeouts and 429s go back to the queue with the same
+/// retry key; 409 counts as accepted; a 400 naming a recipient drops that id
+/// and resends the rest under a new key; any other 400 fails the batch.
+pub async fn send_batch(app: &App, batch_id: i64) -> Result<(), JobError> {
+    let mut conn = app.db.get().await.map_err(anyhow::Error::from)?;
+    let found: Option<(BatchRow, serde_json::Value, String)> = delivery_batches::table
+        .inner_join(deliveries::table)
+        .filter(delivery_batches::id.eq(batch_id))
+        .select((
+            (
+                delivery_batches::id,
+                delivery_batches::delivery_id,
+                delivery_batches::retry_key,
+                delivery_batches::user_ids,
+                delivery_batches::status,
+                delivery_batches::failed,
+            ),
+            deliveries::messages,
+            deliveries::aggregation_unit,
+        ))
+        .first(&mut conn)
+        .await
+        .optional()
+        .map_err(anyhow::Error::from)?;
+    let Some((mut b, messages, unit)) = found else {
+        return Ok(()); // deleted with its delivery
+    };
+    if b.status != "queued" {
+        return Ok(());
+    }
+    let list: Vec<model::Message> = serde_json::from_value(messages)
+        .map_err(|e| JobError::Permanent(format!("stored messages unreadable: {e}")))?;
+    let line_messages = model::to_line(&list, &super::service::media_url(app));
+    for _ in 0..MAX_RESENDS {
+        let result = app
+            .line
+            .multicast(&b.user_ids, &line_messages, b.retry_key, Some(&unit))
+            .await;
+        match result {
+            Ok(_) => {
+                finish_batch(&mut conn, &b, b.user_ids.len() as i32, 0, None)
+                    .await
+                    .map_err(anyhow::Error::from)?;
+                return Ok(());
+            }
+            Err(LineError::Api {
+                status: 400,
+                message,
+                details,
+                ..
+            }) => match refused_index(&message, &details) {
+                Some(i) if i < b.user_ids.len() => {
+                    let mut rest = b.user_ids.clone();
+                    let dropped = rest.remove(i);
+                    tracing::warn!(
+                        batch = b.id,
+                        recipient = i,
+                        "LINE refused a recipient; resending without it"
+                    );
+                    let key = model::next_key(b.retry_key);
+                    let moved = diesel::update(
+                        delivery_batches::table
+                            .find(b.id)
+                            .filter(delivery_batches::status.eq("queued"))
+                            .filter(delivery_batches::retry_key.eq(b.retry_key)),
+                    )
+                    .set((
+                        delivery_batches::user_ids.eq(&rest),
+                        delivery_batches::retry_key.eq(key),
+                        delivery_batches::failed.eq(delivery_batches::failed + 1),
+                        delivery_batches::error.eq(format!(
+                            "LINEが受け付けない宛先を除外しました（{}）",
+                            mask(&dropped)
+                        )),
+                        delivery_batches::updated_at.eq(diesel::dsl::now),
+                    ))
+                    .execute(&mut conn)
+                    .await
+                    .map_err(anyhow::Error::from)?;
+                    if moved == 0 {
+                        return Ok(()); // someone else moved it on
+                    }
+                    b.user_ids = rest;
+                    b.retry_key = key;
+                    b.failed += 1;
+                    if b.user_ids.is_empty() {
+                        finish_batch(&mut conn, &b, 0, 0, Some("宛先がすべて無効でした".into()))
+                            .await
+                            .map_err(anyhow::Error::from)?;
+                        return Ok(());
+                    }
+                }
+                _ => {
+                    finish_batch(&mut conn, &b, 0, b.user_ids.len() as i32, Some(message))
+                        .await
+                        .map_err(anyhow::Error::from)?;
+                    return Ok(());
+                }
+            },
+            Err(LineError::Invalid(fields)) => {
+                let why = fields
+                    .iter()
+                    .map(|f| format!("{}: {}", f.field, f.message))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                finish_batch(&mut conn, &b, 0, b.user_ids.len() as i32, Some(why))
+                    .await
+                    .map_err(anyhow::Error::from)?;
+                return Ok(());
+            }
+            Err(e) => {
+                let _ = diesel::update(delivery_batches::table.find(b.id))
+                    .set((
+                        delivery_batches::attempts.eq(delivery_batches::attempts + 1),
+                        delivery_batches::error.eq(e.to_string()),
+                        delivery_batches::updated_at.eq(diesel::dsl::now),
+                    ))
+                    .execute(&mut conn)
+                    .await;
+                return Err(JobError::Retry(e.to_string()));
+            }
+        }
+    }
+    Err(JobError::Retry("more refused recipients to remove".into()))
+}
+
+/// A LINE user id in logs and errors: enough to recognise, not to use.
+fn mask(id: &str) -> String {
+    format!("{}…", id.chars().take(6).collect::<String>())
+}
+
+/// Re-queues work a lost queue entry left behind: batches still `queued` and
+/// expansions still unfinished, untouched for `stale`. Safe to over-queue.
+pub async fn reconcile(app: &App, stale: Duration) -> anyhow::Result<usize> {
+    let mut conn = app.db.get().await?;
+    let cutoff = Utc::now() - stale;
+    let batches: Vec<i64> = diesel::sql_query(
+        "UPDATE delivery_batches SET updated_at = now() WHERE id IN \
+         (SELECT id FROM delivery_batches WHERE status = 'queued' AND updated_at < $1 \
+          ORDER BY id LIMIT 5000 FOR UPDATE SKIP LOCKED) RETURNING id",
+    )
+    .bind::<diesel::sql_types::Timestamptz, _>(cutoff)
+    .load::<BatchId>(&mut conn)
+    .await?
+    .into_iter()
+    .map(|b| b.id)
+    .collect();
+    queue_batches(&app.jobs, &batches).await?;
+    let runs: Vec<i64> = diesel::update(
+        delivery_runs::table
+            .filter(delivery_runs::finished_at.is_null())
+            .filter(delivery_runs::batches_written.lt(delivery_runs::batches_total))
+            .filter(delivery_runs::updated_at.lt(cutoff)),
+    )
+    .set(delivery_runs::updated_at.eq(diesel::dsl::now))
+    .returning(delivery_runs::delivery_id)
+    .get_results(&mut conn)
+    .await?;
+    for id in &runs {
+        app.jobs
+            .enqueue(EXPAND_QUEUE, json!({ "delivery": id }))
+            .await?;
+    }
+    Ok(batches.len() + runs.len())
+}
+
+#[derive(QueryableByName)]
+struct BatchId {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}
