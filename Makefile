@@ -53,7 +53,7 @@ lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 test-rust:
-	$(CARGO) build -p line-fake
+	$(CARGO) build -p line-fake -p tenohira
 	$(CARGO) test --workspace
 
 fmt:

@@ -1,0 +1,551 @@
+//! Segment delivery against the real stack: tenohira (API and worker
+//! processes), PostgreSQL, Redis and line-fake, with faults injected at
+//! LINE's boundary. "Exactly once" is read from line-fake's inboxes.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tenohira::auth::Permission::*;
+use tenohira_tests::{Options, Session, TestApp, error_code};
+
+const SEND: &str =
+    "mutation($id: Int!, $at: DateTime) { scheduleDelivery(id: $id, at: $at) { id status } }";
+const STATUS: &str = "query($id: Int!) { delivery(id: $id) { status recipients accepted failed batchesTotal batchesDone startedAt finishedAt durationSeconds aggregationUnit } }";
+
+async fn sender(t: &TestApp, login: &str) -> Session {
+    t.signed_in(login, &[DeliveryCreate, DeliverySend, FriendsRead])
+        .await
+}
+
+/// Creates a text delivery to every friend and returns its id.
+async fn compose(s: &Session, title: &str, text: &str) -> i64 {
+    let r = s
+        .gql(
+            "mutation($i: DeliveryInput!) { createDelivery(input: $i) { id status } }",
+            json!({"i": {"title": title, "messages": [{"text": text}], "target": {"all": true}}}),
+        )
+        .await;
+    assert_eq!(r["data"]["createDelivery"]["status"], "DRAFT", "{r}");
+    r["data"]["createDelivery"]["id"].as_i64().unwrap()
+}
+
+async fn status(s: &Session, id: i64) -> Value {
+    s.gql(STATUS, json!({"id": id})).await["data"]["delivery"].clone()
+}
+
+async fn wait_completed(t: &TestApp, s: &Session, id: i64, secs: u64) -> Value {
+    t.eventually(secs, "the delivery to complete", || async {
+        status(s, id).await["status"] == "COMPLETED"
+    })
+    .await;
+    status(s, id).await
+}
+
+/// How many line-fake users hold how many messages.
+async fn histogram(t: &TestApp) -> Value {
+    t.fake.get("/_fake/inbox-histogram").await["histogram"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_delivery_reaches_each_friend_once_with_statistics_and_an_aggregation_unit() {
+    let t = TestApp::spawn_with(Options {
+        with_workers: true,
+        ..Default::default()
+    })
+    .await;
+    let users = t.bulk_friends(1_234).await;
+    let s = sender(&t, "koho").await;
+    let id = compose(&s, "県政だより12月号", "県政だより12月号を発行しました 📰").await;
+    let count = s
+        .gql("{ deliveryTargetCount(target: {all: true}) }", json!({}))
+        .await;
+    assert_eq!(count["data"]["deliveryTargetCount"], 1234, "{count}");
+    let r = s.gql(SEND, json!({"id": id})).await;
+    assert!(r.get("errors").is_none(), "{r}");
+    let done = wait_completed(&t, &s, id, 30).await;
+    assert_eq!(done["recipients"], 1234);
+    assert_eq!(done["accepted"], 1234);
+    assert_eq!(done["failed"], 0);
+    assert_eq!(done["batchesTotal"], 3, "500 per multicast");
+    assert!(done["durationSeconds"].as_f64().unwrap() >= 0.0);
+    assert_eq!(histogram(&t).await, json!({"1": 1234}));
+    let inbox = t.fake.inbox(&users[7]).await;
+    assert_eq!(inbox[0]["via"], "multicast");
+    assert_eq!(
+        inbox[0]["messages"][0]["text"],
+        "県政だより12月号を発行しました 📰"
+    );
+    assert_eq!(
+        inbox[0]["customAggregationUnits"][0], done["aggregationUnit"],
+        "LINE's insight can be joined by the unit"
+    );
+    // Sending again is refused: a delivery goes out once.
+    let again = s.gql(SEND, json!({"id": id})).await;
+    assert_eq!(error_code(&again).as_deref(), Some("CONFLICT"), "{again}");
+
+    // Statistics: totals and the CSV for Excel.
+    let totals = s
+        .gql(
+            "{ deliveryTotals { deliveries recipients accepted failed } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        totals["data"]["deliveryTotals"],
+        json!({"deliveries": 1, "recipients": 1234, "accepted": 1234, "failed": 0})
+    );
+    let csv = reqwest::Client::new()
+        .get(format!("{}/exports/deliveries.csv", t.base))
+        .header(
+            "cookie",
+            format!("tenohira_session={}", s.cookie().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), 200);
+    let bytes = csv.bytes().await.unwrap();
+    assert_eq!(&bytes[..3], b"\xef\xbb\xbf", "BOM");
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let lines: Vec<&str> = text.trim_end().split("\r\n").collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].starts_with("配信ID,件名,種類,状態"));
+    assert!(
+        lines[1].contains("県政だより12月号,テキスト,配信完了"),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[1].contains(",1234,1234,0,"), "{}", lines[1]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn twenty_thousand_recipients_under_injected_faults_each_get_it_exactly_once() {
+    let t = TestApp::spawn_with(Options {
+        with_workers: true,
+        env: vec![
+            ("TENOHIRA_LINE_TIMEOUT_MS", "400".into()),
+            ("TENOHIRA_LINE_MAX_ATTEMPTS", "2".into()),
+            ("TENOHIRA_DELIVERY_CONCURRENCY", "16".into()),
+        ],
+    })
+    .await;
+    t.bulk_friends(20_000).await;
+    t.fake
+        .post(
+            "/_fake/faults",
+            json!({"errorRate": 0.05, "timeoutRate": 0.02, "timeoutMs": 800, "burst429": 12, "latencyMinMs": 5, "latencyMaxMs": 30}),
+        )
+        .await;
+    let s = sender(&t, "bousai").await;
+    let id = compose(
+        &s,
+        "避難訓練のお知らせ",
+        "12月1日に県内一斉の避難訓練を行います。",
+    )
+    .await;
+    s.gql(SEND, json!({"id": id})).await;
+    let done = wait_completed(&t, &s, id, 120).await;
+    assert_eq!(done["recipients"], 20000);
+    assert_eq!(done["accepted"], 20000, "{done}");
+    assert_eq!(done["failed"], 0);
+    assert_eq!(
+        histogram(&t).await,
+        json!({"1": 20000}),
+        "nobody missed, nobody twice"
+    );
+    let stats = t.fake.get("/_fake/stats").await;
+    // Timeouts after acceptance came back as 409s: the retry keys did their job.
+    assert!(
+        stats["duplicates"]["multicast"].as_u64().unwrap_or(0) > 0,
+        "faults were really injected: {stats}"
+    );
+}
+
+/// A Redis server of this test's own, so FLUSHALL touches nobody else.
+struct PrivateRedis {
+    url: String,
+    _child: tokio::process::Child,
+}
+
+impl PrivateRedis {
+    async fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = tokio::process::Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("redis-server");
+        let url = format!("redis://127.0.0.1:{port}");
+        for _ in 0..100 {
+            if let Ok(c) = redis::Client::open(url.as_str())
+                && c.get_multiplexed_async_connection().await.is_ok()
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Self { url, _child: child }
+    }
+
+    async fn flushall(&self) {
+        let c = redis::Client::open(self.url.as_str()).unwrap();
+        let mut conn = c.get_multiplexed_async_connection().await.unwrap();
+        let _: () = redis::cmd("FLUSHALL").query_async(&mut conn).await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_worker_and_a_flushed_redis_lose_and_duplicate_nothing() {
+    let redis = PrivateRedis::start().await;
+    let t = TestApp::spawn_with(Options {
+        with_workers: false,
+        env: vec![
+            ("REDIS_URL", redis.url.clone()),
+            // Slow enough to interrupt: 40 batches at 10 per second.
+            ("TENOHIRA_LINE_MULTICAST_PER_SECOND", "10".into()),
+            ("TENOHIRA_DELIVERY_RECONCILE_SECONDS", "2".into()),
+            ("TENOHIRA_DELIVERY_CONCURRENCY", "8".into()),
+        ],
+    })
+    .await;
+    t.bulk_friends(20_000).await;
+    let s = sender(&t, "kansen").await;
+    let id = compose(&s, "感染症情報", "感染症の流行情報をお知らせします。").await;
+    let mut worker = t.spawn_worker(&[]);
+    s.gql(SEND, json!({"id": id})).await;
+    let progressed = |n: i64| {
+        let s = &s;
+        async move { status(s, id).await["batchesDone"].as_i64().unwrap_or(0) >= n }
+    };
+    t.eventually(30, "some batches sent", || progressed(5))
+        .await;
+    worker.start_kill().unwrap();
+    worker.wait().await.unwrap();
+    let at_kill = status(&s, id).await["batchesDone"].as_i64().unwrap();
+    assert!(at_kill < 40, "killed mid-delivery");
+    let _worker = t.spawn_worker(&[]);
+    t.eventually(30, "more batches after the restart", || {
+        progressed(at_kill + 5)
+    })
+    .await;
+    // Every queue entry, lease and rate-limiter slot vanishes.
+    redis.flushall().await;
+    let done = wait_completed(&t, &s, id, 90).await;
+    assert_eq!(done["accepted"], 20000, "{done}");
+    assert_eq!(done["failed"], 0);
+    assert_eq!(
+        histogram(&t).await,
+        json!({"1": 20000}),
+        "nobody missed, nobody twice"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_scheduled_delivery_fires_once_with_two_workers_and_a_cancelled_one_never() {
+    let t = TestApp::spawn_with(Options {
+        with_workers: true,
+        ..Default::default()
+    })
+    .await;
+    let _second = t.spawn_worker(&[]);
+    let users = t.bulk_friends(30).await;
+    let s = sender(&t, "kikaku").await;
+    let fires = compose(&s, "予約配信", "予約した時刻に届きます").await;
+    let never = compose(&s, "取り消す配信", "これは届きません").await;
+    let at = (chrono::Utc::now() + chrono::Duration::seconds(3)).to_rfc3339();
+    for id in [fires, never] {
+        let r = s.gql(SEND, json!({"id": id, "at": at})).await;
+        assert_eq!(r["data"]["scheduleDelivery"]["status"], "SCHEDULED", "{r}");
+    }
+    let r = s
+        .gql(
+            "mutation($id: Int!) { cancelDelivery(id: $id) { status } }",
+            json!({"id": never}),
+        )
+        .await;
+    assert_eq!(r["data"]["cancelDelivery"]["status"], "CANCELLED", "{r}");
+    let done = wait_completed(&t, &s, fires, 20).await;
+    let started =
+        chrono::DateTime::parse_from_rfc3339(done["startedAt"].as_str().unwrap()).unwrap();
+    let due = chrono::DateTime::parse_from_rfc3339(&at).unwrap();
+    let late = (started - due).num_milliseconds();
+    assert!(
+        (0..2500).contains(&late),
+        "started {late} ms after its time"
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        histogram(&t).await,
+        json!({"1": 30}),
+        "once, by one of the two workers"
+    );
+    assert_eq!(
+        t.fake.inbox(&users[0]).await[0]["messages"][0]["text"],
+        "予約した時刻に届きます"
+    );
+    assert_eq!(status(&s, never).await["status"], "CANCELLED");
+    assert_eq!(t.count("delivery_runs").await, 1);
+    // A delivery that started cannot be cancelled or edited.
+    let r = s
+        .gql(
+            "mutation($id: Int!) { cancelDelivery(id: $id) { status } }",
+            json!({"id": fires}),
+        )
+        .await;
+    assert_eq!(error_code(&r).as_deref(), Some("CONFLICT"), "{r}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_test_send_reaches_only_the_linked_tester() {
+    let t = TestApp::spawn_with(Options {
+        with_workers: true,
+        ..Default::default()
+    })
+    .await;
+    let residents = t.bulk_friends(10).await;
+    let s = sender(&t, "tester-owner").await;
+    let id = compose(&s, "テスト送信", "テスト送信の本文").await;
+    // Not linked yet: a clear refusal.
+    let r = s
+        .gql(
+            "mutation($id: Int!) { testSendDelivery(id: $id) }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(error_code(&r).as_deref(), Some("CONFLICT"), "{r}");
+    let code = s
+        .gql("mutation { createTesterLinkCode { code } }", json!({}))
+        .await["data"]["createTesterLinkCode"]["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let phone = t.fake.user(true).await;
+    t.fake
+        .post(
+            &format!("/_fake/users/{phone}/message"),
+            json!({"text": code}),
+        )
+        .await;
+    t.eventually(10, "the tester to be linked", || async {
+        !s.gql("{ myTesterLinkedAt }", json!({})).await["data"]["myTesterLinkedAt"].is_null()
+    })
+    .await;
+    assert!(
+        t.fake.inbox(&phone).await[0]["messages"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("テスト送信先として登録しました")
+    );
+    let r = s
+        .gql(
+            "mutation($id: Int!) { testSendDelivery(id: $id) }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(r["data"]["testSendDelivery"], true, "{r}");
+    let inbox = t.fake.inbox(&phone).await;
+    assert_eq!(
+        inbox.last().unwrap()["messages"][0]["text"],
+        "テスト送信の本文"
+    );
+    for r in &residents {
+        assert!(
+            t.fake.inbox(r).await.is_empty(),
+            "a resident got a test send"
+        );
+    }
+    let d = status(&s, id).await;
+    assert_eq!(d["status"], "DRAFT");
+    assert_eq!(d["recipients"], 0, "test sends are not statistics");
+    // A code works once.
+    t.fake
+        .post(
+            &format!("/_fake/users/{}/message", residents[0]),
+            json!({"text": code}),
+        )
+        .await;
+    t.eventually(10, "the refusal reply", || async {
+        !t.fake.inbox(&residents[0]).await.is_empty()
+    })
+    .await;
+    assert!(
+        t.fake.inbox(&residents[0]).await[0]["messages"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("有効期限")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_team_that_requires_approval_sends_only_after_another_person_approves() {
+    let t = TestApp::spawn().await;
+    let admin = t.signed_in("admin", &[StaffManage]).await;
+    let team = admin
+        .gql(
+            "mutation { createTeam(input: {name: \"広報課\"}) { id } }",
+            json!({}),
+        )
+        .await["data"]["createTeam"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    admin
+        .gql(
+            "mutation($t: UUID!) { setTeamDeliveryApproval(teamId: $t, required: true) }",
+            json!({"t": team}),
+        )
+        .await;
+    let author_id = t
+        .create_staff("author", &[DeliveryCreate, DeliverySend, DeliveryApprove])
+        .await;
+    admin
+        .gql(
+            "mutation($id: UUID!, $t: UUID) { updateStaffAccount(id: $id, input: {teamId: $t}) { id } }",
+            json!({"id": author_id, "t": team}),
+        )
+        .await;
+    let mut author = t.session();
+    author.login("author", tenohira_tests::PASSWORD).await;
+    let id = compose(&author, "承認が必要な配信", "本文").await;
+    let r = author
+        .gql(
+            "query($id: Int!) { delivery(id: $id) { requiresApproval } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(r["data"]["delivery"]["requiresApproval"], true, "{r}");
+    let r = author.gql(SEND, json!({"id": id})).await;
+    assert_eq!(error_code(&r).as_deref(), Some("CONFLICT"), "{r}");
+    let r = author
+        .gql(
+            "mutation($id: Int!) { approveDelivery(id: $id) { approvedAt } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(
+        error_code(&r).as_deref(),
+        Some("FORBIDDEN"),
+        "the author cannot approve: {r}"
+    );
+    let approver = t.signed_in("approver", &[DeliveryApprove]).await;
+    let r = approver
+        .gql(
+            "mutation($id: Int!) { approveDelivery(id: $id) { approvedAt } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert!(
+        r["data"]["approveDelivery"]["approvedAt"].is_string(),
+        "{r}"
+    );
+    // Editing after approval needs a new approval.
+    author
+        .gql(
+            "mutation($id: Int!, $i: DeliveryInput!) { updateDelivery(id: $id, input: $i) { id } }",
+            json!({"id": id, "i": {"title": "承認が必要な配信", "messages": [{"text": "直した本文"}], "target": {"all": true}}}),
+        )
+        .await;
+    let r = author.gql(SEND, json!({"id": id})).await;
+    assert_eq!(error_code(&r).as_deref(), Some("CONFLICT"), "{r}");
+    approver
+        .gql(
+            "mutation($id: Int!) { approveDelivery(id: $id) { approvedAt } }",
+            json!({"id": id}),
+        )
+        .await;
+    let r = author.gql(SEND, json!({"id": id})).await;
+    assert!(r.get("errors").is_none(), "{r}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_messages_are_refused_before_anything_is_queued() {
+    let t = TestApp::spawn().await;
+    let s = sender(&t, "checker").await;
+    let before = t.count("deliveries").await;
+    let cases = [
+        (
+            json!([{"text": "あ".repeat(5001)}]),
+            "input.messages[0].text",
+        ),
+        (
+            json!([{"text": "👨‍👩‍👧".repeat(626)}]),
+            "input.messages[0].text",
+        ),
+        (json!([{"text": ""}]), "input.messages[0].text"),
+        (
+            json!(
+                (0..6)
+                    .map(|i| json!({"text": i.to_string()}))
+                    .collect::<Vec<_>>()
+            ),
+            "input.messages",
+        ),
+        (json!([]), "input.messages"),
+        (
+            json!([{"image": "00000000-0000-0000-0000-000000000000"}]),
+            "input.messages[0].mediaId",
+        ),
+    ];
+    for (messages, field) in cases {
+        let r = s
+            .gql(
+                "mutation($i: DeliveryInput!) { createDelivery(input: $i) { id } }",
+                json!({"i": {"title": "x", "messages": messages, "target": {"all": true}}}),
+            )
+            .await;
+        assert_eq!(error_code(&r).as_deref(), Some("BAD_USER_INPUT"), "{r}");
+        assert_eq!(r["errors"][0]["extensions"]["field"], field, "{r}");
+    }
+    // 5,000 UTF-16 units exactly is fine (an emoji counts two).
+    let ok = s
+        .gql(
+            "mutation($i: DeliveryInput!) { createDelivery(input: $i) { id } }",
+            json!({"i": {"title": "x", "messages": [{"text": "😀".repeat(2500)}], "target": {"all": true}}}),
+        )
+        .await;
+    assert!(ok.get("errors").is_none(), "{ok}");
+    assert_eq!(t.count("deliveries").await, before + 1);
+    assert_eq!(t.count("delivery_batches").await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn recipients_line_refuses_are_dropped_and_counted_while_the_rest_receive_it() {
+    use diesel_async::RunQueryDsl;
+    let t = TestApp::spawn_with(Options {
+        with_workers: true,
+        ..Default::default()
+    })
+    .await;
+    // Three friends LINE no longer knows (accounts deleted), among 600 it does.
+    {
+        let mut c = t.db().await;
+        diesel::sql_query(
+            "INSERT INTO friends (line_user_id, status, first_followed_at, followed_at, status_event_at) \
+             SELECT 'U' || lpad(to_hex(g), 32, 'f'), 'following', now(), now(), now() FROM generate_series(1, 3) g",
+        )
+        .execute(&mut c)
+        .await
+        .unwrap();
+    }
+    t.bulk_friends(600).await;
+    let s = sender(&t, "sokatsu").await;
+    let id = compose(&s, "宛先の一部が無効", "本文").await;
+    s.gql(SEND, json!({"id": id})).await;
+    let done = wait_completed(&t, &s, id, 30).await;
+    assert_eq!(done["recipients"], 603);
+    assert_eq!(done["accepted"], 600, "{done}");
+    assert_eq!(done["failed"], 3, "{done}");
+    assert_eq!(histogram(&t).await, json!({"1": 600}));
+}
