@@ -78,3 +78,8 @@ bench-audience: services
 	$(CARGO) build --release -p line-fake
 	$(CARGO) build --release -p tenohira-tests --bin bench
 	./target/release/bench audience
+
+bench-delivery: services
+	$(CARGO) build --release -p line-fake -p tenohira
+	$(CARGO) build --release -p tenohira-tests --bin bench
+	./target/release/bench delivery

@@ -168,6 +168,12 @@ pub const VARIABLES: &[VarDoc] = &[
         description: "Delivery batches untouched this long are queued again (lost queue entries).",
     },
     VarDoc {
+        name: "TENOHIRA_MEDIA_PUBLIC_URL",
+        default: Some(""),
+        secret: false,
+        description: "HTTPS base URL LINE fetches delivery images and videos from (empty: TENOHIRA_PUBLIC_URL).",
+    },
+    VarDoc {
         name: "TENOHIRA_MEDIA_DIR",
         default: Some("./data/media"),
         secret: false,
@@ -348,6 +354,7 @@ pub struct Config {
     pub delivery_concurrency: usize,
     pub delivery_reconcile: std::time::Duration,
     pub media_dir: std::path::PathBuf,
+    pub media_public_url: String,
     pub log_filter: String,
     pub log_json: bool,
     pub console_dir: std::path::PathBuf,
@@ -478,6 +485,10 @@ impl Config {
                 r.positive::<u64>("TENOHIRA_DELIVERY_RECONCILE_SECONDS")?,
             ),
             media_dir: r.string("TENOHIRA_MEDIA_DIR")?.into(),
+            media_public_url: match r.string("TENOHIRA_MEDIA_PUBLIC_URL")? {
+                v if v.is_empty() => public_url.clone(),
+                v => v,
+            },
             log_filter: r.string("TENOHIRA_LOG")?,
             log_json,
             console_dir: r.string("TENOHIRA_CONSOLE_DIR")?.into(),

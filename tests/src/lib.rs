@@ -311,6 +311,13 @@ impl TestApp {
                 "test-session-secret-0123456789-abcdef".to_string(),
             ),
             ("TENOHIRA_REDIS_PREFIX", redis_prefix.clone()),
+            (
+                "TENOHIRA_MEDIA_DIR",
+                std::env::temp_dir()
+                    .join(format!("tenohira-media-{id}"))
+                    .display()
+                    .to_string(),
+            ),
             ("TENOHIRA_DB_POOL_SIZE", "4".to_string()),
             ("TENOHIRA_LOG", "warn".to_string()),
             ("TENOHIRA_LOG_FORMAT", "pretty".to_string()),
@@ -366,8 +373,13 @@ impl TestApp {
 
     /// A `tenohira worker` process with this app's configuration (killed on drop).
     pub fn spawn_worker(&self, extra: &[(&str, &str)]) -> tokio::process::Child {
+        self.spawn_role(&["worker"], extra)
+    }
+
+    /// A `tenohira <args>` process (serve, worker) with this app's configuration.
+    pub fn spawn_role(&self, args: &[&str], extra: &[(&str, &str)]) -> tokio::process::Child {
         let mut cmd = tokio::process::Command::new(tenohira_binary());
-        cmd.arg("worker")
+        cmd.args(args)
             .env_clear()
             .envs(&self.env)
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -533,6 +545,9 @@ impl TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         let _ = self.shutdown.send(true);
+        if let Some(dir) = self.env.get("TENOHIRA_MEDIA_DIR") {
+            let _ = std::fs::remove_dir_all(dir);
+        }
         let db = self.db_name.clone();
         let prefix = self.redis_prefix.clone();
         // Async clean-up cannot run in Drop: use a thread with its own runtime.

@@ -549,3 +549,148 @@ async fn recipients_line_refuses_are_dropped_and_counted_while_the_rest_receive_
     assert_eq!(done["failed"], 3, "{done}");
     assert_eq!(histogram(&t).await, json!({"1": 600}));
 }
+
+/// A PNG of `side`×`side` noise (incompressible, so it is large).
+fn noisy_png(side: u32) -> Vec<u8> {
+    let mut seed: u32 = 12345;
+    let img = image::RgbImage::from_fn(side, side, |_, _| {
+        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        image::Rgb([(seed >> 16) as u8, (seed >> 8) as u8, seed as u8])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+async fn upload(t: &TestApp, s: Option<&Session>, bytes: Vec<u8>) -> (u16, Value) {
+    let mut req = reqwest::Client::new()
+        .post(format!("{}/media", t.base))
+        .header("x-file-name", "%E9%81%BF%E9%9B%A3%E6%89%80.png")
+        .body(bytes);
+    if let Some(s) = s {
+        req = req.header(
+            "cookie",
+            format!("tenohira_session={}", s.cookie().unwrap()),
+        );
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn images_are_checked_given_a_preview_under_1_mb_served_for_a_year_and_delivered_over_https()
+{
+    let t = TestApp::spawn_with(Options {
+        with_workers: true,
+        env: vec![(
+            "TENOHIRA_MEDIA_PUBLIC_URL",
+            "https://media.tenohira.example".into(),
+        )],
+    })
+    .await;
+    let s = sender(&t, "gazo").await;
+    let big = noisy_png(800);
+    assert!(
+        big.len() > 1024 * 1024,
+        "the original needs a separate preview"
+    );
+    let (status, body) = upload(&t, Some(&s), big.clone()).await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["id"].as_str().unwrap().to_string();
+    let http = reqwest::Client::new();
+    let original = http
+        .get(format!("{}/media/{id}", t.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(original.headers()["content-type"], "image/png");
+    assert_eq!(
+        original.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(original.bytes().await.unwrap().len(), big.len());
+    let preview = http
+        .get(format!("{}/media/{id}/preview", t.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preview.headers()["content-type"], "image/jpeg");
+    let p = preview.bytes().await.unwrap();
+    assert!(
+        p.len() <= 1024 * 1024 && p.len() > 1000,
+        "preview {} bytes",
+        p.len()
+    );
+
+    // Refusals: no session, no permission, not an image, too large.
+    assert_eq!(upload(&t, None, big.clone()).await.0, 401);
+    let reader = t.signed_in("reader", &[FriendsRead]).await;
+    assert_eq!(upload(&t, Some(&reader), big).await.0, 403);
+    let (status, body) = upload(&t, Some(&s), b"%PDF-1.7 not an image at all".to_vec()).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (415, Some("UNSUPPORTED_MEDIA"))
+    );
+    let mut huge = b"\x89PNG\r\n\x1a\n".to_vec();
+    huge.resize(10 * 1024 * 1024 + 1, 0);
+    let (status, body) = upload(&t, Some(&s), huge).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (413, Some("TOO_LARGE"))
+    );
+    let (status, _) = upload(&t, Some(&s), b"\x89PNG\r\n\x1a\n broken".to_vec()).await;
+    assert_eq!(status, 422, "a file that only starts like a PNG");
+    assert_eq!(t.count("media").await, 1);
+
+    // A delivery with text and the image reaches LINE with HTTPS URLs.
+    let users = t.bulk_friends(3).await;
+    let r = s
+        .gql(
+            "mutation($i: DeliveryInput!) { createDelivery(input: $i) { id messages { type mediaId } } }",
+            json!({"i": {"title": "避難所の地図", "messages": [{"text": "最寄りの避難所です"}, {"image": id}], "target": {"all": true}}}),
+        )
+        .await;
+    assert_eq!(
+        r["data"]["createDelivery"]["messages"][1]["type"], "image",
+        "{r}"
+    );
+    let delivery = r["data"]["createDelivery"]["id"].as_i64().unwrap();
+    s.gql(SEND, json!({"id": delivery})).await;
+    wait_completed(&t, &s, delivery, 20).await;
+    let got = &t.fake.inbox(&users[0]).await[0]["messages"][1];
+    assert_eq!(
+        got["originalContentUrl"],
+        format!("https://media.tenohira.example/media/{id}")
+    );
+    assert_eq!(
+        got["previewImageUrl"],
+        format!("https://media.tenohira.example/media/{id}/preview")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_image_cannot_be_sent_when_line_would_fetch_it_over_plain_http() {
+    let t = TestApp::spawn_with(Options {
+        env: vec![(
+            "TENOHIRA_MEDIA_PUBLIC_URL",
+            "http://insecure.example".into(),
+        )],
+        ..Default::default()
+    })
+    .await;
+    let s = sender(&t, "http-check").await;
+    let (status, body) = upload(&t, Some(&s), noisy_png(16)).await;
+    assert_eq!(status, 201, "{body}");
+    let r = s
+        .gql(
+            "mutation($i: DeliveryInput!) { createDelivery(input: $i) { id } }",
+            json!({"i": {"title": "x", "messages": [{"image": body["id"]}], "target": {"all": true}}}),
+        )
+        .await;
+    assert_eq!(error_code(&r).as_deref(), Some("BAD_USER_INPUT"), "{r}");
+    assert_eq!(
+        r["errors"][0]["extensions"]["field"],
+        "input.messages[0].mediaId"
+    );
+}

@@ -30,7 +30,11 @@ pub struct Draft {
 
 /// The public URL LINE fetches a stored file from.
 pub fn media_url(app: &App) -> impl Fn(Uuid, bool) -> String + use<> {
-    let base = app.config.public_url.trim_end_matches('/').to_string();
+    let base = app
+        .config
+        .media_public_url
+        .trim_end_matches('/')
+        .to_string();
     move |id, preview| {
         if preview {
             format!("{base}/media/{id}/preview")

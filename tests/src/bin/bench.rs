@@ -2,6 +2,7 @@
 //!   bench line-fake   multicast requests/s line-fake sustains with limits lifted
 //!   bench webhook     webhook events acknowledged per second and latency
 //!   bench audience    live counts and recipient resolution over 2,000,000 friends
+//!   bench delivery    a push to 2,000,000 friends through API and worker processes
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -430,6 +431,191 @@ async fn main() {
         Some("line-fake") => bench_line_fake().await,
         Some("webhook") => bench_webhook().await,
         Some("audience") => bench_audience().await,
-        _ => eprintln!("usage: bench line-fake | webhook | audience"),
+        Some("delivery") => bench_delivery().await,
+        _ => eprintln!("usage: bench line-fake | webhook | audience | delivery"),
     }
+}
+
+/// Peak resident memory (VmHWM) of a process, MiB.
+fn peak_rss_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
+const LOAD_DELIVERY_FRIENDS: &str = "
+INSERT INTO friends (line_user_id, status, first_followed_at, followed_at, status_event_at)
+SELECT 'U' || lpad(to_hex(g), 32, '0'), 'following', now(), now(), now()
+FROM generate_series(1, 2000000) g";
+
+/// One push to every friend: seconds from the send mutation to the last
+/// batch's result, and the run's figures from the API.
+async fn push_everyone(api: &tenohira_tests::Session, title: &str) -> serde_json::Value {
+    let created = api
+        .gql(
+            "mutation($i: DeliveryInput!) { createDelivery(input: $i) { id } }",
+            json!({"i": {"title": title, "messages": [{"text": "県からのお知らせです。"}], "target": {"all": true}}}),
+        )
+        .await;
+    let id = created["data"]["createDelivery"]["id"]
+        .as_i64()
+        .expect("created");
+    let sent_at = chrono::Utc::now();
+    let r = api
+        .gql(
+            "mutation($id: Int!) { scheduleDelivery(id: $id) { status } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert!(r.get("errors").is_none(), "{r}");
+    let q = "query($id: Int!) { delivery(id: $id) { status recipients accepted failed batchesTotal batchesDone startedAt finishedAt } }";
+    loop {
+        let d = api.gql(q, json!({"id": id})).await["data"]["delivery"].clone();
+        if d["status"] == "COMPLETED" {
+            let at =
+                |k: &str| chrono::DateTime::parse_from_rfc3339(d[k].as_str().unwrap()).unwrap();
+            let total =
+                (at("finishedAt") - sent_at.fixed_offset()).num_milliseconds() as f64 / 1000.0;
+            let dispatch = (at("finishedAt") - at("startedAt")).num_milliseconds() as f64 / 1000.0;
+            let mut out = d.clone();
+            out["sendToLast"] = json!(total);
+            out["dispatchSeconds"] = json!(dispatch);
+            return out;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn bench_delivery() {
+    use diesel_async::RunQueryDsl;
+    let t = TestApp::spawn_with(Options {
+        env: vec![("TENOHIRA_LOG", "error".into())],
+        with_workers: false,
+    })
+    .await;
+    let started = Instant::now();
+    {
+        let mut c = t.db().await;
+        for sql in [
+            "ALTER TABLE friends DISABLE TRIGGER friends_changed",
+            LOAD_DELIVERY_FRIENDS,
+            "ALTER TABLE friends ENABLE TRIGGER friends_changed",
+            "ANALYZE",
+        ] {
+            diesel::sql_query(sql).execute(&mut c).await.expect(sql);
+        }
+    }
+    // line-fake knows the same 2,000,000 users (bulk ids match the rows above).
+    t.fake
+        .post("/_fake/config", json!({"recordInbox": false}))
+        .await;
+    t.fake
+        .post(
+            "/_fake/users/bulk",
+            json!({"prefix": 0, "count": 2_000_001}),
+        )
+        .await;
+    t.fake
+        .post(
+            "/_fake/faults",
+            json!({"latencyMinMs": 50, "latencyMaxMs": 150}),
+        )
+        .await;
+    println!(
+        "loaded 2,000,000 friends into PostgreSQL and line-fake in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    t.create_staff(
+        "bench",
+        &[
+            tenohira::auth::Permission::DeliveryCreate,
+            tenohira::auth::Permission::DeliverySend,
+        ],
+    )
+    .await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let serve = t.spawn_role(
+        &["serve"],
+        &[
+            ("TENOHIRA_LISTEN", &listen),
+            ("TENOHIRA_DB_POOL_SIZE", "16"),
+        ],
+    );
+    let base = format!("http://{listen}");
+    let mut api = tenohira_tests::Session::new(&base);
+    let warm = Instant::now();
+    loop {
+        if reqwest::get(format!("{base}/readyz"))
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    api.login("bench", tenohira_tests::PASSWORD).await;
+    println!(
+        "API process ready (audience index warm) in {:.1} s",
+        warm.elapsed().as_secs_f64()
+    );
+
+    let worker_env = [
+        ("TENOHIRA_DB_POOL_SIZE", "32"),
+        ("TENOHIRA_DELIVERY_CONCURRENCY", "96"),
+    ];
+    let worker = t.spawn_role(&["worker"], &worker_env);
+    let d = push_everyone(&api, "LINEの上限 200 multicast/s").await;
+    let floor = d["batchesTotal"].as_f64().unwrap() / 200.0;
+    println!(
+        "at LINE's 200 multicast/s, 50–150 ms latency: {} recipients, {} accepted, {} failed, {} batches; \
+         send → last batch accepted {:.1} s (floor {:.0} s, ratio {:.2}; target ≤ 24 s)",
+        d["recipients"],
+        d["accepted"],
+        d["failed"],
+        d["batchesTotal"],
+        d["sendToLast"].as_f64().unwrap(),
+        floor,
+        d["sendToLast"].as_f64().unwrap() / floor
+    );
+    let worker_peak = peak_rss_mib(worker.id().unwrap_or(0));
+    drop(worker);
+
+    // The same with every limit lifted: how fast the pipeline itself goes.
+    t.fake
+        .post("/_fake/rate-limits", json!({"multicast": null}))
+        .await;
+    let fast_env = [
+        ("TENOHIRA_DB_POOL_SIZE", "48"),
+        ("TENOHIRA_DELIVERY_CONCURRENCY", "256"),
+        ("TENOHIRA_LINE_MULTICAST_PER_SECOND", "1000000"),
+    ];
+    let fast = t.spawn_role(&["worker"], &fast_env);
+    let d = push_everyone(&api, "上限なし").await;
+    let batches = d["batchesTotal"].as_f64().unwrap();
+    println!(
+        "limits lifted: {} batches in {:.2} s dispatch = {:.0} batches/s ({:.0} recipients/s; target ≥ 1,000 batches/s); send → last {:.1} s; accepted {}",
+        d["batchesTotal"],
+        d["dispatchSeconds"].as_f64().unwrap(),
+        batches / d["dispatchSeconds"].as_f64().unwrap(),
+        d["accepted"].as_f64().unwrap() / d["dispatchSeconds"].as_f64().unwrap(),
+        d["sendToLast"].as_f64().unwrap(),
+        d["accepted"]
+    );
+    println!(
+        "peak RSS: API {:.0} MiB, worker {:.0} MiB (rate-limited run), worker {:.0} MiB (lifted run); target ≤ 512 MiB",
+        peak_rss_mib(serve.id().unwrap_or(0)),
+        worker_peak,
+        peak_rss_mib(fast.id().unwrap_or(0))
+    );
 }
