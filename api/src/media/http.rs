@@ -125,14 +125,14 @@ pub async fn upload(
         let bytes = std::mem::take(&mut image_bytes);
         let made = tokio::task::spawn_blocking(move || preview::make(&bytes, format)).await;
         match made {
-            Ok(Ok((_, Some(p)))) => {
+            Ok(Ok(Some(p))) => {
                 preview_size = Some(p.len() as i64);
                 if store.write(id, Variant::Preview, &p).await.is_err() {
                     cleanup(tmp).await;
                     return StatusCode::SERVICE_UNAVAILABLE.into_response();
                 }
             }
-            Ok(Ok((_, None))) => preview_size = Some(size as i64),
+            Ok(Ok(None)) => preview_size = Some(size as i64),
             Ok(Err(message)) => {
                 cleanup(tmp).await;
                 return refuse(StatusCode::UNPROCESSABLE_ENTITY, "BAD_IMAGE", &message);
