@@ -38,4 +38,7 @@ export TENOHIRA_LINE_CHANNEL_SECRET=sandbox-channel-secret
 export TENOHIRA_LINE_LOGIN_CHANNEL_ID=1650000000
 # LIFF pages in an ordinary browser log in through line-fake.
 export TENOHIRA_SANDBOX_LOGIN_URL="$FAKE/_fake/login"
+# LINE fetches delivery media over HTTPS only; line-fake checks the URL and does not fetch it.
+export TENOHIRA_MEDIA_PUBLIC_URL="https://media.sandbox.tenohira.invalid"
+export TENOHIRA_MEDIA_DIR="${TENOHIRA_MEDIA_DIR:-$PWD/data/media}"
 ./target/debug/tenohira demo

@@ -5,6 +5,7 @@ import { chromium } from 'playwright-core';
 import { startStack } from './stack.mjs';
 import { run as consoleSpec } from './console.spec.mjs';
 import { run as liffSpec } from './liff.spec.mjs';
+import { run as deliverySpec } from './delivery.spec.mjs';
 
 const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 let passed = 0;
@@ -31,6 +32,7 @@ const browser = await chromium.launch({
 try {
   await consoleSpec({ browser, stack, test });
   await liffSpec({ browser, stack, test });
+  await deliverySpec({ browser, stack, test });
 } finally {
   await browser.close();
   await stack.stop();

@@ -67,6 +67,9 @@ export async function startStack() {
     TENOHIRA_LIFF_DIR: path.join(root, 'liff/dist'),
     TENOHIRA_SANDBOX_LOGIN_URL: `${fakeUrl}/_fake/login`,
     TENOHIRA_LOG: 'warn',
+    TENOHIRA_MEDIA_DIR: `/tmp/tenohira-e2e-media-${id}`,
+    // LINE fetches media over HTTPS only; line-fake checks the URL and does not fetch it.
+    TENOHIRA_MEDIA_PUBLIC_URL: 'https://media.sandbox.tenohira.invalid',
     TENOHIRA_LINE_API_BASE: fakeUrl,
     TENOHIRA_LINE_DATA_API_BASE: fakeUrl,
     TENOHIRA_LINE_JWKS_URL: `${fakeUrl}/oauth2/v2.1/certs`,
@@ -79,7 +82,7 @@ export async function startStack() {
   const server = spawn(bin, ['serve', '--with-workers'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   await waitReady(base);
   await fetch(`${fakeUrl}/_fake/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ webhookUrl: `${base}/line/webhook` }) });
-  execFileSync(bin, ['staff', 'create', '--login-id', ADMIN.loginId, '--display-name', '管理者', '--permissions', 'staff.manage,audit.read,friends.read,segment.manage', '--password-env', 'E2E_ADMIN_PASSWORD'], { env, stdio: 'ignore' });
+  execFileSync(bin, ['staff', 'create', '--login-id', ADMIN.loginId, '--display-name', '管理者', '--permissions', 'staff.manage,audit.read,friends.read,segment.manage,delivery.create,delivery.send,delivery.approve', '--password-env', 'E2E_ADMIN_PASSWORD'], { env, stdio: 'ignore' });
 
   return {
     base,
@@ -89,6 +92,7 @@ export async function startStack() {
       fake.kill('SIGTERM');
       await new Promise((r) => setTimeout(r, 300));
       execFileSync('psql', [`${PG}/postgres`, '-qc', `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`]);
+      execFileSync('rm', ['-rf', `/tmp/tenohira-e2e-media-${id}`]);
       execFileSync('redis-cli', ['--scan', '--pattern', `e2e:${id}:*`]).toString().split('\n').filter(Boolean).forEach((k) => execFileSync('redis-cli', ['del', k]));
     },
   };

@@ -20,6 +20,9 @@ import { SegmentsPage } from './audience/SegmentsPage';
 import { CatalogPage } from './audience/CatalogPage';
 import { FormsPage } from './audience/FormsPage';
 import { FriendsPage } from './friends/FriendsPage';
+import { DeliveriesPage } from './delivery/DeliveriesPage';
+import { ComposePage } from './delivery/ComposePage';
+import { DeliveryDetailPage } from './delivery/DeliveryDetailPage';
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -32,6 +35,8 @@ const queryClient = new QueryClient({
 });
 
 const guarded = (permission: string, element: React.ReactNode) => <RequirePermission permission={permission}>{element}</RequirePermission>;
+const DELIVERY = ['delivery.create', 'delivery.send', 'delivery.approve'];
+const guardedAny = (permissions: string[], element: React.ReactNode) => <RequirePermission permission={permissions}>{element}</RequirePermission>;
 
 const router = createBrowserRouter(
   [
@@ -55,6 +60,10 @@ const router = createBrowserRouter(
         { path: 'catalog', element: guarded('segment.manage', <CatalogPage />) },
         { path: 'forms', element: guarded('segment.manage', <FormsPage />) },
         { path: 'segments', element: guarded('segment.manage', <SegmentsPage />) },
+        { path: 'deliveries', element: guardedAny(DELIVERY, <DeliveriesPage />) },
+        { path: 'deliveries/new', element: guarded('delivery.create', <ComposePage />) },
+        { path: 'deliveries/:id', element: guardedAny(DELIVERY, <DeliveryDetailPage />) },
+        { path: 'deliveries/:id/edit', element: guarded('delivery.create', <ComposePage />) },
         { path: 'audit', element: guarded('audit.read', <AuditLogPage />) },
       ],
     },

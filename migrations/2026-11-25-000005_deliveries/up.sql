@@ -63,7 +63,8 @@ CREATE TABLE delivery_batches (
     updated_at   timestamptz NOT NULL DEFAULT now(),
     UNIQUE (delivery_id, seq)
 );
-CREATE INDEX delivery_batches_open ON delivery_batches (updated_at) WHERE status = 'queued';
+-- Open batches of a delivery ("is anything left?" after each result; the reconciler).
+CREATE INDEX delivery_batches_open ON delivery_batches (delivery_id, updated_at) WHERE status = 'queued';
 
 -- Staff members' own LINE accounts that receive test sends (seed 2.4(4)キ).
 CREATE TABLE delivery_testers (

@@ -211,6 +211,10 @@ pub async fn expand(app: &App, id: i64) -> Result<(), JobError> {
         queue_batches(&app.jobs, &queued).await?;
         seq = end;
     }
+    // Every batch may already be done (or empty): then this is the last step.
+    finish_if_done(&mut conn, id)
+        .await
+        .map_err(anyhow::Error::from)?;
     Ok(())
 }
 
@@ -247,20 +251,15 @@ async fn write_chunk(
             .returning((delivery_batches::id, delivery_batches::status))
             .get_results(conn)
             .await?;
-        let empty = inserted.iter().filter(|(_, s)| s == "accepted").count() as i32;
         diesel::update(delivery_runs::table.find(id))
             .set((
                 delivery_runs::batches_written.eq(diesel::dsl::sql::<diesel::sql_types::Integer>(
                     &format!("greatest(batches_written, {written})"),
                 )),
-                delivery_runs::batches_done.eq(delivery_runs::batches_done + empty),
                 delivery_runs::updated_at.eq(diesel::dsl::now),
             ))
             .execute(conn)
             .await?;
-        if empty > 0 {
-            finish_if_done(conn, id).await?;
-        }
         Ok(inserted
             .into_iter()
             .filter(|(_, s)| s == "queued")
@@ -278,28 +277,87 @@ async fn queue_batches(queue: &JobQueue, ids: &[i64]) -> anyhow::Result<()> {
     queue.push(&jobs).await
 }
 
-/// Marks the delivery completed once every batch is done.
-async fn finish_if_done(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<()> {
-    let done = diesel::update(
-        delivery_runs::table
-            .find(id)
-            .filter(delivery_runs::finished_at.is_null())
-            .filter(delivery_runs::batches_done.ge(delivery_runs::batches_total)),
+#[derive(QueryableByName)]
+struct Tally {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    done: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    accepted: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    failed: i64,
+}
+
+/// A run's figures so far, summed from its batch rows (the run row itself is
+/// written once, at the end, so thousands of batches never queue on one row lock).
+pub async fn tally(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<(i32, i32, i32)> {
+    let t: Tally = diesel::sql_query(
+        "SELECT count(*) FILTER (WHERE status <> 'queued') AS done, \
+         coalesce(sum(accepted), 0)::bigint AS accepted, coalesce(sum(failed), 0)::bigint AS failed \
+         FROM delivery_batches WHERE delivery_id = $1",
     )
-    .set(delivery_runs::finished_at.eq(Some(Utc::now())))
-    .execute(conn)
+    .bind::<diesel::sql_types::BigInt, _>(id)
+    .get_result(conn)
     .await?;
-    if done > 0 {
-        diesel::update(deliveries::table.find(id))
-            .set((
-                deliveries::status.eq("completed"),
-                deliveries::updated_at.eq(diesel::dsl::now),
-            ))
-            .execute(conn)
-            .await?;
-        tracing::info!(delivery = id, "delivery completed");
+    Ok((t.done as i32, t.accepted as i32, t.failed as i32))
+}
+
+/// Completes the delivery when every batch is written and none is queued,
+/// recording the final figures once. Called after a batch's result has
+/// committed, so of two batches finishing together at least one sees the
+/// other's result; the `finished_at IS NULL` guard keeps it to one.
+pub async fn finish_if_done(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<()> {
+    let open: Option<(i32, i32)> = delivery_runs::table
+        .find(id)
+        .filter(delivery_runs::finished_at.is_null())
+        .select((delivery_runs::batches_written, delivery_runs::batches_total))
+        .first(conn)
+        .await
+        .optional()?;
+    let Some((written, total)) = open else {
+        return Ok(());
+    };
+    if written < total {
+        return Ok(());
     }
-    Ok(())
+    let queued: bool = diesel::select(diesel::dsl::exists(
+        delivery_batches::table
+            .filter(delivery_batches::delivery_id.eq(id))
+            .filter(delivery_batches::status.eq("queued")),
+    ))
+    .get_result(conn)
+    .await?;
+    if queued {
+        return Ok(());
+    }
+    let (done, accepted, failed) = tally(conn, id).await?;
+    conn.transaction::<(), diesel::result::Error, _>(async move |conn| {
+        let finished = diesel::update(
+            delivery_runs::table
+                .find(id)
+                .filter(delivery_runs::finished_at.is_null()),
+        )
+        .set((
+            delivery_runs::finished_at.eq(Some(Utc::now())),
+            delivery_runs::batches_done.eq(done),
+            delivery_runs::accepted.eq(accepted),
+            delivery_runs::failed.eq(failed),
+            delivery_runs::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+        if finished > 0 {
+            diesel::update(deliveries::table.find(id))
+                .set((
+                    deliveries::status.eq("completed"),
+                    deliveries::updated_at.eq(diesel::dsl::now),
+                ))
+                .execute(conn)
+                .await?;
+            tracing::info!(delivery = id, accepted, failed, "delivery completed");
+        }
+        Ok(())
+    })
+    .await
 }
 
 #[derive(Queryable)]
@@ -312,8 +370,10 @@ struct BatchRow {
     failed: i32,
 }
 
-/// Records a batch's end once: the first transition out of `queued` adds its
-/// figures to the run; a repeat finds nothing to update.
+/// Records a batch's end once: only the first transition out of `queued`
+/// counts. The commit need not wait for the disk: if it is lost in a crash
+/// the batch is simply sent again under the same retry key, and LINE's 409
+/// makes that a no-op that is recorded as accepted.
 async fn finish_batch(
     conn: &mut AsyncPgConnection,
     b: &BatchRow,
@@ -321,39 +381,32 @@ async fn finish_batch(
     failed_now: i32,
     error: Option<String>,
 ) -> QueryResult<()> {
-    let (id, delivery) = (b.id, b.delivery_id);
-    conn.transaction::<(), diesel::result::Error, _>(async move |conn| {
-        let counted: Option<(i32, i32)> = diesel::update(
-            delivery_batches::table
-                .find(id)
-                .filter(delivery_batches::status.eq("queued")),
-        )
-        .set((
-            delivery_batches::status.eq(if accepted > 0 { "accepted" } else { "failed" }),
-            delivery_batches::accepted.eq(accepted),
-            delivery_batches::failed.eq(delivery_batches::failed + failed_now),
-            delivery_batches::error.eq(error),
-            delivery_batches::updated_at.eq(diesel::dsl::now),
-        ))
-        .returning((delivery_batches::accepted, delivery_batches::failed))
-        .get_result(conn)
-        .await
-        .optional()?;
-        if let Some((a, f)) = counted {
-            diesel::update(delivery_runs::table.find(delivery))
-                .set((
-                    delivery_runs::accepted.eq(delivery_runs::accepted + a),
-                    delivery_runs::failed.eq(delivery_runs::failed + f),
-                    delivery_runs::batches_done.eq(delivery_runs::batches_done + 1),
-                    delivery_runs::updated_at.eq(diesel::dsl::now),
-                ))
+    let id = b.id;
+    let counted = conn
+        .transaction::<usize, diesel::result::Error, _>(async move |conn| {
+            diesel::sql_query("SET LOCAL synchronous_commit TO OFF")
                 .execute(conn)
                 .await?;
-            finish_if_done(conn, delivery).await?;
-        }
-        Ok(())
-    })
-    .await
+            diesel::update(
+                delivery_batches::table
+                    .find(id)
+                    .filter(delivery_batches::status.eq("queued")),
+            )
+            .set((
+                delivery_batches::status.eq(if accepted > 0 { "accepted" } else { "failed" }),
+                delivery_batches::accepted.eq(accepted),
+                delivery_batches::failed.eq(delivery_batches::failed + failed_now),
+                delivery_batches::error.eq(error),
+                delivery_batches::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(conn)
+            .await
+        })
+        .await?;
+    if counted > 0 {
+        finish_if_done(conn, b.delivery_id).await?;
+    }
+    Ok(())
 }
 
 /// The recipient LINE refused, from "The property, to[3], …" (message or details).
@@ -531,6 +584,16 @@ pub async fn reconcile(app: &App, stale: Duration) -> anyhow::Result<usize> {
         app.jobs
             .enqueue(EXPAND_QUEUE, json!({ "delivery": id }))
             .await?;
+    }
+    // Runs whose last batches finished together (each saw the other still open).
+    let open: Vec<i64> = delivery_runs::table
+        .filter(delivery_runs::finished_at.is_null())
+        .filter(delivery_runs::batches_written.ge(delivery_runs::batches_total))
+        .select(delivery_runs::delivery_id)
+        .load(&mut conn)
+        .await?;
+    for id in open {
+        finish_if_done(&mut conn, id).await?;
     }
     Ok(batches.len() + runs.len())
 }

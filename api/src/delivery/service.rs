@@ -416,7 +416,22 @@ pub async fn get(app: &App, caller: &Caller, id: i64) -> AppResult<(Delivery, Op
         .first(&mut conn)
         .await
         .optional()?;
-    Ok((d, run))
+    Ok((d, live(&mut conn, run).await?))
+}
+
+/// A run still going out gets its figures from the batch rows (the run row
+/// holds them only once it is finished).
+async fn live(conn: &mut AsyncPgConnection, run: Option<Run>) -> AppResult<Option<Run>> {
+    match run {
+        Some(mut r) if r.finished_at.is_none() => {
+            let (done, accepted, failed) = super::dispatch::tally(conn, r.delivery_id).await?;
+            r.batches_done = done;
+            r.accepted = accepted;
+            r.failed = failed;
+            Ok(Some(r))
+        }
+        other => Ok(other),
+    }
 }
 
 #[derive(Default, Clone)]
@@ -489,7 +504,11 @@ pub async fn list(
         .select((Delivery::as_select(), Option::<Run>::as_select()))
         .load(&mut conn)
         .await?;
-    Ok((rows, total))
+    let mut out = Vec::with_capacity(rows.len());
+    for (d, r) in rows {
+        out.push((d, live(&mut conn, r).await?));
+    }
+    Ok((out, total))
 }
 
 /// Whether a team's deliveries need a second person's approval. Needs `staff.manage`.

@@ -20,11 +20,13 @@ export function RequireAuth({ children }: { children: ReactNode }) {
   return <>{children}</>;
 }
 
-/** A page that needs one permission; without it the page says so in Japanese. */
-export function RequirePermission({ permission, children }: { permission: string; children: ReactNode }) {
+/** A page that needs a permission (or any of several); without it the page says so in Japanese. */
+export function RequirePermission({ permission, children }: { permission: string | string[]; children: ReactNode }) {
   const { t } = useTranslation();
   const viewer = useViewer();
-  if (!viewer.data?.viewer?.account.permissions.includes(permission)) {
+  const held = viewer.data?.viewer?.account.permissions ?? [];
+  const needed = Array.isArray(permission) ? permission : [permission];
+  if (!needed.some((p) => held.includes(p))) {
     return (
       <div className="alert alert-error" role="alert">
         {t('errors.FORBIDDEN')}

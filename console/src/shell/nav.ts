@@ -1,7 +1,8 @@
 // The navigation, each entry with the permission that shows it. The server
 // enforces the same permissions; hiding only spares people dead ends.
 
-export type NavItem = { path: string; labelKey: string; permission: string | null };
+/** `permission`: the one that shows the entry; a list shows it for any of them. */
+export type NavItem = { path: string; labelKey: string; permission: string | string[] | null };
 
 export const NAV: NavItem[] = [
   { path: '/', labelKey: 'nav.dashboard', permission: null },
@@ -12,9 +13,14 @@ export const NAV: NavItem[] = [
   { path: '/catalog', labelKey: 'nav.catalog', permission: 'segment.manage' },
   { path: '/forms', labelKey: 'nav.forms', permission: 'segment.manage' },
   { path: '/segments', labelKey: 'nav.segments', permission: 'segment.manage' },
+  { path: '/deliveries', labelKey: 'nav.deliveries', permission: ['delivery.create', 'delivery.send', 'delivery.approve'] },
   { path: '/audit', labelKey: 'nav.audit', permission: 'audit.read' },
 ];
 
 export function visibleNav(permissions: readonly string[]): NavItem[] {
-  return NAV.filter((item) => item.permission === null || permissions.includes(item.permission));
+  return NAV.filter((item) => {
+    const p = item.permission;
+    if (p === null) return true;
+    return Array.isArray(p) ? p.some((x) => permissions.includes(x)) : permissions.includes(p);
+  });
 }

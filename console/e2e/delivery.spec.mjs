@@ -1,0 +1,141 @@
+// Segment delivery in the console against the real stack: compose with an
+// image, see the talk-screen preview and the live count, link a tester and
+// test-send, schedule a few seconds ahead, watch it complete, download the CSV.
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { ADMIN } from './stack.mjs';
+import { ARTIFACTS, Shell, SignInPage, shot } from './pages/index.mjs';
+
+const CRC = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+function crc32(buf) {
+  let c = 0xffffffff;
+  for (const b of buf) c = CRC[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+function chunk(type, data) {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([len, body, crc]);
+}
+/** A real, decodable RGB PNG: a blue-to-orange gradient (Okabe–Ito hues). */
+function png(w, h) {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  const rows = [];
+  for (let y = 0; y < h; y++) {
+    const row = [0];
+    for (let x = 0; x < w; x++) row.push(Math.round((230 * x) / w), Math.round(114 + (45 * y) / h), Math.round(178 - (178 * x) / w));
+    rows.push(Buffer.from(row));
+  }
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(Buffer.concat(rows))), chunk('IEND', Buffer.alloc(0))]);
+}
+const PNG = png(240, 160);
+
+async function fake(stack, p, body) {
+  const r = await fetch(`${stack.fakeUrl}${p}`, { method: body === undefined ? 'GET' : 'POST', headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  return r.json();
+}
+
+/** A JST wall-clock time `seconds` from now, as a datetime-local value with seconds. */
+function jstLocal(seconds) {
+  return new Date(Date.now() + seconds * 1000 + 9 * 3600 * 1000).toISOString().slice(0, 19);
+}
+
+export async function run({ browser, stack, test }) {
+  const residents = [];
+  for (const name of ['浦和 一郎', '大宮 二郎', '川越 三子']) {
+    const { userId } = await fake(stack, '/_fake/users', { displayName: name });
+    await fake(stack, `/_fake/users/${userId}/follow`, {});
+    residents.push(userId);
+  }
+  const { userId: tester } = await fake(stack, '/_fake/users', { displayName: '職員 テスト端末' });
+  const ctx = await browser.newContext({ acceptDownloads: true, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
+  const page = await ctx.newPage();
+  const image = path.join(ARTIFACTS, 'hinanjo.png');
+  writeFileSync(image, PNG);
+
+  await test('配信作成：画像つきメッセージを作り、トーク画面のプレビューと対象人数を確認する', async () => {
+    const signIn = new SignInPage(page, stack.base);
+    await signIn.open();
+    await signIn.signIn(ADMIN.loginId, ADMIN.password);
+    await new Shell(page).go('配信');
+    await page.getByRole('link', { name: '新しい配信を作成' }).click();
+    await page.getByRole('heading', { name: '配信作成' }).waitFor();
+    await page.getByLabel('タイトル').fill('避難所の開設について');
+    const text = '大雨のため、市内の避難所を開設しました 🏠';
+    await page.getByLabel('メッセージ1の本文').fill(text);
+    // 20 characters and an emoji that LINE counts as two.
+    assert.equal(text.length, 22);
+    await page.getByTestId('counter-0').filter({ hasText: '22 / 5,000' }).waitFor();
+    await page.locator('input[type=file]').setInputFiles(image);
+    await page.getByTestId('talk-preview').locator('img').waitFor();
+    await page.getByTestId('talk-preview').getByText('大雨のため、市内の避難所を開設しました').waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid="target-count"]')?.textContent === '3');
+    await shot(page, '30-delivery-compose');
+    await page.getByRole('button', { name: '下書きを保存' }).click();
+    await page.getByTestId('delivery-status').filter({ hasText: '下書き' }).waitFor();
+  });
+
+  await test('テスト送信：本人のLINEを登録し、テスト送信は登録した端末だけに届く', async () => {
+    await page.getByRole('button', { name: 'テスト送信先の登録コードを発行' }).click();
+    const code = (await page.getByTestId('tester-code').textContent()).trim();
+    await fake(stack, `/_fake/users/${tester}/message`, { text: code });
+    for (let i = 0; i < 50; i++) {
+      await page.getByRole('button', { name: '登録を確認' }).click();
+      if (await page.getByRole('button', { name: 'テスト送信する' }).isVisible()) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await page.getByRole('button', { name: 'テスト送信する' }).click();
+    await page.getByText('テスト送信しました').waitFor();
+    const inbox = (await fake(stack, `/_fake/users/${tester}/inbox`)).messages;
+    const test = inbox.find((m) => m.via === 'push');
+    assert.ok(test, 'the tester got the test send');
+    assert.equal(test.messages[1].type, 'image');
+    for (const r of residents) {
+      const got = (await fake(stack, `/_fake/users/${r}/inbox`)).messages;
+      assert.ok(!got.some((m) => m.via !== 'reply'), 'residents got nothing but their welcome');
+    }
+    await shot(page, '31-delivery-test-send');
+  });
+
+  await test('予約配信：数秒後に予約し、配信完了と実績が表示され、CSVで出力できる', async () => {
+    await page.getByLabel('予約日時（日本時間）').fill(jstLocal(4));
+    await page.getByRole('button', { name: 'この日時に予約配信' }).click();
+    await page.getByTestId('delivery-status').filter({ hasText: '配信予約' }).waitFor();
+    await shot(page, '32-delivery-scheduled');
+    await page.getByTestId('delivery-status').filter({ hasText: '配信完了' }).waitFor({ timeout: 30000 });
+    const stats = await page.getByTestId('delivery-stats').textContent();
+    assert.match(stats, /配信数（対象者）3成功数3失敗数0/);
+    await shot(page, '33-delivery-completed');
+    for (const r of residents) {
+      const got = (await fake(stack, `/_fake/users/${r}/inbox`)).messages.filter((m) => m.via === 'multicast');
+      assert.equal(got.length, 1, 'each resident got it once');
+    }
+    await page.getByRole('link', { name: '← 配信一覧へ' }).click();
+    await page.getByRole('link', { name: '避難所の開設について' }).waitFor();
+    await page.getByText('合計：配信 1 件・配信数 3・成功 3・失敗 0').waitFor();
+    await shot(page, '34-delivery-list');
+    const downloading = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'CSVで出力' }).click();
+    const file = path.join(ARTIFACTS, 'deliveries.csv');
+    await (await downloading).saveAs(file);
+    const csv = readFileSync(file);
+    assert.deepEqual([...csv.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'UTF-8 BOM for Excel');
+    const lines = csv.toString('utf8').trim().split('\r\n');
+    assert.equal(lines.length, 2);
+    assert.match(lines[1], /避難所の開設について,テキスト・画像,配信完了/);
+  });
+
+  await ctx.close();
+}

@@ -1,0 +1,189 @@
+import { useState } from 'react';
+import { Link, useNavigate, useParams } from 'react-router';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
+import { request } from '../api/client';
+import { errorMessage } from '../api/errors';
+import { useViewer } from '../auth/useViewer';
+import { Alert } from '../ui/Alert';
+import { formatDateTime } from '../ui/format';
+import { jstLocalToIso } from './draft';
+import { ApproveDelivery, CancelDelivery, DeleteDelivery, DeliveryQuery, DuplicateDelivery, ScheduleDelivery, TestSend, TesterCode } from './queries';
+import { TalkPreview } from './TalkPreview';
+import { Statistics } from './Statistics';
+
+/** 配信詳細: content, test send, approval, schedule or send now, and the live statistics while it goes out. */
+export function DeliveryDetailPage() {
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  const id = Number(useParams().id);
+  const queryClient = useQueryClient();
+  const permissions = useViewer().data?.viewer?.account.permissions ?? [];
+  const page = useQuery({
+    queryKey: ['delivery', id],
+    queryFn: () => request(DeliveryQuery, { id }),
+    // Follow it while it is waiting or going out.
+    refetchInterval: (q) => (['SCHEDULED', 'SENDING'].includes(q.state.data?.delivery.status ?? '') ? 1000 : false),
+  });
+  const [at, setAt] = useState('');
+  const [code, setCode] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const act = async (fn: () => Promise<unknown>, done?: string) => {
+    setError(null);
+    setNotice(null);
+    try {
+      await fn();
+      if (done) setNotice(done);
+      await queryClient.invalidateQueries({ queryKey: ['delivery', id] });
+      await queryClient.invalidateQueries({ queryKey: ['deliveries'] });
+    } catch (e) {
+      setError(e);
+    }
+  };
+
+  const d = page.data?.delivery;
+  if (page.error) return <Alert kind="error">{errorMessage(page.error, t)}</Alert>;
+  if (!d) return <p>{t('common.loading')}</p>;
+  const editable = d.status === 'DRAFT' || d.status === 'SCHEDULED';
+  const can = (p: string) => permissions.includes(p);
+  const needsApproval = d.requiresApproval && !d.approvedAt;
+  const messages = d.messages.map((m) => (m.type === 'text' ? { kind: 'text' as const, text: m.text ?? '' } : { kind: 'image' as const, mediaId: m.mediaId ?? '', fileName: '' }));
+
+  return (
+    <section>
+      <p>
+        <Link to="/deliveries">{t('delivery.backToList')}</Link>
+      </p>
+      <h1>{d.title}</h1>
+      {error !== null && <Alert kind="error">{errorMessage(error, t)}</Alert>}
+      {notice && <Alert kind="success">{notice}</Alert>}
+      <p>
+        <span className={`badge status-${d.status.toLowerCase()}`} data-testid="delivery-status">
+          {t(`delivery.status.${d.status}`)}
+        </span>{' '}
+        {t('delivery.createdBy', { name: d.createdBy, at: formatDateTime(d.createdAt) })}
+        {d.scheduledAt && d.status === 'SCHEDULED' && <> ・{t('delivery.scheduledFor', { at: formatDateTime(d.scheduledAt) })}</>}
+      </p>
+      {d.requiresApproval && <p>{d.approvedAt ? t('delivery.approved', { at: formatDateTime(d.approvedAt) }) : t('delivery.needsApproval')}</p>}
+      <div className="builder">
+        <div className="builder-conditions">
+          {d.status !== 'DRAFT' && <Statistics delivery={d} />}
+          {editable && (
+            <>
+              <h2>{t('delivery.testSend')}</h2>
+              {page.data?.myTesterLinkedAt ? (
+                <p>
+                  {t('delivery.testerLinked', { at: formatDateTime(page.data.myTesterLinkedAt) })}{' '}
+                  <button type="button" disabled={!can('delivery.create')} onClick={() => void act(() => request(TestSend, { id }), t('delivery.testSent'))}>
+                    {t('delivery.testSendButton')}
+                  </button>
+                </p>
+              ) : (
+                <div>
+                  <p className="help">{t('delivery.testerHelp')}</p>
+                  <button
+                    type="button"
+                    onClick={() =>
+                      void act(async () => {
+                        const r = await request(TesterCode);
+                        setCode(r.createTesterLinkCode.code);
+                      })
+                    }
+                  >
+                    {t('delivery.testerCodeButton')}
+                  </button>
+                  {code && (
+                    <p aria-live="polite">
+                      {t('delivery.testerCode')} <strong data-testid="tester-code">{code}</strong>
+                    </p>
+                  )}
+                  {code && (
+                    <button type="button" onClick={() => void queryClient.invalidateQueries({ queryKey: ['delivery', id] })}>
+                      {t('delivery.testerCheck')}
+                    </button>
+                  )}
+                </div>
+              )}
+              <h2>{t('delivery.send')}</h2>
+              {needsApproval && can('delivery.approve') && (
+                <p>
+                  <button type="button" onClick={() => void act(() => request(ApproveDelivery, { id }), t('delivery.approvedNotice'))}>
+                    {t('delivery.approve')}
+                  </button>
+                </p>
+              )}
+              {can('delivery.send') && (
+                <div className="inline-form">
+                  <label>
+                    {t('delivery.scheduleAt')}{' '}
+                    <input type="datetime-local" step={1} value={at} onChange={(e) => setAt(e.target.value)} />
+                  </label>{' '}
+                  <button
+                    type="button"
+                    className="primary"
+                    disabled={jstLocalToIso(at) === null}
+                    onClick={() => void act(() => request(ScheduleDelivery, { id, at: jstLocalToIso(at) }), t('delivery.scheduledNotice'))}
+                  >
+                    {t('delivery.schedule')}
+                  </button>{' '}
+                  <button
+                    type="button"
+                    className="primary"
+                    onClick={() => window.confirm(t('delivery.confirmSendNow')) && void act(() => request(ScheduleDelivery, { id, at: null }), t('delivery.sentNotice'))}
+                  >
+                    {t('delivery.sendNow')}
+                  </button>
+                </div>
+              )}
+              <p>
+                {can('delivery.create') && (
+                  <Link className="button" to={`/deliveries/${id}/edit`}>
+                    {t('common.edit')}
+                  </Link>
+                )}{' '}
+                <button type="button" onClick={() => void act(() => request(CancelDelivery, { id }), t('delivery.cancelledNotice'))}>
+                  {t('delivery.cancel')}
+                </button>
+              </p>
+            </>
+          )}
+          <p>
+            {can('delivery.create') && (
+              <button
+                type="button"
+                onClick={() =>
+                  void act(async () => {
+                    const r = await request(DuplicateDelivery, { id });
+                    void navigate(`/deliveries/${r.duplicateDelivery.id}`);
+                  })
+                }
+              >
+                {t('delivery.duplicate')}
+              </button>
+            )}{' '}
+            {can('delivery.create') && (d.status === 'DRAFT' || d.status === 'CANCELLED') && (
+              <button
+                type="button"
+                onClick={() =>
+                  window.confirm(t('delivery.confirmDelete')) &&
+                  void act(async () => {
+                    await request(DeleteDelivery, { id });
+                    void navigate('/deliveries');
+                  })
+                }
+              >
+                {t('common.delete')}
+              </button>
+            )}
+          </p>
+        </div>
+        <aside className="form-preview">
+          <h2>{t('delivery.preview')}</h2>
+          <TalkPreview messages={messages} />
+        </aside>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { deliveryInput, isoToJstLocal, jstLocalToIso, utf16Length } from './draft';
+import { emptyGroup } from '../audience/expression';
+
+describe('delivery draft', () => {
+  it('counts text as LINE does (UTF-16 units)', () => {
+    expect(utf16Length('あいう')).toBe(3);
+    expect(utf16Length('😀')).toBe(2);
+    expect(utf16Length('👨‍👩‍👧')).toBe(8);
+  });
+
+  it('builds the API input for each kind of target', () => {
+    const messages = [
+      { kind: 'text' as const, text: 'お知らせ' },
+      { kind: 'image' as const, mediaId: 'm-1', fileName: 'map.png' },
+    ];
+    expect(deliveryInput({ title: 't', messages, target: { kind: 'all' } })).toEqual({
+      title: 't',
+      messages: [{ text: 'お知らせ' }, { image: 'm-1' }],
+      target: { all: true },
+    });
+    expect(deliveryInput({ title: 't', messages: [], target: { kind: 'segment', segmentId: 4 } }).target).toEqual({ segmentId: 4 });
+    expect(deliveryInput({ title: 't', messages: [], target: { kind: 'expression', root: emptyGroup() } }).target).toEqual({ expression: { registered: true } });
+  });
+
+  it('reads schedule times as JST whatever the browser zone', () => {
+    expect(jstLocalToIso('2026-12-01T09:30')).toBe('2026-12-01T00:30:00.000Z');
+    expect(jstLocalToIso('2026-12-01T09:30:15')).toBe('2026-12-01T00:30:15.000Z');
+    expect(jstLocalToIso('2026-12-01')).toBeNull();
+    expect(isoToJstLocal('2026-12-01T00:30:00.000Z')).toBe('2026-12-01T09:30');
+  });
+});

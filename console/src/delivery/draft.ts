@@ -1,0 +1,54 @@
+// The composer's draft and its translation into the API's DeliveryInput.
+// LINE counts text in UTF-16 code units (an emoji is usually two), so the
+// counter shown beside the text uses the same rule as the server.
+
+import type { Group, SegmentExpr } from '../audience/expression';
+import { toExpression } from '../audience/expression';
+
+export const MAX_MESSAGES = 5;
+export const MAX_TEXT_UNITS = 5000;
+
+export type DraftMessage = { kind: 'text'; text: string } | { kind: 'image'; mediaId: string; fileName: string };
+
+export type DraftTarget = { kind: 'all' } | { kind: 'segment'; segmentId: number | null } | { kind: 'expression'; root: Group };
+
+export type Draft = { title: string; messages: DraftMessage[]; target: DraftTarget };
+
+/** LINE's length of a text: UTF-16 code units. */
+export function utf16Length(text: string): number {
+  return text.length;
+}
+
+type TargetInput = { all: boolean } | { segmentId: number } | { expression: SegmentExpr };
+
+export function targetInput(t: DraftTarget): TargetInput | null {
+  switch (t.kind) {
+    case 'all':
+      return { all: true };
+    case 'segment':
+      return t.segmentId === null ? null : { segmentId: t.segmentId };
+    case 'expression':
+      return { expression: toExpression(t.root) };
+  }
+}
+
+export function deliveryInput(d: Draft) {
+  return {
+    title: d.title,
+    messages: d.messages.map((m) => (m.kind === 'text' ? { text: m.text } : { image: m.mediaId })),
+    target: targetInput(d.target) ?? { all: true },
+  };
+}
+
+/** A `datetime-local` value read as JST (whatever the browser's zone), in ISO form. */
+export function jstLocalToIso(value: string): string | null {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(value)) return null;
+  const withSeconds = value.length === 16 ? `${value}:00` : value;
+  return new Date(`${withSeconds}+09:00`).toISOString();
+}
+
+/** An ISO time as a `datetime-local` value in JST. */
+export function isoToJstLocal(iso: string): string {
+  const jst = new Date(new Date(iso).getTime() + 9 * 3600 * 1000);
+  return jst.toISOString().slice(0, 16);
+}
