@@ -80,6 +80,5 @@ bench-audience: services
 	./target/release/bench audience
 
 bench-delivery: services
-	$(CARGO) build --release -p line-fake -p tenohira
-	$(CARGO) build --release -p tenohira-tests --bin bench
+	$(CARGO) build --release -p line-fake -p tenohira -p tenohira-tests --bin line-fake --bin tenohira --bin bench
 	./target/release/bench delivery

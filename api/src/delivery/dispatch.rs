@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use chrono::{Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use futures::StreamExt;
 use roaring::RoaringBitmap;
 use serde_json::json;
 use uuid::Uuid;
@@ -26,6 +27,8 @@ pub const EXPAND_QUEUE: &str = "delivery.expand";
 pub const BATCH_QUEUE: &str = "delivery.batch";
 /// Batches written per transaction while expanding (25,000 recipients).
 const CHUNK: usize = 50;
+/// Chunks looked up and written at once while expanding.
+const EXPANDERS: usize = 3;
 /// Invalid ids removed per job run before handing the batch back to the queue.
 const MAX_RESENDS: usize = 20;
 
@@ -176,41 +179,38 @@ pub async fn expand(app: &App, id: i64) -> Result<(), JobError> {
     }
     let bitmap = RoaringBitmap::deserialize_from(&snapshot[..])
         .map_err(|e| JobError::Permanent(format!("snapshot unreadable: {e}")))?;
-    let ids: Vec<u32> = bitmap.iter().collect();
-    let mut seq = written as usize;
-    while seq < total as usize {
-        let end = (seq + CHUNK).min(total as usize);
-        let part = &ids[seq * BATCH_SIZE..(end * BATCH_SIZE).min(ids.len())];
-        let list: Vec<i64> = part.iter().map(|i| i64::from(*i)).collect();
-        // Friends who left since the snapshot are dropped here.
-        let lines: HashMap<i64, String> = diesel::sql_query(
-            "SELECT f.id, f.line_user_id FROM unnest($1::bigint[]) u(id) \
-             JOIN friends f ON f.id = u.id WHERE f.status = 'following'",
-        )
-        .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(&list)
-        .load::<FriendLine>(&mut conn)
-        .await
-        .map_err(anyhow::Error::from)?
-        .into_iter()
-        .map(|f| (f.id, f.line_user_id))
-        .collect();
-        let batches: Vec<(i32, Vec<String>)> = (seq..end)
-            .map(|s| {
-                let lo = (s - seq) * BATCH_SIZE;
-                let hi = ((s - seq + 1) * BATCH_SIZE).min(list.len());
-                let users = list[lo..hi]
-                    .iter()
-                    .filter_map(|f| lines.get(f).cloned())
-                    .collect();
-                (s as i32, users)
-            })
-            .collect();
-        let queued = write_chunk(&mut conn, id, batches, end as i32)
+    let ids: std::sync::Arc<Vec<u32>> = std::sync::Arc::new(bitmap.iter().collect());
+    drop(conn);
+    // Chunks are looked up and written concurrently (each on its own
+    // connection), but progress is recorded in order: after a crash the
+    // expansion resumes from the first chunk not known to be written, and
+    // rewriting a chunk that was is a no-op (ON CONFLICT DO NOTHING).
+    let starts: Vec<usize> = (written as usize..total as usize).step_by(CHUNK).collect();
+    let mut chunks = futures::stream::iter(starts)
+        .map(|seq| {
+            let (app, ids) = (app.clone(), ids.clone());
+            async move {
+                let end = (seq + CHUNK).min(total as usize);
+                write_chunk(&app, id, &ids, seq, end).await?;
+                anyhow::Ok(end)
+            }
+        })
+        .buffered(EXPANDERS);
+    while let Some(end) = chunks.next().await {
+        let end = end?;
+        let mut conn = app.db.get().await.map_err(anyhow::Error::from)?;
+        diesel::update(delivery_runs::table.find(id))
+            .set((
+                delivery_runs::batches_written.eq(diesel::dsl::sql::<diesel::sql_types::Integer>(
+                    &format!("greatest(batches_written, {end})"),
+                )),
+                delivery_runs::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(&mut conn)
             .await
             .map_err(anyhow::Error::from)?;
-        queue_batches(&app.jobs, &queued).await?;
-        seq = end;
     }
+    let mut conn = app.db.get().await.map_err(anyhow::Error::from)?;
     // Every batch may already be done (or empty): then this is the last step.
     finish_if_done(&mut conn, id)
         .await
@@ -218,55 +218,102 @@ pub async fn expand(app: &App, id: i64) -> Result<(), JobError> {
     Ok(())
 }
 
-/// Inserts one chunk of batches and moves the run's counters, in one
-/// transaction. Returns the ids of newly written batches to queue.
+/// The LINE user ids of following friends among `part` (ascending friend
+/// ids). A dense stretch is read as one index range and filtered here, a
+/// sparse one by id list.
+async fn line_ids(conn: &mut AsyncPgConnection, part: &[u32]) -> QueryResult<HashMap<u32, String>> {
+    let (Some(first), Some(last)) = (part.first(), part.last()) else {
+        return Ok(HashMap::new());
+    };
+    let (lo, hi) = (i64::from(*first), i64::from(*last));
+    let rows: Vec<FriendLine> = if (hi - lo) as usize <= part.len() * 4 {
+        diesel::sql_query(
+            "SELECT id, line_user_id FROM friends WHERE id BETWEEN $1 AND $2 AND status = 'following'",
+        )
+        .bind::<diesel::sql_types::BigInt, _>(lo)
+        .bind::<diesel::sql_types::BigInt, _>(hi)
+        .load(conn)
+        .await?
+    } else {
+        let list: Vec<i64> = part.iter().map(|i| i64::from(*i)).collect();
+        diesel::sql_query(
+            "SELECT f.id, f.line_user_id FROM unnest($1::bigint[]) u(id) \
+             JOIN friends f ON f.id = u.id WHERE f.status = 'following'",
+        )
+        .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(&list)
+        .load(conn)
+        .await?
+    };
+    Ok(rows
+        .into_iter()
+        .filter_map(|f| Some((u32::try_from(f.id).ok()?, f.line_user_id)))
+        .collect())
+}
+
+/// Looks up, writes and queues the batches `seq..end` of a delivery.
 async fn write_chunk(
+    app: &App,
+    id: i64,
+    ids: &[u32],
+    seq: usize,
+    end: usize,
+) -> anyhow::Result<()> {
+    let mut conn = app.db.get().await?;
+    let part = &ids[(seq * BATCH_SIZE).min(ids.len())..(end * BATCH_SIZE).min(ids.len())];
+    // Friends who left since the snapshot are dropped here.
+    let lines = line_ids(&mut conn, part).await?;
+    let batches: Vec<(i32, Vec<String>)> = (seq..end)
+        .map(|s| {
+            let lo = ((s - seq) * BATCH_SIZE).min(part.len());
+            let hi = ((s - seq + 1) * BATCH_SIZE).min(part.len());
+            let users = part[lo..hi]
+                .iter()
+                .filter_map(|f| lines.get(f).cloned())
+                .collect();
+            (s as i32, users)
+        })
+        .collect();
+    let queued = insert_batches(&mut conn, id, batches).await?;
+    drop(conn);
+    queue_batches(&app.jobs, &queued).await
+}
+
+/// Inserts one chunk of batches in one transaction; returns the ids of the
+/// newly written ones that have recipients (to queue).
+async fn insert_batches(
     conn: &mut AsyncPgConnection,
     id: i64,
     batches: Vec<(i32, Vec<String>)>,
-    written: i32,
 ) -> QueryResult<Vec<i64>> {
-    conn.transaction::<Vec<i64>, diesel::result::Error, _>(async move |conn| {
-        let rows: Vec<_> = batches
-            .iter()
-            .map(|(seq, users)| {
-                (
-                    delivery_batches::delivery_id.eq(id),
-                    delivery_batches::seq.eq(*seq),
-                    delivery_batches::retry_key.eq(model::retry_key(id, *seq)),
-                    delivery_batches::user_ids.eq(users.clone()),
-                    // Everyone in it left since the snapshot: nothing to send.
-                    delivery_batches::status.eq(if users.is_empty() {
-                        "accepted"
-                    } else {
-                        "queued"
-                    }),
-                )
-            })
-            .collect();
-        let inserted: Vec<(i64, String)> = diesel::insert_into(delivery_batches::table)
-            .values(rows)
-            .on_conflict((delivery_batches::delivery_id, delivery_batches::seq))
-            .do_nothing()
-            .returning((delivery_batches::id, delivery_batches::status))
-            .get_results(conn)
-            .await?;
-        diesel::update(delivery_runs::table.find(id))
-            .set((
-                delivery_runs::batches_written.eq(diesel::dsl::sql::<diesel::sql_types::Integer>(
-                    &format!("greatest(batches_written, {written})"),
-                )),
-                delivery_runs::updated_at.eq(diesel::dsl::now),
-            ))
-            .execute(conn)
-            .await?;
-        Ok(inserted
-            .into_iter()
-            .filter(|(_, s)| s == "queued")
-            .map(|(b, _)| b)
-            .collect())
-    })
-    .await
+    let rows: Vec<_> = batches
+        .iter()
+        .map(|(seq, users)| {
+            (
+                delivery_batches::delivery_id.eq(id),
+                delivery_batches::seq.eq(*seq),
+                delivery_batches::retry_key.eq(model::retry_key(id, *seq)),
+                delivery_batches::user_ids.eq(users.clone()),
+                // Everyone in it left since the snapshot: nothing to send.
+                delivery_batches::status.eq(if users.is_empty() {
+                    "accepted"
+                } else {
+                    "queued"
+                }),
+            )
+        })
+        .collect();
+    let inserted: Vec<(i64, String)> = diesel::insert_into(delivery_batches::table)
+        .values(rows)
+        .on_conflict((delivery_batches::delivery_id, delivery_batches::seq))
+        .do_nothing()
+        .returning((delivery_batches::id, delivery_batches::status))
+        .get_results(conn)
+        .await?;
+    Ok(inserted
+        .into_iter()
+        .filter(|(_, s)| s == "queued")
+        .map(|(b, _)| b)
+        .collect())
 }
 
 async fn queue_batches(queue: &JobQueue, ids: &[i64]) -> anyhow::Result<()> {
@@ -446,6 +493,8 @@ pub async fn send_batch(app: &App, batch_id: i64) -> Result<(), JobError> {
         .await
         .optional()
         .map_err(anyhow::Error::from)?;
+    // Not held across LINE's answer: hundreds of batches wait on LINE at once.
+    drop(conn);
     let Some((mut b, messages, unit)) = found else {
         return Ok(()); // deleted with its delivery
     };
@@ -460,6 +509,7 @@ pub async fn send_batch(app: &App, batch_id: i64) -> Result<(), JobError> {
             .line
             .multicast(&b.user_ids, &line_messages, b.retry_key, Some(&unit))
             .await;
+        let mut conn = app.db.get().await.map_err(anyhow::Error::from)?;
         match result {
             Ok(_) => {
                 finish_batch(&mut conn, &b, b.user_ids.len() as i32, 0, None)

@@ -19,14 +19,17 @@ export function DeliveryDetailPage() {
   const id = Number(useParams().id);
   const queryClient = useQueryClient();
   const permissions = useViewer().data?.viewer?.account.permissions ?? [];
+  const [at, setAt] = useState('');
+  const [code, setCode] = useState<string | null>(null);
   const page = useQuery({
     queryKey: ['delivery', id],
     queryFn: () => request(DeliveryQuery, { id }),
-    // Follow it while it is waiting or going out.
-    refetchInterval: (q) => (['SCHEDULED', 'SENDING'].includes(q.state.data?.delivery.status ?? '') ? 1000 : false),
+    // Follow it while it is waiting or going out, and while a tester code waits to be sent from LINE.
+    refetchInterval: (q) => {
+      if (['SCHEDULED', 'SENDING'].includes(q.state.data?.delivery.status ?? '')) return 1000;
+      return code !== null && !q.state.data?.myTesterLinkedAt ? 2000 : false;
+    },
   });
-  const [at, setAt] = useState('');
-  const [code, setCode] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
 
