@@ -38,6 +38,8 @@ pub struct AppInner {
     pub intake: crate::line::webhook::IntakeWriter,
     /// This process's audience index (loaded on first use, then kept current).
     pub audience: Arc<crate::audience::index::AudienceIndex>,
+    /// Messages of deliveries this process is sending (they no longer change).
+    pub delivery_content: crate::delivery::dispatch::ContentCache,
 }
 
 /// Cheap to clone; everything a service function needs besides the caller.
@@ -76,6 +78,7 @@ impl App {
             id_tokens,
             intake,
             audience: Arc::default(),
+            delivery_content: Default::default(),
         })))
     }
 }

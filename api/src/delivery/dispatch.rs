@@ -325,6 +325,12 @@ async fn queue_batches(queue: &JobQueue, ids: &[i64]) -> anyhow::Result<()> {
 }
 
 #[derive(QueryableByName)]
+struct Ready {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    ready: bool,
+}
+
+#[derive(QueryableByName)]
 struct Tally {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     done: i64,
@@ -353,27 +359,16 @@ pub async fn tally(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<(i32, i
 /// committed, so of two batches finishing together at least one sees the
 /// other's result; the `finished_at IS NULL` guard keeps it to one.
 pub async fn finish_if_done(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<()> {
-    let open: Option<(i32, i32)> = delivery_runs::table
-        .find(id)
-        .filter(delivery_runs::finished_at.is_null())
-        .select((delivery_runs::batches_written, delivery_runs::batches_total))
-        .first(conn)
-        .await
-        .optional()?;
-    let Some((written, total)) = open else {
-        return Ok(());
-    };
-    if written < total {
-        return Ok(());
-    }
-    let queued: bool = diesel::select(diesel::dsl::exists(
-        delivery_batches::table
-            .filter(delivery_batches::delivery_id.eq(id))
-            .filter(delivery_batches::status.eq("queued")),
-    ))
+    // One round trip per batch result; the partial index answers "any left?".
+    let ready: Ready = diesel::sql_query(
+        "SELECT EXISTS (SELECT 1 FROM delivery_runs r WHERE r.delivery_id = $1 \
+           AND r.finished_at IS NULL AND r.batches_written >= r.batches_total \
+           AND NOT EXISTS (SELECT 1 FROM delivery_batches b WHERE b.delivery_id = $1 AND b.status = 'queued')) AS ready",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(id)
     .get_result(conn)
     .await?;
-    if queued {
+    if !ready.ready {
         return Ok(());
     }
     let (done, accepted, failed) = tally(conn, id).await?;
@@ -474,40 +469,34 @@ fn refused_index(message: &str, details: &[crate::line::client::ErrorDetail]) ->
 /// and resends the rest under a new key; any other 400 fails the batch.
 pub async fn send_batch(app: &App, batch_id: i64) -> Result<(), JobError> {
     let mut conn = app.db.get().await.map_err(anyhow::Error::from)?;
-    let found: Option<(BatchRow, serde_json::Value, String)> = delivery_batches::table
-        .inner_join(deliveries::table)
+    let found: Option<BatchRow> = delivery_batches::table
         .filter(delivery_batches::id.eq(batch_id))
         .select((
-            (
-                delivery_batches::id,
-                delivery_batches::delivery_id,
-                delivery_batches::retry_key,
-                delivery_batches::user_ids,
-                delivery_batches::status,
-                delivery_batches::failed,
-            ),
-            deliveries::messages,
-            deliveries::aggregation_unit,
+            delivery_batches::id,
+            delivery_batches::delivery_id,
+            delivery_batches::retry_key,
+            delivery_batches::user_ids,
+            delivery_batches::status,
+            delivery_batches::failed,
         ))
         .first(&mut conn)
         .await
         .optional()
         .map_err(anyhow::Error::from)?;
-    // Not held across LINE's answer: hundreds of batches wait on LINE at once.
-    drop(conn);
-    let Some((mut b, messages, unit)) = found else {
+    let Some(mut b) = found else {
         return Ok(()); // deleted with its delivery
     };
     if b.status != "queued" {
         return Ok(());
     }
-    let list: Vec<model::Message> = serde_json::from_value(messages)
-        .map_err(|e| JobError::Permanent(format!("stored messages unreadable: {e}")))?;
-    let line_messages = model::to_line(&list, &super::service::media_url(app));
+    let content = content(app, &mut conn, b.delivery_id).await?;
+    // Not held across LINE's answer: hundreds of batches wait on LINE at once.
+    drop(conn);
+    let (line_messages, unit) = (&content.0, content.1.as_str());
     for _ in 0..MAX_RESENDS {
         let result = app
             .line
-            .multicast(&b.user_ids, &line_messages, b.retry_key, Some(&unit))
+            .multicast(&b.user_ids, line_messages, b.retry_key, Some(unit))
             .await;
         let mut conn = app.db.get().await.map_err(anyhow::Error::from)?;
         match result {
@@ -596,6 +585,40 @@ pub async fn send_batch(app: &App, batch_id: i64) -> Result<(), JobError> {
         }
     }
     Err(JobError::Retry("more refused recipients to remove".into()))
+}
+
+type Content = std::sync::Arc<(Vec<serde_json::Value>, String)>;
+
+/// Per process (and per application: tests run several in one process).
+pub type ContentCache = std::sync::Mutex<HashMap<i64, Content>>;
+
+/// A sending delivery's LINE messages and aggregation unit, read once per
+/// process: they cannot change once sending has started.
+async fn content(
+    app: &App,
+    conn: &mut AsyncPgConnection,
+    delivery: i64,
+) -> Result<Content, JobError> {
+    let cache = &app.delivery_content;
+    if let Some(c) = cache.lock().expect("content cache").get(&delivery) {
+        return Ok(c.clone());
+    }
+    let (messages, unit): (serde_json::Value, String) = deliveries::table
+        .find(delivery)
+        .select((deliveries::messages, deliveries::aggregation_unit))
+        .first(conn)
+        .await
+        .map_err(anyhow::Error::from)?;
+    let list: Vec<model::Message> = serde_json::from_value(messages)
+        .map_err(|e| JobError::Permanent(format!("stored messages unreadable: {e}")))?;
+    let c: Content =
+        std::sync::Arc::new((model::to_line(&list, &super::service::media_url(app)), unit));
+    let mut map = cache.lock().expect("content cache");
+    if map.len() > 256 {
+        map.clear();
+    }
+    map.insert(delivery, c.clone());
+    Ok(c)
 }
 
 /// A LINE user id in logs and errors: enough to recognise, not to use.
