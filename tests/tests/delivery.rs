@@ -735,3 +735,63 @@ async fn another_prefecture_system_creates_sends_and_reads_statistics_with_a_ser
         .await;
     assert_eq!(error_code(&r).as_deref(), Some("FORBIDDEN"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_video_goes_out_with_its_preview_image() {
+    let t = TestApp::spawn_with(Options {
+        with_workers: true,
+        env: vec![(
+            "TENOHIRA_MEDIA_PUBLIC_URL",
+            "https://media.tenohira.example".into(),
+        )],
+    })
+    .await;
+    let users = t.bulk_friends(2).await;
+    let s = sender(&t, "douga").await;
+    let mut mp4 = vec![0, 0, 0, 0x18];
+    mp4.extend_from_slice(b"ftypisom\0\0\x02\0isomiso2");
+    mp4.resize(64 * 1024, 0);
+    let (status, video) = upload(&t, Some(&s), mp4).await;
+    assert_eq!(
+        (status, video["kind"].as_str()),
+        (201, Some("video")),
+        "{video}"
+    );
+    let (_, still) = upload(&t, Some(&s), noisy_png(32)).await;
+    // A video's preview must be an image.
+    let r = s
+        .gql(
+            "mutation($i: DeliveryInput!) { createDelivery(input: $i) { id } }",
+            json!({"i": {"title": "x", "messages": [{"video": {"mediaId": video["id"], "previewMediaId": video["id"]}}], "target": {"all": true}}}),
+        )
+        .await;
+    assert_eq!(
+        r["errors"][0]["extensions"]["field"], "input.messages[0].previewMediaId",
+        "{r}"
+    );
+    let r = s
+        .gql(
+            "mutation($i: DeliveryInput!) { createDelivery(input: $i) { id } }",
+            json!({"i": {"title": "防災訓練の動画", "messages": [{"video": {"mediaId": video["id"], "previewMediaId": still["id"]}}], "target": {"all": true}}}),
+        )
+        .await;
+    let id = r["data"]["createDelivery"]["id"].as_i64().expect("created");
+    s.gql(SEND, json!({"id": id})).await;
+    wait_completed(&t, &s, id, 20).await;
+    let got = &t.fake.inbox(&users[1]).await[0]["messages"][0];
+    assert_eq!(got["type"], "video");
+    assert_eq!(
+        got["originalContentUrl"],
+        format!(
+            "https://media.tenohira.example/media/{}",
+            video["id"].as_str().unwrap()
+        )
+    );
+    assert_eq!(
+        got["previewImageUrl"],
+        format!(
+            "https://media.tenohira.example/media/{}/preview",
+            still["id"].as_str().unwrap()
+        )
+    );
+}

@@ -8,7 +8,8 @@ import { ConditionTree } from '../audience/ConditionTree';
 import { emptyGroup } from '../audience/expression';
 import { Alert } from '../ui/Alert';
 import { MoveButtons, moved } from '../ui/MoveButtons';
-import { MAX_MESSAGES, MAX_TEXT_UNITS, deliveryInput, targetInput, utf16Length, type Draft, type DraftMessage, type DraftTarget } from './draft';
+import { MAX_MESSAGES, MAX_TEXT_UNITS, deliveryInput, fromStored, targetInput, utf16Length, type Draft, type DraftMessage, type DraftTarget } from './draft';
+import { VideoPicker } from './VideoPicker';
 import { ComposeChoices, CreateDelivery, DeliveryQuery, TargetCount, UpdateDelivery } from './queries';
 import { TalkPreview } from './TalkPreview';
 import { uploadMedia } from './upload';
@@ -39,7 +40,7 @@ export function ComposePage() {
       d.target?.kind === 'segment' ? { kind: 'segment', segmentId: d.target.segmentId ?? null } : { kind: 'all' };
     setDraft({
       title: d.title,
-      messages: d.messages.map((m) => (m.type === 'text' ? { kind: 'text', text: m.text ?? '' } : { kind: 'image', mediaId: m.mediaId ?? '', fileName: '' })),
+      messages: d.messages.map(fromStored),
       target,
     });
   }, [existing.data, draft]);
@@ -116,11 +117,12 @@ export function ComposePage() {
                     </>
                   ) : (
                     <p>
-                      <img className="thumb" src={`/media/${m.mediaId}/preview`} alt={m.fileName || t('delivery.image')} /> {m.fileName}
+                      <img className="thumb" src={`/media/${m.kind === 'video' ? m.previewMediaId : m.mediaId}/preview`} alt={m.fileName || t(m.kind === 'video' ? 'delivery.video' : 'delivery.image')} /> {m.fileName}
                     </p>
                   )}
                   {fields[`input.messages[${i}].text`] && <p className="field-error">{fields[`input.messages[${i}].text`]}</p>}
                   {fields[`input.messages[${i}].mediaId`] && <p className="field-error">{fields[`input.messages[${i}].mediaId`]}</p>}
+                  {fields[`input.messages[${i}].previewMediaId`] && <p className="field-error">{fields[`input.messages[${i}].previewMediaId`]}</p>}
                 </li>
               );
             })}
@@ -145,6 +147,12 @@ export function ComposePage() {
             </label>{' '}
             <span className="help">{t('delivery.messageLimit', { max: MAX_MESSAGES })}</span>
           </p>
+          {draft.messages.length < MAX_MESSAGES && (
+            <VideoPicker
+              onAdded={(video) => setMessages([...draft.messages, { kind: 'video', ...video }])}
+              onError={setError}
+            />
+          )}
           <h2>{t('delivery.target')}</h2>
           <div className="options" role="radiogroup" aria-label={t('delivery.target')}>
             <label className="check">

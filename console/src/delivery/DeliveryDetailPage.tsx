@@ -7,7 +7,7 @@ import { errorMessage } from '../api/errors';
 import { useViewer } from '../auth/useViewer';
 import { Alert } from '../ui/Alert';
 import { formatDateTime } from '../ui/format';
-import { jstLocalToIso } from './draft';
+import { fromStored, jstLocalToIso } from './draft';
 import { ApproveDelivery, CancelDelivery, DeleteDelivery, DeliveryQuery, DuplicateDelivery, ScheduleDelivery, TestSend, TesterCode } from './queries';
 import { TalkPreview } from './TalkPreview';
 import { Statistics } from './Statistics';
@@ -52,7 +52,7 @@ export function DeliveryDetailPage() {
   const editable = d.status === 'DRAFT' || d.status === 'SCHEDULED';
   const can = (p: string) => permissions.includes(p);
   const needsApproval = d.requiresApproval && !d.approvedAt;
-  const messages = d.messages.map((m) => (m.type === 'text' ? { kind: 'text' as const, text: m.text ?? '' } : { kind: 'image' as const, mediaId: m.mediaId ?? '', fileName: '' }));
+  const messages = d.messages.map(fromStored);
 
   return (
     <section>

@@ -16,10 +16,13 @@ export function TalkPreview({ messages }: { messages: DraftMessage[] }) {
         {messages.map((m, i) => (
           <div className="talk-row" key={i}>
             {i === 0 ? <span className="talk-avatar" aria-hidden="true">県</span> : <span className="talk-avatar-space" />}
-            {m.kind === 'text' ? (
-              <p className="talk-bubble">{m.text || ' '}</p>
-            ) : (
-              <img className="talk-image" src={`/media/${m.mediaId}/preview`} alt={m.fileName || t('delivery.image')} />
+            {m.kind === 'text' && <p className="talk-bubble">{m.text || ' '}</p>}
+            {m.kind === 'image' && <img className="talk-image" src={`/media/${m.mediaId}/preview`} alt={m.fileName || t('delivery.image')} />}
+            {m.kind === 'video' && (
+              <span className="talk-video">
+                <img className="talk-image" src={`/media/${m.previewMediaId}/preview`} alt={m.fileName || t('delivery.video')} />
+                <span className="talk-play" aria-hidden="true">▶</span>
+              </span>
             )}
           </div>
         ))}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deliveryInput, isoToJstLocal, jstLocalToIso, utf16Length } from './draft';
+import { deliveryInput, fromStored, isoToJstLocal, jstLocalToIso, utf16Length } from './draft';
 import { emptyGroup } from '../audience/expression';
 
 describe('delivery draft', () => {
@@ -13,14 +13,20 @@ describe('delivery draft', () => {
     const messages = [
       { kind: 'text' as const, text: 'お知らせ' },
       { kind: 'image' as const, mediaId: 'm-1', fileName: 'map.png' },
+      { kind: 'video' as const, mediaId: 'v-1', previewMediaId: 'p-1', fileName: 'drill.mp4' },
     ];
     expect(deliveryInput({ title: 't', messages, target: { kind: 'all' } })).toEqual({
       title: 't',
-      messages: [{ text: 'お知らせ' }, { image: 'm-1' }],
+      messages: [{ text: 'お知らせ' }, { image: 'm-1' }, { video: { mediaId: 'v-1', previewMediaId: 'p-1' } }],
       target: { all: true },
     });
     expect(deliveryInput({ title: 't', messages: [], target: { kind: 'segment', segmentId: 4 } }).target).toEqual({ segmentId: 4 });
     expect(deliveryInput({ title: 't', messages: [], target: { kind: 'expression', root: emptyGroup() } }).target).toEqual({ expression: { registered: true } });
+  });
+
+  it('reads saved messages back', () => {
+    expect(fromStored({ type: 'video', mediaId: 'v', previewMediaId: 'p' })).toEqual({ kind: 'video', mediaId: 'v', previewMediaId: 'p', fileName: '' });
+    expect(fromStored({ type: 'text', text: 'a' })).toEqual({ kind: 'text', text: 'a' });
   });
 
   it('reads schedule times as JST whatever the browser zone', () => {

@@ -8,7 +8,10 @@ import { toExpression } from '../audience/expression';
 export const MAX_MESSAGES = 5;
 export const MAX_TEXT_UNITS = 5000;
 
-export type DraftMessage = { kind: 'text'; text: string } | { kind: 'image'; mediaId: string; fileName: string };
+export type DraftMessage =
+  | { kind: 'text'; text: string }
+  | { kind: 'image'; mediaId: string; fileName: string }
+  | { kind: 'video'; mediaId: string; previewMediaId: string; fileName: string };
 
 export type DraftTarget = { kind: 'all' } | { kind: 'segment'; segmentId: number | null } | { kind: 'expression'; root: Group };
 
@@ -35,7 +38,16 @@ export function targetInput(t: DraftTarget): TargetInput | null {
 export function deliveryInput(d: Draft) {
   return {
     title: d.title,
-    messages: d.messages.map((m) => (m.kind === 'text' ? { text: m.text } : { image: m.mediaId })),
+    messages: d.messages.map((m) => {
+      switch (m.kind) {
+        case 'text':
+          return { text: m.text };
+        case 'image':
+          return { image: m.mediaId };
+        case 'video':
+          return { video: { mediaId: m.mediaId, previewMediaId: m.previewMediaId } };
+      }
+    }),
     target: targetInput(d.target) ?? { all: true },
   };
 }
@@ -51,4 +63,13 @@ export function jstLocalToIso(value: string): string | null {
 export function isoToJstLocal(iso: string): string {
   const jst = new Date(new Date(iso).getTime() + 9 * 3600 * 1000);
   return jst.toISOString().slice(0, 16);
+}
+
+type StoredMessage = { type: string; text?: string | null; mediaId?: string | null; previewMediaId?: string | null };
+
+/** A saved message back in the composer's shape. */
+export function fromStored(m: StoredMessage): DraftMessage {
+  if (m.type === 'image') return { kind: 'image', mediaId: m.mediaId ?? '', fileName: '' };
+  if (m.type === 'video') return { kind: 'video', mediaId: m.mediaId ?? '', previewMediaId: m.previewMediaId ?? '', fileName: '' };
+  return { kind: 'text', text: m.text ?? '' };
 }

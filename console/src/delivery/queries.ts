@@ -18,7 +18,7 @@ export const DeliveryFields = graphql(`
     batchesTotal
     batchesDone
     durationSeconds
-    messages { type text mediaId }
+    messages { type text mediaId previewMediaId }
     target { kind segmentId expression }
   }
 `);
