@@ -52,7 +52,12 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-test-rust:
+# An S3-compatible server (moto, from PyPI) for the media-store test.
+target/moto-venv/bin/moto_server:
+	python3 -m venv target/moto-venv
+	target/moto-venv/bin/pip install --quiet --disable-pip-version-check 'moto[server]==5.2.5'
+
+test-rust: target/moto-venv/bin/moto_server
 	$(CARGO) build -p line-fake -p tenohira
 	$(CARGO) test --workspace
 

@@ -40,6 +40,8 @@ pub struct AppInner {
     pub audience: Arc<crate::audience::index::AudienceIndex>,
     /// Messages of deliveries this process is sending (they no longer change).
     pub delivery_content: crate::delivery::dispatch::ContentCache,
+    /// Where uploaded images and videos live (filesystem or S3-compatible).
+    pub media: crate::media::store::MediaStore,
 }
 
 /// Cheap to clone; everything a service function needs besides the caller.
@@ -66,6 +68,7 @@ impl App {
         let outbox = Outbox::new(db.clone(), jobs.clone());
         let intake = crate::line::webhook::IntakeWriter::start(db.clone(), jobs.clone());
         let line = LineClient::new(&config.line, redis.clone())?;
+        let media = crate::media::store::MediaStore::new(&config)?;
         let id_tokens = IdTokenVerifier::new(&config.line.jwks_url, &config.line.login_channel_id)?;
         Ok(Self(Arc::new(AppInner {
             config,
@@ -79,6 +82,7 @@ impl App {
             intake,
             audience: Arc::default(),
             delivery_content: Default::default(),
+            media,
         })))
     }
 }

@@ -174,6 +174,42 @@ pub const VARIABLES: &[VarDoc] = &[
         description: "HTTPS base URL LINE fetches delivery images and videos from (empty: TENOHIRA_PUBLIC_URL).",
     },
     VarDoc {
+        name: "TENOHIRA_MEDIA_STORE",
+        default: Some("fs"),
+        secret: false,
+        description: "Where media bytes live: fs (TENOHIRA_MEDIA_DIR) or s3 (an S3-compatible bucket, TENOHIRA_S3_*).",
+    },
+    VarDoc {
+        name: "TENOHIRA_S3_ENDPOINT",
+        default: Some(""),
+        secret: false,
+        description: "S3-compatible endpoint URL (path-style requests), e.g. https://s3.ap-northeast-1.amazonaws.com.",
+    },
+    VarDoc {
+        name: "TENOHIRA_S3_BUCKET",
+        default: Some(""),
+        secret: false,
+        description: "Bucket for media when TENOHIRA_MEDIA_STORE=s3.",
+    },
+    VarDoc {
+        name: "TENOHIRA_S3_REGION",
+        default: Some("ap-northeast-1"),
+        secret: false,
+        description: "Region used in request signatures.",
+    },
+    VarDoc {
+        name: "TENOHIRA_S3_ACCESS_KEY_ID",
+        default: Some(""),
+        secret: false,
+        description: "Access key id for the bucket.",
+    },
+    VarDoc {
+        name: "TENOHIRA_S3_SECRET_ACCESS_KEY",
+        default: Some(""),
+        secret: true,
+        description: "Secret access key for the bucket.",
+    },
+    VarDoc {
         name: "TENOHIRA_MEDIA_DIR",
         default: Some("./data/media"),
         secret: false,
@@ -302,6 +338,16 @@ pub const VARIABLES: &[VarDoc] = &[
 ];
 
 /// A value that must never be printed: `Debug` shows a placeholder.
+/// An S3-compatible bucket for media.
+#[derive(Clone, Debug)]
+pub struct S3Config {
+    pub endpoint: String,
+    pub bucket: String,
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: Secret,
+}
+
 #[derive(Clone)]
 pub struct Secret(String);
 
@@ -355,6 +401,8 @@ pub struct Config {
     pub delivery_reconcile: std::time::Duration,
     pub media_dir: std::path::PathBuf,
     pub media_public_url: String,
+    /// `None`: the filesystem store; otherwise the S3-compatible bucket.
+    pub s3: Option<S3Config>,
     pub log_filter: String,
     pub log_json: bool,
     pub console_dir: std::path::PathBuf,
@@ -485,6 +533,22 @@ impl Config {
                 r.positive::<u64>("TENOHIRA_DELIVERY_RECONCILE_SECONDS")?,
             ),
             media_dir: r.string("TENOHIRA_MEDIA_DIR")?.into(),
+            s3: match r.string("TENOHIRA_MEDIA_STORE")?.as_str() {
+                "fs" => None,
+                "s3" => Some(S3Config {
+                    endpoint: r.url("TENOHIRA_S3_ENDPOINT")?,
+                    bucket: r.string("TENOHIRA_S3_BUCKET")?,
+                    region: r.string("TENOHIRA_S3_REGION")?,
+                    access_key_id: r.string("TENOHIRA_S3_ACCESS_KEY_ID")?,
+                    secret_access_key: Secret::new(r.string("TENOHIRA_S3_SECRET_ACCESS_KEY")?),
+                }),
+                _ => {
+                    return Err(ConfigError {
+                        var: "TENOHIRA_MEDIA_STORE",
+                        message: "must be fs or s3".into(),
+                    });
+                }
+            },
             media_public_url: match r.string("TENOHIRA_MEDIA_PUBLIC_URL")? {
                 v if v.is_empty() => public_url.clone(),
                 v => v,

@@ -795,3 +795,98 @@ async fn a_video_goes_out_with_its_preview_image() {
         )
     );
 }
+
+/// An S3-compatible server (moto, installed by `make test`) of this test's own.
+struct S3Server {
+    endpoint: String,
+    _child: tokio::process::Child,
+}
+
+impl S3Server {
+    async fn start() -> Self {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let bin = std::env::var("MOTO_SERVER")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|_| root.join("target/moto-venv/bin/moto_server"));
+        assert!(
+            bin.exists(),
+            "{} is missing: `make test` installs moto (an S3-compatible server) for this test",
+            bin.display()
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = tokio::process::Command::new(bin)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("moto_server");
+        let endpoint = format!("http://127.0.0.1:{port}");
+        for _ in 0..200 {
+            if reqwest::get(&endpoint).await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Self {
+            endpoint,
+            _child: child,
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn media_can_live_in_an_s3_compatible_bucket() {
+    let s3 = S3Server::start().await;
+    let t = TestApp::spawn_with(Options {
+        env: vec![
+            ("TENOHIRA_MEDIA_STORE", "s3".into()),
+            ("TENOHIRA_S3_ENDPOINT", s3.endpoint.clone()),
+            ("TENOHIRA_S3_BUCKET", "tenohira-media".into()),
+            ("TENOHIRA_S3_ACCESS_KEY_ID", "test-key".into()),
+            ("TENOHIRA_S3_SECRET_ACCESS_KEY", "test-secret".into()),
+        ],
+        ..Default::default()
+    })
+    .await;
+    t.app.media.s3().unwrap().create_bucket().await.unwrap();
+    let s = sender(&t, "s3-user").await;
+    let big = noisy_png(800);
+    let (status, body) = upload(&t, Some(&s), big.clone()).await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["id"].as_str().unwrap();
+    // The objects are in the bucket, read straight from the S3 server.
+    let listing = reqwest::get(format!("{}/tenohira-media", s3.endpoint))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(listing.contains(&format!("<Key>{id}</Key>")), "{listing}");
+    assert!(
+        listing.contains(&format!("<Key>{id}.preview</Key>")),
+        "{listing}"
+    );
+    // And served to LINE through tenohira as before.
+    let original = reqwest::get(format!("{}/media/{id}", t.base))
+        .await
+        .unwrap();
+    assert_eq!(original.status(), 200);
+    assert_eq!(original.bytes().await.unwrap().len(), big.len());
+    let preview = reqwest::get(format!("{}/media/{id}/preview", t.base))
+        .await
+        .unwrap();
+    assert_eq!(preview.headers()["content-type"], "image/jpeg");
+    assert!(preview.bytes().await.unwrap().len() <= 1024 * 1024);
+    assert_eq!(
+        reqwest::get(format!("{}/media/{}", t.base, uuid::Uuid::new_v4()))
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+}

@@ -14,7 +14,7 @@ use serde_json::json;
 use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
 
-use super::store::{FsStore, Variant};
+use super::store::Variant;
 use super::{MAX_IMAGE_BYTES, MAX_VIDEO_BYTES, preview, sniff};
 use crate::app::AppState;
 use crate::audit::{Outcome, Target, record_now};
@@ -43,7 +43,7 @@ pub async fn upload(
         Ok(c) => c,
         Err(refusal) => return refusal,
     };
-    let store = FsStore::new(&app.config.media_dir);
+    let store = &app.media;
     let (tmp, mut file) = match store.temp().await {
         Ok(t) => t,
         Err(e) => {
@@ -127,7 +127,8 @@ pub async fn upload(
         match made {
             Ok(Ok(Some(p))) => {
                 preview_size = Some(p.len() as i64);
-                if store.write(id, Variant::Preview, &p).await.is_err() {
+                if let Err(e) = store.write(id, Variant::Preview, p, "image/jpeg").await {
+                    tracing::error!(error = %e, "storing a preview failed");
                     cleanup(tmp).await;
                     return StatusCode::SERVICE_UNAVAILABLE.into_response();
                 }
@@ -143,7 +144,11 @@ pub async fn upload(
             }
         }
     }
-    if store.commit(&tmp, id, Variant::Original).await.is_err() {
+    if let Err(e) = store
+        .commit(&tmp, id, Variant::Original, content_type)
+        .await
+    {
+        tracing::error!(error = %e, "storing an upload failed");
         cleanup(tmp).await;
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     }
@@ -239,20 +244,23 @@ async fn serve(state: &AppState, id: Uuid, v: Variant) -> Response {
     let Some((content_type, preview_type, size, preview_size)) = row else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let store = FsStore::new(&app.config.media_dir);
     // A small image is its own preview; a video's preview is a separate image.
-    let (file, ct) = match v {
-        Variant::Preview if preview_size.is_some() && preview_size != Some(size) => (
-            store.open(id, Variant::Preview).await,
-            preview_type.unwrap_or(content_type),
-        ),
+    let (variant, ct) = match v {
+        Variant::Preview if preview_size.is_some() && preview_size != Some(size) => {
+            (Variant::Preview, preview_type.unwrap_or(content_type))
+        }
         Variant::Preview if preview_size.is_none() => return StatusCode::NOT_FOUND.into_response(),
-        _ => (store.open(id, Variant::Original).await, content_type),
+        _ => (Variant::Original, content_type),
     };
-    let Ok(file) = file else {
-        return StatusCode::NOT_FOUND.into_response();
+    let file = match app.media.read(id, variant).await {
+        Ok(Some(f)) => f,
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "reading media failed");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
     };
-    let mut res = Body::from_stream(tokio_util_stream(file)).into_response();
+    let mut res = Body::from_stream(file).into_response();
     let h = res.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&ct) {
         h.insert(header::CONTENT_TYPE, v);
@@ -269,23 +277,4 @@ async fn serve(state: &AppState, id: Uuid, v: Variant) -> Response {
         HeaderValue::from_static("nosniff"),
     );
     res
-}
-
-/// A file as a stream of chunks (no whole-file read for 200 MB videos).
-fn tokio_util_stream(
-    file: tokio::fs::File,
-) -> impl futures::Stream<Item = std::io::Result<axum::body::Bytes>> {
-    use tokio::io::AsyncReadExt;
-    futures::stream::unfold(Some(file), |state| async move {
-        let mut file = state?;
-        let mut buf = vec![0u8; 64 * 1024];
-        match file.read(&mut buf).await {
-            Ok(0) => None,
-            Ok(n) => {
-                buf.truncate(n);
-                Some((Ok(axum::body::Bytes::from(buf)), Some(file)))
-            }
-            Err(e) => Some((Err(e), None)),
-        }
-    })
 }

@@ -6,6 +6,7 @@
 
 pub mod http;
 mod preview;
+pub mod s3;
 pub mod store;
 
 use diesel::prelude::*;
