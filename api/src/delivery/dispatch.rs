@@ -325,12 +325,6 @@ async fn queue_batches(queue: &JobQueue, ids: &[i64]) -> anyhow::Result<()> {
 }
 
 #[derive(QueryableByName)]
-struct Ready {
-    #[diesel(sql_type = diesel::sql_types::Bool)]
-    ready: bool,
-}
-
-#[derive(QueryableByName)]
 struct Tally {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     done: i64,
@@ -359,16 +353,22 @@ pub async fn tally(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<(i32, i
 /// committed, so of two batches finishing together at least one sees the
 /// other's result; the `finished_at IS NULL` guard keeps it to one.
 pub async fn finish_if_done(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<()> {
-    // One round trip per batch result; the partial index answers "any left?".
-    let ready: Ready = diesel::sql_query(
-        "SELECT EXISTS (SELECT 1 FROM delivery_runs r WHERE r.delivery_id = $1 \
-           AND r.finished_at IS NULL AND r.batches_written >= r.batches_total \
-           AND NOT EXISTS (SELECT 1 FROM delivery_batches b WHERE b.delivery_id = $1 AND b.status = 'queued')) AS ready",
-    )
-    .bind::<diesel::sql_types::BigInt, _>(id)
+    // One round trip per batch result, a statement PostgreSQL has prepared
+    // once; the partial index answers "any left?".
+    let ready: bool = diesel::select(diesel::dsl::exists(
+        delivery_runs::table
+            .filter(delivery_runs::delivery_id.eq(id))
+            .filter(delivery_runs::finished_at.is_null())
+            .filter(delivery_runs::batches_written.ge(delivery_runs::batches_total))
+            .filter(diesel::dsl::not(diesel::dsl::exists(
+                delivery_batches::table
+                    .filter(delivery_batches::delivery_id.eq(id))
+                    .filter(delivery_batches::status.eq("queued")),
+            ))),
+    ))
     .get_result(conn)
     .await?;
-    if !ready.ready {
+    if !ready {
         return Ok(());
     }
     let (done, accepted, failed) = tally(conn, id).await?;
