@@ -63,9 +63,6 @@ CREATE TABLE delivery_batches (
     updated_at   timestamptz NOT NULL DEFAULT now(),
     UNIQUE (delivery_id, seq)
 );
--- 500 LINE user ids are random hex that compresses poorly: store them out of
--- line uncompressed and save PostgreSQL the compression work on every batch.
-ALTER TABLE delivery_batches ALTER COLUMN user_ids SET STORAGE EXTERNAL;
 -- Open batches of a delivery ("is anything left?" after each result; the reconciler).
 CREATE INDEX delivery_batches_open ON delivery_batches (delivery_id, updated_at) WHERE status = 'queued';
 
