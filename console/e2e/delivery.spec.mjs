@@ -82,7 +82,7 @@ export async function run({ browser, stack, test }) {
     // 20 characters and an emoji that LINE counts as two.
     assert.equal(text.length, 22);
     await page.getByTestId('counter-0').filter({ hasText: '22 / 5,000' }).waitFor();
-    await page.locator('input[type=file]').setInputFiles(image);
+    await page.getByLabel('画像を追加').setInputFiles(image);
     await page.getByTestId('talk-preview').locator('img').waitFor();
     await page.getByTestId('talk-preview').getByText('大雨のため、市内の避難所を開設しました').waitFor();
     await page.waitForFunction((n) => document.querySelector('[data-testid="target-count"]')?.textContent === n, friends);
