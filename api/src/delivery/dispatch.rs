@@ -146,6 +146,14 @@ pub async fn start_due(app: &App) -> anyhow::Result<usize> {
 /// A run's snapshot, batch counts and end time.
 type SnapshotRow = (Vec<u8>, i32, i32, Option<chrono::DateTime<Utc>>);
 
+#[derive(QueryableByName)]
+struct FriendLine {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    line_user_id: String,
+}
+
 /// Writes the delivery's batches from its snapshot, a chunk per transaction,
 /// queueing each chunk's batches after it commits. Resumes where an earlier
 /// run stopped; concurrent runs skip rows already written.
@@ -210,11 +218,39 @@ pub async fn expand(app: &App, id: i64) -> Result<(), JobError> {
     Ok(())
 }
 
-/// Writes and queues the batches `seq..end` of a delivery. PostgreSQL looks
-/// up the LINE user ids and builds each batch's array itself, so 25,000 ids
-/// go in as integers and never travel back and forth as strings. Friends who
-/// left since the snapshot are dropped here; a batch left empty is written
-/// as done. Rewriting a chunk that exists is a no-op.
+/// The LINE user ids of following friends among `part` (ascending friend
+/// ids). A dense stretch is read as one index range and filtered here, a
+/// sparse one by id list.
+async fn line_ids(conn: &mut AsyncPgConnection, part: &[u32]) -> QueryResult<HashMap<u32, String>> {
+    let (Some(first), Some(last)) = (part.first(), part.last()) else {
+        return Ok(HashMap::new());
+    };
+    let (lo, hi) = (i64::from(*first), i64::from(*last));
+    let rows: Vec<FriendLine> = if (hi - lo) as usize <= part.len() * 4 {
+        diesel::sql_query(
+            "SELECT id, line_user_id FROM friends WHERE id BETWEEN $1 AND $2 AND status = 'following'",
+        )
+        .bind::<diesel::sql_types::BigInt, _>(lo)
+        .bind::<diesel::sql_types::BigInt, _>(hi)
+        .load(conn)
+        .await?
+    } else {
+        let list: Vec<i64> = part.iter().map(|i| i64::from(*i)).collect();
+        diesel::sql_query(
+            "SELECT f.id, f.line_user_id FROM unnest($1::bigint[]) u(id) \
+             JOIN friends f ON f.id = u.id WHERE f.status = 'following'",
+        )
+        .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(&list)
+        .load(conn)
+        .await?
+    };
+    Ok(rows
+        .into_iter()
+        .filter_map(|f| Some((u32::try_from(f.id).ok()?, f.line_user_id)))
+        .collect())
+}
+
+/// Looks up, writes and queues the batches `seq..end` of a delivery.
 async fn write_chunk(
     app: &App,
     id: i64,
@@ -222,57 +258,62 @@ async fn write_chunk(
     seq: usize,
     end: usize,
 ) -> anyhow::Result<()> {
-    let part: Vec<i64> = ids[(seq * BATCH_SIZE).min(ids.len())..(end * BATCH_SIZE).min(ids.len())]
-        .iter()
-        .map(|i| i64::from(*i))
-        .collect();
-    let (Some(lo), Some(hi)) = (
-        <[i64]>::first(&part).copied(),
-        <[i64]>::last(&part).copied(),
-    ) else {
-        return Ok(());
-    };
-    let seqs: Vec<i32> = (seq as i32..end as i32).collect();
-    let keys: Vec<Uuid> = seqs.iter().map(|s| model::retry_key(id, *s)).collect();
     let mut conn = app.db.get().await?;
-    let written: Vec<WrittenBatch> = diesel::sql_query(
-        "WITH m AS ( \
-           SELECT $3 + (u.ord - 1) / 500 AS seq, f.line_user_id, u.ord \
-           FROM unnest($2::bigint[]) WITH ORDINALITY u(id, ord) \
-           JOIN friends f ON f.id = u.id \
-           WHERE f.id BETWEEN $4 AND $5 AND f.status = 'following'), \
-         g AS (SELECT seq, array_agg(line_user_id ORDER BY ord) AS users FROM m GROUP BY seq) \
-         INSERT INTO delivery_batches (delivery_id, seq, retry_key, user_ids, status) \
-         SELECT $1, k.seq, k.key, coalesce(g.users, '{}'), \
-                CASE WHEN g.users IS NULL THEN 'accepted' ELSE 'queued' END \
-         FROM unnest($6::int[], $7::uuid[]) k(seq, key) LEFT JOIN g ON g.seq = k.seq \
-         ON CONFLICT (delivery_id, seq) DO NOTHING \
-         RETURNING id, status",
-    )
-    .bind::<diesel::sql_types::BigInt, _>(id)
-    .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(&part)
-    .bind::<diesel::sql_types::BigInt, _>(seq as i64)
-    .bind::<diesel::sql_types::BigInt, _>(lo)
-    .bind::<diesel::sql_types::BigInt, _>(hi)
-    .bind::<diesel::sql_types::Array<diesel::sql_types::Integer>, _>(&seqs)
-    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&keys)
-    .load(&mut conn)
-    .await?;
-    drop(conn);
-    let queued: Vec<i64> = written
-        .into_iter()
-        .filter(|w| w.status == "queued")
-        .map(|w| w.id)
+    let part = &ids[(seq * BATCH_SIZE).min(ids.len())..(end * BATCH_SIZE).min(ids.len())];
+    // Friends who left since the snapshot are dropped here.
+    let lines = line_ids(&mut conn, part).await?;
+    let batches: Vec<(i32, Vec<String>)> = (seq..end)
+        .map(|s| {
+            let lo = ((s - seq) * BATCH_SIZE).min(part.len());
+            let hi = ((s - seq + 1) * BATCH_SIZE).min(part.len());
+            let users = part[lo..hi]
+                .iter()
+                .filter_map(|f| lines.get(f).cloned())
+                .collect();
+            (s as i32, users)
+        })
         .collect();
+    let queued = insert_batches(&mut conn, id, batches).await?;
+    drop(conn);
     queue_batches(&app.jobs, &queued).await
 }
 
-#[derive(QueryableByName)]
-struct WrittenBatch {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
+/// Inserts one chunk of batches in one transaction; returns the ids of the
+/// newly written ones that have recipients (to queue).
+async fn insert_batches(
+    conn: &mut AsyncPgConnection,
     id: i64,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    status: String,
+    batches: Vec<(i32, Vec<String>)>,
+) -> QueryResult<Vec<i64>> {
+    let rows: Vec<_> = batches
+        .iter()
+        .map(|(seq, users)| {
+            (
+                delivery_batches::delivery_id.eq(id),
+                delivery_batches::seq.eq(*seq),
+                delivery_batches::retry_key.eq(model::retry_key(id, *seq)),
+                delivery_batches::user_ids.eq(users.clone()),
+                // Everyone in it left since the snapshot: nothing to send.
+                delivery_batches::status.eq(if users.is_empty() {
+                    "accepted"
+                } else {
+                    "queued"
+                }),
+            )
+        })
+        .collect();
+    let inserted: Vec<(i64, String)> = diesel::insert_into(delivery_batches::table)
+        .values(rows)
+        .on_conflict((delivery_batches::delivery_id, delivery_batches::seq))
+        .do_nothing()
+        .returning((delivery_batches::id, delivery_batches::status))
+        .get_results(conn)
+        .await?;
+    Ok(inserted
+        .into_iter()
+        .filter(|(_, s)| s == "queued")
+        .map(|(b, _)| b)
+        .collect())
 }
 
 async fn queue_batches(queue: &JobQueue, ids: &[i64]) -> anyhow::Result<()> {
