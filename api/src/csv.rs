@@ -72,19 +72,20 @@ where
     res
 }
 
-/// The caller of a download request, if it holds `permission`; otherwise the
-/// response to send (401 without a session, 403 without the permission).
+/// The caller of a request outside GraphQL (downloads, uploads), if it holds
+/// one of `permissions`; otherwise the response to send (401 without a
+/// session, 403 without the permission).
 pub async fn authorize(
     app: &crate::app::App,
     headers: &axum::http::HeaderMap,
     peer: std::net::SocketAddr,
-    permission: crate::auth::Permission,
+    permissions: &[crate::auth::Permission],
 ) -> Result<crate::auth::Caller, Response> {
     use axum::http::StatusCode;
     let caller = crate::staff::sessions::resolve_caller(app, headers, peer)
         .await
         .map_err(|_| StatusCode::SERVICE_UNAVAILABLE.into_response())?;
-    if let Err(e) = caller.require(permission) {
+    if let Err(e) = caller.require_any(permissions) {
         let status = if e.code() == "UNAUTHENTICATED" {
             StatusCode::UNAUTHORIZED
         } else {

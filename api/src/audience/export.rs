@@ -177,10 +177,11 @@ pub async fn friend_settings_csv(
     Query(p): Query<Params>,
 ) -> Response {
     let app = state.app.clone();
-    let caller = match crate::csv::authorize(&app, &headers, peer, Permission::FriendExport).await {
-        Ok(c) => c,
-        Err(res) => return res,
-    };
+    let caller =
+        match crate::csv::authorize(&app, &headers, peer, &[Permission::FriendExport]).await {
+            Ok(c) => c,
+            Err(res) => return res,
+        };
     let members = match p.segment_id {
         None => None,
         Some(id) => {

@@ -42,7 +42,7 @@ pub async fn audit_csv(
     Query(p): Query<Params>,
 ) -> Response {
     let app = state.app.clone();
-    let caller = match crate::csv::authorize(&app, &headers, peer, Permission::AuditRead).await {
+    let caller = match crate::csv::authorize(&app, &headers, peer, &[Permission::AuditRead]).await {
         Ok(c) => c,
         Err(res) => return res,
     };

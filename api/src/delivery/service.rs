@@ -177,6 +177,19 @@ pub async fn create(app: &App, caller: &Caller, d: Draft) -> AppResult<Delivery>
     .await
 }
 
+/// The delivery with its row locked until the transaction ends: the
+/// scheduler cannot start it while it is being changed or cancelled.
+async fn lock(conn: &mut AsyncPgConnection, id: i64) -> AppResult<Delivery> {
+    deliveries::table
+        .find(id)
+        .select(Delivery::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or_else(|| AppError::NotFound("delivery".into()))
+}
+
 async fn load(conn: &mut AsyncPgConnection, id: i64) -> AppResult<Delivery> {
     deliveries::table
         .find(id)
@@ -203,15 +216,7 @@ pub async fn update(app: &App, caller: &Caller, id: i64, d: Draft) -> AppResult<
     let title = d.title.trim().to_string();
     audit::audited(app, caller, "delivery.update", move |conn| {
         Box::pin(async move {
-            // Row lock: the scheduler cannot start it while we change it.
-            let current: Delivery = deliveries::table
-                .find(id)
-                .select(Delivery::as_select())
-                .for_update()
-                .first(conn)
-                .await
-                .optional()?
-                .ok_or_else(|| AppError::NotFound("delivery".into()))?;
+            let current = lock(conn, id).await?;
             if !current.editable() {
                 return Err(not_editable(&current));
             }
@@ -330,14 +335,7 @@ pub async fn schedule(
     let at = at.unwrap_or(now).max(now);
     let scheduled: Delivery = audit::audited(app, caller, "delivery.schedule", move |conn| {
         Box::pin(async move {
-            let current: Delivery = deliveries::table
-                .find(id)
-                .select(Delivery::as_select())
-                .for_update()
-                .first(conn)
-                .await
-                .optional()?
-                .ok_or_else(|| AppError::NotFound("delivery".into()))?;
+            let current = lock(conn, id).await?;
             if !current.editable() {
                 return Err(not_editable(&current));
             }
@@ -379,14 +377,7 @@ pub async fn cancel(app: &App, caller: &Caller, id: i64) -> AppResult<Delivery> 
     caller.require_any(&[Permission::DeliverySend, Permission::DeliveryCreate])?;
     audit::audited(app, caller, "delivery.cancel", move |conn| {
         Box::pin(async move {
-            let current: Delivery = deliveries::table
-                .find(id)
-                .select(Delivery::as_select())
-                .for_update()
-                .first(conn)
-                .await
-                .optional()?
-                .ok_or_else(|| AppError::NotFound("delivery".into()))?;
+            let current = lock(conn, id).await?;
             if !current.editable() {
                 return Err(AppError::Conflict(
                     "配信が始まっているか、既に取り消されています".into(),
@@ -434,6 +425,29 @@ async fn live(conn: &mut AsyncPgConnection, run: Option<Run>) -> AppResult<Optio
     }
 }
 
+/// `ListFilter` on a boxed query over deliveries (alone or joined): the list,
+/// the totals and the CSV select the same rows.
+macro_rules! apply_filter {
+    ($query:expr, $filter:expr) => {{
+        let f: &$crate::delivery::service::ListFilter = $filter;
+        let mut q = $query;
+        if let Some(s) = &f.status {
+            q = q.filter(deliveries::status.eq(s.clone()));
+        }
+        if let Some(t) = &f.title {
+            q = q.filter(deliveries::title.ilike(format!("%{}%", t.replace(['%', '_'], ""))));
+        }
+        if let Some(a) = f.from {
+            q = q.filter(deliveries::created_at.ge(a));
+        }
+        if let Some(b) = f.to {
+            q = q.filter(deliveries::created_at.lt(b));
+        }
+        q
+    }};
+}
+pub(crate) use apply_filter;
+
 #[derive(Default, Clone)]
 pub struct ListFilter {
     pub status: Option<String>,
@@ -479,22 +493,12 @@ pub async fn list(
     }
     let mut conn = app.db.get().await?;
     let query = || {
-        let mut q = deliveries::table
-            .left_join(delivery_runs::table)
-            .into_boxed();
-        if let Some(s) = &f.status {
-            q = q.filter(deliveries::status.eq(s.clone()));
-        }
-        if let Some(t) = &f.title {
-            q = q.filter(deliveries::title.ilike(format!("%{}%", t.replace(['%', '_'], ""))));
-        }
-        if let Some(a) = f.from {
-            q = q.filter(deliveries::created_at.ge(a));
-        }
-        if let Some(b) = f.to {
-            q = q.filter(deliveries::created_at.lt(b));
-        }
-        q
+        apply_filter!(
+            deliveries::table
+                .left_join(delivery_runs::table)
+                .into_boxed(),
+            &f
+        )
     };
     let total: i64 = query().count().get_result(&mut conn).await?;
     let rows: Vec<(Delivery, Option<Run>)> = query()

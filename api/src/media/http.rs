@@ -38,11 +38,11 @@ pub async fn upload(
     body: Body,
 ) -> Response {
     let app = state.app.clone();
-    let caller = match crate::csv::authorize(&app, &headers, peer, Permission::DeliveryCreate).await
-    {
-        Ok(c) => c,
-        Err(refusal) => return refusal,
-    };
+    let caller =
+        match crate::csv::authorize(&app, &headers, peer, &[Permission::DeliveryCreate]).await {
+            Ok(c) => c,
+            Err(refusal) => return refusal,
+        };
     let store = &app.media;
     let (tmp, mut file) = match store.temp().await {
         Ok(t) => t,

@@ -46,6 +46,11 @@ impl MediaStore {
                         anyhow::bail!("{var} is required when TENOHIRA_MEDIA_STORE=s3");
                     }
                 }
+                if c.secret_access_key.expose().is_empty() {
+                    anyhow::bail!(
+                        "TENOHIRA_S3_SECRET_ACCESS_KEY is required when TENOHIRA_MEDIA_STORE=s3"
+                    );
+                }
                 Some(S3Store::new(
                     &c.endpoint,
                     &c.bucket,
