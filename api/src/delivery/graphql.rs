@@ -440,10 +440,9 @@ impl DeliveryMutation {
         id: i64,
         at: Option<DateTime<Utc>>,
     ) -> Result<Delivery> {
-        let d = service::schedule(ctx.app(), ctx.caller(), id, at).await?;
-        let (d, r) = service::get(ctx.app(), ctx.caller(), d.id)
-            .await
-            .unwrap_or((d, None));
+        service::schedule(ctx.app(), ctx.caller(), id, at).await?;
+        // Read once more: sending now may already have moved it on.
+        let (d, r) = service::get(ctx.app(), ctx.caller(), id).await?;
         Ok(Delivery(d, r))
     }
 

@@ -367,9 +367,8 @@ pub async fn schedule(
         super::dispatch::start(app, id)
             .await
             .map_err(AppError::internal)?;
-        let mut conn = app.db.get().await?;
-        return load(&mut conn, id).await;
     }
+    // As written by this call; a delivery that started since is read afresh by the caller.
     Ok(scheduled)
 }
 
