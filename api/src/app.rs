@@ -42,6 +42,8 @@ pub struct AppInner {
     pub delivery_content: crate::delivery::dispatch::ContentCache,
     /// Where uploaded images and videos live (filesystem or S3-compatible).
     pub media: crate::media::store::MediaStore,
+    /// Residents' data keys, wrapped by the KEK; unwrapped ones cached briefly.
+    pub keyring: crate::crypto::Keyring,
 }
 
 /// Cheap to clone; everything a service function needs besides the caller.
@@ -69,6 +71,10 @@ impl App {
         let intake = crate::line::webhook::IntakeWriter::start(db.clone(), jobs.clone());
         let line = LineClient::new(&config.line, redis.clone())?;
         let media = crate::media::store::MediaStore::new(&config)?;
+        let keyring = crate::crypto::Keyring::new(
+            crate::crypto::kek::KekRing::from_config(&config)?,
+            config.data_key_cache_ttl,
+        );
         let id_tokens = IdTokenVerifier::new(&config.line.jwks_url, &config.line.login_channel_id)?;
         Ok(Self(Arc::new(AppInner {
             config,
@@ -83,6 +89,7 @@ impl App {
             audience: Arc::default(),
             delivery_content: Default::default(),
             media,
+            keyring,
         })))
     }
 }
@@ -110,6 +117,7 @@ pub fn router(app: App) -> Router {
         .route("/exports/audit-log.csv", get(crate::audit::export::audit_csv))
         .route("/exports/friend-settings.csv", get(crate::audience::export::friend_settings_csv))
         .route("/exports/deliveries.csv", get(crate::delivery::stats::deliveries_csv))
+        .route("/exports/card-holders.csv", get(crate::card::export::card_holders_csv))
         .route("/media", axum::routing::post(crate::media::http::upload))
         .route("/media/{id}", get(crate::media::http::original))
         .route("/media/{id}/preview", get(crate::media::http::preview))

@@ -48,6 +48,57 @@ pub enum Command {
         #[command(subcommand)]
         command: StaffCommand,
     },
+    /// Key-encryption key operations.
+    Kek {
+        #[command(subcommand)]
+        command: KekCommand,
+    },
+    /// Erasure by key destruction, with a certificate (JSON and printable HTML).
+    Erase {
+        #[command(subcommand)]
+        command: EraseCommand,
+    },
+    /// Marks lapsed Papa-Mama cards and sends the lapse notice now (workers do it daily).
+    CheckCardLapses,
+}
+
+#[derive(Subcommand)]
+pub enum KekCommand {
+    /// Re-wrap every data key with the current TENOHIRA_KEK (older KEKs in
+    /// TENOHIRA_KEK_PREVIOUS); resumable, prints progress.
+    Rotate,
+    /// How many data keys each KEK wraps.
+    Status,
+    /// Create a symmetric key in the configured KMS and print its id.
+    CreateKmsKey {
+        #[arg(long, default_value = "tenohira key-encryption key")]
+        description: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum EraseCommand {
+    /// Destroy one resident's data key and card data.
+    Resident {
+        #[arg(long)]
+        line_user_id: String,
+        /// Who carries out the erasure (name and post), for the certificate.
+        #[arg(long)]
+        operator: String,
+        /// Where the certificate files go.
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+    },
+    /// Destroy the current KEK: every data key it wraps becomes unreadable.
+    Kek {
+        #[arg(long)]
+        operator: String,
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+        /// Required: this cannot be undone.
+        #[arg(long)]
+        yes_destroy_everything: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -114,6 +165,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::worker::run(app, crate::server::shutdown_signal()).await;
         }
         Command::Demo => demo(config).await?,
+        Command::Kek { command } => kek(config, command).await?,
+        Command::Erase { command } => erase(config, command).await?,
+        Command::CheckCardLapses => {
+            let app = App::connect(config).await?;
+            let told = crate::card::lapse::run(&app).await?;
+            println!("lapse notices sent: {told}");
+        }
         Command::Staff {
             command:
                 StaffCommand::Create {
@@ -144,6 +202,85 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+async fn kek(config: Config, command: KekCommand) -> anyhow::Result<()> {
+    if let KekCommand::CreateKmsKey { description } = &command {
+        let kms = config.kms.as_ref().ok_or_else(|| {
+            anyhow::anyhow!("set TENOHIRA_KMS_ACCESS_KEY_ID and TENOHIRA_KMS_SECRET_ACCESS_KEY")
+        })?;
+        let id = crate::crypto::kms::KmsClient::new(kms)?
+            .create_key(description)
+            .await?;
+        println!("{id}");
+        return Ok(());
+    }
+    let app = App::connect(config).await?;
+    match command {
+        KekCommand::CreateKmsKey { .. } => unreachable!("handled above"),
+        KekCommand::Status => {
+            for (kek, n) in crate::crypto::rotate::status(&app.db).await? {
+                println!("{kek}\t{n}");
+            }
+        }
+        KekCommand::Rotate => {
+            let to = app.keyring.kek().current().id().to_string();
+            eprintln!("re-wrapping data keys with {to}");
+            let p = crate::crypto::rotate::rotate(&app.db, &app.keyring, |p| {
+                eprintln!(
+                    "rotation {}: {}/{} data keys re-wrapped",
+                    p.rotation_id, p.done, p.total
+                );
+            })
+            .await?;
+            println!(
+                "rotation {} finished: {} data keys now under {to}",
+                p.rotation_id, p.done
+            );
+        }
+    }
+    Ok(())
+}
+
+async fn erase(config: Config, command: EraseCommand) -> anyhow::Result<()> {
+    let app = App::connect(config).await?;
+    let (cert, out) = match command {
+        EraseCommand::Resident {
+            line_user_id,
+            operator,
+            out,
+        } => {
+            let cert = crate::card::erasure::erase_resident(
+                &app,
+                &Caller::system(),
+                &line_user_id,
+                &operator,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            (cert, out)
+        }
+        EraseCommand::Kek {
+            operator,
+            out,
+            yes_destroy_everything,
+        } => {
+            if !yes_destroy_everything {
+                anyhow::bail!(
+                    "destroying the KEK makes all personal data unreadable for good; add --yes-destroy-everything"
+                );
+            }
+            (crate::card::erasure::erase_kek(&app, &operator).await?, out)
+        }
+    };
+    let (json, html) = crate::card::erasure::write_files(&cert, &out)?;
+    println!(
+        "erasure certificate {}: {} {}",
+        cert.id,
+        json.display(),
+        html.display()
+    );
     Ok(())
 }
 

@@ -210,6 +210,48 @@ pub const VARIABLES: &[VarDoc] = &[
         description: "Secret access key for the bucket.",
     },
     VarDoc {
+        name: "TENOHIRA_KEK",
+        default: Some("local:./data/kek.key"),
+        secret: false,
+        description: "The key-encryption key that wraps residents' data keys: `local:<file>` (64 random bytes in hex; created when missing — development only) or `aws-kms:<key id or ARN>` (AWS KMS or a KMS-compatible service).",
+    },
+    VarDoc {
+        name: "TENOHIRA_KEK_PREVIOUS",
+        default: Some(""),
+        secret: false,
+        description: "Comma-separated older KEKs (same forms) still used to unwrap data keys until `tenohira kek rotate` has re-wrapped them.",
+    },
+    VarDoc {
+        name: "TENOHIRA_KMS_ENDPOINT",
+        default: Some("https://kms.ap-northeast-1.amazonaws.com"),
+        secret: false,
+        description: "KMS endpoint for `aws-kms:` KEKs.",
+    },
+    VarDoc {
+        name: "TENOHIRA_KMS_REGION",
+        default: Some("ap-northeast-1"),
+        secret: false,
+        description: "KMS region (part of every request's signature).",
+    },
+    VarDoc {
+        name: "TENOHIRA_KMS_ACCESS_KEY_ID",
+        default: Some(""),
+        secret: false,
+        description: "Access key id for KMS.",
+    },
+    VarDoc {
+        name: "TENOHIRA_KMS_SECRET_ACCESS_KEY",
+        default: Some(""),
+        secret: true,
+        description: "Secret access key for KMS.",
+    },
+    VarDoc {
+        name: "TENOHIRA_DATA_KEY_CACHE_SECONDS",
+        default: Some("60"),
+        secret: false,
+        description: "How long an unwrapped data key stays in memory (saves a KMS call per card view).",
+    },
+    VarDoc {
         name: "TENOHIRA_MEDIA_DIR",
         default: Some("./data/media"),
         secret: false,
@@ -337,7 +379,15 @@ pub const VARIABLES: &[VarDoc] = &[
     },
 ];
 
-/// A value that must never be printed: `Debug` shows a placeholder.
+/// A KMS (AWS or compatible) holding the key-encryption key.
+#[derive(Clone, Debug)]
+pub struct KmsConfig {
+    pub endpoint: String,
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: Secret,
+}
+
 /// An S3-compatible bucket for media.
 #[derive(Clone, Debug)]
 pub struct S3Config {
@@ -348,6 +398,7 @@ pub struct S3Config {
     pub secret_access_key: Secret,
 }
 
+/// A value that must never be printed: `Debug` shows a placeholder.
 #[derive(Clone)]
 pub struct Secret(String);
 
@@ -403,6 +454,12 @@ pub struct Config {
     pub media_public_url: String,
     /// `None`: the filesystem store; otherwise the S3-compatible bucket.
     pub s3: Option<S3Config>,
+    /// `local:<path>` or `aws-kms:<key id>`.
+    pub kek: String,
+    pub kek_previous: Vec<String>,
+    /// Set when KMS credentials are given.
+    pub kms: Option<KmsConfig>,
+    pub data_key_cache_ttl: Duration,
     pub log_filter: String,
     pub log_json: bool,
     pub console_dir: std::path::PathBuf,
@@ -549,6 +606,24 @@ impl Config {
                     });
                 }
             },
+            kek: r.string("TENOHIRA_KEK")?,
+            kek_previous: r
+                .string("TENOHIRA_KEK_PREVIOUS")?
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+            kms: match r.string("TENOHIRA_KMS_ACCESS_KEY_ID")? {
+                id if id.is_empty() => None,
+                id => Some(KmsConfig {
+                    endpoint: r.url("TENOHIRA_KMS_ENDPOINT")?,
+                    region: r.string("TENOHIRA_KMS_REGION")?,
+                    access_key_id: id,
+                    secret_access_key: Secret::new(r.string("TENOHIRA_KMS_SECRET_ACCESS_KEY")?),
+                }),
+            },
+            data_key_cache_ttl: Duration::from_secs(r.positive("TENOHIRA_DATA_KEY_CACHE_SECONDS")?),
             media_public_url: match r.string("TENOHIRA_MEDIA_PUBLIC_URL")? {
                 v if v.is_empty() => public_url.clone(),
                 v => v,

@@ -99,6 +99,7 @@ pub async fn run(app: App, mut shutdown: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(Duration::from_secs(5));
     let mut maintenance_due = tokio::time::Instant::now();
     let mut reminders_due = tokio::time::Instant::now();
+    let mut lapse_day = None;
     loop {
         tokio::select! {
             _ = tick.tick() => {
@@ -127,6 +128,14 @@ pub async fn run(app: App, mut shutdown: watch::Receiver<bool>) {
                         Ok(0) => {}
                         Ok(n) => tracing::info!(friends = n, "registration reminders sent"),
                         Err(e) => tracing::warn!(error = %e, "registration reminders failed"),
+                    }
+                }
+                // Once a JST day: cards whose household is no longer eligible.
+                if crate::card::lapse::due(&mut lapse_day, chrono::Utc::now()) {
+                    match crate::card::lapse::run(&app).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(friends = n, "card lapse notices sent"),
+                        Err(e) => tracing::warn!(error = %e, "card lapse check failed"),
                     }
                 }
                 if tokio::time::Instant::now() >= maintenance_due {

@@ -318,6 +318,15 @@ impl TestApp {
                     .display()
                     .to_string(),
             ),
+            (
+                "TENOHIRA_KEK",
+                format!(
+                    "local:{}",
+                    std::env::temp_dir()
+                        .join(format!("tenohira-kek-{id}.key"))
+                        .display()
+                ),
+            ),
             ("TENOHIRA_DB_POOL_SIZE", "4".to_string()),
             ("TENOHIRA_LOG", "warn".to_string()),
             ("TENOHIRA_LOG_FORMAT", "pretty".to_string()),

@@ -327,3 +327,88 @@ diesel::table! {
         created_at -> Timestamptz,
     }
 }
+
+diesel::table! {
+    keyring.data_keys (id) {
+        id -> Uuid,
+        owner -> Text,
+        wrapped -> Nullable<Bytea>,
+        kek_id -> Text,
+        created_at -> Timestamptz,
+        rewrapped_at -> Nullable<Timestamptz>,
+        destroyed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    keyring.kek_rotations (id) {
+        id -> Int8,
+        to_kek_id -> Text,
+        total -> Int4,
+        done -> Int4,
+        started_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    card_holders (line_user_id) {
+        line_user_id -> Text,
+        data_key_id -> Uuid,
+        holder_name -> Bytea,
+        relation -> Bytea,
+        children -> Bytea,
+        household -> Bytea,
+        eligible_until -> Nullable<Date>,
+        lapse_notified_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    card_name_index (token, line_user_id) {
+        line_user_id -> Text,
+        token -> Bytea,
+    }
+}
+
+diesel::table! {
+    pass_versions (id) {
+        id -> Int8,
+        image_ids -> Array<Uuid>,
+        body -> Text,
+        link_url -> Nullable<Text>,
+        created_by_label -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    card_settings_versions (id) {
+        id -> Int8,
+        card_image_id -> Nullable<Uuid>,
+        notice -> Text,
+        barcode_value -> Nullable<Text>,
+        barcode_image_id -> Nullable<Uuid>,
+        pregnancy_grace_days -> Int4,
+        lapse_notice -> Text,
+        created_by_label -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    erasure_certificates (id) {
+        id -> Uuid,
+        kind -> Text,
+        key_ids -> Array<Text>,
+        operator -> Text,
+        erased_at -> Timestamptz,
+        certificate -> Jsonb,
+    }
+}
+
+diesel::joinable!(card_name_index -> card_holders (line_user_id));
+diesel::allow_tables_to_appear_in_same_query!(card_holders, card_name_index);
+diesel::allow_tables_to_appear_in_same_query!(card_holders, friends);

@@ -50,10 +50,14 @@ impl ResidentQuery {
 pub struct LiffQueryRoot(
     ResidentQuery,
     crate::audience::graphql::ResidentAudienceQuery,
+    crate::card::graphql::ResidentCardQuery,
 );
 
 #[derive(MergedObject, Default)]
-pub struct LiffMutationRoot(crate::audience::graphql::ResidentAudienceMutation);
+pub struct LiffMutationRoot(
+    crate::audience::graphql::ResidentAudienceMutation,
+    crate::card::graphql::ResidentCardMutation,
+);
 
 pub type LiffSchema = Schema<LiffQueryRoot, LiffMutationRoot, EmptySubscription>;
 

@@ -18,6 +18,7 @@ pub struct QueryRoot(
     crate::friends::graphql::FriendsQuery,
     crate::audience::graphql::AudienceQuery,
     crate::delivery::graphql::DeliveryQuery,
+    crate::card::graphql::CardQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -26,6 +27,7 @@ pub struct MutationRoot(
     crate::friends::graphql::FriendsMutation,
     crate::audience::graphql::AudienceMutation,
     crate::delivery::graphql::DeliveryMutation,
+    crate::card::graphql::CardMutation,
 );
 
 pub type StaffSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

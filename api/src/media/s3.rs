@@ -42,9 +42,11 @@ pub struct Signing<'a> {
     pub region: &'a str,
     pub access_key: &'a str,
     pub secret: &'a str,
+    /// `s3`, `kms`, …
+    pub service: &'a str,
 }
 
-/// The `Authorization` header value (AWS Signature Version 4, service `s3`).
+/// The `Authorization` header value (AWS Signature Version 4).
 pub fn authorization(s: &Signing<'_>) -> String {
     let mut headers: Vec<(&str, &str)> = s.headers.iter().map(|(k, v)| (*k, v.trim())).collect();
     headers.sort_by(|a, b| a.0.cmp(b.0));
@@ -56,13 +58,13 @@ pub fn authorization(s: &Signing<'_>) -> String {
         s.method, s.path, s.payload_hash
     );
     let date = s.at.format("%Y%m%d").to_string();
-    let scope = format!("{date}/{}/s3/aws4_request", s.region);
+    let scope = format!("{date}/{}/{}/aws4_request", s.region, s.service);
     let to_sign = format!(
         "AWS4-HMAC-SHA256\n{}\n{scope}\n{}",
         s.at.format("%Y%m%dT%H%M%SZ"),
         hex(&Sha256::digest(canonical.as_bytes()))
     );
-    let key = ["s3", "aws4_request"].iter().fold(
+    let key = [s.service, "aws4_request"].iter().fold(
         hmac(
             &hmac(format!("AWS4{}", s.secret).as_bytes(), &date),
             s.region,
@@ -120,6 +122,7 @@ impl S3Store {
             region: &self.region,
             access_key: &self.access_key,
             secret: self.secret.expose(),
+            service: "s3",
         });
         self.http
             .request(method, format!("{}{path}", self.endpoint))
@@ -211,6 +214,7 @@ mod tests {
             region: "us-east-1",
             access_key: "AKIAIOSFODNN7EXAMPLE",
             secret: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            service: "s3",
         });
         assert_eq!(
             auth,
