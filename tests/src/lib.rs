@@ -2,6 +2,8 @@
 //! migrated template), its own Redis key prefix and its own tenohira server
 //! on a free port, spoken to over real HTTP. Everything is removed on drop.
 
+pub mod services;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -697,4 +699,11 @@ pub fn error_code(v: &Value) -> Option<String> {
 pub fn data(v: &Value) -> &Value {
     assert!(v.get("errors").is_none(), "unexpected errors: {v}");
     &v["data"]
+}
+
+/// `SELECT count(*) AS n …` in a test.
+#[derive(diesel::QueryableByName)]
+pub struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub n: i64,
 }

@@ -32,6 +32,8 @@ struct Fixture {
     nodes: [i32; 2],
     segment: i32,
     delivery: i64,
+    holder: String,
+    image: String,
 }
 
 struct Op {
@@ -384,6 +386,62 @@ fn ops() -> Vec<Op> {
             also: &[DeliverySend, DeliveryApprove],
         },
         Op {
+            field: "maitamaPassVersions",
+            permission: PassManage,
+            query: "{ maitamaPassVersions { id } }",
+            vars: |_| json!({}),
+            audit: None,
+            also: &[],
+        },
+        Op {
+            field: "publishMaitamaPass",
+            permission: PassManage,
+            query: "mutation($img: UUID!) { publishMaitamaPass(input: {imageIds: [$img], body: \"提示してください\"}) { id } }",
+            vars: |f| json!({"img": f.image}),
+            audit: Some("pass.publish"),
+            also: &[],
+        },
+        Op {
+            field: "cardSettings",
+            permission: CardSettings,
+            query: "{ cardSettings { id notice } }",
+            vars: |_| json!({}),
+            audit: None,
+            also: &[],
+        },
+        Op {
+            field: "updateCardSettings",
+            permission: CardSettings,
+            query: "mutation($img: UUID!) { updateCardSettings(input: {cardImageId: $img, notice: \"協賛店で提示\", barcodeValue: \"1234567890\", pregnancyGraceDays: 365}) { id } }",
+            vars: |f| json!({"img": f.image}),
+            audit: Some("card.settings.update"),
+            also: &[],
+        },
+        Op {
+            field: "cardHolders",
+            permission: CardPiiRead,
+            query: "{ cardHolders(name: \"花子\") { total items { holderName } } }",
+            vars: |_| json!({}),
+            audit: Some("card.pii.search"),
+            also: &[],
+        },
+        Op {
+            field: "cardHolder",
+            permission: CardPiiRead,
+            query: "query($id: UUID!) { cardHolder(id: $id) { holderName } }",
+            vars: |f| json!({"id": f.holder}),
+            audit: Some("card.pii.view"),
+            also: &[],
+        },
+        Op {
+            field: "pushToCardHolders",
+            permission: CardPush,
+            query: "mutation($id: UUID!) { pushToCardHolders(holderIds: [$id], title: \"お知らせ\", text: \"カードの更新\") }",
+            vars: |f| json!({"id": f.holder}),
+            audit: Some("card.push"),
+            also: &[],
+        },
+        Op {
             field: "deliveryTotals",
             permission: DeliveryCreate,
             query: "{ deliveryTotals { deliveries accepted } }",
@@ -582,7 +640,52 @@ async fn fixture(t: &TestApp) -> Fixture {
     )
     .await
     .unwrap();
+    // A Papa-Mama card holder who follows the account, and an uploaded image.
+    let holder_user = t.bulk_friends(1).await.remove(0);
+    let resident = tenohira::auth::Caller::with(tenohira::auth::Principal::Resident(
+        tenohira::auth::ResidentPrincipal {
+            line_user_id: holder_user,
+        },
+    ));
+    tenohira::card::resident::save(
+        &t.app,
+        &resident,
+        tenohira::card::model::CardInput {
+            holder_name: "埼玉 花子".into(),
+            relation: "母".into(),
+            children: vec![tenohira::card::model::ChildInput {
+                name: "埼玉 一郎".into(),
+                birth_date: chrono::NaiveDate::from_ymd_opt(2020, 5, 5).unwrap(),
+            }],
+            expected_date: None,
+            grandparent: false,
+        },
+    )
+    .await
+    .unwrap();
+    let holder: uuid::Uuid = {
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        use tenohira::db::schema::card_holders;
+        card_holders::table
+            .select(card_holders::data_key_id)
+            .first(&mut t.db().await)
+            .await
+            .unwrap()
+    };
+    let image = uuid::Uuid::new_v4();
+    {
+        use diesel_async::RunQueryDsl;
+        diesel::sql_query(format!(
+            "INSERT INTO media (id, kind, content_type, size) VALUES ('{image}', 'image', 'image/png', 10)"
+        ))
+        .execute(&mut t.db().await)
+        .await
+        .unwrap();
+    }
     Fixture {
+        holder: holder.to_string(),
+        image: image.to_string(),
         team: team.id.to_string(),
         account: account.to_string(),
         service: service.id.to_string(),
@@ -790,9 +893,13 @@ async fn bad_input_on_every_mutation_changes_nothing() {
                 DeliveryCreate,
                 DeliverySend,
                 DeliveryApprove,
+                PassManage,
+                CardSettings,
             ],
         )
         .await;
+    // card.push needs a second factor, which would change the admin's TOTP cases.
+    let pusher = t.signed_in("pusher", &[CardPush]).await;
     let me = tenohira_tests_account_id(&admin, "admin").await;
     let cases: Vec<(&str, &str, Value, &str)> = vec![
         (
@@ -1030,6 +1137,42 @@ async fn bad_input_on_every_mutation_changes_nothing() {
             "input.items",
         ),
         (
+            "publishMaitamaPass",
+            "mutation { publishMaitamaPass(input: {imageIds: []}) { id } }",
+            json!({}),
+            "input.imageIds",
+        ),
+        (
+            "publishMaitamaPass",
+            "mutation { publishMaitamaPass(input: {imageIds: [\"00000000-0000-0000-0000-000000000001\"]}) { id } }",
+            json!({}),
+            "input.imageIds[0]",
+        ),
+        (
+            "updateCardSettings",
+            "mutation { updateCardSettings(input: {barcodeValue: \"番号\", pregnancyGraceDays: 30}) { id } }",
+            json!({}),
+            "input.barcodeValue",
+        ),
+        (
+            "updateCardSettings",
+            "mutation { updateCardSettings(input: {pregnancyGraceDays: -1}) { id } }",
+            json!({}),
+            "input.pregnancyGraceDays",
+        ),
+        (
+            "pushToCardHolders",
+            "mutation { pushToCardHolders(holderIds: [], title: \"x\", text: \"y\") }",
+            json!({}),
+            "holderIds",
+        ),
+        (
+            "pushToCardHolders",
+            "mutation { pushToCardHolders(holderIds: [\"00000000-0000-0000-0000-000000000001\"], title: \"x\", text: \"\") }",
+            json!({}),
+            "text",
+        ),
+        (
             "createDelivery",
             "mutation($t: String!) { createDelivery(input: {title: \"x\", messages: [{text: $t}], target: {all: true}}) { id } }",
             json!({"t": "😀".repeat(2501)}),
@@ -1133,7 +1276,12 @@ async fn bad_input_on_every_mutation_changes_nothing() {
                 .gql("mutation { beginTotpEnrolment { secret } }", json!({}))
                 .await;
         }
-        let r = admin.gql(query, vars).await;
+        let session = if name == "pushToCardHolders" {
+            &pusher
+        } else {
+            &admin
+        };
+        let r = session.gql(query, vars).await;
         assert_eq!(
             error_code(&r).as_deref(),
             Some("BAD_USER_INPUT"),

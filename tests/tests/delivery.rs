@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tenohira::auth::Permission::*;
+use tenohira_tests::services::{MotoServer, PrivateRedis};
 use tenohira_tests::{Options, Session, TestApp, error_code};
 
 const SEND: &str =
@@ -161,51 +162,6 @@ async fn twenty_thousand_recipients_under_injected_faults_each_get_it_exactly_on
         "faults were really injected: {stats}"
     );
     eprintln!("line-fake saw: {stats}");
-}
-
-/// A Redis server of this test's own, so FLUSHALL touches nobody else.
-struct PrivateRedis {
-    url: String,
-    _child: tokio::process::Child,
-}
-
-impl PrivateRedis {
-    async fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = tokio::process::Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("redis-server");
-        let url = format!("redis://127.0.0.1:{port}");
-        for _ in 0..100 {
-            if let Ok(c) = redis::Client::open(url.as_str())
-                && c.get_multiplexed_async_connection().await.is_ok()
-            {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        Self { url, _child: child }
-    }
-
-    async fn flushall(&self) {
-        let c = redis::Client::open(self.url.as_str()).unwrap();
-        let mut conn = c.get_multiplexed_async_connection().await.unwrap();
-        let _: () = redis::cmd("FLUSHALL").query_async(&mut conn).await.unwrap();
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -796,52 +752,9 @@ async fn a_video_goes_out_with_its_preview_image() {
     );
 }
 
-/// An S3-compatible server (moto, installed by `make test`) of this test's own.
-struct S3Server {
-    endpoint: String,
-    _child: tokio::process::Child,
-}
-
-impl S3Server {
-    async fn start() -> Self {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let bin = std::env::var("MOTO_SERVER")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|_| root.join("target/moto-venv/bin/moto_server"));
-        assert!(
-            bin.exists(),
-            "{} is missing: `make test` installs moto (an S3-compatible server) for this test",
-            bin.display()
-        );
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = tokio::process::Command::new(bin)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("moto_server");
-        let endpoint = format!("http://127.0.0.1:{port}");
-        for _ in 0..200 {
-            if reqwest::get(&endpoint).await.is_ok() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        Self {
-            endpoint,
-            _child: child,
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn media_can_live_in_an_s3_compatible_bucket() {
-    let s3 = S3Server::start().await;
+    let s3 = MotoServer::start().await;
     let t = TestApp::spawn_with(Options {
         env: vec![
             ("TENOHIRA_MEDIA_STORE", "s3".into()),

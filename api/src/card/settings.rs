@@ -68,11 +68,13 @@ pub struct CardSettingsInput {
     pub lapse_notice: String,
 }
 
+/// Each id must name an uploaded image; `list` fields get indexed paths.
 async fn check_images(
     conn: &mut AsyncPgConnection,
     p: &mut Problems,
     field: &str,
     ids: &[Uuid],
+    list: bool,
 ) -> AppResult<()> {
     for (i, id) in ids.iter().enumerate() {
         let kind: Option<String> = media::table
@@ -83,7 +85,7 @@ async fn check_images(
             .optional()?;
         if kind.as_deref() != Some("image") {
             p.add(
-                if ids.len() > 1 {
+                if list {
                     format!("{field}[{i}]")
                 } else {
                     field.to_string()
@@ -141,7 +143,7 @@ pub async fn publish_pass(app: &App, caller: &Caller, input: PassInput) -> AppRe
     }
     {
         let mut conn = app.db.get().await?;
-        check_images(&mut conn, &mut p, "imageIds", &input.image_ids).await?;
+        check_images(&mut conn, &mut p, "imageIds", &input.image_ids, true).await?;
     }
     p.into_result()?;
     let label = caller.actor().2;
@@ -223,10 +225,10 @@ pub async fn update_card_settings(
     {
         let mut conn = app.db.get().await?;
         if let Some(id) = input.card_image_id {
-            check_images(&mut conn, &mut p, "cardImageId", &[id]).await?;
+            check_images(&mut conn, &mut p, "cardImageId", &[id], false).await?;
         }
         if let Some(id) = input.barcode_image_id {
-            check_images(&mut conn, &mut p, "barcodeImageId", &[id]).await?;
+            check_images(&mut conn, &mut p, "barcodeImageId", &[id], false).await?;
         }
     }
     p.into_result()?;

@@ -209,7 +209,16 @@ pub async fn push(
     let messages = vec![Message::Text { text }];
     let url = crate::delivery::service::media_url(app);
     for e in delivery_model::validate_messages(&messages, &url) {
-        p.add(e.field.replace("messages[0]", "text"), e.message);
+        // The one text message is the `text` argument.
+        let field = e.field.replace("messages[0].text", "text");
+        p.add(
+            if field.starts_with("messages") {
+                "text".into()
+            } else {
+                field
+            },
+            e.message,
+        );
     }
     p.into_result()?;
     let mut conn = app.db.get().await?;

@@ -29,6 +29,13 @@ fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
         .into_response()
 }
 
+/// Who may upload: staff composing deliveries, the pass, or the card's images.
+const UPLOADERS: &[Permission] = &[
+    Permission::DeliveryCreate,
+    Permission::PassManage,
+    Permission::CardSettings,
+];
+
 /// Streams the body to a temporary file (never all in memory), refusing as
 /// soon as it passes the limit for what its first bytes say it is.
 pub async fn upload(
@@ -38,11 +45,10 @@ pub async fn upload(
     body: Body,
 ) -> Response {
     let app = state.app.clone();
-    let caller =
-        match crate::csv::authorize(&app, &headers, peer, &[Permission::DeliveryCreate]).await {
-            Ok(c) => c,
-            Err(refusal) => return refusal,
-        };
+    let caller = match crate::csv::authorize(&app, &headers, peer, UPLOADERS).await {
+        Ok(c) => c,
+        Err(refusal) => return refusal,
+    };
     let store = &app.media;
     let (tmp, mut file) = match store.temp().await {
         Ok(t) => t,
