@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: demo test services build lint fmt schema test-rust test-console test-liff test-e2e console-deps console-build liff-deps liff-build bench-line-fake bench-webhook bench-audience
+.PHONY: demo test services build lint fmt schema test-rust test-console test-liff test-e2e console-deps console-build liff-deps liff-build bench-line-fake bench-webhook bench-audience bench-delivery bench-card
 
 ## Build everything and start the whole system in the LINE sandbox with demo data.
 demo: services build
@@ -83,6 +83,10 @@ bench-audience: services
 	$(CARGO) build --release -p line-fake
 	$(CARGO) build --release -p tenohira-tests --bin bench
 	./target/release/bench audience
+
+bench-card: services
+	$(CARGO) build --release -p line-fake -p tenohira -p tenohira-tests --bin line-fake --bin tenohira --bin bench
+	./target/release/bench card
 
 bench-delivery: services
 	$(CARGO) build --release -p line-fake -p tenohira -p tenohira-tests --bin line-fake --bin tenohira --bin bench

@@ -9,7 +9,7 @@ const config: CodegenConfig = {
     './src/gql/': {
       preset: 'client',
       presetConfig: { fragmentMasking: false },
-      config: { scalars: { DateTime: 'string' }, enumsAsTypes: true, useTypeImports: true },
+      config: { scalars: { DateTime: 'string', NaiveDate: 'string', UUID: 'string' }, enumsAsTypes: true, useTypeImports: true },
     },
   },
 };

@@ -7,30 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { freshCode } from './totp.mjs';
 import { ARTIFACTS, PasswordPage, Shell, SignInPage, shot } from './pages/index.mjs';
-
-async function staffApi(base) {
-  const login = await fetch(`${base}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: 'mutation($i: LoginInput!) { login(input: $i) { stage } }', variables: { i: ADMIN } }),
-  });
-  const cookie = login.headers.get('set-cookie').split(';')[0];
-  return async (query, variables = {}) => {
-    const r = await fetch(`${base}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', cookie },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = await r.json();
-    if (body.errors) throw new Error(JSON.stringify(body.errors));
-    return body.data;
-  };
-}
-
-async function fake(stack, path, body) {
-  const r = await fetch(`${stack.fakeUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
-  return r.json();
-}
+import { fake, staffApi } from './helpers.mjs';
 
 export async function run({ browser, stack, test }) {
   const gql = await staffApi(stack.base);
@@ -41,7 +18,7 @@ export async function run({ browser, stack, test }) {
   const count = async () => (await gql('query($o: Int!) { audienceCount(expression: {residenceIn: [$o]}) }', { o: kawaguchi })).audienceCount;
 
   const { userId } = await fake(stack, '/_fake/users', { displayName: '埼玉 花子' });
-  await fake(stack, `/_fake/users/${userId}/follow`);
+  await fake(stack, `/_fake/users/${userId}/follow`, {});
 
   const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'ja-JP' });
   const page = await phone.newPage();

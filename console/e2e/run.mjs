@@ -6,6 +6,7 @@ import { startStack } from './stack.mjs';
 import { run as consoleSpec } from './console.spec.mjs';
 import { run as liffSpec } from './liff.spec.mjs';
 import { run as deliverySpec } from './delivery.spec.mjs';
+import { run as cardSpec } from './card.spec.mjs';
 
 const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 let passed = 0;
@@ -33,6 +34,7 @@ try {
   await consoleSpec({ browser, stack, test });
   await liffSpec({ browser, stack, test });
   await deliverySpec({ browser, stack, test });
+  await cardSpec({ browser, stack, test });
 } finally {
   await browser.close();
   await stack.stop();

@@ -68,6 +68,7 @@ export async function startStack() {
     TENOHIRA_SANDBOX_LOGIN_URL: `${fakeUrl}/_fake/login`,
     TENOHIRA_LOG: 'warn',
     TENOHIRA_MEDIA_DIR: `/tmp/tenohira-e2e-media-${id}`,
+    TENOHIRA_KEK: `local:/tmp/tenohira-e2e-kek-${id}.key`,
     // LINE fetches media over HTTPS only; line-fake checks the URL and does not fetch it.
     TENOHIRA_MEDIA_PUBLIC_URL: 'https://media.sandbox.tenohira.invalid',
     TENOHIRA_LINE_API_BASE: fakeUrl,
@@ -92,7 +93,7 @@ export async function startStack() {
       fake.kill('SIGTERM');
       await new Promise((r) => setTimeout(r, 300));
       execFileSync('psql', [`${PG}/postgres`, '-qc', `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`]);
-      execFileSync('rm', ['-rf', `/tmp/tenohira-e2e-media-${id}`]);
+      execFileSync('rm', ['-rf', `/tmp/tenohira-e2e-media-${id}`, `/tmp/tenohira-e2e-kek-${id}.key`]);
       execFileSync('redis-cli', ['--scan', '--pattern', `e2e:${id}:*`]).toString().split('\n').filter(Boolean).forEach((k) => execFileSync('redis-cli', ['del', k]));
     },
   };

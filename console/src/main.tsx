@@ -23,6 +23,9 @@ import { FriendsPage } from './friends/FriendsPage';
 import { DeliveriesPage } from './delivery/DeliveriesPage';
 import { ComposePage } from './delivery/ComposePage';
 import { DeliveryDetailPage } from './delivery/DeliveryDetailPage';
+import { PassPage } from './card/PassPage';
+import { CardSettingsPage } from './card/CardSettingsPage';
+import { HoldersPage } from './card/HoldersPage';
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -64,6 +67,9 @@ const router = createBrowserRouter(
         { path: 'deliveries/new', element: guarded('delivery.create', <ComposePage />) },
         { path: 'deliveries/:id', element: guardedAny(DELIVERY, <DeliveryDetailPage />) },
         { path: 'deliveries/:id/edit', element: guarded('delivery.create', <ComposePage />) },
+        { path: 'pass', element: guarded('pass.manage', <PassPage />) },
+        { path: 'card/settings', element: guarded('card.settings', <CardSettingsPage />) },
+        { path: 'card/holders', element: guarded('card.pii.read', <HoldersPage />) },
         { path: 'audit', element: guarded('audit.read', <AuditLogPage />) },
       ],
     },

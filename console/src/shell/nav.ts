@@ -14,6 +14,9 @@ export const NAV: NavItem[] = [
   { path: '/forms', labelKey: 'nav.forms', permission: 'segment.manage' },
   { path: '/segments', labelKey: 'nav.segments', permission: 'segment.manage' },
   { path: '/deliveries', labelKey: 'nav.deliveries', permission: ['delivery.create', 'delivery.send', 'delivery.approve'] },
+  { path: '/pass', labelKey: 'nav.pass', permission: 'pass.manage' },
+  { path: '/card/settings', labelKey: 'nav.cardSettings', permission: 'card.settings' },
+  { path: '/card/holders', labelKey: 'nav.cardHolders', permission: 'card.pii.read' },
   { path: '/audit', labelKey: 'nav.audit', permission: 'audit.read' },
 ];
 

@@ -3,6 +3,7 @@
 //!   bench webhook     webhook events acknowledged per second and latency
 //!   bench audience    live counts and recipient resolution over 2,000,000 friends
 //!   bench delivery    a push to 2,000,000 friends through API and worker processes
+//!   bench card        Papa-Mama card views over 100,000 holders with valid ID tokens
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -432,7 +433,8 @@ async fn main() {
         Some("webhook") => bench_webhook().await,
         Some("audience") => bench_audience().await,
         Some("delivery") => bench_delivery().await,
-        _ => eprintln!("usage: bench line-fake | webhook | audience | delivery"),
+        Some("card") => bench_card().await,
+        _ => eprintln!("usage: bench line-fake | webhook | audience | delivery | card"),
     }
 }
 
@@ -640,4 +642,148 @@ async fn expansion_seconds(t: &TestApp, id: i64) -> f64 {
     .await
     .unwrap();
     r.s
+}
+
+const CARD_QUERY: &str = "{ papaMamaCard { registered eligible hiddenReason imageUrl barcodeValue notice holderName relation eligibleUntil expectedDate grandparent serverTime children { name birthDate eligibleUntil eligible } } }";
+
+/// 100,000 registered holders sealed as the API seals them, then the card
+/// query with valid ID tokens from a load generator on the same machine
+/// against a separate `tenohira serve` process for 60 s.
+async fn bench_card() {
+    use diesel_async::RunQueryDsl;
+    use tenohira::crypto::seal;
+    const HOLDERS: usize = 100_000;
+    const TOKENS: usize = 20_000;
+    let t = TestApp::spawn_with(Options {
+        env: vec![("TENOHIRA_LOG", "error".into())],
+        with_workers: false,
+    })
+    .await;
+    let started = Instant::now();
+    let kek = t.app.keyring.kek().current().clone();
+    let users: Vec<String> = (0..HOLDERS).map(|i| format!("U{:032x}", 0xca4d_0000_0000u64 + i as u64)).collect();
+    {
+        let mut conn = t.db().await;
+        for chunk in users.chunks(1000) {
+            let mut keys = Vec::with_capacity(chunk.len());
+            let mut rows = Vec::with_capacity(chunk.len());
+            for (n, user) in chunk.iter().enumerate() {
+                let id = uuid::Uuid::new_v4();
+                let key = tenohira::crypto::DataKey::generate();
+                let wrapped = kek.wrap(key.expose(), &id.to_string()).await.unwrap();
+                let owner = tenohira::card::holders::owner(user);
+                let children = json!([
+                    {"name": format!("子ども {n}"), "birthDate": "2016-06-01"},
+                    {"name": format!("子ども {n}-2"), "birthDate": "2020-02-29"}
+                ]);
+                keys.push(format!(
+                    "('{id}', '{owner}', decode('{}', 'hex'), '{}')",
+                    hex(&wrapped),
+                    kek.id()
+                ));
+                rows.push(format!(
+                    "('{user}', '{id}', decode('{}', 'hex'), decode('{}', 'hex'), decode('{}', 'hex'), decode('{}', 'hex'), '2039-03-31')",
+                    hex(&seal::seal(&key, &owner, "holder_name", format!("保護者 {n}").as_bytes())),
+                    hex(&seal::seal(&key, &owner, "relation", "母".as_bytes())),
+                    hex(&seal::seal_json(&key, &owner, "children", &children)),
+                    hex(&seal::seal_json(&key, &owner, "household", &json!({"expectedDate": null, "grandparent": false}))),
+                ));
+            }
+            diesel::sql_query(format!(
+                "INSERT INTO keyring.data_keys (id, owner, wrapped, kek_id) VALUES {}",
+                keys.join(",")
+            ))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+            diesel::sql_query(format!(
+                "INSERT INTO card_holders (line_user_id, data_key_id, holder_name, relation, children, household, eligible_until) VALUES {}",
+                rows.join(",")
+            ))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        }
+        diesel::sql_query("ANALYZE").execute(&mut conn).await.unwrap();
+    }
+    println!(
+        "sealed and stored {HOLDERS} holders in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let minted = Instant::now();
+    let tokens: Vec<String> = futures::future::join_all((0..TOKENS).map(|i| {
+        let user = users[i * (HOLDERS / TOKENS)].clone();
+        let fake = &t.fake;
+        async move { fake.id_token(json!({"userId": user})).await }
+    }))
+    .await;
+    println!(
+        "minted {TOKENS} ID tokens (ES256, line-fake) in {:.1} s",
+        minted.elapsed().as_secs_f64()
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let serve = t.spawn_role(
+        &["serve"],
+        &[("TENOHIRA_LISTEN", &listen), ("TENOHIRA_DB_POOL_SIZE", "24")],
+    );
+    let base = format!("http://{listen}");
+    loop {
+        if reqwest::get(format!("{base}/readyz"))
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let tokens = Arc::new(tokens);
+    let http = reqwest::Client::builder().pool_max_idle_per_host(256).build().unwrap();
+    let url = format!("{base}/liff/graphql");
+    let body = json!({ "query": CARD_QUERY }).to_string();
+    let run = |secs: u64| {
+        let (http, url, body, tokens) = (http.clone(), url.clone(), body.clone(), tokens.clone());
+        load("card view (ID token + one query + AES-SIV opens)", 64, Duration::from_secs(secs), move |i| {
+            let (http, url, body, tokens) = (http.clone(), url.clone(), body.clone(), tokens.clone());
+            async move {
+                // Spread over every token, as many phones would be.
+                let token = &tokens[(i.wrapping_mul(2_654_435_761)) % tokens.len()];
+                match http
+                    .post(&url)
+                    .bearer_auth(token)
+                    .header("content-type", "application/json")
+                    .header("accept", "application/json")
+                    .body(body)
+                    .send()
+                    .await
+                {
+                    Ok(r) if r.status() == 200 => r
+                        .bytes()
+                        .await
+                        .is_ok_and(|b| memchr_find(&b, b"\"registered\":true")),
+                    _ => false,
+                }
+            }
+        })
+    };
+    // Warm-up (data keys and JWKS cached, connections open), then the measured minute.
+    run(5).await;
+    let report = run(60).await;
+    report.print("requests", 1.0);
+    println!(
+        "API process peak RSS {:.0} MiB; target ≥ 12,000 req/s, p99 ≤ 50 ms, 0 errors (seed needs 8,000)",
+        peak_rss_mib(serve.id().unwrap_or(0))
+    );
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn memchr_find(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
 }
