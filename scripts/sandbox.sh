@@ -5,6 +5,7 @@
 #   scripts/sandbox.sh say USER TEXT     the resident sends a text message
 #   scripts/sandbox.sh inbox USER        what the resident received
 #   scripts/sandbox.sh token USER        a LIFF ID token for the resident (for /liff/graphql)
+#   scripts/sandbox.sh totp SECRET       the current TOTP code for a staff account's secret (an authenticator app stand-in)
 set -euo pipefail
 FAKE=${FAKE:-http://127.0.0.1:8090}
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
@@ -25,5 +26,14 @@ case "${1:-}" in
   say) curl -sf -XPOST "$FAKE/_fake/users/$2/message" -H 'content-type: application/json' -d "$(python3 -c 'import json,sys; print(json.dumps({"text": sys.argv[1]}))' "$3")"; echo ;;
   inbox) curl -sf "$FAKE/_fake/users/$2/inbox"; echo ;;
   token) curl -sf -XPOST "$FAKE/_fake/id-token" -H 'content-type: application/json' -d "{\"userId\":\"$2\"}" | json 'd["idToken"]' ;;
-  *) sed -n '2,8p' "$0"; exit 1 ;;
+  totp) python3 - "$2" <<'PY'
+import base64, hashlib, hmac, struct, sys, time
+secret = sys.argv[1].replace(" ", "").upper()
+key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+mac = hmac.new(key, struct.pack(">Q", int(time.time()) // 30), hashlib.sha1).digest()
+o = mac[-1] & 15
+print("%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7FFFFFFF) % 1000000))
+PY
+    ;;
+  *) sed -n '2,9p' "$0"; exit 1 ;;
 esac

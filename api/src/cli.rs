@@ -317,7 +317,8 @@ async fn create_staff(
 }
 
 pub const DEMO_ADMIN: &str = "admin";
-pub const DEMO_PASSWORD: &str = "Demo-Urawa-2026";
+pub const DEMO_CARD_STAFF: &str = "kosodate-pii";
+const DEMO_PASSWORD: &str = "Demo-Urawa-2026";
 
 async fn demo(config: Config) -> anyhow::Result<()> {
     anyhow::ensure!(
@@ -343,6 +344,23 @@ async fn demo(config: Config) -> anyhow::Result<()> {
         Err(e) if e.to_string().contains("既に使われています") => {}
         Err(e) => return Err(e),
     }
+    // Card holders' personal data needs a second factor: this account enrols TOTP at first sign-in.
+    match create_staff(
+        &app,
+        DEMO_CARD_STAFF,
+        Some("子育て支援課 担当"),
+        "card.pii.read,card.pii.export,card.push,audit.read",
+        Some(DEMO_PASSWORD.into()),
+    )
+    .await
+    {
+        Ok(_) => {}
+        Err(e) if e.to_string().contains("既に使われています") => {}
+        Err(e) => return Err(e),
+    }
+    if crate::card::demo::seed(&app).await? {
+        println!("demo card image, barcode and Maitama pass created");
+    }
     if crate::audience::demo::seed(&app).await? {
         println!(
             "demo attributes (Saitama's 63 municipalities, interests) and receive items created"
@@ -360,6 +378,10 @@ async fn demo(config: Config) -> anyhow::Result<()> {
     println!("  health / readiness : {public}/healthz  {public}/readyz");
     println!("  metrics            : {public}/metrics");
     println!("  administrator      : {DEMO_ADMIN} / {DEMO_PASSWORD}");
+    println!(
+        "  card personal data : {DEMO_CARD_STAFF} / {DEMO_PASSWORD}   (enrols TOTP at first sign-in; codes: scripts/sandbox.sh totp <secret>)"
+    );
+    println!("  Papa-Mama card     : {public}/liff/card   Maitama pass: {public}/liff/pass");
     println!("  LINE webhook       : {public}/line/webhook");
     println!("  residents' API     : {public}/liff/graphql (Authorization: Bearer <ID token>)");
     println!(

@@ -37,7 +37,7 @@ function LiveClock({ serverTime }: { serverTime: string }) {
   return (
     <p className="live" aria-live="off">
       <span className="live-dot" aria-hidden="true" />
-      {c.now} <time data-testid="live-clock">{jstClock(now)}</time>
+      <span className="live-label">{c.now}</span> <time data-testid="live-clock">{jstClock(now)}</time>
       <span className="sr-only">{c.liveHint}</span>
     </p>
   );

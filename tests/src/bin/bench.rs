@@ -661,7 +661,9 @@ async fn bench_card() {
     .await;
     let started = Instant::now();
     let kek = t.app.keyring.kek().current().clone();
-    let users: Vec<String> = (0..HOLDERS).map(|i| format!("U{:032x}", 0xca4d_0000_0000u64 + i as u64)).collect();
+    let users: Vec<String> = (0..HOLDERS)
+        .map(|i| format!("U{:032x}", 0xca4d_0000_0000u64 + i as u64))
+        .collect();
     {
         let mut conn = t.db().await;
         for chunk in users.chunks(1000) {
@@ -704,19 +706,27 @@ async fn bench_card() {
             .await
             .unwrap();
         }
-        diesel::sql_query("ANALYZE").execute(&mut conn).await.unwrap();
+        diesel::sql_query("ANALYZE")
+            .execute(&mut conn)
+            .await
+            .unwrap();
     }
     println!(
         "sealed and stored {HOLDERS} holders in {:.1} s",
         started.elapsed().as_secs_f64()
     );
     let minted = Instant::now();
-    let tokens: Vec<String> = futures::future::join_all((0..TOKENS).map(|i| {
-        let user = users[i * (HOLDERS / TOKENS)].clone();
-        let fake = &t.fake;
-        async move { fake.id_token(json!({"userId": user})).await }
-    }))
-    .await;
+    let tokens: Vec<String> = {
+        use futures::StreamExt;
+        futures::stream::iter((0..TOKENS).map(|i| {
+            let user = users[i * (HOLDERS / TOKENS)].clone();
+            let fake = &t.fake;
+            async move { fake.id_token(json!({"userId": user})).await }
+        }))
+        .buffered(32)
+        .collect()
+        .await
+    };
     println!(
         "minted {TOKENS} ID tokens (ES256, line-fake) in {:.1} s",
         minted.elapsed().as_secs_f64()
@@ -729,7 +739,10 @@ async fn bench_card() {
     let listen = format!("127.0.0.1:{port}");
     let serve = t.spawn_role(
         &["serve"],
-        &[("TENOHIRA_LISTEN", &listen), ("TENOHIRA_DB_POOL_SIZE", "24")],
+        &[
+            ("TENOHIRA_LISTEN", &listen),
+            ("TENOHIRA_DB_POOL_SIZE", "24"),
+        ],
     );
     let base = format!("http://{listen}");
     loop {
@@ -742,33 +755,42 @@ async fn bench_card() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let tokens = Arc::new(tokens);
-    let http = reqwest::Client::builder().pool_max_idle_per_host(256).build().unwrap();
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .build()
+        .unwrap();
     let url = format!("{base}/liff/graphql");
     let body = json!({ "query": CARD_QUERY }).to_string();
     let run = |secs: u64| {
         let (http, url, body, tokens) = (http.clone(), url.clone(), body.clone(), tokens.clone());
-        load("card view (ID token + one query + AES-SIV opens)", 64, Duration::from_secs(secs), move |i| {
-            let (http, url, body, tokens) = (http.clone(), url.clone(), body.clone(), tokens.clone());
-            async move {
-                // Spread over every token, as many phones would be.
-                let token = &tokens[(i.wrapping_mul(2_654_435_761)) % tokens.len()];
-                match http
-                    .post(&url)
-                    .bearer_auth(token)
-                    .header("content-type", "application/json")
-                    .header("accept", "application/json")
-                    .body(body)
-                    .send()
-                    .await
-                {
-                    Ok(r) if r.status() == 200 => r
-                        .bytes()
+        load(
+            "card view (ID token + one query + AES-SIV opens)",
+            64,
+            Duration::from_secs(secs),
+            move |i| {
+                let (http, url, body, tokens) =
+                    (http.clone(), url.clone(), body.clone(), tokens.clone());
+                async move {
+                    // Spread over every token, as many phones would be.
+                    let token = &tokens[(i.wrapping_mul(2_654_435_761)) % tokens.len()];
+                    match http
+                        .post(&url)
+                        .bearer_auth(token)
+                        .header("content-type", "application/json")
+                        .header("accept", "application/json")
+                        .body(body)
+                        .send()
                         .await
-                        .is_ok_and(|b| memchr_find(&b, b"\"registered\":true")),
-                    _ => false,
+                    {
+                        Ok(r) if r.status() == 200 => r
+                            .bytes()
+                            .await
+                            .is_ok_and(|b| memchr_find(&b, b"\"registered\":true")),
+                        _ => false,
+                    }
                 }
-            }
-        })
+            },
+        )
     };
     // Warm-up (data keys and JWKS cached, connections open), then the measured minute.
     run(5).await;
