@@ -44,6 +44,8 @@ pub struct AppInner {
     pub media: crate::media::store::MediaStore,
     /// Residents' data keys, wrapped by the KEK; unwrapped ones cached briefly.
     pub keyring: crate::crypto::Keyring,
+    /// The Papa-Mama card's settings, re-read at most once a second.
+    pub card_settings: crate::card::settings::SettingsCache,
 }
 
 /// Cheap to clone; everything a service function needs besides the caller.
@@ -90,6 +92,7 @@ impl App {
             delivery_content: Default::default(),
             media,
             keyring,
+            card_settings: Default::default(),
         })))
     }
 }

@@ -22,7 +22,7 @@ pub fn owner(line_user_id: &str) -> String {
 }
 
 /// A holder row as stored, with its wrapped data key.
-#[derive(QueryableByName, Clone)]
+#[derive(QueryableByName, Queryable, Clone)]
 pub struct SealedRow {
     #[diesel(sql_type = Text)]
     pub line_user_id: String,
@@ -168,4 +168,32 @@ pub async fn write(
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// One holder's sealed row by LINE user id. Written with the query builder
+/// so PostgreSQL keeps it prepared per connection (a card view's only query).
+pub async fn sealed_of(
+    conn: &mut AsyncPgConnection,
+    line_user_id: &str,
+) -> AppResult<Option<SealedRow>> {
+    use crate::db::schema::data_keys;
+    Ok(card_holders::table
+        .inner_join(data_keys::table.on(data_keys::id.eq(card_holders::data_key_id)))
+        .filter(card_holders::line_user_id.eq(line_user_id))
+        .select((
+            card_holders::line_user_id,
+            card_holders::data_key_id,
+            card_holders::holder_name,
+            card_holders::relation,
+            card_holders::children,
+            card_holders::household,
+            card_holders::eligible_until,
+            card_holders::created_at,
+            card_holders::updated_at,
+            data_keys::wrapped,
+            data_keys::kek_id,
+        ))
+        .first::<SealedRow>(conn)
+        .await
+        .optional()?)
 }

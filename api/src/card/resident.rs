@@ -7,16 +7,15 @@
 
 use async_graphql::SimpleObject;
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::sql_types::{Bytea, Date, Int4, Nullable, Text, Timestamptz, Uuid as SqlUuid};
-use diesel::{QueryableByName, prelude::*};
+use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::eligibility;
-use super::holders::{self, SealedRow};
+use super::holders;
 use super::model::CardInput;
-use super::settings::{self, DEFAULT_GRACE_DAYS};
+use super::settings;
 use crate::app::App;
 use crate::audit::{self, Outcome, Target};
 use crate::auth::Caller;
@@ -54,67 +53,6 @@ pub struct PapaMamaCard {
     pub server_time: DateTime<Utc>,
 }
 
-#[derive(QueryableByName)]
-struct ViewRow {
-    #[diesel(sql_type = Nullable<SqlUuid>)]
-    card_image_id: Option<Uuid>,
-    #[diesel(sql_type = Nullable<Text>)]
-    notice: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    barcode_value: Option<String>,
-    #[diesel(sql_type = Nullable<SqlUuid>)]
-    barcode_image_id: Option<Uuid>,
-    #[diesel(sql_type = Nullable<Int4>)]
-    pregnancy_grace_days: Option<i32>,
-    #[diesel(sql_type = Nullable<Text>)]
-    line_user_id: Option<String>,
-    #[diesel(sql_type = Nullable<SqlUuid>)]
-    data_key_id: Option<Uuid>,
-    #[diesel(sql_type = Nullable<Bytea>)]
-    holder_name: Option<Vec<u8>>,
-    #[diesel(sql_type = Nullable<Bytea>)]
-    relation: Option<Vec<u8>>,
-    #[diesel(sql_type = Nullable<Bytea>)]
-    children: Option<Vec<u8>>,
-    #[diesel(sql_type = Nullable<Bytea>)]
-    household: Option<Vec<u8>>,
-    #[diesel(sql_type = Nullable<Date>)]
-    eligible_until: Option<NaiveDate>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    created_at: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    updated_at: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Nullable<Bytea>)]
-    wrapped: Option<Vec<u8>>,
-    #[diesel(sql_type = Nullable<Text>)]
-    kek_id: Option<String>,
-}
-
-const VIEW_SQL: &str = "SELECT s.card_image_id, s.notice, s.barcode_value, s.barcode_image_id, s.pregnancy_grace_days, \
-       h.line_user_id, h.data_key_id, h.holder_name, h.relation, h.children, h.household, h.eligible_until, \
-       h.created_at, h.updated_at, k.wrapped, k.kek_id \
-  FROM (SELECT 1) AS one \
-  LEFT JOIN LATERAL (SELECT * FROM card_settings_versions ORDER BY id DESC LIMIT 1) s ON true \
-  LEFT JOIN (card_holders h JOIN keyring.data_keys k ON k.id = h.data_key_id) ON h.line_user_id = $1";
-
-impl ViewRow {
-    fn sealed(&mut self) -> Option<SealedRow> {
-        Some(SealedRow {
-            line_user_id: self.line_user_id.take()?,
-            data_key_id: self.data_key_id?,
-            holder_name: self.holder_name.take()?,
-            relation: self.relation.take()?,
-            children: self.children.take()?,
-            household: self.household.take()?,
-            eligible_until: self.eligible_until,
-            created_at: self.created_at?,
-            updated_at: self.updated_at?,
-            wrapped: self.wrapped.take(),
-            kek_id: self.kek_id.take()?,
-        })
-    }
-}
-
 fn media_path(id: Uuid) -> String {
     // Same origin as the LIFF page: the API process serves its media.
     format!("/media/{id}")
@@ -138,13 +76,11 @@ pub async fn view(app: &App, caller: &Caller) -> AppResult<PapaMamaCard> {
 }
 
 async fn view_of(app: &App, user: &str) -> AppResult<PapaMamaCard> {
+    let settings = app.card_settings.get(app).await?;
     let mut conn = app.db.get().await?;
-    let mut row: ViewRow = diesel::sql_query(VIEW_SQL)
-        .bind::<Text, _>(user)
-        .get_result(&mut conn)
-        .await?;
+    let sealed = holders::sealed_of(&mut conn, user).await?;
     drop(conn);
-    let grace = row.pregnancy_grace_days.unwrap_or(DEFAULT_GRACE_DAYS);
+    let grace = settings::grace_days(settings.as_ref());
     let today = eligibility::today_jst();
     let mut card = PapaMamaCard {
         registered: false,
@@ -153,7 +89,10 @@ async fn view_of(app: &App, user: &str) -> AppResult<PapaMamaCard> {
         image_url: None,
         barcode_value: None,
         barcode_image_url: None,
-        notice: row.notice.take().unwrap_or_default(),
+        notice: settings
+            .as_ref()
+            .map(|s| s.notice.clone())
+            .unwrap_or_default(),
         eligible_until: None,
         holder_name: None,
         relation: None,
@@ -162,7 +101,7 @@ async fn view_of(app: &App, user: &str) -> AppResult<PapaMamaCard> {
         grandparent: false,
         server_time: Utc::now(),
     };
-    let Some(sealed) = row.sealed() else {
+    let Some(sealed) = sealed else {
         return Ok(card);
     };
     let holder = holders::open_row(app, sealed).await?;
@@ -191,9 +130,11 @@ async fn view_of(app: &App, user: &str) -> AppResult<PapaMamaCard> {
     card.grandparent = r.household.grandparent;
     if card.eligible {
         card.hidden_reason = None;
-        card.image_url = row.card_image_id.map(media_path);
-        card.barcode_value = row.barcode_value.take();
-        card.barcode_image_url = row.barcode_image_id.map(media_path);
+        if let Some(s) = settings {
+            card.image_url = s.card_image_id.map(media_path);
+            card.barcode_value = s.barcode_value;
+            card.barcode_image_url = s.barcode_image_id.map(media_path);
+        }
     } else {
         card.hidden_reason = Some(REASON_LAPSED.into());
     }
@@ -207,7 +148,7 @@ pub async fn save(app: &App, caller: &Caller, input: CardInput) -> AppResult<Pap
         .validate(eligibility::today_jst())
         .map_err(|e| e.under("input"))?;
     let mut conn = app.db.get().await?;
-    let grace = settings::grace_days(settings::current_card_settings(&mut conn).await?.as_ref());
+    let grace = settings::grace_days(app.card_settings.get(app).await?.as_ref());
     let app2 = app.clone();
     let caller2 = caller.clone();
     conn.transaction::<_, AppError, _>(async move |conn| {

@@ -169,6 +169,33 @@ pub async fn publish_pass(app: &App, caller: &Caller, input: PassInput) -> AppRe
     .await
 }
 
+/// The card settings in force, read at most once a second per process: a
+/// card view then needs only its own holder row (a change by staff shows on
+/// every replica within a second).
+#[derive(Default)]
+pub struct SettingsCache(std::sync::Mutex<Option<(std::time::Instant, Option<CardSettings>)>>);
+
+const SETTINGS_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+
+impl SettingsCache {
+    pub async fn get(&self, app: &App) -> AppResult<Option<CardSettings>> {
+        if let Some((at, s)) = self.0.lock().expect("cache lock").as_ref()
+            && at.elapsed() < SETTINGS_TTL
+        {
+            return Ok(s.clone());
+        }
+        let mut conn = app.db.get().await?;
+        let s = current_card_settings(&mut conn).await?;
+        *self.0.lock().expect("cache lock") = Some((std::time::Instant::now(), s.clone()));
+        Ok(s)
+    }
+
+    /// After a change in this process, the next view reads afresh.
+    pub fn forget(&self) {
+        *self.0.lock().expect("cache lock") = None;
+    }
+}
+
 pub async fn current_card_settings(
     conn: &mut AsyncPgConnection,
 ) -> AppResult<Option<CardSettings>> {
@@ -233,7 +260,7 @@ pub async fn update_card_settings(
     }
     p.into_result()?;
     let label = caller.actor().2;
-    audit::audited(app, caller, "card.settings.update", move |conn| {
+    let saved = audit::audited(app, caller, "card.settings.update", move |conn| {
         Box::pin(async move {
             let v: CardSettings = diesel::insert_into(card_settings_versions::table)
                 .values((
@@ -255,7 +282,9 @@ pub async fn update_card_settings(
             ))
         })
     })
-    .await
+    .await?;
+    app.card_settings.forget();
+    Ok(saved)
 }
 
 /// Grace days in force (the default before staff set anything).

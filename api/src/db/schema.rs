@@ -412,3 +412,4 @@ diesel::table! {
 diesel::joinable!(card_name_index -> card_holders (line_user_id));
 diesel::allow_tables_to_appear_in_same_query!(card_holders, card_name_index);
 diesel::allow_tables_to_appear_in_same_query!(card_holders, friends);
+diesel::allow_tables_to_appear_in_same_query!(card_holders, data_keys);

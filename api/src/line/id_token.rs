@@ -68,7 +68,14 @@ pub struct IdTokenVerifier {
     audience: String,
     keys: RwLock<HashMap<String, DecodingKey>>,
     last_fetch: Mutex<Option<Instant>>,
+    /// Tokens already verified (by SHA-256), until their `exp`: a LIFF page
+    /// sends the same token with every call for up to an hour, and the ES256
+    /// check is the costliest step of a card view.
+    verified: std::sync::Mutex<HashMap<[u8; 32], IdClaims>>,
 }
+
+/// Verified tokens kept at most; beyond it expired ones are swept, then all.
+const VERIFIED_MAX: usize = 200_000;
 
 impl IdTokenVerifier {
     pub fn new(jwks_url: &str, audience: &str) -> anyhow::Result<Self> {
@@ -80,6 +87,7 @@ impl IdTokenVerifier {
             audience: audience.to_string(),
             keys: RwLock::new(HashMap::new()),
             last_fetch: Mutex::new(None),
+            verified: std::sync::Mutex::default(),
         })
     }
 
@@ -114,6 +122,27 @@ impl IdTokenVerifier {
     }
 
     pub async fn verify(&self, token: &str) -> Result<IdClaims, IdTokenError> {
+        use sha2::{Digest, Sha256};
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let now = chrono::Utc::now().timestamp();
+        if let Some(claims) = self.verified.lock().expect("cache lock").get(&digest)
+            && claims.exp + LEEWAY_SECONDS as i64 >= now
+        {
+            return Ok(claims.clone());
+        }
+        let claims = self.verify_signed(token).await?;
+        let mut cache = self.verified.lock().expect("cache lock");
+        if cache.len() >= VERIFIED_MAX {
+            cache.retain(|_, c| c.exp + LEEWAY_SECONDS as i64 >= now);
+            if cache.len() >= VERIFIED_MAX {
+                cache.clear();
+            }
+        }
+        cache.insert(digest, claims.clone());
+        Ok(claims)
+    }
+
+    async fn verify_signed(&self, token: &str) -> Result<IdClaims, IdTokenError> {
         // alg `none` and unknown algorithms fail to parse here.
         let header = jsonwebtoken::decode_header(token).map_err(|_| IdTokenError::Malformed)?;
         // Only ES256: an HS256 token "signed" with a public value must never pass.
