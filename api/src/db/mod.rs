@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use diesel_async::AsyncPgConnection;
-use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
@@ -16,7 +18,14 @@ pub type DbConn = Object<AsyncPgConnection>;
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations");
 
 pub fn pool(url: &str, max_size: usize, timeout: Duration) -> anyhow::Result<DbPool> {
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
+    // `Fast` recycling: the default sends a test query on every checkout, an
+    // extra round trip that doubled PostgreSQL's work per card view (and per
+    // delivery batch). A connection found broken on use is dropped when it
+    // comes back, so a PostgreSQL restart costs one failed request per
+    // pooled connection, not a hang.
+    let mut config = ManagerConfig::default();
+    config.recycling_method = RecyclingMethod::Fast;
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, config);
     Pool::builder(manager)
         .max_size(max_size)
         .wait_timeout(Some(timeout))
