@@ -46,6 +46,8 @@ pub struct AppInner {
     pub keyring: crate::crypto::Keyring,
     /// The Papa-Mama card's settings, re-read at most once a second.
     pub card_settings: crate::card::settings::SettingsCache,
+    /// Sealed card rows residents have opened, dropped on change (LISTEN/NOTIFY).
+    pub card_cache: crate::card::cache::CardCache,
 }
 
 /// Cheap to clone; everything a service function needs besides the caller.
@@ -73,6 +75,8 @@ impl App {
         let intake = crate::line::webhook::IntakeWriter::start(db.clone(), jobs.clone());
         let line = LineClient::new(&config.line, redis.clone())?;
         let media = crate::media::store::MediaStore::new(&config)?;
+        let card_cache =
+            crate::card::cache::CardCache::new(config.card_cache_ttl, config.card_cache_entries);
         let keyring = crate::crypto::Keyring::new(
             crate::crypto::kek::KekRing::from_config(&config)?,
             config.data_key_cache_ttl,
@@ -93,6 +97,7 @@ impl App {
             media,
             keyring,
             card_settings: Default::default(),
+            card_cache,
         })))
     }
 }

@@ -252,6 +252,18 @@ pub const VARIABLES: &[VarDoc] = &[
         description: "How long an unwrapped data key stays in memory (saves a KMS call per card view).",
     },
     VarDoc {
+        name: "TENOHIRA_CARD_CACHE_SECONDS",
+        default: Some("30"),
+        secret: false,
+        description: "How long an API process keeps a card holder's sealed row after a view (changes reach every process at once through LISTEN/NOTIFY; 0 turns the cache off).",
+    },
+    VarDoc {
+        name: "TENOHIRA_CARD_CACHE_ENTRIES",
+        default: Some("100000"),
+        secret: false,
+        description: "Most card holders' rows an API process keeps (about 1 KB each).",
+    },
+    VarDoc {
         name: "TENOHIRA_MEDIA_DIR",
         default: Some("./data/media"),
         secret: false,
@@ -460,6 +472,8 @@ pub struct Config {
     /// Set when KMS credentials are given.
     pub kms: Option<KmsConfig>,
     pub data_key_cache_ttl: Duration,
+    pub card_cache_ttl: Duration,
+    pub card_cache_entries: usize,
     pub log_filter: String,
     pub log_json: bool,
     pub console_dir: std::path::PathBuf,
@@ -624,6 +638,8 @@ impl Config {
                 }),
             },
             data_key_cache_ttl: Duration::from_secs(r.positive("TENOHIRA_DATA_KEY_CACHE_SECONDS")?),
+            card_cache_ttl: Duration::from_secs(r.parse("TENOHIRA_CARD_CACHE_SECONDS")?),
+            card_cache_entries: r.parse("TENOHIRA_CARD_CACHE_ENTRIES")?,
             media_public_url: match r.string("TENOHIRA_MEDIA_PUBLIC_URL")? {
                 v if v.is_empty() => public_url.clone(),
                 v => v,

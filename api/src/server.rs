@@ -40,6 +40,8 @@ pub async fn serve(
             tracing::warn!(error = %e, "loading the audience index failed; it loads on first use");
         }
     });
+    // Card views are served from memory while this process hears of every change.
+    tokio::spawn(crate::card::cache::listen(app.clone(), shutdown.clone()));
     let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service)
         .with_graceful_shutdown(async move {

@@ -895,3 +895,69 @@ async fn residents_see_the_current_maitama_pass() {
         .unwrap();
     assert_eq!(res.status(), 200);
 }
+
+async fn liff_at(base: &str, token: &str, query: &str) -> Value {
+    reqwest::Client::new()
+        .post(format!("{base}/liff/graphql"))
+        .bearer_auth(token)
+        .json(&json!({ "query": query }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_change_through_one_api_process_shows_at_once_on_another() {
+    let t = TestApp::spawn().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let _other = t.spawn_role(&["serve"], &[("TENOHIRA_LISTEN", &listen)]);
+    let other = format!("http://{listen}");
+    t.eventually(20, "the second API process", || async {
+        reqwest::get(format!("{other}/readyz"))
+            .await
+            .is_ok_and(|r| r.status() == 200)
+    })
+    .await;
+    let (_, token) = resident(&t).await;
+    // Unregistered, as the other process sees (and remembers) it.
+    let r = liff_at(&other, &token, CARD).await;
+    assert_eq!(r["data"]["papaMamaCard"]["registered"], false, "{r}");
+    register(&t, &token, two_children()).await;
+    let seen = || async { liff_at(&other, &token, CARD).await["data"]["papaMamaCard"].clone() };
+    t.eventually(2, "registration seen on the other process", || async {
+        seen().await["holderName"] == "埼玉 花子"
+    })
+    .await;
+    // Views there now come from its memory; a change through this one still shows at once.
+    let mut edited = two_children();
+    edited["holderName"] = json!("埼玉 はなこ");
+    register(&t, &token, edited).await;
+    let changed = std::time::Instant::now();
+    t.eventually(2, "the change on the other process", || async {
+        seen().await["holderName"] == "埼玉 はなこ"
+    })
+    .await;
+    assert!(
+        changed.elapsed() < Duration::from_secs(2),
+        "not the 30 s cache lifetime"
+    );
+    let r = t
+        .liff(
+            Some(&token),
+            "mutation { deletePapaMamaCard { certificateId } }",
+        )
+        .await;
+    assert!(r.get("errors").is_none(), "{r}");
+    t.eventually(2, "the deletion on the other process", || async {
+        seen().await["registered"] == false
+    })
+    .await;
+}

@@ -63,7 +63,7 @@ pub async fn erase_resident(
     let operator = operator.to_string();
     let app2 = app.clone();
     let caller = caller.clone();
-    conn.transaction::<_, AppError, _>(async move |conn| {
+    let cert = conn.transaction::<_, AppError, _>(async move |conn| {
         let key: Option<(Uuid, String)> = data_keys::table
             .filter(data_keys::owner.eq(&owner))
             .filter(data_keys::wrapped.is_not_null())
@@ -77,6 +77,7 @@ pub async fn erase_resident(
         };
         diesel::delete(card_holders::table.find(&user)).execute(conn).await?;
         app2.keyring.destroy(conn, key_id).await?;
+        super::cache::notify(conn, &user).await?;
         // The row keeps its id for the certificate but no longer belongs to the LINE user.
         diesel::update(data_keys::table.find(key_id))
             .set(data_keys::owner.eq(format!("erased:{key_id}")))
@@ -111,7 +112,10 @@ pub async fn erase_resident(
         .await?;
         Ok(cert)
     })
-    .await
+    .await?;
+    // This process forgets at once; the others on the notification.
+    app.card_cache.evict(line_user_id);
+    Ok(cert)
 }
 
 /// Destroys the current KEK (every data key it wrapped becomes unreadable)
@@ -138,6 +142,7 @@ pub async fn erase_kek(app: &App, operator: &str) -> anyhow::Result<Certificate>
     .execute(&mut conn)
     .await?;
     app.keyring.forget_all();
+    super::cache::notify(&mut conn, super::cache::ALL).await?;
     let cert = Certificate {
         id: Uuid::new_v4(),
         kind: "kek".into(),

@@ -1,5 +1,6 @@
 //! The Maitama pass and the Papa-Mama card (seed 2.5, 2.6; DESIGN.md 4.5).
 
+pub mod cache;
 pub mod demo;
 pub mod eligibility;
 pub mod erasure;

@@ -12,6 +12,7 @@ use diesel_async::{AsyncConnection, RunQueryDsl};
 use serde_json::json;
 use uuid::Uuid;
 
+use super::cache::Lookup;
 use super::eligibility;
 use super::holders;
 use super::model::CardInput;
@@ -77,9 +78,17 @@ pub async fn view(app: &App, caller: &Caller) -> AppResult<PapaMamaCard> {
 
 async fn view_of(app: &App, user: &str) -> AppResult<PapaMamaCard> {
     let settings = app.card_settings.get(app).await?;
-    let mut conn = app.db.get().await?;
-    let sealed = holders::sealed_of(&mut conn, user).await?;
-    drop(conn);
+    let sealed = match app.card_cache.get(user) {
+        Lookup::Hit(row) => row.map(|r| (*r).clone()),
+        Lookup::Miss(generation) => {
+            let mut conn = app.db.get().await?;
+            let row = holders::sealed_of(&mut conn, user).await?;
+            drop(conn);
+            app.card_cache
+                .put(user, row.clone().map(std::sync::Arc::new), generation);
+            row
+        }
+    };
     let grace = settings::grace_days(settings.as_ref());
     let today = eligibility::today_jst();
     let mut card = PapaMamaCard {
@@ -147,6 +156,7 @@ pub async fn save(app: &App, caller: &Caller, input: CardInput) -> AppResult<Pap
     let registration = input
         .validate(eligibility::today_jst())
         .map_err(|e| e.under("input"))?;
+    let user_key = user.clone();
     let mut conn = app.db.get().await?;
     let grace = settings::grace_days(app.card_settings.get(app).await?.as_ref());
     let app2 = app.clone();
@@ -164,6 +174,7 @@ pub async fn save(app: &App, caller: &Caller, input: CardInput) -> AppResult<Pap
             None => app2.keyring.create(conn, &holders::owner(&user)).await?,
         };
         holders::write(&app2, conn, &user, key_id, &key, &registration, grace).await?;
+        super::cache::notify(conn, &user).await?;
         audit::record(
             conn,
             &caller2,
@@ -176,6 +187,8 @@ pub async fn save(app: &App, caller: &Caller, input: CardInput) -> AppResult<Pap
         Ok(())
     })
     .await?;
+    // This process forgets at once; the others on the notification.
+    app.card_cache.evict(&user_key);
     view(app, caller).await
 }
 
