@@ -24,8 +24,11 @@ pub const CHANNEL: &str = "tenohira_card";
 /// The payload that empties every cache (KEK erasure and the like).
 pub const ALL: &str = "*";
 
+/// A resident's row (or that they have none) and when it was read.
+type Entry = (Option<Arc<SealedRow>>, Instant);
+
 pub struct CardCache {
-    entries: Mutex<HashMap<String, (Option<Arc<SealedRow>>, Instant)>>,
+    entries: Mutex<HashMap<String, Entry>>,
     ttl: Duration,
     max: usize,
     /// True while this process is listening for changes.

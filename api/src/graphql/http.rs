@@ -228,7 +228,12 @@ pub async fn handle<E: Executor>(
         }
     };
 
-    let mut request = async_graphql::Request::new(query).variables(variables);
+    let cached = parsed_documents().get(&query);
+    let was_cached = cached.is_some();
+    let mut request = async_graphql::Request::new(query.clone()).variables(variables);
+    if let Some(doc) = cached {
+        request.set_parsed_query(doc);
+    }
     if let Some(name) = operation_name.clone() {
         request = request.operation_name(name);
     }
@@ -241,16 +246,14 @@ pub async fn handle<E: Executor>(
                 media,
             );
         }
-        Ok(doc) => match &doc.operations {
-            DocumentOperations::Single(op) => op.node.ty != OperationType::Query,
-            DocumentOperations::Multiple(ops) => match operation_name.as_deref() {
-                Some(name) => ops
-                    .get(name)
-                    .is_some_and(|op| op.node.ty != OperationType::Query),
-                None => false, // execution reports the missing operation name
-            },
-        },
+        Ok(doc) => {
+            if !was_cached {
+                parsed_documents().put(query, doc.clone());
+            }
+            operation_is_mutation(doc, operation_name.as_deref())
+        }
     };
+
     if is_mutation && method == Method::GET {
         let mut res = request_error(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -323,6 +326,53 @@ pub async fn handle<E: Executor>(
 fn bad_argument(message: &str) -> Option<String> {
     let rest = message.strip_prefix("Invalid value for argument \"")?;
     Some(rest.split('"').next()?.to_string())
+}
+
+/// Parsed documents by their exact text. Clients send the same few queries
+/// over and over (a card view is always the same document), and parsing was
+/// the largest single cost of a card view; validation still runs each time.
+/// Bounded: full means emptied, so unique documents cannot grow it.
+pub struct DocumentCache(
+    std::sync::Mutex<
+        std::collections::HashMap<String, async_graphql::parser::types::ExecutableDocument>,
+    >,
+);
+
+const DOCUMENT_CACHE_MAX: usize = 1024;
+
+impl DocumentCache {
+    fn get(&self, query: &str) -> Option<async_graphql::parser::types::ExecutableDocument> {
+        self.0.lock().expect("cache lock").get(query).cloned()
+    }
+
+    fn put(&self, query: String, doc: async_graphql::parser::types::ExecutableDocument) {
+        let mut m = self.0.lock().expect("cache lock");
+        if m.len() >= DOCUMENT_CACHE_MAX {
+            m.clear();
+        }
+        m.insert(query, doc);
+    }
+}
+
+fn parsed_documents() -> &'static DocumentCache {
+    static CACHE: std::sync::LazyLock<DocumentCache> =
+        std::sync::LazyLock::new(|| DocumentCache(Default::default()));
+    &CACHE
+}
+
+fn operation_is_mutation(
+    doc: &async_graphql::parser::types::ExecutableDocument,
+    operation_name: Option<&str>,
+) -> bool {
+    match &doc.operations {
+        DocumentOperations::Single(op) => op.node.ty != OperationType::Query,
+        DocumentOperations::Multiple(ops) => match operation_name {
+            Some(name) => ops
+                .get(name)
+                .is_some_and(|op| op.node.ty != OperationType::Query),
+            None => false, // execution reports the missing operation name
+        },
+    }
 }
 
 #[cfg(test)]
