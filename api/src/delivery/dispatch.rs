@@ -425,22 +425,17 @@ async fn finish_batch(
 ) -> QueryResult<()> {
     // One statement, its own transaction: `set_config(…, true)` lasts until
     // that transaction's commit, so only this write skips the wait for fsync.
-    // Built with the query builder so each connection keeps it prepared.
-    let counted = diesel::update(
-        delivery_batches::table
-            .filter(delivery_batches::id.eq(b.id))
-            .filter(delivery_batches::status.eq("queued"))
-            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
-                "set_config('synchronous_commit', 'off', true) = 'off'",
-            )),
+    let counted = diesel::sql_query(
+        "WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true) AS v) \
+         UPDATE delivery_batches SET status = $2, accepted = $3, failed = failed + $4, \
+           error = $5, updated_at = now() \
+         WHERE id = $1 AND status = 'queued' AND (SELECT v FROM async_commit) = 'off'",
     )
-    .set((
-        delivery_batches::status.eq(if accepted > 0 { "accepted" } else { "failed" }),
-        delivery_batches::accepted.eq(accepted),
-        delivery_batches::failed.eq(delivery_batches::failed + failed_now),
-        delivery_batches::error.eq(error),
-        delivery_batches::updated_at.eq(diesel::dsl::now),
-    ))
+    .bind::<diesel::sql_types::BigInt, _>(b.id)
+    .bind::<diesel::sql_types::Text, _>(if accepted > 0 { "accepted" } else { "failed" })
+    .bind::<diesel::sql_types::Integer, _>(accepted)
+    .bind::<diesel::sql_types::Integer, _>(failed_now)
+    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(error)
     .execute(conn)
     .await?;
     if counted > 0 {
