@@ -768,11 +768,17 @@ async fn bench_card() {
         b"\"data\""
     };
     let body = json!({ "query": query }).to_string();
+    // Connections the load generator keeps busy (phones at registers); BENCH_CARD_CONNECTIONS.
+    let connections: usize = std::env::var("BENCH_CARD_CONNECTIONS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(64);
+    println!("load generator: {connections} connections");
     let run = |secs: u64| {
         let (http, url, body, tokens) = (http.clone(), url.clone(), body.clone(), tokens.clone());
         load(
             "card view (ID token + one query + AES-SIV opens)",
-            64,
+            connections,
             Duration::from_secs(secs),
             move |i| {
                 let (http, url, body, tokens) =
