@@ -253,9 +253,9 @@ pub const VARIABLES: &[VarDoc] = &[
     },
     VarDoc {
         name: "TENOHIRA_CARD_CACHE_SECONDS",
-        default: Some("30"),
+        default: Some("300"),
         secret: false,
-        description: "How long an API process keeps a card holder's sealed row after a view (changes reach every process at once through LISTEN/NOTIFY; 0 turns the cache off).",
+        description: "How long an API process keeps a card holder's sealed row after a view. Changes reach every process at once through LISTEN/NOTIFY (and the cache is bypassed while a process is not listening), so this is only a backstop; 0 turns the cache off.",
     },
     VarDoc {
         name: "TENOHIRA_CARD_CACHE_ENTRIES",

@@ -947,7 +947,7 @@ async fn a_change_through_one_api_process_shows_at_once_on_another() {
     .await;
     assert!(
         changed.elapsed() < Duration::from_secs(2),
-        "not the 30 s cache lifetime"
+        "not the cache lifetime"
     );
     let r = t
         .liff(
