@@ -96,7 +96,7 @@ export function CardPage() {
         {card.children.map((ch) => (
           <dd key={`${ch.name}-${ch.birthDate}`} className={ch.eligible ? undefined : 'lapsed'}>
             {ch.name}{'\u3000'}{c.birthDate} {japaneseDate(ch.birthDate)}
-            <span className="until">（{japaneseDate(ch.eligibleUntil)}{c.until}）</span>
+            <span className="until">（{japaneseDate(ch.eligibleUntil)}{ch.eligible ? c.until : c.ended}）</span>
           </dd>
         ))}
         {card.expectedDate && (

@@ -39,6 +39,7 @@ export const c = {
   children: '対象のお子さま',
   birthDate: '生年月日',
   until: 'まで対象',
+  ended: 'で対象期間は終了しました',
   expected: '出産予定日',
   grandparent: '子育てを支援する祖父母',
   now: '現在時刻',
