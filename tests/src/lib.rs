@@ -402,6 +402,28 @@ impl TestApp {
         cmd.spawn().expect("start tenohira worker")
     }
 
+    /// A separate `tenohira serve` process (a second replica, or the API under
+    /// benchmark) on a free port, ready when this returns; with its base URL.
+    pub async fn spawn_api(&self, extra: &[(&str, &str)]) -> (tokio::process::Child, String) {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let listen = format!("127.0.0.1:{port}");
+        let mut env = vec![("TENOHIRA_LISTEN", listen.as_str())];
+        env.extend_from_slice(extra);
+        let child = self.spawn_role(&["serve"], &env);
+        let base = format!("http://{listen}");
+        self.eventually(60, "the API process to be ready", || async {
+            reqwest::get(format!("{base}/readyz"))
+                .await
+                .is_ok_and(|r| r.status() == 200)
+        })
+        .await;
+        (child, base)
+    }
+
     /// `n` following friends known to both line-fake and tenohira (written
     /// straight into PostgreSQL, as a long-running account would have them).
     /// Returns their LINE user ids in friend-id order.

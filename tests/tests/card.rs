@@ -912,20 +912,7 @@ async fn liff_at(base: &str, token: &str, query: &str) -> Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_change_through_one_api_process_shows_at_once_on_another() {
     let t = TestApp::spawn().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let listen = format!("127.0.0.1:{port}");
-    let _other = t.spawn_role(&["serve"], &[("TENOHIRA_LISTEN", &listen)]);
-    let other = format!("http://{listen}");
-    t.eventually(20, "the second API process", || async {
-        reqwest::get(format!("{other}/readyz"))
-            .await
-            .is_ok_and(|r| r.status() == 200)
-    })
-    .await;
+    let (_second, other) = t.spawn_api(&[]).await;
     let (_, token) = resident(&t).await;
     // Unregistered, as the other process sees (and remembers) it.
     let r = liff_at(&other, &token, CARD).await;

@@ -87,8 +87,7 @@ pub async fn card_holders_csv(
     }
     let setup = async {
         let mut conn = app.db.get().await?;
-        let grace =
-            settings::grace_days(settings::current_card_settings(&mut conn).await?.as_ref());
+        let grace = settings::grace_days(app.card_settings.get(&app).await?.as_ref());
         let total: i64 = {
             use diesel::QueryDsl;
             crate::db::schema::card_holders::table
@@ -136,7 +135,7 @@ pub async fn card_holders_csv(
                 let last = rows.last().map(|r| r.line_user_id.clone());
                 let mut out = Vec::with_capacity(rows.len());
                 for r in rows {
-                    let h = holders::open_row(&app, r)
+                    let h = holders::open_row(&app, &r)
                         .await
                         .map_err(|e| anyhow::anyhow!("{e}"))?;
                     out.push(row(staff::record(h, grace, today)));

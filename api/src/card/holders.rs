@@ -68,7 +68,7 @@ fn forged(e: seal::SealError, line_user_id: &str) -> AppError {
     AppError::internal(anyhow::anyhow!("sealed card value did not open: {e}"))
 }
 
-pub async fn open_row(app: &App, row: SealedRow) -> AppResult<Holder> {
+pub async fn open_row(app: &App, row: &SealedRow) -> AppResult<Holder> {
     let key = app
         .keyring
         .open(row.data_key_id, row.wrapped.as_deref(), &row.kek_id)
@@ -76,7 +76,7 @@ pub async fn open_row(app: &App, row: SealedRow) -> AppResult<Holder> {
     open_with(&key, row)
 }
 
-pub fn open_with(key: &DataKey, row: SealedRow) -> AppResult<Holder> {
+pub fn open_with(key: &DataKey, row: &SealedRow) -> AppResult<Holder> {
     let o = owner(&row.line_user_id);
     let text = |field: &str, v: &[u8]| -> AppResult<String> {
         let bytes = seal::open(key, &o, field, v).map_err(|e| forged(e, &row.line_user_id))?;
@@ -92,11 +92,30 @@ pub fn open_with(key: &DataKey, row: SealedRow) -> AppResult<Holder> {
     };
     Ok(Holder {
         id: row.data_key_id,
-        line_user_id: row.line_user_id,
+        line_user_id: row.line_user_id.clone(),
         registration,
         created_at: row.created_at,
         updated_at: row.updated_at,
     })
+}
+
+/// Each child with the last day they count and whether that is still ahead on `today`.
+pub fn child_views(
+    children: Vec<ChildInput>,
+    today: NaiveDate,
+) -> Vec<super::resident::CardChildView> {
+    children
+        .into_iter()
+        .map(|c| {
+            let until = eligibility::child_until(c.birth_date);
+            super::resident::CardChildView {
+                name: c.name,
+                birth_date: c.birth_date,
+                eligible_until: until,
+                eligible: today <= until,
+            }
+        })
+        .collect()
 }
 
 pub fn until(r: &Registration, grace_days: i32) -> Option<NaiveDate> {

@@ -79,13 +79,15 @@ pub async fn view(app: &App, caller: &Caller) -> AppResult<PapaMamaCard> {
 async fn view_of(app: &App, user: &str) -> AppResult<PapaMamaCard> {
     let settings = app.card_settings.get(app).await?;
     let sealed = match app.card_cache.get(user) {
-        Lookup::Hit(row) => row.map(|r| (*r).clone()),
+        // Shared with the cache, never copied: the row is only read.
+        Lookup::Hit(row) => row,
         Lookup::Miss(generation) => {
             let mut conn = app.db.get().await?;
-            let row = holders::sealed_of(&mut conn, user).await?;
+            let row = holders::sealed_of(&mut conn, user)
+                .await?
+                .map(std::sync::Arc::new);
             drop(conn);
-            app.card_cache
-                .put(user, row.clone().map(std::sync::Arc::new), generation);
+            app.card_cache.put(user, row.clone(), generation);
             row
         }
     };
@@ -113,26 +115,14 @@ async fn view_of(app: &App, user: &str) -> AppResult<PapaMamaCard> {
     let Some(sealed) = sealed else {
         return Ok(card);
     };
-    let holder = holders::open_row(app, sealed).await?;
+    let holder = holders::open_row(app, &sealed).await?;
     let r = holder.registration;
     // Re-evaluated on every view, with today's date and today's rules.
     let until = holders::until(&r, grace);
     card.registered = true;
     card.eligible = eligibility::eligible_on(until, today);
     card.eligible_until = until;
-    card.children = r
-        .children
-        .into_iter()
-        .map(|c| {
-            let u = eligibility::child_until(c.birth_date);
-            CardChildView {
-                name: c.name,
-                birth_date: c.birth_date,
-                eligible_until: u,
-                eligible: today <= u,
-            }
-        })
-        .collect();
+    card.children = holders::child_views(r.children, today);
     card.holder_name = Some(r.holder_name);
     card.relation = Some(r.relation);
     card.expected_date = r.household.expected_date;

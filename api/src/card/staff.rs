@@ -53,19 +53,7 @@ pub fn record(h: Holder, grace: i32, today: NaiveDate) -> CardHolder {
         line_user_id: h.line_user_id,
         holder_name: r.holder_name,
         relation: r.relation,
-        children: r
-            .children
-            .into_iter()
-            .map(|c| {
-                let u = eligibility::child_until(c.birth_date);
-                CardChildView {
-                    name: c.name,
-                    birth_date: c.birth_date,
-                    eligible_until: u,
-                    eligible: today <= u,
-                }
-            })
-            .collect(),
+        children: holders::child_views(r.children, today),
         expected_date: r.household.expected_date,
         grandparent: r.household.grandparent,
         eligible: eligibility::eligible_on(until, today),
@@ -135,7 +123,7 @@ pub async fn search(
             (rows, total)
         }
     };
-    let grace = settings::grace_days(settings::current_card_settings(&mut conn).await?.as_ref());
+    let grace = settings::grace_days(app.card_settings.get(app).await?.as_ref());
     drop(conn);
     let ids: Vec<String> = rows.iter().map(|r| r.data_key_id.to_string()).collect();
     // The audit row comes first: no personal data leaves without one.
@@ -151,7 +139,7 @@ pub async fn search(
     let today = eligibility::today_jst();
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
-        items.push(record(holders::open_row(app, row).await?, grace, today));
+        items.push(record(holders::open_row(app, &row).await?, grace, today));
     }
     Ok(CardHolderPage { items, total })
 }
@@ -166,7 +154,7 @@ pub async fn holder(app: &App, caller: &Caller, id: Uuid) -> AppResult<CardHolde
             .await
             .optional()?;
     let row = row.ok_or_else(settings::not_found)?;
-    let grace = settings::grace_days(settings::current_card_settings(&mut conn).await?.as_ref());
+    let grace = settings::grace_days(app.card_settings.get(app).await?.as_ref());
     drop(conn);
     record_now(
         &app.db,
@@ -178,7 +166,7 @@ pub async fn holder(app: &App, caller: &Caller, id: Uuid) -> AppResult<CardHolde
     )
     .await?;
     Ok(record(
-        holders::open_row(app, row).await?,
+        holders::open_row(app, &row).await?,
         grace,
         eligibility::today_jst(),
     ))

@@ -542,31 +542,9 @@ async fn bench_delivery() {
         ],
     )
     .await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let listen = format!("127.0.0.1:{port}");
-    let serve = t.spawn_role(
-        &["serve"],
-        &[
-            ("TENOHIRA_LISTEN", &listen),
-            ("TENOHIRA_DB_POOL_SIZE", "16"),
-        ],
-    );
-    let base = format!("http://{listen}");
-    let mut api = tenohira_tests::Session::new(&base);
     let warm = Instant::now();
-    loop {
-        if reqwest::get(format!("{base}/readyz"))
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let (serve, base) = t.spawn_api(&[("TENOHIRA_DB_POOL_SIZE", "16")]).await;
+    let mut api = tenohira_tests::Session::new(&base);
     api.login("bench", tenohira_tests::PASSWORD).await;
     println!(
         "API process ready (audience index warm) in {:.1} s",
@@ -731,29 +709,7 @@ async fn bench_card() {
         "minted {TOKENS} ID tokens (ES256, line-fake) in {:.1} s",
         minted.elapsed().as_secs_f64()
     );
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let listen = format!("127.0.0.1:{port}");
-    let serve = t.spawn_role(
-        &["serve"],
-        &[
-            ("TENOHIRA_LISTEN", &listen),
-            ("TENOHIRA_DB_POOL_SIZE", "24"),
-        ],
-    );
-    let base = format!("http://{listen}");
-    loop {
-        if reqwest::get(format!("{base}/readyz"))
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let (serve, base) = t.spawn_api(&[("TENOHIRA_DB_POOL_SIZE", "24")]).await;
     let tokens = Arc::new(tokens);
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(256)
