@@ -39,7 +39,7 @@ pub struct AppInner {
     /// This process's audience index (loaded on first use, then kept current).
     pub audience: Arc<crate::audience::index::AudienceIndex>,
     /// Messages of deliveries this process is sending (they no longer change).
-    pub delivery_content: crate::delivery::dispatch::ContentCache,
+    pub delivery_sending: crate::delivery::send::SendingCache,
     /// Where uploaded images and videos live (filesystem or S3-compatible).
     pub media: crate::media::store::MediaStore,
     /// Residents' data keys, wrapped by the KEK; unwrapped ones cached briefly.
@@ -93,7 +93,7 @@ impl App {
             id_tokens,
             intake,
             audience: Arc::default(),
-            delivery_content: Default::default(),
+            delivery_sending: Default::default(),
             media,
             keyring,
             card_settings: Default::default(),

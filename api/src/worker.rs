@@ -73,7 +73,7 @@ pub fn runner(app: &App) -> Runner {
                 let id = job.payload["batch"]
                     .as_i64()
                     .ok_or_else(|| crate::jobs::JobError::Permanent("no batch id".into()))?;
-                crate::delivery::dispatch::send_batch(&app, id).await
+                crate::delivery::send::send_batch(&app, id).await
             })
         }),
         app.config.delivery_concurrency,

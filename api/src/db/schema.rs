@@ -283,7 +283,6 @@ diesel::table! {
         delivery_id -> Int8,
         seq -> Int4,
         retry_key -> Uuid,
-        user_ids -> Array<Text>,
         status -> Text,
         accepted -> Int4,
         failed -> Int4,
@@ -291,6 +290,7 @@ diesel::table! {
         error -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        dropped -> Array<Int8>,
     }
 }
 

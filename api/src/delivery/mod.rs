@@ -4,6 +4,7 @@
 pub mod dispatch;
 pub mod graphql;
 pub mod model;
+pub mod send;
 pub mod service;
 pub mod stats;
 pub mod testers;

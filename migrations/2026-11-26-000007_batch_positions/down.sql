@@ -1,0 +1,2 @@
+ALTER TABLE delivery_batches DROP COLUMN dropped;
+ALTER TABLE delivery_batches ADD COLUMN user_ids text[] NOT NULL DEFAULT '{}';
