@@ -270,9 +270,15 @@ pub async fn finish_if_done(conn: &mut AsyncPgConnection, id: i64) -> QueryResul
     ))
     .get_result(conn)
     .await?;
-    if !ready {
-        return Ok(());
+    if ready {
+        finalize(conn, id).await?;
     }
+    Ok(())
+}
+
+/// Records a run's final figures and completes its delivery, once: of two
+/// callers that both saw the last batch done, only the first writes.
+pub(super) async fn finalize(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<()> {
     let (done, accepted, failed) = tally(conn, id).await?;
     conn.transaction::<(), diesel::result::Error, _>(async move |conn| {
         let finished = diesel::update(

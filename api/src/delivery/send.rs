@@ -11,10 +11,10 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use roaring::RoaringBitmap;
 use uuid::Uuid;
 
-use super::dispatch::finish_if_done;
+use super::dispatch::finalize;
 use super::model::{self, BATCH_SIZE};
 use crate::app::App;
-use crate::db::schema::{deliveries, delivery_batches, delivery_runs};
+use crate::db::schema::{deliveries, delivery_batches, delivery_runs, friends};
 use crate::jobs::JobError;
 use crate::line::client::LineError;
 
@@ -86,43 +86,32 @@ async fn sending(
     Ok(s)
 }
 
-#[derive(QueryableByName)]
-struct FriendLine {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    id: i64,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    line_user_id: String,
-}
-
 /// The LINE user ids of following friends among `part` (ascending friend
 /// ids). A dense stretch is read as one index range and filtered here, a
-/// sparse one by id list.
+/// sparse one by id list; both are statements prepared once per connection.
 async fn line_ids(conn: &mut AsyncPgConnection, part: &[u32]) -> QueryResult<HashMap<u32, String>> {
     let (Some(first), Some(last)) = (part.first(), part.last()) else {
         return Ok(HashMap::new());
     };
     let (lo, hi) = (i64::from(*first), i64::from(*last));
-    let rows: Vec<FriendLine> = if (hi - lo) as usize <= part.len() * 4 {
-        diesel::sql_query(
-            "SELECT id, line_user_id FROM friends WHERE id BETWEEN $1 AND $2 AND status = 'following'",
-        )
-        .bind::<diesel::sql_types::BigInt, _>(lo)
-        .bind::<diesel::sql_types::BigInt, _>(hi)
-        .load(conn)
-        .await?
+    let following = friends::table
+        .filter(friends::status.eq("following"))
+        .select((friends::id, friends::line_user_id));
+    let rows: Vec<(i64, String)> = if (hi - lo) as usize <= part.len() * 4 {
+        following
+            .filter(friends::id.between(lo, hi))
+            .load(conn)
+            .await?
     } else {
         let list: Vec<i64> = part.iter().map(|i| i64::from(*i)).collect();
-        diesel::sql_query(
-            "SELECT f.id, f.line_user_id FROM unnest($1::bigint[]) u(id) \
-             JOIN friends f ON f.id = u.id WHERE f.status = 'following'",
-        )
-        .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(&list)
-        .load(conn)
-        .await?
+        following
+            .filter(friends::id.eq_any(list))
+            .load(conn)
+            .await?
     };
     Ok(rows
         .into_iter()
-        .filter_map(|f| Some((u32::try_from(f.id).ok()?, f.line_user_id)))
+        .filter_map(|(id, line)| Some((u32::try_from(id).ok()?, line)))
         .collect())
 }
 
@@ -146,7 +135,10 @@ struct Recipients {
 
 impl Recipients {
     fn new(part: &[u32], mut lines: HashMap<u32, String>, dropped: &[i64]) -> Self {
-        let (mut friends, mut users) = (Vec::with_capacity(part.len()), Vec::with_capacity(part.len()));
+        let (mut friends, mut users) = (
+            Vec::with_capacity(part.len()),
+            Vec::with_capacity(part.len()),
+        );
         for f in part {
             if dropped.contains(&i64::from(*f)) {
                 continue;
@@ -165,10 +157,21 @@ impl Recipients {
     }
 }
 
-/// Records a batch's end once: only the first transition out of `queued`
-/// counts. The commit need not wait for the disk: if it is lost in a crash
-/// the batch is simply sent again under the same retry key, and LINE's 409
-/// makes that a no-op that is recorded as accepted.
+diesel::define_sql_function! {
+    /// The SQL function of migration 2026-11-26-000007: counts a batch's
+    /// result once; true when it was the delivery's last open batch.
+    fn record_batch_result(
+        batch: diesel::sql_types::BigInt,
+        new_status: diesel::sql_types::Text,
+        sent: diesel::sql_types::Integer,
+        failed_now: diesel::sql_types::Integer,
+        why: diesel::sql_types::Nullable<diesel::sql_types::Text>,
+    ) -> diesel::sql_types::Bool;
+}
+
+/// Records a batch's end once (only the first transition out of `queued`
+/// counts) in one prepared round trip, and completes the delivery when this
+/// was its last open batch.
 async fn finish_batch(
     conn: &mut AsyncPgConnection,
     b: &BatchRow,
@@ -177,23 +180,12 @@ async fn finish_batch(
     error: Option<String>,
 ) -> QueryResult<()> {
     let (sent, failed_now) = counts;
-    // One statement, its own transaction: `set_config(…, true)` lasts until
-    // that transaction's commit, so only this write skips the wait for fsync.
-    let counted = diesel::sql_query(
-        "WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true) AS v) \
-         UPDATE delivery_batches SET status = $2, accepted = $3, failed = failed + $4, \
-           error = $5, updated_at = now() \
-         WHERE id = $1 AND status = 'queued' AND (SELECT v FROM async_commit) = 'off'",
-    )
-    .bind::<diesel::sql_types::BigInt, _>(b.id)
-    .bind::<diesel::sql_types::Text, _>(if accepted { "accepted" } else { "failed" })
-    .bind::<diesel::sql_types::Integer, _>(sent)
-    .bind::<diesel::sql_types::Integer, _>(failed_now)
-    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(error)
-    .execute(conn)
-    .await?;
-    if counted > 0 {
-        finish_if_done(conn, b.delivery_id).await?;
+    let status = if accepted { "accepted" } else { "failed" };
+    let last: bool = diesel::select(record_batch_result(b.id, status, sent, failed_now, error))
+        .get_result(conn)
+        .await?;
+    if last {
+        finalize(conn, b.delivery_id).await?;
     }
     Ok(())
 }
@@ -228,9 +220,9 @@ async fn drop_recipient(
             .filter(delivery_batches::retry_key.eq(b.retry_key)),
     )
     .set((
-        delivery_batches::dropped.eq(diesel::dsl::sql::<diesel::sql_types::Array<diesel::sql_types::BigInt>>(
-            "array_append(dropped, ",
-        )
+        delivery_batches::dropped.eq(diesel::dsl::sql::<
+            diesel::sql_types::Array<diesel::sql_types::BigInt>,
+        >("array_append(dropped, ")
         .bind::<diesel::sql_types::BigInt, _>(i64::from(friend))
         .sql("::bigint)")),
         delivery_batches::retry_key.eq(key),
@@ -300,7 +292,12 @@ pub async fn send_batch(app: &App, batch_id: i64) -> Result<(), JobError> {
     for _ in 0..MAX_RESENDS {
         let result = app
             .line
-            .multicast(&to.users, &sending.messages, b.retry_key, Some(&sending.unit))
+            .multicast(
+                &to.users,
+                &sending.messages,
+                b.retry_key,
+                Some(&sending.unit),
+            )
             .await;
         let mut conn = app.db.get().await.map_err(anyhow::Error::from)?;
         let all = to.users.len() as i32;
@@ -406,8 +403,14 @@ mod tests {
             message: "Invalid user ID".into(),
             property: "to[3]".into(),
         };
-        assert_eq!(refused_index("The request body has 1 error(s)", &[d]), Some(3));
-        assert_eq!(refused_index("The property, to[12], is invalid", &[]), Some(12));
+        assert_eq!(
+            refused_index("The request body has 1 error(s)", &[d]),
+            Some(3)
+        );
+        assert_eq!(
+            refused_index("The property, to[12], is invalid", &[]),
+            Some(12)
+        );
         assert_eq!(refused_index("Bad request", &[]), None);
     }
 }
