@@ -9,6 +9,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 #[derive(Clone)]
 pub struct RedisStore {
+    client: redis::Client,
     conn: ConnectionManager,
     prefix: String,
 }
@@ -29,6 +30,7 @@ impl RedisStore {
         .context("connecting to Redis timed out")?
         .context("connecting to Redis")?;
         Ok(Self {
+            client,
             conn,
             prefix: prefix.to_string(),
         })
@@ -46,6 +48,17 @@ impl RedisStore {
     /// A connection handle; clones share one multiplexed connection.
     pub fn conn(&self) -> ConnectionManager {
         self.conn.clone()
+    }
+
+    /// Messages published on `channel` (within the prefix), on a connection
+    /// of their own. The stream ends when that connection is lost.
+    pub async fn subscribe(&self, channel: &str) -> anyhow::Result<redis::aio::PubSubStream> {
+        let mut pubsub =
+            tokio::time::timeout(Duration::from_secs(3), self.client.get_async_pubsub())
+                .await
+                .context("connecting to Redis timed out")??;
+        pubsub.subscribe(self.key(channel)).await?;
+        Ok(pubsub.into_on_message())
     }
 
     pub async fn ping(&self) -> anyhow::Result<()> {

@@ -187,3 +187,50 @@ async fn metrics_list_every_queue_the_workers_serve() {
     listed.sort_unstable();
     assert_eq!(served, listed);
 }
+
+/// Work pushed from another process reaches consumers that have gone idle at
+/// once, not at their next poll: here that poll is 30 s away, and the job must
+/// have run within 3 s.
+#[tokio::test(flavor = "multi_thread")]
+async fn idle_consumers_take_up_work_pushed_elsewhere_at_once() {
+    let t = TestApp::spawn().await;
+    let q = JobQueue::new(t.app.redis.clone(), quick());
+    let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut runner = Runner::new(q.clone(), 3);
+    runner.set_idle_poll(Duration::from_secs(30), Duration::from_secs(30));
+    runner.register(
+        "prompt",
+        Arc::new(move |job| {
+            let done = done_tx.clone();
+            Box::pin(async move {
+                let _ = done.send(job.payload);
+                Ok(())
+            })
+        }),
+    );
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let tasks = runner.spawn(rx);
+    // Every consumer has looked, found nothing and is waiting out its poll.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    // Another process (its own Redis connection) pushes two jobs, one at a time.
+    let elsewhere =
+        tenohira::store::RedisStore::connect(&tenohira_tests::redis_url(), &t.redis_prefix)
+            .await
+            .unwrap();
+    let other = JobQueue::new(elsewhere, quick());
+    for n in 1..=2 {
+        let pushed = std::time::Instant::now();
+        other.enqueue("prompt", json!({"n": n})).await.unwrap();
+        let payload = tokio::time::timeout(Duration::from_secs(3), done_rx.recv())
+            .await
+            .unwrap_or_else(|_| panic!("job {n} still waiting after 3 s"))
+            .unwrap();
+        assert_eq!(payload, json!({"n": n}));
+        println!("job {n} taken up {:?} after the push", pushed.elapsed());
+    }
+    tx.send(true).unwrap();
+    for task in tasks {
+        task.await.unwrap();
+    }
+}

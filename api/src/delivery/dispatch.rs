@@ -54,7 +54,6 @@ pub async fn resolve(
 /// `scheduled`, so concurrent schedulers and a send-now race harmlessly.
 /// Returns whether this call started it.
 pub async fn start(app: &App, id: i64) -> anyhow::Result<bool> {
-    app.audience.ensure_loaded(&app.db).await?;
     let mut conn = app.db.get().await?;
     let app2 = app.clone();
     let started = conn
@@ -72,6 +71,9 @@ pub async fn start(app: &App, id: i64) -> anyhow::Result<bool> {
             else {
                 return Ok(false);
             };
+            // Only once the start is ours: a process that merely raced
+            // another to start it must not build the index for nothing.
+            app2.audience.ensure_loaded(&app2.db).await?;
             let target = d.target_value().unwrap_or(Target::Friends(vec![]));
             let snapshot = resolve(&app2, conn, &target).await?;
             let recipients = snapshot.len() as i32;

@@ -47,17 +47,34 @@ impl Sending {
 }
 
 /// Per process (and per application: tests run several in one process).
-pub type SendingCache = Mutex<HashMap<i64, Arc<Sending>>>;
+/// One cell per delivery, so the hundreds of consumers that start on a new
+/// delivery at once read it from PostgreSQL once, not each.
+pub type SendingCache = Mutex<HashMap<i64, Arc<tokio::sync::OnceCell<Arc<Sending>>>>>;
 
 async fn sending(
     app: &App,
     conn: &mut AsyncPgConnection,
     delivery: i64,
 ) -> Result<Arc<Sending>, JobError> {
-    let cache = &app.delivery_sending;
-    if let Some(s) = cache.lock().expect("sending cache").get(&delivery) {
-        return Ok(s.clone());
-    }
+    let cell = {
+        let mut map = app.delivery_sending.lock().expect("sending cache");
+        if map.len() > 64 && !map.contains_key(&delivery) {
+            map.clear();
+        }
+        map.entry(delivery).or_default().clone()
+    };
+    // The caller's connection: taking a second one from the pool while
+    // holding the first could wait forever when every consumer does so.
+    cell.get_or_try_init(|| load_sending(app, conn, delivery))
+        .await
+        .cloned()
+}
+
+async fn load_sending(
+    app: &App,
+    conn: &mut AsyncPgConnection,
+    delivery: i64,
+) -> Result<Arc<Sending>, JobError> {
     let (messages, unit, snapshot): (serde_json::Value, String, Vec<u8>) = deliveries::table
         .inner_join(delivery_runs::table)
         .filter(deliveries::id.eq(delivery))
@@ -73,46 +90,34 @@ async fn sending(
         .map_err(|e| JobError::Permanent(format!("stored messages unreadable: {e}")))?;
     let snapshot = RoaringBitmap::deserialize_from(&snapshot[..])
         .map_err(|e| JobError::Permanent(format!("snapshot unreadable: {e}")))?;
-    let s = Arc::new(Sending {
+    Ok(Arc::new(Sending {
         messages: model::to_line(&list, &super::service::media_url(app)),
         unit,
         snapshot,
-    });
-    let mut map = cache.lock().expect("sending cache");
-    if map.len() > 64 {
-        map.clear();
-    }
-    map.insert(delivery, s.clone());
-    Ok(s)
+    }))
 }
 
-/// The LINE user ids of following friends among `part` (ascending friend
-/// ids). A dense stretch is read as one index range and filtered here, a
-/// sparse one by id list; both are statements prepared once per connection.
-async fn line_ids(conn: &mut AsyncPgConnection, part: &[u32]) -> QueryResult<HashMap<u32, String>> {
+/// Following friends among `part` (ascending friend ids) with their LINE
+/// user ids, ascending. A dense stretch is read as one index range, a sparse
+/// one by id list; both are statements prepared once per connection.
+async fn line_ids(conn: &mut AsyncPgConnection, part: &[u32]) -> QueryResult<Vec<(i64, String)>> {
     let (Some(first), Some(last)) = (part.first(), part.last()) else {
-        return Ok(HashMap::new());
+        return Ok(Vec::new());
     };
     let (lo, hi) = (i64::from(*first), i64::from(*last));
     let following = friends::table
         .filter(friends::status.eq("following"))
-        .select((friends::id, friends::line_user_id));
-    let rows: Vec<(i64, String)> = if (hi - lo) as usize <= part.len() * 4 {
+        .select((friends::id, friends::line_user_id))
+        .order(friends::id);
+    if (hi - lo) as usize <= part.len() * 4 {
         following
             .filter(friends::id.between(lo, hi))
             .load(conn)
-            .await?
+            .await
     } else {
         let list: Vec<i64> = part.iter().map(|i| i64::from(*i)).collect();
-        following
-            .filter(friends::id.eq_any(list))
-            .load(conn)
-            .await?
-    };
-    Ok(rows
-        .into_iter()
-        .filter_map(|(id, line)| Some((u32::try_from(id).ok()?, line)))
-        .collect())
+        following.filter(friends::id.eq_any(list)).load(conn).await
+    }
 }
 
 #[derive(Queryable)]
@@ -134,19 +139,23 @@ struct Recipients {
 }
 
 impl Recipients {
-    fn new(part: &[u32], mut lines: HashMap<u32, String>, dropped: &[i64]) -> Self {
+    /// `part`'s friends that are in `lines` (both ascending by friend id)
+    /// and not `dropped`: a merge, no lookups.
+    fn new(part: &[u32], lines: Vec<(i64, String)>, dropped: &[i64]) -> Self {
         let (mut friends, mut users) = (
             Vec::with_capacity(part.len()),
             Vec::with_capacity(part.len()),
         );
-        for f in part {
-            if dropped.contains(&i64::from(*f)) {
+        let mut wanted = part.iter().map(|f| i64::from(*f)).peekable();
+        for (id, user) in lines {
+            while wanted.next_if(|w| *w < id).is_some() {}
+            // Friends who left since the snapshot have no line here.
+            if wanted.next_if_eq(&id).is_none() || dropped.contains(&id) {
                 continue;
             }
-            // Friends who left since the snapshot have no line here.
-            if let Some(u) = lines.remove(f) {
-                friends.push(*f);
-                users.push(u);
+            if let Ok(f) = u32::try_from(id) {
+                friends.push(f);
+                users.push(user);
             }
         }
         Self { friends, users }
@@ -387,12 +396,13 @@ mod tests {
 
     #[test]
     fn recipients_leave_out_the_departed_and_the_refused() {
-        let lines: HashMap<u32, String> = [(1, "Ua"), (2, "Ub"), (4, "Ud")]
+        // A dense range read also returns 5, which is not in this batch.
+        let lines: Vec<(i64, String)> = [(1, "Ua"), (2, "Ub"), (4, "Ud"), (5, "Ue")]
             .into_iter()
             .map(|(k, v)| (k, v.to_string()))
             .collect();
         // 3 left since the snapshot; 2 was refused by LINE earlier.
-        let r = Recipients::new(&[1, 2, 3, 4], lines, &[2]);
+        let r = Recipients::new(&[1, 2, 3, 4, 6], lines, &[2]);
         assert_eq!(r.friends, vec![1, 4]);
         assert_eq!(r.users, vec!["Ua", "Ud"]);
     }

@@ -99,6 +99,9 @@ end
 return job
 ";
 
+/// Where `push` announces the queues it put work on.
+const WAKE_CHANNEL: &str = "jobs:wake";
+
 #[derive(Clone)]
 pub struct JobQueue {
     redis: RedisStore,
@@ -141,11 +144,23 @@ impl JobQueue {
             return Ok(());
         }
         let mut pipe = redis::pipe();
+        let mut queues: Vec<&str> = Vec::new();
         for job in jobs {
             let [ready, ..] = self.keys(&job.queue);
             pipe.cmd("LPUSH")
                 .arg(ready)
                 .arg(serde_json::to_string(job)?)
+                .ignore();
+            if !queues.contains(&job.queue.as_str()) {
+                queues.push(&job.queue);
+            }
+        }
+        // Idle consumers in every process take the work up at once instead
+        // of at their next poll (which stays the fallback if this is missed).
+        for queue in queues {
+            pipe.cmd("PUBLISH")
+                .arg(self.redis.key(WAKE_CHANNEL))
+                .arg(queue)
                 .ignore();
         }
         let mut c = self.redis.conn();
@@ -159,6 +174,18 @@ impl JobQueue {
         let job = Self::new_job(queue, payload);
         self.push(std::slice::from_ref(&job)).await?;
         Ok(job.id)
+    }
+
+    /// The names of queues that just got work, as `push` announces them.
+    pub async fn wake_signals(
+        &self,
+    ) -> anyhow::Result<impl futures::Stream<Item = String> + use<>> {
+        use futures::StreamExt;
+        Ok(self
+            .redis
+            .subscribe(WAKE_CHANNEL)
+            .await?
+            .filter_map(|m| std::future::ready(m.get_payload::<String>().ok())))
     }
 
     pub async fn claim(&self, queue: &str) -> anyhow::Result<Option<Claimed>> {

@@ -1,11 +1,12 @@
 //! Runs registered job handlers against their queues until told to stop.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::StreamExt;
 use futures::future::BoxFuture;
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 
 use super::queue::{FailOutcome, Job, JobQueue};
 
@@ -33,6 +34,9 @@ pub struct Runner {
     /// Each queue's handler and how many consumers run it.
     handlers: BTreeMap<&'static str, (Handler, usize)>,
     concurrency: usize,
+    /// An idle consumer polls again after `first`, doubling up to `most`.
+    /// Rarely waited out: new work wakes idle consumers at once.
+    idle_poll: (Duration, Duration),
 }
 
 impl Runner {
@@ -41,7 +45,13 @@ impl Runner {
             queue,
             handlers: BTreeMap::new(),
             concurrency: concurrency.max(1),
+            idle_poll: (Duration::from_millis(10), Duration::from_millis(500)),
         }
+    }
+
+    /// How often idle consumers look for work when nobody wakes them.
+    pub fn set_idle_poll(&mut self, first: Duration, most: Duration) {
+        self.idle_poll = (first, most.max(first));
     }
 
     /// Registers the handler for one queue; each capability adds its own.
@@ -60,17 +70,30 @@ impl Runner {
         self.handlers.keys().copied().collect()
     }
 
-    /// Spawns the consumer tasks; they stop when `shutdown` turns true.
+    /// Spawns the consumer tasks and the listener that wakes them when work
+    /// is pushed; all stop when `shutdown` turns true.
     pub fn spawn(&self, shutdown: watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
         let mut tasks = Vec::new();
+        let mut wakes = HashMap::new();
         for (&name, (handler, concurrency)) in &self.handlers {
+            let wake = Arc::new(Notify::new());
+            wakes.insert(name.to_string(), wake.clone());
             for _ in 0..*concurrency {
-                let queue = self.queue.clone();
-                let handler = handler.clone();
-                let shutdown = shutdown.clone();
-                tasks.push(tokio::spawn(consume(queue, name, handler, shutdown)));
+                let consumer = Consumer {
+                    queue: self.queue.clone(),
+                    name,
+                    handler: handler.clone(),
+                    wake: wake.clone(),
+                    idle_poll: self.idle_poll,
+                };
+                tasks.push(tokio::spawn(consumer.run(shutdown.clone())));
             }
         }
+        tasks.push(tokio::spawn(relay_wakes(
+            self.queue.clone(),
+            wakes,
+            shutdown,
+        )));
         tasks
     }
 
@@ -90,30 +113,83 @@ impl Runner {
     }
 }
 
-async fn consume(
+/// One of a queue's consumers in this process.
+struct Consumer {
     queue: JobQueue,
     name: &'static str,
     handler: Handler,
+    /// Shared by the queue's consumers here: whoever finds work wakes the
+    /// idle rest at once, so a burst (a push's 4,000 batches) is taken up by
+    /// all of them without each waiting out its idle backoff.
+    wake: Arc<Notify>,
+    idle_poll: (Duration, Duration),
+}
+
+impl Consumer {
+    async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let (first, most) = self.idle_poll;
+        let mut idle = first;
+        while !*shutdown.borrow() {
+            // Registered before looking, so a wake-up between an empty claim
+            // and the wait below is not missed.
+            let woken = self.wake.notified();
+            let mut woken = std::pin::pin!(woken);
+            woken.as_mut().enable();
+            match self.queue.claim(self.name).await {
+                Ok(Some(claimed)) => {
+                    idle = first;
+                    self.wake.notify_waiters();
+                    run_one(&self.queue, &self.handler, claimed).await;
+                }
+                Ok(None) => {
+                    tokio::select! {
+                        _ = tokio::time::sleep(idle) => idle = (idle * 2).min(most),
+                        _ = woken => idle = first,
+                        _ = shutdown.changed() => {}
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(queue = self.name, error = %e, "claiming a job failed; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    }
+}
+
+/// Passes the queue's "work was pushed" announcements (from any process) to
+/// this process's idle consumers of that queue. Only an accelerator: when
+/// Redis is away the consumers' own polling still finds the work.
+async fn relay_wakes(
+    queue: JobQueue,
+    wakes: HashMap<String, Arc<Notify>>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let mut idle = Duration::from_millis(10);
     while !*shutdown.borrow() {
-        match queue.claim(name).await {
-            Ok(Some(claimed)) => {
-                idle = Duration::from_millis(10);
-                run_one(&queue, &handler, claimed).await;
-            }
-            Ok(None) => {
-                tokio::select! {
-                    _ = tokio::time::sleep(idle) => {}
-                    _ = shutdown.changed() => {}
+        match queue.wake_signals().await {
+            Ok(signals) => {
+                let mut signals = std::pin::pin!(signals);
+                loop {
+                    tokio::select! {
+                        signal = signals.next() => match signal {
+                            Some(name) => {
+                                if let Some(wake) = wakes.get(&name) {
+                                    wake.notify_waiters();
+                                }
+                            }
+                            None => break, // connection lost: subscribe again
+                        },
+                        _ = shutdown.changed() => return,
+                    }
                 }
-                idle = (idle * 2).min(Duration::from_millis(500));
             }
             Err(e) => {
-                tracing::warn!(queue = name, error = %e, "claiming a job failed; retrying");
-                tokio::time::sleep(Duration::from_secs(1)).await;
+                tracing::warn!(error = %e, "listening for new jobs failed; polling until it is back")
             }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = shutdown.changed() => {}
         }
     }
 }

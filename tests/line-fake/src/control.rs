@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::identity::{self, MintRequest};
 use crate::limits::Faults;
-use crate::state::{AppState, User, bulk_user_id, new_user_id};
+use crate::state::{AppState, User, UserKey, bulk_user_id, new_user_id};
 use crate::webhook;
 
 type S = State<Arc<AppState>>;
@@ -43,11 +43,14 @@ pub async fn create_user(State(state): S, body: Option<Json<NewUser>>) -> Respon
         return bad("userId must be U + 32 lowercase hex digits");
     }
     let mut data = state.data.lock().unwrap();
-    if data.users.contains_key(&id) {
+    if data.users.contains_key(id.as_str()) {
         return bad("user exists");
     }
+    let Some(key) = UserKey::new(&id) else {
+        return bad("userId must be U + 32 lowercase hex digits");
+    };
     data.users.insert(
-        id.clone(),
+        key,
         User {
             id: id.clone(),
             display_name: req.display_name.unwrap_or_else(|| "県民 テスト".into()),
@@ -75,8 +78,11 @@ pub async fn bulk_users(State(state): S, Json(b): Json<Bulk>) -> Response {
     data.users.reserve(b.count as usize);
     for n in 0..b.count {
         let id = bulk_user_id(b.prefix, n);
+        let Some(key) = UserKey::new(&id) else {
+            return bad("prefix and count make no valid user ids");
+        };
         data.users.insert(
-            id.clone(),
+            key,
             User {
                 id: id.clone(),
                 display_name: format!("県民{n}"),
@@ -115,7 +121,7 @@ pub async fn follow(State(state): S, Path(id): Path<String>, body: Option<Json<M
     }
     let was_blocked = {
         let mut data = state.data.lock().unwrap();
-        let u = data.users.get_mut(&id).expect("checked");
+        let u = data.users.get_mut(id.as_str()).expect("checked");
         let was = !u.following && !u.inbox.is_empty();
         u.following = true;
         was
@@ -137,7 +143,7 @@ pub async fn unfollow(State(state): S, Path(id): Path<String>) -> Response {
     if !exists(&state, &id) {
         return bad("no such user");
     }
-    if let Some(u) = state.data.lock().unwrap().users.get_mut(&id) {
+    if let Some(u) = state.data.lock().unwrap().users.get_mut(id.as_str()) {
         u.following = false;
     }
     let e = webhook::event(&state, "unfollow", &id, json!({}), "active");
@@ -232,7 +238,7 @@ pub async fn raw_events(State(state): S, Json(r): Json<RawEvents>) -> Response {
 
 pub async fn inbox(State(state): S, Path(id): Path<String>) -> Response {
     let data = state.data.lock().unwrap();
-    match data.users.get(&id) {
+    match data.users.get(id.as_str()) {
         Some(u) => Json(json!({ "userId": id, "following": u.following, "richMenuId": u.rich_menu, "messages": u.inbox })).into_response(),
         None => (StatusCode::NOT_FOUND, Json(json!({ "error": "no such user" }))).into_response(),
     }
@@ -386,7 +392,7 @@ pub async fn login(
             .take(50)
             .filter_map(|id| {
                 data.users
-                    .get(id)
+                    .get(id.as_str())
                     .map(|u| (u.id.clone(), u.display_name.clone()))
             })
             .collect()

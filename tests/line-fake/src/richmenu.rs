@@ -240,7 +240,7 @@ pub async fn link_user(
         return e.into_response_with(&rid);
     }
     let mut data = state.data.lock().unwrap();
-    match data.users.get_mut(&user) {
+    match data.users.get_mut(user.as_str()) {
         Some(u) => {
             u.rich_menu = Some(id);
             json_response(StatusCode::OK, json!({}), &rid)
@@ -255,7 +255,11 @@ pub async fn link_user(
 pub async fn user_menu(State(state): S, Path(user): Path<String>, headers: HeaderMap) -> Response {
     let rid = pass!(gate::check_simple(&state, &headers, "other"));
     let data = state.data.lock().unwrap();
-    match data.users.get(&user).and_then(|u| u.rich_menu.clone()) {
+    match data
+        .users
+        .get(user.as_str())
+        .and_then(|u| u.rich_menu.clone())
+    {
         Some(id) => json_response(StatusCode::OK, json!({ "richMenuId": id }), &rid),
         None => LineError::new(StatusCode::NOT_FOUND, "the user has no richmenu")
             .into_response_with(&rid),
@@ -268,7 +272,7 @@ pub async fn unlink_user(
     headers: HeaderMap,
 ) -> Response {
     let rid = pass!(gate::check_simple(&state, &headers, "other"));
-    if let Some(u) = state.data.lock().unwrap().users.get_mut(&user) {
+    if let Some(u) = state.data.lock().unwrap().users.get_mut(user.as_str()) {
         u.rich_menu = None;
     }
     json_response(StatusCode::OK, json!({}), &rid)
@@ -306,7 +310,7 @@ pub async fn bulk_link(State(state): S, headers: HeaderMap, body: Bytes) -> Resp
     };
     let mut data = state.data.lock().unwrap();
     for u in ids {
-        if let Some(user) = data.users.get_mut(&u) {
+        if let Some(user) = data.users.get_mut(u.as_str()) {
             user.rich_menu = Some(id.clone());
         }
     }
@@ -328,7 +332,7 @@ pub async fn bulk_unlink(State(state): S, headers: HeaderMap, body: Bytes) -> Re
     };
     let mut data = state.data.lock().unwrap();
     for u in ids {
-        if let Some(user) = data.users.get_mut(&u) {
+        if let Some(user) = data.users.get_mut(u.as_str()) {
             user.rich_menu = None;
         }
     }

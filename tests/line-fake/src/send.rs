@@ -8,10 +8,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use crate::gate::{self, count_accepted};
+use crate::gate;
 use crate::messages;
 use crate::respond::{LineError, detail, json_response};
-use crate::state::{Accepted, AppState, Delivery, RETRY_KEY_TTL, is_user_id, now_ms};
+use crate::state::{Accepted, AppState, Data, Delivery, RETRY_KEY_TTL, is_user_id, now_ms};
 
 type S = State<Arc<AppState>>;
 
@@ -30,12 +30,11 @@ fn retry_key(headers: &HeaderMap) -> Result<Option<String>, LineError> {
 
 /// The 409 a retry of an accepted request gets.
 fn already_accepted(
-    state: &AppState,
+    data: &mut Data,
     key: &str,
     endpoint: &'static str,
     rid: &str,
 ) -> Option<Response> {
-    let mut data = state.data.lock().unwrap();
     let accepted = data
         .retry_keys
         .get(key)
@@ -46,12 +45,59 @@ fn already_accepted(
     }
     let original = accepted.request_id.clone();
     *data.counters.duplicates.entry(endpoint).or_default() += 1;
-    drop(data);
     let mut res = json_response(StatusCode::CONFLICT, body, rid);
     if let Ok(v) = HeaderValue::from_str(&original) {
         res.headers_mut().insert("x-line-accepted-request-id", v);
     }
     Some(res)
+}
+
+/// A send request that passed validation.
+struct Outgoing<'a> {
+    via: &'static str,
+    rid: &'a str,
+    key: Option<&'a str>,
+    body: &'a Value,
+}
+
+/// What LINE does atomically with a send: a retry key accepted before gets
+/// 409; an unknown recipient gets 400 naming `to[i]` (`to_error(i)`);
+/// otherwise the key is remembered, the request counted and the messages
+/// handed to each following recipient — all under one lock, so two
+/// concurrent requests with one key never both deliver.
+fn accept_and_deliver(
+    state: &AppState,
+    out: &Outgoing,
+    recipients: &[&str],
+    response: Value,
+    to_error: impl Fn(usize) -> String,
+) -> Result<(), Response> {
+    let mut data = state.data.lock().unwrap();
+    if let Some(k) = out.key
+        && let Some(r) = already_accepted(&mut data, k, out.via, out.rid)
+    {
+        return Err(r);
+    }
+    if let Some(i) = recipients
+        .iter()
+        .position(|id| !is_user_id(id) || !data.users.contains_key(*id))
+    {
+        drop(data);
+        return Err(LineError::bad_request(to_error(i)).into_response_with(out.rid));
+    }
+    if let Some(k) = out.key {
+        data.retry_keys.insert(
+            k.to_string(),
+            Accepted {
+                at: std::time::Instant::now(),
+                request_id: out.rid.to_string(),
+                body: response,
+            },
+        );
+    }
+    *data.counters.accepted.entry(out.via).or_default() += 1;
+    deliver(&mut data, out, recipients);
+    Ok(())
 }
 
 fn check_units(body: &Value) -> Vec<crate::respond::Detail> {
@@ -83,30 +129,22 @@ fn sent_messages(n: usize) -> Value {
 }
 
 /// Stores the delivery in each following recipient's inbox.
-fn deliver(
-    state: &AppState,
-    via: &'static str,
-    rid: &str,
-    key: Option<&str>,
-    body: &Value,
-    recipients: &[String],
-) {
-    let messages = Arc::new(body["messages"].clone());
+fn deliver(data: &mut Data, out: &Outgoing, recipients: &[&str]) {
+    let messages = Arc::new(out.body["messages"].clone());
     let n = messages.as_array().map_or(0, Vec::len) as u64;
-    let units = body.get("customAggregationUnits").cloned();
-    let mut data = state.data.lock().unwrap();
+    let units = out.body.get("customAggregationUnits").cloned();
     let record = data.record_inbox;
     let mut delivered = 0;
     for r in recipients {
-        if let Some(u) = data.users.get_mut(r)
+        if let Some(u) = data.users.get_mut(*r)
             && u.following
         {
             delivered += n;
             if record {
                 u.inbox.push(Delivery {
-                    via,
-                    request_id: rid.to_string(),
-                    retry_key: key.map(str::to_string),
+                    via: out.via,
+                    request_id: out.rid.to_string(),
+                    retry_key: out.key.map(str::to_string),
                     messages: messages.clone(),
                     custom_aggregation_units: units.clone(),
                     at_ms: now_ms(),
@@ -142,7 +180,7 @@ pub async fn multicast(State(state): S, headers: HeaderMap, body: Bytes) -> Resp
         Err(e) => return e.into_response_with(&rid),
     };
     if let Some(k) = &key
-        && let Some(r) = already_accepted(&state, k, "multicast", &rid)
+        && let Some(r) = already_accepted(&mut state.data.lock().unwrap(), k, "multicast", &rid)
     {
         return r;
     }
@@ -159,44 +197,19 @@ pub async fn multicast(State(state): S, headers: HeaderMap, body: Bytes) -> Resp
     if !details.is_empty() {
         return LineError::invalid(details).into_response_with(&rid);
     }
-    let mut recipients = Vec::with_capacity(to.len());
-    {
-        let data = state.data.lock().unwrap();
-        for (i, id) in to.iter().enumerate() {
-            let id = id.as_str().unwrap_or("");
-            if !is_user_id(id) || !data.users.contains_key(id) {
-                return LineError::bad_request(format!(
-                    "The property, to[{i}], in the request body is invalid (line: -, column: -)"
-                ))
-                .into_response_with(&rid);
-            }
-            recipients.push(id.to_string());
-        }
+    let recipients: Vec<&str> = to.iter().map(|v| v.as_str().unwrap_or("")).collect();
+    let out = Outgoing {
+        via: "multicast",
+        rid: &rid,
+        key: key.as_deref(),
+        body: &body,
+    };
+    if let Err(r) = accept_and_deliver(&state, &out, &recipients, json!({}), |i| {
+        format!("The property, to[{i}], in the request body is invalid (line: -, column: -)")
+    }) {
+        return r;
     }
-    accept(&state, "multicast", &rid, key.as_deref(), json!({}));
-    deliver(
-        &state,
-        "multicast",
-        &rid,
-        key.as_deref(),
-        &body,
-        &recipients,
-    );
     finish(&state, &rid, StatusCode::OK, json!({})).await
-}
-
-fn accept(state: &AppState, endpoint: &'static str, rid: &str, key: Option<&str>, response: Value) {
-    if let Some(k) = key {
-        state.data.lock().unwrap().retry_keys.insert(
-            k.to_string(),
-            Accepted {
-                at: std::time::Instant::now(),
-                request_id: rid.to_string(),
-                body: response,
-            },
-        );
-    }
-    count_accepted(state, endpoint);
 }
 
 pub async fn push(State(state): S, headers: HeaderMap, body: Bytes) -> Response {
@@ -210,7 +223,7 @@ pub async fn push(State(state): S, headers: HeaderMap, body: Bytes) -> Response 
         Err(e) => return e.into_response_with(&rid),
     };
     if let Some(k) = &key
-        && let Some(r) = already_accepted(&state, k, "push", &rid)
+        && let Some(r) = already_accepted(&mut state.data.lock().unwrap(), k, "push", &rid)
     {
         return r;
     }
@@ -221,23 +234,19 @@ pub async fn push(State(state): S, headers: HeaderMap, body: Bytes) -> Response 
     if !details.is_empty() {
         return LineError::invalid(details).into_response_with(&rid);
     }
-    if !is_user_id(&to) || !state.data.lock().unwrap().users.contains_key(&to) {
-        return LineError::bad_request(
-            "The property, to, in the request body is invalid (line: -, column: -)",
-        )
-        .into_response_with(&rid);
-    }
     let n = body["messages"].as_array().map_or(0, Vec::len);
     let response = json!({ "sentMessages": sent_messages(n) });
-    accept(&state, "push", &rid, key.as_deref(), response.clone());
-    deliver(
-        &state,
-        "push",
-        &rid,
-        key.as_deref(),
-        &body,
-        std::slice::from_ref(&to),
-    );
+    let out = Outgoing {
+        via: "push",
+        rid: &rid,
+        key: key.as_deref(),
+        body: &body,
+    };
+    if let Err(r) = accept_and_deliver(&state, &out, &[to.as_str()], response.clone(), |_| {
+        "The property, to, in the request body is invalid (line: -, column: -)".into()
+    }) {
+        return r;
+    }
     finish(&state, &rid, StatusCode::OK, response).await
 }
 
@@ -269,8 +278,17 @@ pub async fn reply(State(state): S, headers: HeaderMap, body: Bytes) -> Response
     };
     let n = body["messages"].as_array().map_or(0, Vec::len);
     let response = json!({ "sentMessages": sent_messages(n) });
-    count_accepted(&state, "reply");
-    deliver(&state, "reply", &rid, None, &body, &[user]);
+    let out = Outgoing {
+        via: "reply",
+        rid: &rid,
+        key: None,
+        body: &body,
+    };
+    if let Err(r) = accept_and_deliver(&state, &out, &[user.as_str()], response.clone(), |_| {
+        "Invalid reply token".into()
+    }) {
+        return r;
+    }
     finish(&state, &rid, StatusCode::OK, response).await
 }
 

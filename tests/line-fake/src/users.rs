@@ -21,7 +21,7 @@ pub async fn profile(State(state): S, Path(user): Path<String>, headers: HeaderM
         Err(r) => return r,
     };
     let data = state.data.lock().unwrap();
-    match data.users.get(&user).filter(|u| u.following) {
+    match data.users.get(user.as_str()).filter(|u| u.following) {
         Some(u) => json_response(
             StatusCode::OK,
             json!({
@@ -72,7 +72,7 @@ pub async fn follower_ids(
         .user_order
         .iter()
         .skip(start)
-        .filter(|id| data.users.get(*id).is_some_and(|u| u.following))
+        .filter(|id| data.users.get(id.as_str()).is_some_and(|u| u.following))
         .take(limit + 1)
         .collect();
     // The position after the last returned user, counting skipped non-followers.

@@ -582,18 +582,35 @@ async fn bench_delivery() {
         ("TENOHIRA_LINE_MULTICAST_PER_SECOND", "1000000"),
     ];
     let fast = t.spawn_role(&["worker"], &fast_env);
-    let d = push_everyone(&api, "上限なし").await;
-    let batches = d["batchesTotal"].as_f64().unwrap();
-    let expansion = expansion_seconds(&t, d["id"].as_i64().unwrap()).await;
+    // Three pushes, the median reported: one run on this shared machine is noisy.
+    let mut rates = Vec::new();
+    for run in 1..=3 {
+        let d = push_everyone(&api, &format!("上限なし {run}")).await;
+        let batches = d["batchesTotal"].as_f64().unwrap();
+        let dispatch = d["dispatchSeconds"].as_f64().unwrap();
+        rates.push(batches / dispatch);
+        println!(
+            "limits lifted, run {run}: {} batches in {:.2} s dispatch = {:.0} batches/s ({:.0} recipients/s); send → last {:.1} s; accepted {}",
+            d["batchesTotal"],
+            dispatch,
+            batches / dispatch,
+            d["accepted"].as_f64().unwrap() / dispatch,
+            d["sendToLast"].as_f64().unwrap(),
+            d["accepted"],
+        );
+        let id = d["id"].as_i64().unwrap();
+        let [begun, written, first, last] = dispatch_phases(&t, id).await;
+        println!(
+            "  from the start: first batch rows written {begun:.2} s, all {written:.2} s, first result {first:.2} s, last result {last:.2} s; \
+             between first and last result {:.0} batches/s",
+            (batches - 1.0) / (last - first).max(0.001)
+        );
+        println!("  results per 250 ms: {:?}", result_timeline(&t, id).await);
+    }
+    rates.sort_by(f64::total_cmp);
     println!(
-        "limits lifted: {} batches in {:.2} s dispatch = {:.0} batches/s ({:.0} recipients/s; target ≥ 1,000 batches/s); send → last {:.1} s; accepted {}; batches written over {:.2} s",
-        d["batchesTotal"],
-        d["dispatchSeconds"].as_f64().unwrap(),
-        batches / d["dispatchSeconds"].as_f64().unwrap(),
-        d["accepted"].as_f64().unwrap() / d["dispatchSeconds"].as_f64().unwrap(),
-        d["sendToLast"].as_f64().unwrap(),
-        d["accepted"],
-        expansion
+        "limits lifted: median {:.0} batches/s over 3 runs (min {:.0}, max {:.0}; target ≥ 1,000 batches/s)",
+        rates[1], rates[0], rates[2]
     );
     println!(
         "peak RSS: API {:.0} MiB, worker {:.0} MiB (rate-limited run), worker {:.0} MiB (lifted run); target ≤ 512 MiB",
@@ -603,23 +620,56 @@ async fn bench_delivery() {
     );
 }
 
-/// Seconds between the first and the last batch row written (the expansion's pace).
-async fn expansion_seconds(t: &TestApp, id: i64) -> f64 {
+/// Batch results recorded in each 250 ms from the run's start.
+async fn result_timeline(t: &TestApp, id: i64) -> Vec<i64> {
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct S {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let rows: Vec<S> = diesel::sql_query(
+        "SELECT count(b.id) AS n FROM delivery_runs r \
+         CROSS JOIN generate_series(0, (extract(epoch FROM r.finished_at - r.started_at) * 4)::int) s \
+         LEFT JOIN delivery_batches b ON b.delivery_id = r.delivery_id \
+           AND floor(extract(epoch FROM b.updated_at - r.started_at) * 4) = s \
+         WHERE r.delivery_id = $1 GROUP BY s ORDER BY s",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(id)
+    .load(&mut t.db().await)
+    .await
+    .unwrap();
+    rows.into_iter().map(|r| r.n).collect()
+}
+
+/// Where a run's time went, in seconds from its start: the first and the
+/// last batch row written, the first and the last batch result recorded.
+async fn dispatch_phases(t: &TestApp, id: i64) -> [f64; 4] {
     use diesel_async::RunQueryDsl;
     #[derive(diesel::QueryableByName)]
     struct S {
         #[diesel(sql_type = diesel::sql_types::Double)]
-        s: f64,
+        begun: f64,
+        #[diesel(sql_type = diesel::sql_types::Double)]
+        written: f64,
+        #[diesel(sql_type = diesel::sql_types::Double)]
+        first: f64,
+        #[diesel(sql_type = diesel::sql_types::Double)]
+        last: f64,
     }
     let r: S = diesel::sql_query(
-        "SELECT coalesce(extract(epoch FROM max(created_at) - min(created_at)), 0)::float8 AS s \
-         FROM delivery_batches WHERE delivery_id = $1",
+        "SELECT extract(epoch FROM min(b.created_at) - r.started_at)::float8 AS begun, \
+                extract(epoch FROM max(b.created_at) - r.started_at)::float8 AS written, \
+                extract(epoch FROM min(b.updated_at) - r.started_at)::float8 AS first, \
+                extract(epoch FROM max(b.updated_at) - r.started_at)::float8 AS last \
+         FROM delivery_batches b JOIN delivery_runs r USING (delivery_id) \
+         WHERE b.delivery_id = $1 GROUP BY r.started_at",
     )
     .bind::<diesel::sql_types::BigInt, _>(id)
     .get_result(&mut t.db().await)
     .await
     .unwrap();
-    r.s
+    [r.begun, r.written, r.first, r.last]
 }
 
 const CARD_QUERY: &str = "{ papaMamaCard { registered eligible hiddenReason imageUrl barcodeValue notice holderName relation eligibleUntil expectedDate grandparent serverTime children { name birthDate eligibleUntil eligible } } }";
