@@ -234,3 +234,34 @@ async fn idle_consumers_take_up_work_pushed_elsewhere_at_once() {
         task.await.unwrap();
     }
 }
+
+/// A busy consumer acks the job it finished with the claim of the next.
+#[tokio::test(flavor = "multi_thread")]
+async fn acking_with_the_next_claim_forgets_the_finished_job() {
+    let t = TestApp::spawn().await;
+    let q = JobQueue::new(t.app.redis.clone(), quick());
+    for n in 1..=2 {
+        q.enqueue("pair", json!({"n": n})).await.unwrap();
+    }
+    let first = q.claim("pair").await.unwrap().unwrap();
+    let second = q.ack_and_claim(&first, "pair").await.unwrap().unwrap();
+    assert_eq!(second.job.payload, json!({"n": 2}));
+    assert_eq!(
+        q.depth("pair").await.unwrap(),
+        QueueDepth {
+            inflight: 1,
+            ..Default::default()
+        },
+        "the first is gone, the second in flight"
+    );
+    // Nothing left to claim: the ack still happens.
+    assert!(q.ack_and_claim(&second, "pair").await.unwrap().is_none());
+    assert_eq!(q.depth("pair").await.unwrap(), QueueDepth::default());
+    // Past its lease nothing comes back: both were acked.
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    assert!(q.claim("pair").await.unwrap().is_none());
+    assert!(
+        q.ack_and_claim(&second, "other").await.is_err(),
+        "a job acks only on its own queue"
+    );
+}

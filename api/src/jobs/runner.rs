@@ -129,17 +129,23 @@ impl Consumer {
     async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let (first, most) = self.idle_poll;
         let mut idle = first;
+        // The last job done, acked together with the next claim.
+        let mut done: Option<super::Claimed> = None;
         while !*shutdown.borrow() {
             // Registered before looking, so a wake-up between an empty claim
             // and the wait below is not missed.
             let woken = self.wake.notified();
             let mut woken = std::pin::pin!(woken);
             woken.as_mut().enable();
-            match self.queue.claim(self.name).await {
+            let next = match done.take() {
+                Some(d) => self.queue.ack_and_claim(&d, self.name).await,
+                None => self.queue.claim(self.name).await,
+            };
+            match next {
                 Ok(Some(claimed)) => {
                     idle = first;
                     self.wake.notify_waiters();
-                    run_one(&self.queue, &self.handler, claimed).await;
+                    done = execute(&self.queue, &self.handler, claimed).await;
                 }
                 Ok(None) => {
                     tokio::select! {
@@ -149,10 +155,16 @@ impl Consumer {
                     }
                 }
                 Err(e) => {
+                    // An ack lost with it only means the job runs again after its lease.
                     tracing::warn!(queue = self.name, error = %e, "claiming a job failed; retrying");
                     tokio::time::sleep(Duration::from_secs(1)).await;
                 }
             }
+        }
+        if let Some(d) = done
+            && let Err(e) = self.queue.ack(&d).await
+        {
+            tracing::warn!(queue = self.name, error = %e, "acking the last job failed; it runs again after its lease");
         }
     }
 }
@@ -194,32 +206,52 @@ async fn relay_wakes(
     }
 }
 
+/// Runs a job and acks it (`drain`); consumers ack with their next claim.
 async fn run_one(queue: &JobQueue, handler: &Handler, claimed: super::Claimed) {
-    let job = claimed.job.clone();
+    if let Some(done) = execute(queue, handler, claimed).await
+        && let Err(e) = queue.ack(&done).await
+    {
+        // The lease will expire and the job will run again: handlers are idempotent.
+        tracing::error!(queue = %done.job.queue, job_id = %done.job.id, error = %e, "acking a job failed");
+    }
+}
+
+/// Runs a job's handler. A failure is recorded here (retry or dead letter);
+/// a success is returned for the caller to ack.
+async fn execute(
+    queue: &JobQueue,
+    handler: &Handler,
+    claimed: super::Claimed,
+) -> Option<super::Claimed> {
+    let job = &claimed.job;
     let started = std::time::Instant::now();
     let result = handler(job.clone()).await;
     metrics::histogram!("tenohira_job_duration_seconds", "queue" => job.queue.clone())
         .record(started.elapsed().as_secs_f64());
-    let outcome = match &result {
-        Ok(()) => queue.ack(&claimed).await.map(|_| "ok"),
-        Err(e) => {
-            let permanent = matches!(e, JobError::Permanent(_));
-            match queue.fail(&claimed, &e.to_string(), permanent).await {
-                Ok(FailOutcome::Dead) => {
-                    tracing::error!(queue = %job.queue, job_id = %job.id, error = %e, "job moved to dead letters");
-                    Ok("dead")
-                }
-                Ok(FailOutcome::RetryAt(at)) => {
-                    tracing::warn!(queue = %job.queue, job_id = %job.id, error = %e, retry_at = %at, "job failed; will retry");
-                    Ok("retry")
-                }
-                Err(err) => Err(err),
-            }
+    let e = match result {
+        Ok(()) => {
+            metrics::counter!("tenohira_jobs_total", "queue" => job.queue.clone(), "outcome" => "ok").increment(1);
+            return Some(claimed);
+        }
+        Err(e) => e,
+    };
+    let permanent = matches!(e, JobError::Permanent(_));
+    let label = match queue.fail(&claimed, &e.to_string(), permanent).await {
+        Ok(FailOutcome::Dead) => {
+            tracing::error!(queue = %job.queue, job_id = %job.id, error = %e, "job moved to dead letters");
+            "dead"
+        }
+        Ok(FailOutcome::RetryAt(at)) => {
+            tracing::warn!(queue = %job.queue, job_id = %job.id, error = %e, retry_at = %at, "job failed; will retry");
+            "retry"
+        }
+        Err(err) => {
+            // The lease will expire and the job will run again: handlers are idempotent.
+            tracing::error!(queue = %job.queue, job_id = %job.id, error = %err, "recording job outcome failed");
+            return None;
         }
     };
-    match outcome {
-        Ok(label) => metrics::counter!("tenohira_jobs_total", "queue" => job.queue.clone(), "outcome" => label).increment(1),
-        // The lease will expire and the job will run again: handlers are idempotent.
-        Err(e) => tracing::error!(queue = %job.queue, job_id = %job.id, error = %e, "recording job outcome failed"),
-    }
+    metrics::counter!("tenohira_jobs_total", "queue" => job.queue.clone(), "outcome" => label)
+        .increment(1);
+    None
 }
