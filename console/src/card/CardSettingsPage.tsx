@@ -50,6 +50,9 @@ export function CardSettingsPage() {
       setError(e);
     }
   };
+  // The form is filled from the current settings when they arrive: editing
+  // before that would be overwritten, so it waits.
+  if (current.isPending) return <p role="status">{t('common.loading')}</p>;
   return (
     <section>
       <h1>{t('card.settingsTitle')}</h1>

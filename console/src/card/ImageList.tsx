@@ -2,8 +2,10 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { uploadMedia } from '../delivery/upload';
 
-/** Uploaded images by id, shown as thumbnails, with upload and removal. */
-export function ImageList({ label, ids, max, onChange, onError }: { label: string; ids: string[]; max: number; onChange: (ids: string[]) => void; onError: (e: unknown) => void }) {
+/** Uploaded images by id, shown as thumbnails, with upload and removal.
+ * `onChange` takes an update (a state setter fits), so an upload that ends
+ * after other edits adds to them instead of replacing them. */
+export function ImageList({ label, ids, max, onChange, onError }: { label: string; ids: string[]; max: number; onChange: (update: (ids: string[]) => string[]) => void; onError: (e: unknown) => void }) {
   const { t } = useTranslation();
   const [busy, setBusy] = useState(false);
   return (
@@ -13,7 +15,7 @@ export function ImageList({ label, ids, max, onChange, onError }: { label: strin
         {ids.map((id, i) => (
           <li key={id}>
             <img src={`/media/${id}`} alt={`${label} ${i + 1}`} />
-            <button type="button" onClick={() => onChange(ids.filter((x) => x !== id))}>
+            <button type="button" onClick={() => onChange((current) => current.filter((x) => x !== id))}>
               {t('card.removeImage')}
             </button>
           </li>
@@ -34,7 +36,9 @@ export function ImageList({ label, ids, max, onChange, onError }: { label: strin
               if (!file) return;
               setBusy(true);
               try {
-                onChange([...ids, (await uploadMedia(file)).id]);
+                const uploaded = (await uploadMedia(file)).id;
+                // Against the list as it is now, not as it was when the upload began.
+                onChange((current) => [...current, uploaded]);
               } catch (err) {
                 onError(err);
               } finally {

@@ -39,6 +39,9 @@ export function PassPage() {
       setError(e);
     }
   };
+  // The form is filled from the current version when it arrives: editing
+  // before that would be overwritten, so it waits.
+  if (versions.isPending) return <p role="status">{t('common.loading')}</p>;
   return (
     <section>
       <h1>{t('card.passTitle')}</h1>
