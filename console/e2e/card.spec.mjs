@@ -33,6 +33,17 @@ async function staffSession(browser, stack, gql, loginId, permissions) {
   return { context, page: p };
 }
 
+/** Waits for an uploaded image's thumbnail; an error shown instead fails with its text. */
+async function thumbnail(page, name) {
+  const image = page.getByRole('img', { name });
+  const alert = page.getByRole('alert');
+  await image.or(alert).first().waitFor();
+  if (!(await image.isVisible())) {
+    await shot(page, `upload-failed-${name}`);
+    assert.fail(`upload of ${name} shows: ${await alert.first().innerText()}`);
+  }
+}
+
 async function resident(browser, stack, name) {
   const { userId } = await fake(stack, '/_fake/users', { displayName: name });
   await fake(stack, `/_fake/users/${userId}/follow`, {});
@@ -57,7 +68,7 @@ export async function run({ browser, stack, test }) {
     await shell.go('パパママカード設定');
     await page.getByRole('heading', { name: 'パパママカード設定' }).waitFor();
     await page.getByLabel('画像を追加').first().setInputFiles(cardImage);
-    await page.getByRole('img', { name: 'カード画像 1' }).waitFor();
+    await thumbnail(page, 'カード画像 1');
     await page.getByLabel('注意書き').fill('協賛店のレジでこの画面を提示してください。');
     await page.getByLabel('共通バーコードの番号（CODE128）').fill('4912345678904');
     await page.getByRole('button', { name: '保存する' }).click();
@@ -65,7 +76,7 @@ export async function run({ browser, stack, test }) {
     await shot(page, '40-card-settings');
     await shell.go('まいたまパス');
     await page.getByLabel('画像を追加').setInputFiles(cardImage);
-    await page.getByRole('img', { name: 'パスの画像（1〜5枚） 1' }).waitFor();
+    await thumbnail(page, 'パスの画像（1〜5枚） 1');
     await page.getByLabel('本文').fill('県内の協賛施設でこの画面を提示すると優待が受けられます。');
     await page.getByRole('button', { name: 'この内容で公開する' }).click();
     await page.getByText('新しい版を公開しました').waitFor();
