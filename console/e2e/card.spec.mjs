@@ -75,6 +75,9 @@ export async function run({ browser, stack, test }) {
     await page.getByText('保存しました').waitFor();
     await shot(page, '40-card-settings');
     await shell.go('まいたまパス');
+    // Until the new page is there, the settings page's barcode upload also
+    // answers to this label.
+    await page.getByRole('heading', { name: 'まいたまパス', level: 1 }).waitFor();
     await page.getByLabel('画像を追加').setInputFiles(cardImage);
     await thumbnail(page, 'パスの画像（1〜5枚） 1');
     await page.getByLabel('本文').fill('県内の協賛施設でこの画面を提示すると優待が受けられます。');
