@@ -164,6 +164,84 @@ async fn twenty_thousand_recipients_under_injected_faults_each_get_it_exactly_on
     eprintln!("line-fake saw: {stats}");
 }
 
+/// The last two batches of a delivery finish at the same moment: one of the
+/// two results must see that it completed the delivery. Each result runs in
+/// its own transaction; here the first is held open (as a slow commit would
+/// be) while the second is recorded.
+#[tokio::test(flavor = "multi_thread")]
+async fn of_two_last_batches_finishing_together_one_completes_the_delivery() {
+    use diesel::sql_types::{BigInt, Bool};
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    #[derive(diesel::QueryableByName)]
+    struct Last {
+        #[diesel(sql_type = Bool)]
+        last: bool,
+    }
+    let t = TestApp::spawn_with(Options::default()).await;
+    let mut c = t.db().await;
+    let d: Id = diesel::sql_query(
+        "INSERT INTO deliveries (title, messages, target, status, created_by_label, aggregation_unit) \
+         VALUES ('同時に終わる', '[]', '\"all\"', 'sending', 'test', 'race') RETURNING id",
+    )
+    .get_result(&mut c)
+    .await
+    .unwrap();
+    diesel::sql_query(
+        "INSERT INTO delivery_runs (delivery_id, snapshot, recipients, batches_total, batches_written) \
+         VALUES ($1, '\\x', 1000, 2, 2)",
+    )
+    .bind::<BigInt, _>(d.id)
+    .execute(&mut c)
+    .await
+    .unwrap();
+    let batches: Vec<Id> = diesel::sql_query(
+        "INSERT INTO delivery_batches (delivery_id, seq, retry_key) \
+         SELECT $1, s, gen_random_uuid() FROM generate_series(0, 1) s RETURNING id",
+    )
+    .bind::<BigInt, _>(d.id)
+    .load(&mut c)
+    .await
+    .unwrap();
+    let record = "SELECT record_batch_result($1, 'accepted', 500, 0, NULL) AS last";
+
+    diesel::sql_query("BEGIN").execute(&mut c).await.unwrap();
+    let first: Last = diesel::sql_query(record)
+        .bind::<BigInt, _>(batches[0].id)
+        .get_result(&mut c)
+        .await
+        .unwrap();
+    assert!(!first.last, "the other batch is still queued");
+    let mut other = t.db().await;
+    let second_id = batches[1].id;
+    let second = tokio::spawn(async move {
+        let r: Last = diesel::sql_query(record)
+            .bind::<BigInt, _>(second_id)
+            .get_result(&mut other)
+            .await
+            .unwrap();
+        r.last
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !second.is_finished(),
+        "the second result waits for its turn instead of judging an uncommitted first"
+    );
+    diesel::sql_query("COMMIT").execute(&mut c).await.unwrap();
+    let second = tokio::time::timeout(Duration::from_secs(10), second)
+        .await
+        .expect("the second result goes on once the first commits")
+        .unwrap();
+    assert!(
+        second,
+        "the second result sees the first and completes the delivery"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_killed_worker_and_a_flushed_redis_lose_and_duplicate_nothing() {
     let redis = PrivateRedis::start().await;
