@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::identity::{self, MintRequest};
 use crate::limits::Faults;
-use crate::state::{AppState, User, UserKey, bulk_user_id, new_user_id};
+use crate::state::{AppState, User, bulk_user_id, new_user_id};
 use crate::webhook;
 
 type S = State<Arc<AppState>>;
@@ -43,24 +43,17 @@ pub async fn create_user(State(state): S, body: Option<Json<NewUser>>) -> Respon
         return bad("userId must be U + 32 lowercase hex digits");
     }
     let mut data = state.data.lock().unwrap();
-    if data.users.contains_key(id.as_str()) {
+    let added = data.users.insert(User {
+        id: id.clone(),
+        display_name: req.display_name.unwrap_or_else(|| "県民 テスト".into()),
+        language: req.language.unwrap_or_else(|| "ja".into()),
+        following: req.following,
+        inbox: vec![],
+        rich_menu: None,
+    });
+    if !added {
         return bad("user exists");
     }
-    let Some(key) = UserKey::new(&id) else {
-        return bad("userId must be U + 32 lowercase hex digits");
-    };
-    data.users.insert(
-        key,
-        User {
-            id: id.clone(),
-            display_name: req.display_name.unwrap_or_else(|| "県民 テスト".into()),
-            language: req.language.unwrap_or_else(|| "ja".into()),
-            following: req.following,
-            inbox: vec![],
-            rich_menu: None,
-        },
-    );
-    data.user_order.push(id.clone());
     Json(json!({ "userId": id })).into_response()
 }
 
@@ -77,22 +70,17 @@ pub async fn bulk_users(State(state): S, Json(b): Json<Bulk>) -> Response {
     let mut data = state.data.lock().unwrap();
     data.users.reserve(b.count as usize);
     for n in 0..b.count {
-        let id = bulk_user_id(b.prefix, n);
-        let Some(key) = UserKey::new(&id) else {
-            return bad("prefix and count make no valid user ids");
-        };
-        data.users.insert(
-            key,
-            User {
-                id: id.clone(),
-                display_name: format!("県民{n}"),
-                language: "ja".into(),
-                following: true,
-                inbox: vec![],
-                rich_menu: None,
-            },
-        );
-        data.user_order.push(id);
+        let added = data.users.insert(User {
+            id: bulk_user_id(b.prefix, n),
+            display_name: format!("県民{n}"),
+            language: "ja".into(),
+            following: true,
+            inbox: vec![],
+            rich_menu: None,
+        });
+        if !added {
+            return bad(format!("user {} exists", bulk_user_id(b.prefix, n)));
+        }
     }
     Json(json!({ "created": b.count, "first": bulk_user_id(b.prefix, 0) })).into_response()
 }
@@ -386,15 +374,11 @@ pub async fn login(
     }
     let users: Vec<(String, String)> = {
         let data = state.data.lock().unwrap();
-        data.user_order
-            .iter()
+        data.users
+            .values()
             .rev()
             .take(50)
-            .filter_map(|id| {
-                data.users
-                    .get(id.as_str())
-                    .map(|u| (u.id.clone(), u.display_name.clone()))
-            })
+            .map(|u| (u.id.clone(), u.display_name.clone()))
             .collect()
     };
     let escape = |s: &str| {

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use crate::gate;
 use crate::messages;
 use crate::respond::{LineError, detail, json_response};
-use crate::state::{Accepted, AppState, Data, Delivery, RETRY_KEY_TTL, is_user_id, now_ms};
+use crate::state::{Accepted, AppState, Data, Delivery, RETRY_KEY_TTL, now_ms};
 
 type S = State<Arc<AppState>>;
 
@@ -78,12 +78,16 @@ fn accept_and_deliver(
     {
         return Err(r);
     }
-    if let Some(i) = recipients
-        .iter()
-        .position(|id| !is_user_id(id) || !data.users.contains_key(*id))
-    {
-        drop(data);
-        return Err(LineError::bad_request(to_error(i)).into_response_with(out.rid));
+    // One index lookup per recipient; delivery then goes by position.
+    let mut found = Vec::with_capacity(recipients.len());
+    for (i, id) in recipients.iter().enumerate() {
+        match data.users.position(id) {
+            Some(p) => found.push(p),
+            None => {
+                drop(data);
+                return Err(LineError::bad_request(to_error(i)).into_response_with(out.rid));
+            }
+        }
     }
     if let Some(k) = out.key {
         data.retry_keys.insert(
@@ -96,7 +100,7 @@ fn accept_and_deliver(
         );
     }
     *data.counters.accepted.entry(out.via).or_default() += 1;
-    deliver(&mut data, out, recipients);
+    deliver(&mut data, out, &found);
     Ok(())
 }
 
@@ -128,28 +132,29 @@ fn sent_messages(n: usize) -> Value {
         .collect()
 }
 
-/// Stores the delivery in each following recipient's inbox.
-fn deliver(data: &mut Data, out: &Outgoing, recipients: &[&str]) {
+/// Stores the delivery in each following recipient's inbox (`found`:
+/// the recipients' positions in `Users`).
+fn deliver(data: &mut Data, out: &Outgoing, found: &[usize]) {
     let messages = Arc::new(out.body["messages"].clone());
     let n = messages.as_array().map_or(0, Vec::len) as u64;
     let units = out.body.get("customAggregationUnits").cloned();
     let record = data.record_inbox;
     let mut delivered = 0;
-    for r in recipients {
-        if let Some(u) = data.users.get_mut(*r)
-            && u.following
-        {
-            delivered += n;
-            if record {
-                u.inbox.push(Delivery {
-                    via: out.via,
-                    request_id: out.rid.to_string(),
-                    retry_key: out.key.map(str::to_string),
-                    messages: messages.clone(),
-                    custom_aggregation_units: units.clone(),
-                    at_ms: now_ms(),
-                });
-            }
+    for &p in found {
+        let u = data.users.at_mut(p);
+        if !u.following {
+            continue;
+        }
+        delivered += n;
+        if record {
+            u.inbox.push(Delivery {
+                via: out.via,
+                request_id: out.rid.to_string(),
+                retry_key: out.key.map(str::to_string),
+                messages: messages.clone(),
+                custom_aggregation_units: units.clone(),
+                at_ms: now_ms(),
+            });
         }
     }
     data.counters.messages_delivered += delivered;

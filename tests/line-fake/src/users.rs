@@ -68,24 +68,21 @@ pub async fn follower_ids(
         },
     };
     let data = state.data.lock().unwrap();
-    let following: Vec<&String> = data
-        .user_order
-        .iter()
+    // Positions in creation order, so `next` counts skipped non-followers.
+    let following: Vec<(usize, &String)> = data
+        .users
+        .values()
+        .enumerate()
         .skip(start)
-        .filter(|id| data.users.get(id.as_str()).is_some_and(|u| u.following))
+        .filter(|(_, u)| u.following)
+        .map(|(i, u)| (i, &u.id))
         .take(limit + 1)
         .collect();
-    // The position after the last returned user, counting skipped non-followers.
-    let mut body = json!({ "userIds": following.iter().take(limit).collect::<Vec<_>>() });
+    let ids: Vec<&String> = following.iter().take(limit).map(|(_, id)| *id).collect();
+    let mut body = json!({ "userIds": ids });
     if following.len() > limit {
-        let last = following[limit - 1];
-        let pos = data
-            .user_order
-            .iter()
-            .position(|id| id == last)
-            .unwrap_or(0)
-            + 1;
-        body["next"] = json!(engine.encode(pos.to_string()));
+        let (last, _) = following[limit - 1];
+        body["next"] = json!(engine.encode((last + 1).to_string()));
     }
     json_response(StatusCode::OK, body, &rid)
 }
