@@ -7,6 +7,7 @@ import { run as consoleSpec } from './console.spec.mjs';
 import { run as liffSpec } from './liff.spec.mjs';
 import { run as deliverySpec } from './delivery.spec.mjs';
 import { run as cardSpec } from './card.spec.mjs';
+import { shot } from './pages/index.mjs';
 
 const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 let passed = 0;
@@ -21,7 +22,17 @@ async function test(name, fn) {
   } catch (e) {
     failed++;
     console.log(`FAIL ${name}\n${e?.stack ?? e}`);
+    await screenshotEverything(`failed-${failed}`);
   }
+}
+
+// What every open page showed when a test failed (test-artifacts/failed-N-M.png).
+async function screenshotEverything(prefix) {
+  const pages = browser?.contexts().flatMap((c) => c.pages()) ?? [];
+  for (const [i, page] of pages.entries()) {
+    await shot(page, `${prefix}-${i + 1}`).catch(() => {});
+  }
+  if (pages.length) console.log(`     screenshots: test-artifacts/${prefix}-1…${pages.length}.png`);
 }
 
 const stack = await startStack();

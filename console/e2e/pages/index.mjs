@@ -88,6 +88,9 @@ export class StaffListPage {
   }
   async newAccount() {
     await this.page.getByRole('link', { name: '新しい職員アカウント' }).click();
+    // The list's search box (ログインID・氏名で検索) answers to the form's
+    // labels too: fill nothing before the form is on screen.
+    await this.page.getByRole('heading', { name: '職員アカウントの作成' }).waitFor();
   }
   async search(text) {
     await this.page.getByLabel('ログインID・氏名で検索').fill(text);
