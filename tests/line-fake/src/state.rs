@@ -222,3 +222,38 @@ impl Default for Data {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(id: &str) -> User {
+        User {
+            id: id.into(),
+            display_name: "県民".into(),
+            language: "ja".into(),
+            following: true,
+            inbox: vec![],
+            rich_menu: None,
+        }
+    }
+
+    #[test]
+    fn users_are_found_by_exact_id_in_creation_order_and_never_twice() {
+        let mut users = Users::default();
+        let a = bulk_user_id(0xabc, 1);
+        let b = bulk_user_id(0xabc, 0);
+        assert!(users.insert(user(&a)));
+        assert!(users.insert(user(&b)));
+        assert!(!users.insert(user(&a)), "an id is taken once");
+        assert!(!users.insert(user("Uxyz")), "not a user id");
+        assert_eq!(users.position(&a), Some(0));
+        assert_eq!(users.position(&b), Some(1));
+        // Same digits in capitals, or without the U, are other (invalid) ids.
+        assert_eq!(users.position(&a.to_uppercase()), None);
+        assert_eq!(users.position(&a[1..]), None);
+        assert_eq!(users.position(&bulk_user_id(0xabc, 2)), None);
+        let order: Vec<&str> = users.values().map(|u| u.id.as_str()).collect();
+        assert_eq!(order, [a.as_str(), b.as_str()]);
+    }
+}
