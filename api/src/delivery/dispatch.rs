@@ -344,7 +344,9 @@ pub async fn reconcile(app: &App, stale: Duration) -> anyhow::Result<usize> {
             .enqueue(EXPAND_QUEUE, json!({ "delivery": id }))
             .await?;
     }
-    // Runs whose last batches finished together (each saw the other still open).
+    // Runs whose last result was recorded but not followed by completing the
+    // run (the process died in between). Results take turns deciding "was
+    // that the last?" (migration 000008), so this is only the safety net.
     let open: Vec<i64> = delivery_runs::table
         .filter(delivery_runs::finished_at.is_null())
         .filter(delivery_runs::batches_written.ge(delivery_runs::batches_total))
