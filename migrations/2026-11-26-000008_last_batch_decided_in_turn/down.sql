@@ -22,3 +22,4 @@ BEGIN
                             WHERE b.delivery_id = d AND b.status = 'queued'));
 END
 $$;
+DROP FUNCTION delivery_ready_to_finish(bigint);

@@ -7,6 +7,20 @@
 -- Whoever held the lock before has committed by then, so of the last two
 -- the second sees the first. The lock is held only for that look and the
 -- commit (which does not wait for the disk), so results hardly queue for it.
+
+-- The look itself, in one place: every batch of the delivery's open run is
+-- written and none is still queued (the partial index answers "any left?").
+-- Also asked after the fact by the worker and the reconciler.
+CREATE FUNCTION delivery_ready_to_finish(d bigint) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (
+        SELECT 1 FROM delivery_runs r
+         WHERE r.delivery_id = d AND r.finished_at IS NULL
+           AND r.batches_written >= r.batches_total
+           AND NOT EXISTS (SELECT 1 FROM delivery_batches b
+                            WHERE b.delivery_id = d AND b.status = 'queued'))
+$$;
+
 CREATE OR REPLACE FUNCTION record_batch_result(batch bigint, new_status text, sent integer,
                                                failed_now integer, why text)
 RETURNS boolean LANGUAGE plpgsql AS $$
@@ -25,11 +39,6 @@ BEGIN
     -- Key space: (the class of "a delivery's results", the delivery id folded
     -- into 31 bits); two deliveries folding together only share turns.
     PERFORM pg_advisory_xact_lock(1684828274, (d % 2147483648)::integer);
-    RETURN EXISTS (
-        SELECT 1 FROM delivery_runs r
-         WHERE r.delivery_id = d AND r.finished_at IS NULL
-           AND r.batches_written >= r.batches_total
-           AND NOT EXISTS (SELECT 1 FROM delivery_batches b
-                            WHERE b.delivery_id = d AND b.status = 'queued'));
+    RETURN delivery_ready_to_finish(d);
 END
 $$;

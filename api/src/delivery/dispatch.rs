@@ -252,26 +252,20 @@ pub async fn tally(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<(i32, i
     Ok((t.done as i32, t.accepted as i32, t.failed as i32))
 }
 
+diesel::define_sql_function! {
+    /// The SQL function of migration 2026-11-26-000008: the delivery's run is
+    /// open, every batch is written and none is still queued.
+    fn delivery_ready_to_finish(delivery: diesel::sql_types::BigInt) -> diesel::sql_types::Bool;
+}
+
 /// Completes the delivery when every batch is written and none is queued,
-/// recording the final figures once. Called after a batch's result has
-/// committed, so of two batches finishing together at least one sees the
-/// other's result; the `finished_at IS NULL` guard keeps it to one.
+/// recording the final figures once. Called after results have committed
+/// (the expansion's end, the reconciler's safety net); the `finished_at IS
+/// NULL` guard in `finalize` keeps it to one.
 pub async fn finish_if_done(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<()> {
-    // One round trip per batch result, a statement PostgreSQL has prepared
-    // once; the partial index answers "any left?".
-    let ready: bool = diesel::select(diesel::dsl::exists(
-        delivery_runs::table
-            .filter(delivery_runs::delivery_id.eq(id))
-            .filter(delivery_runs::finished_at.is_null())
-            .filter(delivery_runs::batches_written.ge(delivery_runs::batches_total))
-            .filter(diesel::dsl::not(diesel::dsl::exists(
-                delivery_batches::table
-                    .filter(delivery_batches::delivery_id.eq(id))
-                    .filter(delivery_batches::status.eq("queued")),
-            ))),
-    ))
-    .get_result(conn)
-    .await?;
+    let ready: bool = diesel::select(delivery_ready_to_finish(id))
+        .get_result(conn)
+        .await?;
     if ready {
         finalize(conn, id).await?;
     }

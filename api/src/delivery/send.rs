@@ -167,8 +167,9 @@ impl Recipients {
 }
 
 diesel::define_sql_function! {
-    /// The SQL function of migration 2026-11-26-000007: counts a batch's
-    /// result once; true when it was the delivery's last open batch.
+    /// The SQL function of migrations 2026-11-26-000007 and 000008: counts a
+    /// batch's result once; true when it was the delivery's last open batch
+    /// (results of one delivery take that look in turn).
     fn record_batch_result(
         batch: diesel::sql_types::BigInt,
         new_status: diesel::sql_types::Text,

@@ -167,12 +167,14 @@ impl Users {
         let Ok(next) = u32::try_from(self.all.len()) else {
             return false;
         };
-        if self.index.contains_key(&key) {
-            return false;
+        match self.index.entry(key) {
+            std::collections::hash_map::Entry::Occupied(_) => false,
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(next);
+                self.all.push(user);
+                true
+            }
         }
-        self.index.insert(key, next);
-        self.all.push(user);
-        true
     }
 
     pub fn reserve(&mut self, n: usize) {
