@@ -10,15 +10,20 @@
 
 -- The look itself, in one place: every batch of the delivery's open run is
 -- written and none is still queued (the partial index answers "any left?").
--- Also asked after the fact by the worker and the reconciler.
+-- Also asked after the fact by the worker and the reconciler. PL/pgSQL, not
+-- SQL: its body has a sub-select, so PostgreSQL would not inline a SQL
+-- function and would plan it again in every transaction; PL/pgSQL keeps the
+-- plan for the connection.
 CREATE FUNCTION delivery_ready_to_finish(d bigint) RETURNS boolean
-LANGUAGE sql STABLE AS $$
-    SELECT EXISTS (
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN EXISTS (
         SELECT 1 FROM delivery_runs r
          WHERE r.delivery_id = d AND r.finished_at IS NULL
            AND r.batches_written >= r.batches_total
            AND NOT EXISTS (SELECT 1 FROM delivery_batches b
-                            WHERE b.delivery_id = d AND b.status = 'queued'))
+                            WHERE b.delivery_id = d AND b.status = 'queued'));
+END
 $$;
 
 CREATE OR REPLACE FUNCTION record_batch_result(batch bigint, new_status text, sent integer,
