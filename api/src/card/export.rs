@@ -17,7 +17,7 @@ use super::{eligibility, settings, staff};
 use crate::app::AppState;
 use crate::audit::{Outcome, record_now};
 use crate::auth::Permission;
-use crate::csv::jst;
+use crate::csv::{Cell, jst};
 
 #[derive(Deserialize, Default)]
 pub struct Params {
@@ -48,22 +48,39 @@ const HEADER: &[&str] = &[
     "更新日時(JST)",
 ];
 
-fn row(h: staff::CardHolder) -> Vec<String> {
-    let mut out = vec![h.id.to_string(), h.line_user_id, h.holder_name, h.relation];
+fn row(h: staff::CardHolder) -> Vec<Cell> {
+    let mut out: Vec<Cell> =
+        crate::csv_row![h.id.to_string(), h.line_user_id, h.holder_name, h.relation];
     for i in 0..super::model::MAX_CHILDREN {
         match h.children.get(i) {
-            Some(c) => out.extend([c.name.clone(), c.birth_date.to_string()]),
-            None => out.extend([String::new(), String::new()]),
+            Some(c) => out.extend(crate::csv_row![c.name.clone(), c.birth_date.to_string()]),
+            None => out.extend(crate::csv_row!["", ""]),
         }
     }
-    out.push(h.expected_date.map(|d| d.to_string()).unwrap_or_default());
-    out.push(if h.grandparent { "はい" } else { "" }.into());
-    out.push(if h.eligible { "対象" } else { "対象外" }.into());
-    out.push(h.eligible_until.map(|d| d.to_string()).unwrap_or_default());
-    out.push(jst(h.registered_at));
-    out.push(jst(h.updated_at));
+    out.extend(crate::csv_row![
+        h.expected_date.map(|d| d.to_string()).unwrap_or_default(),
+        if h.grandparent { "はい" } else { "" },
+        if h.eligible { "対象" } else { "対象外" },
+        h.eligible_until.map(|d| d.to_string()).unwrap_or_default(),
+        jst(h.registered_at),
+        jst(h.updated_at),
+    ]);
     out
 }
+
+/// The row of a holder whose data did not open: who it is, and that it failed.
+fn unreadable(r: &SealedRow) -> Vec<Cell> {
+    let mut out: Vec<Cell> = crate::csv_row![
+        r.data_key_id.to_string(),
+        r.line_user_id.clone(),
+        UNREADABLE
+    ];
+    out.resize(HEADER.len(), Cell::from(""));
+    out
+}
+
+/// Shown in the name column of a row that could not be decrypted.
+pub const UNREADABLE: &str = "（復号できませんでした。システム管理者に連絡してください）";
 
 pub async fn card_holders_csv(
     State(state): State<AppState>,
@@ -77,14 +94,10 @@ pub async fn card_holders_csv(
             Ok(c) => c,
             Err(res) => return res,
         };
-    let reason = p.reason.as_deref().map(str::trim).unwrap_or("").to_string();
-    if reason.is_empty() || reason.chars().count() > 200 {
-        return (
-            StatusCode::BAD_REQUEST,
-            "出力の理由（200文字以内）を入力してください",
-        )
-            .into_response();
-    }
+    let reason = match crate::csv::stated_reason(p.reason.as_deref()) {
+        Ok(r) => r,
+        Err(refusal) => return refusal,
+    };
     let setup = async {
         let mut conn = app.db.get().await?;
         let grace = settings::grace_days(app.card_settings.get(&app).await?.as_ref());
@@ -135,10 +148,16 @@ pub async fn card_holders_csv(
                 let last = rows.last().map(|r| r.line_user_id.clone());
                 let mut out = Vec::with_capacity(rows.len());
                 for r in rows {
-                    let h = holders::open_row(&app, &r)
-                        .await
-                        .map_err(|e| anyhow::anyhow!("{e}"))?;
-                    out.push(row(staff::record(h, grace, today)));
+                    match holders::open_row(&app, &r).await {
+                        Ok(h) => out.push(row(staff::record(h, grace, today))),
+                        // One damaged row must not cut the file short for
+                        // everyone after it: say so in its place and go on.
+                        Err(e) => {
+                            tracing::error!(holder = %r.data_key_id, error = %e, "a card holder's row could not be opened for the export");
+                            metrics::counter!("tenohira_card_export_unreadable_total").increment(1);
+                            out.push(unreadable(&r));
+                        }
+                    }
                 }
                 anyhow::Ok((out, last))
             }

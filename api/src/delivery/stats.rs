@@ -17,7 +17,7 @@ use super::service::{self, ListFilter, READERS};
 use crate::app::{App, AppState};
 use crate::audit::{Outcome, record_now};
 use crate::auth::{Caller, Permission};
-use crate::csv::jst;
+use crate::csv::{Cell, jst};
 use crate::db::schema::{deliveries, delivery_runs};
 use crate::error::{AppError, AppResult, Problems};
 
@@ -134,7 +134,7 @@ pub async fn deliveries_csv(
         return axum::http::StatusCode::SERVICE_UNAVAILABLE.into_response();
     }
     let opt = |t: Option<DateTime<Utc>>| t.map(jst).unwrap_or_default();
-    let lines: Vec<Vec<String>> = all
+    let lines: Vec<Vec<Cell>> = all
         .into_iter()
         .map(|(d, r)| {
             let kinds: Vec<&str> = d
@@ -155,21 +155,21 @@ pub async fn deliveries_csv(
                 .and_then(|r| {
                     Some((r.finished_at? - r.started_at).num_milliseconds() as f64 / 1000.0)
                 })
-                .map(|s| format!("{s:.1}"))
-                .unwrap_or_default();
-            vec![
-                d.id.to_string(),
+                .map_or(Cell::from(""), |s| Cell::Number(format!("{s:.1}")));
+            let figure = |f: fn(&super::model::Run) -> i32| Cell::number(r.as_ref().map_or(0, f));
+            crate::csv_row![
+                Cell::int(d.id),
                 d.title.clone(),
                 kinds.join("・"),
-                status.to_string(),
+                status,
                 d.created_by_label.clone(),
                 jst(d.created_at),
                 opt(d.scheduled_at),
                 opt(r.as_ref().map(|r| r.started_at)),
                 opt(r.as_ref().and_then(|r| r.finished_at)),
-                r.as_ref().map_or(0, |r| r.recipients).to_string(),
-                r.as_ref().map_or(0, |r| r.accepted).to_string(),
-                r.as_ref().map_or(0, |r| r.failed).to_string(),
+                figure(|r| r.recipients),
+                figure(|r| r.accepted),
+                figure(|r| r.failed),
                 duration,
                 d.aggregation_unit.clone(),
             ]
