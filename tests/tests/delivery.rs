@@ -881,3 +881,236 @@ async fn media_can_live_in_an_s3_compatible_bucket() {
         404
     );
 }
+
+const UPDATE: &str = "mutation($id: Int!, $i: DeliveryInput!) { updateDelivery(id: $id, input: $i) { id status approvedAt } }";
+
+fn draft(text: &str, target: Value) -> Value {
+    json!({"title": "承認が必要な配信", "messages": [{"text": text}], "target": target})
+}
+
+/// A team requiring approval, with an author in it; returns (admin, team id, author).
+async fn approval_team(t: &TestApp) -> (Session, String, Session) {
+    let admin = t.signed_in("admin", &[StaffManage]).await;
+    let team = admin
+        .gql(
+            "mutation { createTeam(input: {name: \"広報課\"}) { id } }",
+            json!({}),
+        )
+        .await["data"]["createTeam"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    admin
+        .gql(
+            "mutation($t: UUID!) { setTeamDeliveryApproval(teamId: $t, required: true) }",
+            json!({"t": team}),
+        )
+        .await;
+    let author = join_team(t, &admin, &team, "author", &[DeliveryCreate, DeliverySend]).await;
+    (admin, team, author)
+}
+
+async fn join_team(
+    t: &TestApp,
+    admin: &Session,
+    team: &str,
+    login: &str,
+    permissions: &[tenohira::auth::Permission],
+) -> Session {
+    let id = t.create_staff(login, permissions).await;
+    admin
+        .gql(
+            "mutation($id: UUID!, $t: UUID) { updateStaffAccount(id: $id, input: {teamId: $t}) { id } }",
+            json!({"id": id, "t": team}),
+        )
+        .await;
+    let mut s = t.session();
+    s.login(login, tenohira_tests::PASSWORD).await;
+    s
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_approved_scheduled_delivery_that_is_edited_is_a_draft_again_and_needs_a_new_approval() {
+    let t = TestApp::spawn().await;
+    let users = t.bulk_friends(3).await;
+    let (_admin, _team, author) = approval_team(&t).await;
+    let approver = t.signed_in("approver", &[DeliveryApprove]).await;
+    let r = author
+        .gql(
+            "mutation($i: DeliveryInput!) { createDelivery(input: $i) { id } }",
+            json!({"i": draft("承認された本文", json!({"all": true}))}),
+        )
+        .await;
+    let id = r["data"]["createDelivery"]["id"].as_i64().unwrap();
+    approver
+        .gql(
+            "mutation($id: Int!) { approveDelivery(id: $id) { id } }",
+            json!({"id": id}),
+        )
+        .await;
+    let later = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    let r = author.gql(SEND, json!({"id": id, "at": later})).await;
+    assert_eq!(r["data"]["scheduleDelivery"]["status"], "SCHEDULED", "{r}");
+
+    // The author changes the approved, scheduled text.
+    let r = author
+        .gql(
+            UPDATE,
+            json!({"id": id, "i": draft("承認されていない本文", json!({"all": true}))}),
+        )
+        .await;
+    assert_eq!(r["data"]["updateDelivery"]["status"], "DRAFT", "{r}");
+    assert_eq!(r["data"]["updateDelivery"]["approvedAt"], Value::Null);
+    let r = author.gql(SEND, json!({"id": id})).await;
+    assert_eq!(error_code(&r).as_deref(), Some("CONFLICT"), "{r}");
+
+    // Even content changed behind the service's back (or a start racing an
+    // edit) is checked by the start itself, in its own transaction.
+    approver
+        .gql(
+            "mutation($id: Int!) { approveDelivery(id: $id) { id } }",
+            json!({"id": id}),
+        )
+        .await;
+    let r = author.gql(SEND, json!({"id": id, "at": later})).await;
+    assert_eq!(r["data"]["scheduleDelivery"]["status"], "SCHEDULED", "{r}");
+    {
+        use diesel_async::RunQueryDsl;
+        diesel::sql_query(
+            "UPDATE deliveries SET messages = '[{\"type\": \"text\", \"text\": \"すり替えた本文\"}]', \
+             scheduled_at = now() - interval '1 second' WHERE id = $1",
+        )
+        .bind::<diesel::sql_types::BigInt, _>(id)
+        .execute(&mut t.db().await)
+        .await
+        .unwrap();
+    }
+    let started = tenohira::delivery::dispatch::start(&t.app, id)
+        .await
+        .unwrap();
+    assert!(!started, "content that was not approved does not start");
+    assert_eq!(status(&author, id).await["status"], "DRAFT");
+    assert!(
+        t.audit_actions()
+            .await
+            .contains(&("delivery.start_refused".into(), "failure".into())),
+        "the refusal is audited"
+    );
+    for u in &users {
+        assert!(t.fake.inbox(u).await.is_empty(), "nothing went out");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn only_the_author_their_team_or_an_approver_may_change_a_delivery() {
+    let t = TestApp::spawn_with(Options {
+        with_workers: true,
+        ..Default::default()
+    })
+    .await;
+    let friends = t.bulk_friends(2).await;
+    let first_friend: i64 = {
+        use diesel_async::RunQueryDsl;
+        diesel::sql_query("SELECT min(id) AS n FROM friends")
+            .get_result::<tenohira_tests::Count>(&mut t.db().await)
+            .await
+            .unwrap()
+            .n
+    };
+    let (admin, team, author) = approval_team(&t).await;
+    let approver = t
+        .signed_in("approver", &[DeliveryApprove, DeliveryCreate])
+        .await;
+    let r = author
+        .gql(
+            "mutation($i: DeliveryInput!) { createDelivery(input: $i) { id } }",
+            json!({"i": draft("一人だけに", json!({"friendIds": [first_friend.to_string()]}))}),
+        )
+        .await;
+    let id = r["data"]["createDelivery"]["id"].as_i64().unwrap();
+    approver
+        .gql(
+            "mutation($id: Int!) { approveDelivery(id: $id) { id } }",
+            json!({"id": id}),
+        )
+        .await;
+
+    // Someone with delivery.create in no team (or another) cannot touch it.
+    let outsider = t
+        .signed_in("outsider", &[DeliveryCreate, DeliverySend])
+        .await;
+    let to_all = json!({"id": id, "i": draft("全員に別の本文", json!({"all": true}))});
+    let r = outsider.gql(UPDATE, to_all.clone()).await;
+    assert_eq!(error_code(&r).as_deref(), Some("FORBIDDEN"), "{r}");
+    let r = outsider
+        .gql(
+            "mutation($id: Int!) { deleteDelivery(id: $id) }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(error_code(&r).as_deref(), Some("FORBIDDEN"), "{r}");
+    let creator_only = t.signed_in("creator-only", &[DeliveryCreate]).await;
+    let r = creator_only
+        .gql(
+            "mutation($id: Int!) { cancelDelivery(id: $id) { id } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(error_code(&r).as_deref(), Some("FORBIDDEN"), "{r}");
+    let r = author.gql(SEND, json!({"id": id})).await;
+    assert!(r.get("errors").is_none(), "still approved as it was: {r}");
+    t.eventually(20, "the one-recipient delivery to go out", || async {
+        status(&author, id).await["status"] == "COMPLETED"
+    })
+    .await;
+    assert_eq!(t.fake.inbox(&friends[0]).await.len(), 1);
+    assert!(
+        t.fake.inbox(&friends[1]).await.is_empty(),
+        "the target did not change"
+    );
+
+    // A colleague in the author's team may edit (and the change is audited as such).
+    let r = author
+        .gql(
+            "mutation($i: DeliveryInput!) { createDelivery(input: $i) { id } }",
+            json!({"i": draft("下書き", json!({"all": true}))}),
+        )
+        .await;
+    let second = r["data"]["createDelivery"]["id"].as_i64().unwrap();
+    let colleague = join_team(&t, &admin, &team, "colleague", &[DeliveryCreate]).await;
+    let r = colleague
+        .gql(
+            UPDATE,
+            json!({"id": second, "i": draft("同僚が直した", json!({"all": true}))}),
+        )
+        .await;
+    assert_eq!(r["data"]["updateDelivery"]["status"], "DRAFT", "{r}");
+    let r = approver
+        .gql(
+            UPDATE,
+            json!({"id": second, "i": draft("承認者が直した", json!({"all": true}))}),
+        )
+        .await;
+    assert!(r.get("errors").is_none(), "{r}");
+    {
+        use diesel_async::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct S {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            s: String,
+        }
+        let rows: Vec<S> = diesel::sql_query(
+            "SELECT summary::text AS s FROM audit_log WHERE action = 'delivery.update' ORDER BY id",
+        )
+        .load(&mut t.db().await)
+        .await
+        .unwrap();
+        assert_eq!(rows.len(), 2);
+        assert!(
+            rows.iter()
+                .all(|r| r.s.contains("\"byOtherThanAuthor\": true")),
+            "{}",
+            rows[0].s
+        );
+    }
+}

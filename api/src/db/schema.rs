@@ -258,6 +258,7 @@ diesel::table! {
         aggregation_unit -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        approved_digest -> Nullable<Bytea>,
     }
 }
 

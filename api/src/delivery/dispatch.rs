@@ -71,6 +71,31 @@ pub async fn start(app: &App, id: i64) -> anyhow::Result<bool> {
             else {
                 return Ok(false);
             };
+            // The last word on approval, in the transaction that starts it:
+            // whatever happened since scheduling, content that was not
+            // approved as it is does not go out.
+            if !d.approval_is_current() {
+                diesel::update(deliveries::table.find(id))
+                    .set((
+                        deliveries::status.eq("draft"),
+                        deliveries::scheduled_at.eq(None::<chrono::DateTime<Utc>>),
+                        deliveries::updated_at.eq(diesel::dsl::now),
+                    ))
+                    .execute(conn)
+                    .await?;
+                crate::audit::record(
+                    conn,
+                    &crate::auth::Caller::system(),
+                    "delivery.start_refused",
+                    Some(crate::audit::Target::new("delivery", id)),
+                    json!({ "reason": "approval does not cover the current content", "title": d.title }),
+                    crate::audit::Outcome::Failure,
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                tracing::warn!(delivery = id, "start refused: not approved as it is; back to draft");
+                return Ok(false);
+            }
             // Only once the start is ours: a process that merely raced
             // another to start it must not build the index for nothing.
             app2.audience.ensure_loaded(&app2.db).await?;

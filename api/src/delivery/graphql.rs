@@ -398,7 +398,9 @@ impl DeliveryMutation {
         Ok(Delivery(created, None))
     }
 
-    /// Changes a draft or scheduled delivery (clears an approval). Needs `delivery.create`.
+    /// Changes a draft or scheduled delivery: it becomes a draft again, to be
+    /// approved (where required) and scheduled again. Needs `delivery.create`;
+    /// another person's delivery only in the author's team or with `delivery.approve`.
     async fn update_delivery(
         &self,
         ctx: &Context<'_>,

@@ -117,9 +117,26 @@ pub struct Delivery {
     pub aggregation_unit: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub approved_digest: Option<Vec<u8>>,
 }
 
 impl Delivery {
+    /// What an approval covers: the title, messages and target as stored
+    /// (keys in a fixed order, so the same content always gives the same digest).
+    pub fn content_digest(&self) -> Vec<u8> {
+        use sha2::{Digest, Sha256};
+        let content = canonical(&json!([self.title, self.messages, self.target]));
+        Sha256::digest(content.to_string().as_bytes()).to_vec()
+    }
+
+    /// The delivery may go out as it is now: it needs no approval, or its
+    /// approval was given for exactly this content.
+    pub fn approval_is_current(&self) -> bool {
+        !self.requires_approval
+            || (self.approved_by.is_some()
+                && self.approved_digest.as_deref() == Some(self.content_digest().as_slice()))
+    }
+
     pub fn message_list(&self) -> Vec<Message> {
         serde_json::from_value(self.messages.clone()).unwrap_or_default()
     }
@@ -147,6 +164,23 @@ pub struct Run {
     pub failed: i32,
     pub finished_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// `v` with every object's keys in sorted order, whatever order they were read in.
+fn canonical(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            Value::Object(
+                keys.into_iter()
+                    .map(|k| (k.clone(), canonical(&m[k])))
+                    .collect(),
+            )
+        }
+        Value::Array(a) => Value::Array(a.iter().map(canonical).collect()),
+        other => other.clone(),
+    }
 }
 
 /// The retry key of a batch: the same (delivery, seq) always gives the same

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::model::{self, Delivery, MAX_FRIEND_LIST, Message, Run, Target};
 use crate::app::App;
 use crate::audit::{self, Target as AuditTarget};
-use crate::auth::{Caller, Permission};
+use crate::auth::{Caller, Permission, Principal};
 use crate::db::schema::{deliveries, delivery_runs, friends, segments, staff_accounts, teams};
 use crate::error::{AppError, AppResult, FieldError, Problems};
 
@@ -200,6 +200,40 @@ async fn load(conn: &mut AsyncPgConnection, id: i64) -> AppResult<Delivery> {
         .ok_or_else(|| AppError::NotFound("delivery".into()))
 }
 
+/// Who may change or delete a delivery someone else wrote: the author, a
+/// member of the author's team, or an approver (who answers for content
+/// anyway). Returns whether the caller is someone other than the author.
+async fn may_change(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    d: &Delivery,
+) -> AppResult<bool> {
+    let (_, me, _) = caller.actor();
+    if me.is_some() && me == d.created_by {
+        return Ok(false);
+    }
+    if caller.has(Permission::DeliveryApprove) {
+        return Ok(true);
+    }
+    let my_team: Option<Uuid> = match (&caller.principal, d.team_id) {
+        (Principal::Staff(s), Some(_)) => staff_accounts::table
+            .find(s.account_id)
+            .select(staff_accounts::team_id)
+            .first::<Option<Uuid>>(conn)
+            .await
+            .optional()?
+            .flatten(),
+        _ => None,
+    };
+    if my_team.is_some() && my_team == d.team_id {
+        return Ok(true);
+    }
+    Err(AppError::Forbidden(
+        "この配信を変更できるのは、作成者、作成者と同じチームの職員、または承認権限（delivery.approve）を持つ職員です"
+            .into(),
+    ))
+}
+
 fn not_editable(d: &Delivery) -> AppError {
     AppError::Conflict(match d.status.as_str() {
         "sending" | "completed" => "配信が始まっているため変更できません".into(),
@@ -214,20 +248,28 @@ pub async fn update(app: &App, caller: &Caller, id: i64, d: Draft) -> AppResult<
     drop(conn);
     let (messages, target) = (to_json(&d.messages)?, to_json(&d.target)?);
     let title = d.title.trim().to_string();
+    let caller_in_tx = caller.clone();
     audit::audited(app, caller, "delivery.update", move |conn| {
+        let caller = caller_in_tx;
         Box::pin(async move {
             let current = lock(conn, id).await?;
             if !current.editable() {
                 return Err(not_editable(&current));
             }
+            let by_other = may_change(conn, &caller, &current).await?;
+            // Changed content is a new delivery as far as approval and
+            // timing go: it is a draft again, to be approved (where the team
+            // requires it) and scheduled again.
             let updated: Delivery = diesel::update(deliveries::table.find(id))
                 .set((
                     deliveries::title.eq(&title),
                     deliveries::messages.eq(&messages),
                     deliveries::target.eq(&target),
-                    // What was approved is not what will be sent any more.
+                    deliveries::status.eq("draft"),
+                    deliveries::scheduled_at.eq(None::<DateTime<Utc>>),
                     deliveries::approved_by.eq(None::<Uuid>),
                     deliveries::approved_at.eq(None::<DateTime<Utc>>),
+                    deliveries::approved_digest.eq(None::<Vec<u8>>),
                     deliveries::updated_at.eq(diesel::dsl::now),
                 ))
                 .returning(Delivery::as_returning())
@@ -236,7 +278,13 @@ pub async fn update(app: &App, caller: &Caller, id: i64, d: Draft) -> AppResult<
             Ok((
                 updated,
                 AuditTarget::new("delivery", id),
-                json!({ "title": title, "target": target }),
+                json!({
+                    "title": title, "target": target,
+                    "wasScheduled": current.status == "scheduled",
+                    "wasApproved": current.approved_by.is_some(),
+                    "author": current.created_by_label,
+                    "byOtherThanAuthor": by_other,
+                }),
             ))
         })
     })
@@ -266,9 +314,12 @@ pub async fn duplicate(app: &App, caller: &Caller, id: i64) -> AppResult<Deliver
 
 pub async fn delete(app: &App, caller: &Caller, id: i64) -> AppResult<bool> {
     caller.require(Permission::DeliveryCreate)?;
+    let caller_in_tx = caller.clone();
     audit::audited(app, caller, "delivery.delete", move |conn| {
+        let caller = caller_in_tx;
         Box::pin(async move {
-            let current = load(conn, id).await?;
+            let current = lock(conn, id).await?;
+            may_change(conn, &caller, &current).await?;
             if !matches!(current.status.as_str(), "draft" | "cancelled") {
                 return Err(AppError::Conflict(
                     "削除できるのは下書きと取り消した配信だけです".into(),
@@ -292,7 +343,9 @@ pub async fn approve(app: &App, caller: &Caller, id: i64) -> AppResult<Delivery>
     let (_, by, _) = caller.actor();
     audit::audited(app, caller, "delivery.approve", move |conn| {
         Box::pin(async move {
-            let current = load(conn, id).await?;
+            // Locked: the content approved is the content recorded, even
+            // with an edit arriving at the same moment.
+            let current = lock(conn, id).await?;
             if !current.editable() {
                 return Err(not_editable(&current));
             }
@@ -301,16 +354,22 @@ pub async fn approve(app: &App, caller: &Caller, id: i64) -> AppResult<Delivery>
                     "作成した本人は承認できません。別の職員が承認してください".into(),
                 ));
             }
+            let digest = current.content_digest();
             let updated: Delivery = diesel::update(deliveries::table.find(id))
                 .set((
                     deliveries::approved_by.eq(by),
                     deliveries::approved_at.eq(Some(Utc::now())),
+                    deliveries::approved_digest.eq(Some(&digest)),
                     deliveries::updated_at.eq(diesel::dsl::now),
                 ))
                 .returning(Delivery::as_returning())
                 .get_result(conn)
                 .await?;
-            Ok((updated, AuditTarget::new("delivery", id), json!({})))
+            Ok((
+                updated,
+                AuditTarget::new("delivery", id),
+                json!({ "title": current.title, "contentDigest": data_encoding::HEXLOWER.encode(&digest) }),
+            ))
         })
     })
     .await
@@ -339,7 +398,7 @@ pub async fn schedule(
             if !current.editable() {
                 return Err(not_editable(&current));
             }
-            if current.requires_approval && current.approved_by.is_none() {
+            if !current.approval_is_current() {
                 return Err(AppError::Conflict(
                     "この配信は承認が必要です（delivery.approve を持つ別の職員が承認してください）"
                         .into(),
@@ -374,9 +433,15 @@ pub async fn schedule(
 
 pub async fn cancel(app: &App, caller: &Caller, id: i64) -> AppResult<Delivery> {
     caller.require_any(&[Permission::DeliverySend, Permission::DeliveryCreate])?;
+    let caller_in_tx = caller.clone();
     audit::audited(app, caller, "delivery.cancel", move |conn| {
+        let caller = caller_in_tx;
         Box::pin(async move {
             let current = lock(conn, id).await?;
+            // Senders stop any delivery; an author only their own (or their team's).
+            if !caller.has(Permission::DeliverySend) {
+                may_change(conn, &caller, &current).await?;
+            }
             if !current.editable() {
                 return Err(AppError::Conflict(
                     "配信が始まっているか、既に取り消されています".into(),
