@@ -329,7 +329,7 @@ async fn demo(config: Config) -> anyhow::Result<()> {
     let public = config.public_url.clone();
     let app = App::connect(config).await?;
     crate::db::migrate(&app.db).await?;
-    // Staff permissions without a second factor, so the demo administrator signs in with a password alone.
+    // Managing staff decides who sees personal data: the administrator enrols TOTP at first sign-in.
     let perms = "staff.manage,audit.read,friends.read,segment.manage,delivery.create,delivery.send,delivery.approve,mailin.manage,chatbot.manage,survey.manage,richmenu.manage,pass.manage,card.settings";
     match create_staff(
         &app,
@@ -377,7 +377,9 @@ async fn demo(config: Config) -> anyhow::Result<()> {
     println!("  GraphQL + GraphiQL : {public}/graphql");
     println!("  health / readiness : {public}/healthz  {public}/readyz");
     println!("  metrics            : {public}/metrics");
-    println!("  administrator      : {DEMO_ADMIN} / {DEMO_PASSWORD}");
+    println!(
+        "  administrator      : {DEMO_ADMIN} / {DEMO_PASSWORD}   (enrols TOTP at first sign-in; codes: scripts/sandbox.sh totp <secret>)"
+    );
     println!(
         "  card personal data : {DEMO_CARD_STAFF} / {DEMO_PASSWORD}   (enrols TOTP at first sign-in; codes: scripts/sandbox.sh totp <secret>)"
     );

@@ -9,7 +9,7 @@ const VIEWER: &str = "{ viewer { stage secondFactor account { loginId permission
 #[tokio::test(flavor = "multi_thread")]
 async fn login_success_and_wrong_password() {
     let t = TestApp::spawn().await;
-    t.create_staff("tanaka", &[Permission::StaffManage]).await;
+    t.create_staff("tanaka", &[Permission::AuditRead]).await;
 
     let mut s = t.session();
     let r = s.login("tanaka", "Wrong-Password-123").await;
@@ -199,19 +199,22 @@ async fn totp_is_required_for_personal_data_permissions_and_verified() {
 async fn personal_data_permissions_need_a_second_factor_in_the_session() {
     let t = TestApp::spawn().await;
     // Signed in without TOTP, then granted a personal-data permission:
-    let s = t.signed_in("late", &[Permission::StaffManage]).await;
-    let admin = t.signed_in("admin", &[Permission::StaffManage]).await;
+    let s = t.signed_in("late", &[Permission::AuditRead]).await;
+    // Only someone holding card.pii.read (with a second factor) may grant it.
+    let admin = t
+        .signed_in("admin", &[Permission::StaffManage, Permission::CardPiiRead])
+        .await;
     let id = account_id(&admin, "late").await;
     data(&admin
         .gql(
-            "mutation($id: UUID!) { updateStaffAccount(id: $id, input: {permissions: [\"staff.manage\", \"card.pii.read\"]}) { permissions } }",
+            "mutation($id: UUID!) { updateStaffAccount(id: $id, input: {permissions: [\"audit.read\", \"card.pii.read\"]}) { permissions } }",
             json!({"id": id}),
         )
         .await);
     let caller = caller_for(&t, &s).await;
     let err = caller.require(Permission::CardPiiRead).unwrap_err();
     assert_eq!(err.code(), "FORBIDDEN");
-    assert!(caller.require(Permission::StaffManage).is_ok());
+    assert!(caller.require(Permission::AuditRead).is_ok());
 }
 
 async fn caller_for(t: &TestApp, s: &Session) -> tenohira::auth::Caller {
@@ -431,4 +434,214 @@ async fn service_tokens_are_scoped_and_revocable() {
     );
     let r = svc.gql("{ auditLog { totalCount } }", json!({})).await;
     assert_eq!(error_code(&r).as_deref(), Some("UNAUTHENTICATED"));
+}
+
+const CREATE: &str = "mutation($i: CreateStaffAccountInput!) { createStaffAccount(input: $i) { temporaryPassword account { id } } }";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn only_a_holder_who_passed_the_second_factor_grants_personal_data_access() {
+    let t = TestApp::spawn().await;
+    let pii = json!({"i": {"loginId": "pii-reader", "displayName": "閲覧 担当", "permissions": ["card.pii.read", "card.pii.export"]}});
+
+    // staff.manage alone hands out nothing that opens personal data.
+    let admin = t.signed_in("admin", &[Permission::StaffManage]).await;
+    assert_eq!(
+        data(&admin.gql(VIEWER, json!({})).await)["viewer"]["secondFactor"],
+        true,
+        "staff.manage itself needs the second factor"
+    );
+    let r = admin.gql(CREATE, pii.clone()).await;
+    assert_eq!(error_code(&r).as_deref(), Some("FORBIDDEN"), "{r}");
+    let plain = data(
+        &admin
+            .gql(CREATE, json!({"i": {"loginId": "viewer1", "displayName": "閲覧", "permissions": ["friends.read"]}}))
+            .await,
+    )["createStaffAccount"]["account"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = admin
+        .gql(
+            "mutation($id: UUID!) { updateStaffAccount(id: $id, input: {permissions: [\"friends.read\", \"card.pii.read\"]}) { id } }",
+            json!({"id": plain}),
+        )
+        .await;
+    assert_eq!(error_code(&r).as_deref(), Some("FORBIDDEN"), "{r}");
+    let r = admin
+        .gql(
+            "mutation($c: String!, $d: Boolean!) { importStaffAccounts(csv: $c, dryRun: $d) { rows { errors { field message } } } }",
+            json!({"c": "login_id,display_name,team,permissions,role\nbulk1,一括,,card.pii.read,\n", "d": true}),
+        )
+        .await;
+    assert_eq!(
+        data(&r)["importStaffAccounts"]["rows"][0]["errors"][0]["field"],
+        "rows[2].permissions",
+        "{r}"
+    );
+
+    // Taking over a personal-data account's credentials is granting too.
+    let holder = t.create_staff("holder", &[Permission::CardPiiRead]).await;
+    for m in ["resetStaffPassword", "resetStaffTotp"] {
+        let r = admin
+            .gql(
+                &format!("mutation($id: UUID!) {{ {m}(id: $id) {{ __typename }} }}"),
+                json!({"id": holder}),
+            )
+            .await;
+        assert_eq!(error_code(&r).as_deref(), Some("FORBIDDEN"), "{m}: {r}");
+    }
+
+    // Someone who holds the permissions and passed the second factor may,
+    // with a generated password only; the grant has its own audit row.
+    let lead = t
+        .signed_in(
+            "lead",
+            &[
+                Permission::StaffManage,
+                Permission::CardPiiRead,
+                Permission::CardPiiExport,
+            ],
+        )
+        .await;
+    let mut chosen = pii.clone();
+    chosen["i"]["password"] = json!("Chosen-By-Admin-2026");
+    let r = lead.gql(CREATE, chosen).await;
+    assert_eq!(error_code(&r).as_deref(), Some("BAD_USER_INPUT"), "{r}");
+    assert_eq!(r["errors"][0]["extensions"]["field"], "input.password");
+    let r = lead.gql(CREATE, pii).await;
+    assert!(data(&r)["createStaffAccount"]["temporaryPassword"].is_string());
+    assert!(t.audit_actions().await.contains(&(
+        "staff.permission.grant_personal_data".into(),
+        "success".into()
+    )));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_service_token_never_uses_or_grants_second_factor_permissions() {
+    let t = TestApp::spawn().await;
+    let admin = t.signed_in("admin", &[Permission::StaffManage]).await;
+    let r = admin
+        .gql(
+            "mutation { createServiceAccount(input: {name: \"人事連携\", permissions: [\"staff.manage\"]}) { token } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&r).as_deref(), Some("BAD_USER_INPUT"), "{r}");
+    // A token whose stored scope says staff.manage (written before this rule).
+    let r = admin
+        .gql(
+            "mutation { createServiceAccount(input: {name: \"人事連携\", permissions: [\"audit.read\"]}) { token } }",
+            json!({}),
+        )
+        .await;
+    let token = data(&r)["createServiceAccount"]["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    {
+        use diesel_async::RunQueryDsl;
+        diesel::sql_query(
+            "UPDATE service_accounts SET permissions = '{staff.manage,card.pii.read,audit.read}'",
+        )
+        .execute(&mut t.db().await)
+        .await
+        .unwrap();
+    }
+    let service = Session::with_bearer(&t.base, &token);
+    let r = service
+        .gql(CREATE, json!({"i": {"loginId": "backdoor", "displayName": "x", "permissions": ["card.pii.read"], "password": "Chosen-By-Token-2026"}}))
+        .await;
+    assert_eq!(error_code(&r).as_deref(), Some("FORBIDDEN"), "{r}");
+    let r = service.gql("{ cardHolders { total } }", json!({})).await;
+    assert_eq!(error_code(&r).as_deref(), Some("FORBIDDEN"), "{r}");
+    assert!(
+        service
+            .gql("{ auditLog { totalCount } }", json!({}))
+            .await
+            .get("errors")
+            .is_none()
+    );
+    assert_eq!(
+        t.count("staff_accounts WHERE login_id = 'backdoor'").await,
+        0
+    );
+}
+
+/// An enrolled personal-data account and its TOTP secret.
+async fn enrolled(t: &TestApp, login: &str) -> String {
+    t.create_staff(login, &[Permission::CardPiiRead]).await;
+    let mut s = t.session();
+    s.login(login, PASSWORD).await;
+    s.enrol_totp().await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wrong_codes_after_a_right_password_lock_the_account() {
+    let t = TestApp::spawn().await;
+    enrolled(&t, "suzuki").await;
+    // Five sign-ins, each with the right password and a wrong code.
+    let mut last = serde_json::Value::Null;
+    for _ in 0..5 {
+        let mut s = t.session();
+        let r = s.login("suzuki", PASSWORD).await;
+        assert_eq!(data(&r)["login"]["stage"], "TOTP_REQUIRED", "{r}");
+        last = s
+            .gql(
+                "mutation { verifyTotp(code: \"000000\") { stage } }",
+                json!({}),
+            )
+            .await;
+    }
+    assert_eq!(error_code(&last).as_deref(), Some("RATE_LIMITED"), "{last}");
+    let r = t.session().login("suzuki", PASSWORD).await;
+    assert_eq!(
+        error_code(&r).as_deref(),
+        Some("RATE_LIMITED"),
+        "locked: {r}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_code_signs_in_one_session_and_secrets_are_sealed_at_rest() {
+    let t = TestApp::spawn().await;
+    let secret = enrolled(&t, "sato").await;
+    #[derive(diesel::QueryableByName)]
+    struct Stored {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        s: String,
+    }
+    let stored: Stored = {
+        use diesel_async::RunQueryDsl;
+        diesel::sql_query("SELECT totp_secret AS s FROM staff_accounts WHERE login_id = 'sato'")
+            .get_result(&mut t.db().await)
+            .await
+            .unwrap()
+    };
+    assert!(
+        stored.s.starts_with("sealed:v1:") && !stored.s.contains(&secret),
+        "{}",
+        stored.s
+    );
+
+    // Two sessions at the code step present the same fresh code at once.
+    let mut sessions = vec![];
+    for _ in 0..6 {
+        let mut s = t.session();
+        s.login("sato", PASSWORD).await;
+        sessions.push(s);
+    }
+    let step = tenohira::auth::totp::step_of(chrono::Utc::now().timestamp()) + 1;
+    let code = tenohira::auth::totp::code_at_step(&secret, step).unwrap();
+    let results = futures::future::join_all(sessions.iter().map(|s| {
+        s.gql(
+            "mutation($c: String!) { verifyTotp(code: $c) { stage } }",
+            json!({"c": code}),
+        )
+    }))
+    .await;
+    let signed_in = results
+        .iter()
+        .filter(|r| r["data"]["verifyTotp"]["stage"] == "SIGNED_IN")
+        .count();
+    assert_eq!(signed_in, 1, "{results:?}");
 }

@@ -173,7 +173,13 @@ impl Caller {
                 Err(AppError::Forbidden(format!("権限がありません（{name}）")))
             }
             Principal::Service(s) => {
-                if s.permissions.contains(permission) {
+                if permission.requires_second_factor() {
+                    // A token cannot present a second factor: whatever a
+                    // stored scope says, these stay with people.
+                    Err(AppError::Forbidden(format!(
+                        "この操作（{name}）はサービスアカウントでは行えません"
+                    )))
+                } else if s.permissions.contains(permission) {
                     Ok(())
                 } else {
                     Err(AppError::Forbidden(format!("権限がありません（{name}）")))
@@ -195,6 +201,34 @@ impl Caller {
                 Ok(())
             }
         }
+    }
+
+    /// Granting (or taking over the credentials of an account holding) the
+    /// permissions in `granted`: each one that needs a second factor may be
+    /// handed on only by someone who holds it and passed the second factor
+    /// in this session, so no permission can grant a stronger one. The
+    /// system (the command line) may; service tokens never.
+    pub fn require_grant(&self, granted: impl IntoIterator<Item = Permission>) -> AppResult<()> {
+        for p in granted {
+            if !p.requires_second_factor() {
+                continue;
+            }
+            let name = p.name();
+            match &self.principal {
+                Principal::System => {}
+                Principal::Staff(s)
+                    if s.permissions.contains(p) && s.second_factor && self.require(p).is_ok() => {}
+                Principal::Anonymous => {
+                    return Err(AppError::Unauthenticated("サインインしてください".into()));
+                }
+                _ => {
+                    return Err(AppError::Forbidden(format!(
+                        "個人情報に関わる権限（{name}）を付与・再設定できるのは、その権限を持ち二要素認証を済ませた職員だけです"
+                    )));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The resident behind a verified ID token.

@@ -60,7 +60,8 @@ pub const CATALOGUE: &[PermissionInfo] = &[
         "staff.manage",
         "アカウント管理",
         "職員アカウント・チーム・権限・サービスアカウントの管理",
-        false,
+        // It decides who else sees personal data: it needs a second factor itself.
+        true,
     ),
     info(
         AuditRead,

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
 
 use super::seal::{self, DataKey};
 
@@ -22,11 +23,12 @@ pub trait KekProvider: Send + Sync {
         key: &'a [u8],
         context: &'a str,
     ) -> BoxFuture<'a, anyhow::Result<Vec<u8>>>;
+    /// The data key in the clear: wiped when the caller drops it.
     fn unwrap<'a>(
         &'a self,
         wrapped: &'a [u8],
         context: &'a str,
-    ) -> BoxFuture<'a, anyhow::Result<Vec<u8>>>;
+    ) -> BoxFuture<'a, anyhow::Result<Zeroizing<Vec<u8>>>>;
     /// Destroys the KEK itself (erasure of everything it wraps); says what was done.
     fn destroy(&self) -> BoxFuture<'_, anyhow::Result<String>>;
 }
@@ -41,26 +43,28 @@ pub struct LocalKek {
 
 impl LocalKek {
     pub fn open(path: &std::path::Path, create: bool) -> anyhow::Result<Self> {
-        let text = match std::fs::read_to_string(path) {
+        let text = Zeroizing::new(match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
                 let key = DataKey::generate();
-                let hex = data_encoding::HEXLOWER.encode(key.expose());
+                let hex = Zeroizing::new(data_encoding::HEXLOWER.encode(key.expose()));
                 if let Some(dir) = path.parent() {
                     std::fs::create_dir_all(dir)?;
                 }
                 write_private(path, &hex)?;
                 tracing::warn!(path = %path.display(), "created a new local key-encryption key; use a KMS in production");
-                hex
+                hex.to_string()
             }
             Err(e) => anyhow::bail!(
                 "cannot read the key-encryption key file {}: {e}",
                 path.display()
             ),
-        };
-        let bytes = data_encoding::HEXLOWER_PERMISSIVE
-            .decode(text.trim().as_bytes())
-            .map_err(|_| anyhow::anyhow!("{} does not hold a hex key", path.display()))?;
+        });
+        let bytes = Zeroizing::new(
+            data_encoding::HEXLOWER_PERMISSIVE
+                .decode(text.trim().as_bytes())
+                .map_err(|_| anyhow::anyhow!("{} does not hold a hex key", path.display()))?,
+        );
         let key = DataKey::from_slice(&bytes).ok_or_else(|| {
             anyhow::anyhow!("{} must hold 64 bytes (128 hex digits)", path.display())
         })?;
@@ -103,8 +107,12 @@ impl KekProvider for LocalKek {
         &'a self,
         wrapped: &'a [u8],
         context: &'a str,
-    ) -> BoxFuture<'a, anyhow::Result<Vec<u8>>> {
-        Box::pin(async move { Ok(seal::open(&self.key, "kek", context, wrapped)?) })
+    ) -> BoxFuture<'a, anyhow::Result<Zeroizing<Vec<u8>>>> {
+        Box::pin(async move {
+            Ok(Zeroizing::new(seal::open(
+                &self.key, "kek", context, wrapped,
+            )?))
+        })
     }
     fn destroy(&self) -> BoxFuture<'_, anyhow::Result<String>> {
         Box::pin(async move {

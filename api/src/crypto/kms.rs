@@ -9,6 +9,7 @@ use chrono::Utc;
 use futures::future::BoxFuture;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
 
 use super::kek::KekProvider;
 use crate::config::KmsConfig;
@@ -154,19 +155,21 @@ impl KekProvider for AwsKms {
         &'a self,
         wrapped: &'a [u8],
         ctx: &'a str,
-    ) -> BoxFuture<'a, anyhow::Result<Vec<u8>>> {
+    ) -> BoxFuture<'a, anyhow::Result<Zeroizing<Vec<u8>>>> {
         Box::pin(async move {
-            let r = self
+            let mut r = self
                 .client
                 .call(
                     "Decrypt",
                     json!({ "KeyId": self.key_id, "CiphertextBlob": B64.encode(wrapped), "EncryptionContext": context(ctx) }),
                 )
                 .await?;
-            let plain = r["Plaintext"]
-                .as_str()
-                .ok_or_else(|| anyhow::anyhow!("Decrypt answered without a plaintext"))?;
-            Ok(B64.decode(plain)?)
+            let Some(Value::String(plain)) = r.get_mut("Plaintext") else {
+                anyhow::bail!("Decrypt answered without a plaintext");
+            };
+            // The key in Base64 is the key too: wiped once decoded.
+            let plain = Zeroizing::new(std::mem::take(plain));
+            Ok(Zeroizing::new(B64.decode(plain.as_bytes())?))
         })
     }
 

@@ -6,8 +6,8 @@
 //! value copied into another resident's row, or into another column, fails
 //! to open instead of showing the wrong person's data.
 
-use aes_siv::Aes256SivAead;
-use aes_siv::aead::{Aead, KeyInit, Payload};
+use aes_siv::aead::KeyInit;
+use aes_siv::siv::Aes256Siv;
 use rand::RngExt;
 use zeroize::Zeroize;
 
@@ -35,17 +35,27 @@ impl DataKey {
         Self(bytes)
     }
 
+    /// Copies the key straight into its own wiped-on-drop box (no stack copy left behind).
     pub fn from_slice(bytes: &[u8]) -> Option<Self> {
-        let arr: [u8; KEY_LEN] = bytes.try_into().ok()?;
-        Some(Self(Box::new(arr)))
+        if bytes.len() != KEY_LEN {
+            return None;
+        }
+        let mut key = Box::new([0u8; KEY_LEN]);
+        key.copy_from_slice(bytes);
+        Some(Self(key))
     }
 
     pub fn expose(&self) -> &[u8] {
         &self.0[..]
     }
 
-    fn cipher(&self) -> Aes256SivAead {
-        Aes256SivAead::new_from_slice(&self.0[..]).expect("64-byte key")
+    /// The SIV construction itself (RFC 5297) with the headers (associated
+    /// data, nonce), exactly what the AEAD interface builds, but owned here:
+    /// unlike the AEAD wrapper, which keeps a plain copy of the key, it wipes
+    /// its keys and CMAC state when dropped (the `zeroize` features of
+    /// aes-siv, aes, cmac and ctr).
+    fn cipher(&self) -> Aes256Siv {
+        Aes256Siv::new_from_slice(&self.0[..]).expect("64-byte key")
     }
 }
 
@@ -77,13 +87,7 @@ pub fn seal(key: &DataKey, owner: &str, field: &str, plaintext: &[u8]) -> Vec<u8
     let ad = associated_data(owner, field);
     let body = key
         .cipher()
-        .encrypt(
-            &nonce.into(),
-            Payload {
-                msg: plaintext,
-                aad: &ad,
-            },
-        )
+        .encrypt([ad.as_slice(), nonce.as_slice()], plaintext)
         .expect("AES-SIV encryption cannot fail for in-memory values");
     let mut out = Vec::with_capacity(1 + NONCE_LEN + body.len());
     out.push(VERSION);
@@ -99,13 +103,7 @@ pub fn open(key: &DataKey, owner: &str, field: &str, sealed: &[u8]) -> Result<Ve
     let nonce: [u8; NONCE_LEN] = sealed[1..1 + NONCE_LEN].try_into().expect("length checked");
     let ad = associated_data(owner, field);
     key.cipher()
-        .decrypt(
-            &nonce.into(),
-            Payload {
-                msg: &sealed[1 + NONCE_LEN..],
-                aad: &ad,
-            },
-        )
+        .decrypt([ad.as_slice(), nonce.as_slice()], &sealed[1 + NONCE_LEN..])
         .map_err(|_| SealError::Forged)
 }
 
@@ -133,6 +131,68 @@ pub fn open_json<T: serde::de::DeserializeOwned>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every copy of an opened key wipes itself: the cipher built from it
+    /// (with its AES key schedules and CMAC state), and what a KEK hands back.
+    #[test]
+    fn key_copies_are_wiped_when_dropped() {
+        fn wipes_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+        wipes_on_drop::<Aes256Siv>();
+        wipes_on_drop::<aes::Aes256>();
+        fn unwrapped_is_wiped<F>(_: F)
+        where
+            F: for<'a> Fn(
+                &'a dyn crate::crypto::kek::KekProvider,
+            ) -> futures::future::BoxFuture<
+                'a,
+                anyhow::Result<zeroize::Zeroizing<Vec<u8>>>,
+            >,
+        {
+        }
+        unwrapped_is_wiped(|k| k.unwrap(&[], ""));
+        assert!(DataKey::from_slice(&[7u8; KEY_LEN - 1]).is_none());
+        assert_eq!(
+            DataKey::from_slice(&[7u8; KEY_LEN]).unwrap().expose(),
+            &[7u8; KEY_LEN]
+        );
+    }
+
+    /// Values sealed through the AEAD interface (before the cipher was
+    /// owned here) open, and the other way round: the bytes are the same.
+    #[test]
+    fn sealed_values_match_the_aead_interface() {
+        use aes_siv::aead::{Aead, Payload};
+        let key = DataKey::generate();
+        let aead = aes_siv::Aes256SivAead::new_from_slice(key.expose()).unwrap();
+        let nonce = [9u8; NONCE_LEN];
+        let ad = associated_data("U1", "holder_name");
+        let body = aead
+            .encrypt(
+                &nonce.into(),
+                Payload {
+                    msg: "埼玉 花子".as_bytes(),
+                    aad: &ad,
+                },
+            )
+            .unwrap();
+        let sealed = [&[VERSION][..], &nonce, &body].concat();
+        assert_eq!(
+            open(&key, "U1", "holder_name", &sealed).unwrap(),
+            "埼玉 花子".as_bytes()
+        );
+        let ours = seal(&key, "U1", "holder_name", b"x");
+        let n: [u8; NONCE_LEN] = ours[1..1 + NONCE_LEN].try_into().unwrap();
+        let plain = aead
+            .decrypt(
+                &n.into(),
+                Payload {
+                    msg: &ours[1 + NONCE_LEN..],
+                    aad: &ad,
+                },
+            )
+            .unwrap();
+        assert_eq!(plain, b"x");
+    }
 
     #[test]
     fn round_trip_and_fresh_nonce() {

@@ -9,7 +9,7 @@ use super::model::{Account, NewAccount};
 use super::{sessions, validate};
 use crate::app::App;
 use crate::audit::{self, Outcome, Target};
-use crate::auth::{Caller, Permission, PermissionSet, password};
+use crate::auth::{Caller, Permission, PermissionSet, Principal, password};
 use crate::db::schema::{staff_accounts, teams};
 use crate::error::{AppError, AppResult, Problems};
 
@@ -136,13 +136,24 @@ pub async fn create(app: &App, caller: &Caller, input: CreateInput) -> AppResult
         &input.permissions,
         input.preset.as_deref(),
     );
-    if let Some(pw) = &input.password
-        && let Err(AppError::BadInput(errs)) =
+    let from_shell = matches!(caller.principal, Principal::System);
+    if let Some(pw) = &input.password {
+        if let Err(AppError::BadInput(errs)) =
             password::check_policy(pw, &input.login_id, "password")
-    {
-        errs.into_iter().for_each(|e| p.add(e.field, e.message));
+        {
+            errs.into_iter().for_each(|e| p.add(e.field, e.message));
+        }
+        // Someone who knows a personal-data account's password could use it:
+        // such accounts always start from a generated, one-time password.
+        if !from_shell && perms.needs_second_factor() {
+            p.add(
+                "password",
+                "個人情報に関わる権限を持つアカウントのパスワードは指定できません（仮パスワードが発行されます）",
+            );
+        }
     }
     p.into_result()?;
+    caller.require_grant(perms.iter())?;
 
     let (password, temporary) = match input.password {
         Some(pw) => (pw, None),
@@ -154,7 +165,9 @@ pub async fn create(app: &App, caller: &Caller, input: CreateInput) -> AppResult
     let hash = password::hash(&password).await?;
     let mut conn = app.db.get().await?;
     let caller = caller.clone();
-    let must_change = temporary.is_some();
+    // A password someone else chose is not the holder's own: it is changed
+    // at first sign-in (only the command line's bootstrap sets a final one).
+    let must_change = temporary.is_some() || !from_shell;
     let account = conn
         .transaction::<Account, AppError, _>(async move |conn| {
             if let Some(team) = input.team_id
@@ -175,6 +188,7 @@ pub async fn create(app: &App, caller: &Caller, input: CreateInput) -> AppResult
                 must_change_password: must_change,
             };
             let account = insert(conn, new).await?;
+            record_personal_data_grant(conn, &caller, &account, &PermissionSet::default()).await?;
             audit::record(
                 conn,
                 &caller,
@@ -250,6 +264,10 @@ pub async fn update(
             // Without this an administrator could lock everybody out by accident.
             return Err(AppError::bad_input("permissions", "自分自身のアカウント管理権限は外せません"));
         }
+        if let Some(perms) = &perms {
+            let held = before.permission_set();
+            caller.require_grant(perms.iter().filter(|p| !held.contains(*p)))?;
+        }
         let display_name = input.display_name.as_deref().map(str::trim).unwrap_or(&before.display_name).to_string();
         let team_id = input.team_id.unwrap_or(before.team_id);
         let permissions = perms.map(|p| p.names()).unwrap_or_else(|| before.permissions.clone());
@@ -263,6 +281,7 @@ pub async fn update(
             .returning(Account::as_returning())
             .get_result(conn)
             .await?;
+        record_personal_data_grant(conn, &caller, &after, &before.permission_set()).await?;
         audit::record(
             conn,
             &caller,
@@ -333,6 +352,9 @@ pub async fn reset_password(app: &App, caller: &Caller, id: Uuid) -> AppResult<S
     let caller = caller.clone();
     conn.transaction::<(), AppError, _>(async move |conn| {
         let account = lock(conn, id).await?;
+        // Whoever sets a password could sign in with it: taking over an
+        // account's credentials is granting its permissions.
+        caller.require_grant(account.permission_set().iter())?;
         diesel::update(staff_accounts::table.find(id))
             .set((
                 staff_accounts::password_hash.eq(hash),
@@ -365,6 +387,7 @@ pub async fn reset_totp(app: &App, caller: &Caller, id: Uuid) -> AppResult<Accou
     let caller = caller.clone();
     conn.transaction::<Account, AppError, _>(async move |conn| {
         let before = lock(conn, id).await?;
+        caller.require_grant(before.permission_set().iter())?;
         let after: Account = diesel::update(staff_accounts::table.find(id))
             .set((
                 staff_accounts::totp_secret.eq(None::<String>),
@@ -387,5 +410,33 @@ pub async fn reset_totp(app: &App, caller: &Caller, id: Uuid) -> AppResult<Accou
         .await?;
         Ok(after)
     })
+    .await
+}
+
+/// Its own audit row whenever an account gains permissions that open
+/// personal data, so such grants are found without reading every update.
+pub(crate) async fn record_personal_data_grant(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    account: &Account,
+    held_before: &PermissionSet,
+) -> AppResult<()> {
+    let granted: Vec<&str> = account
+        .permission_set()
+        .iter()
+        .filter(|p| p.requires_second_factor() && !held_before.contains(*p))
+        .map(Permission::name)
+        .collect();
+    if granted.is_empty() {
+        return Ok(());
+    }
+    audit::record(
+        conn,
+        caller,
+        "staff.permission.grant_personal_data",
+        Some(Target::new("staff_account", account.id)),
+        json!({ "loginId": account.login_id, "granted": granted }),
+        Outcome::Success,
+    )
     .await
 }

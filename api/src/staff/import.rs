@@ -15,7 +15,7 @@ use super::model::NewAccount;
 use super::validate;
 use crate::app::App;
 use crate::audit::{self, Outcome, Target};
-use crate::auth::{Caller, Permission, password};
+use crate::auth::{Caller, Permission, PermissionSet, password};
 use crate::db::schema::{staff_accounts, teams};
 use crate::error::{AppError, AppResult, FieldError, Problems};
 
@@ -231,7 +231,18 @@ pub async fn import(
     dry_run: bool,
 ) -> AppResult<Report> {
     caller.require(Permission::StaffManage)?;
-    let (rows, new_teams) = check(app, csv_text).await?;
+    let (mut rows, new_teams) = check(app, csv_text).await?;
+    for row in &mut rows {
+        let perms = PermissionSet::from_names(&row.permissions);
+        if let Err(AppError::Forbidden(message) | AppError::Unauthenticated(message)) =
+            caller.require_grant(perms.iter())
+        {
+            row.errors.push(FieldError::new(
+                format!("rows[{}].permissions", row.line),
+                message,
+            ));
+        }
+    }
     let problems: Vec<FieldError> = rows.iter().flat_map(|r| r.errors.clone()).collect();
     if dry_run {
         return Ok(Report {
@@ -294,6 +305,13 @@ pub async fn import(
                         password_hash: hash,
                         must_change_password: true,
                     },
+                )
+                .await?;
+                accounts::record_personal_data_grant(
+                    conn,
+                    &caller,
+                    &account,
+                    &PermissionSet::default(),
                 )
                 .await?;
                 created.push(account.login_id);

@@ -8,4 +8,5 @@ pub mod model;
 pub mod service_accounts;
 pub mod sessions;
 pub mod teams;
+pub mod totp_secret;
 pub mod validate;

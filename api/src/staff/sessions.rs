@@ -11,8 +11,8 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::accounts;
 use super::model::Account;
+use super::{accounts, totp_secret};
 use crate::app::App;
 use crate::audit::{self, Outcome, Target};
 use crate::auth::tokens::{self, SERVICE_TOKEN_PREFIX, SESSION_COOKIE, SessionClaims};
@@ -260,11 +260,13 @@ pub async fn login(
             ))
             .execute(conn)
             .await?;
-        diesel::update(staff_accounts::table.find(acct.id))
-            .set(staff_accounts::failed_login_count.eq(0))
-            .execute(conn)
-            .await?;
+        // The failure count starts again only once sign-in is complete: a
+        // right password followed by wrong codes keeps counting to the lock.
         if stage == SessionStage::Active {
+            diesel::update(staff_accounts::table.find(acct.id))
+                .set(staff_accounts::failed_login_count.eq(0))
+                .execute(conn)
+                .await?;
             mark_signed_in(conn, acct.id).await?;
         }
         let signed_in = Caller {
@@ -355,10 +357,11 @@ pub async fn verify_totp(app: &App, caller: &Caller, code: &str) -> AppResult<Si
     if account.is_locked(now()) {
         return Err(AppError::RateLimited(LOCKED.into()));
     }
-    let secret = account
+    let stored = account
         .totp_secret
         .clone()
         .ok_or_else(|| AppError::Conflict("二要素認証が未設定です".into()))?;
+    let secret = totp_secret::open(app, account.id, &stored).await?;
     let Some(step) = totp::verify(&secret, code, now().timestamp(), account.totp_last_step) else {
         let locked = count_failure(app, account.id).await?;
         audit_failure(
@@ -388,26 +391,44 @@ async fn complete_second_factor(
     enrolment: bool,
 ) -> AppResult<SignIn> {
     let staff = caller.staff_any_stage()?.clone();
-    let secret = if enrolment {
+    let stored = if enrolment {
         account.totp_pending_secret.clone()
     } else {
         account.totp_secret.clone()
+    };
+    // A secret from before sealing is sealed now that it has proved itself.
+    let secret = match &stored {
+        Some(s) if totp_secret::is_plain(s) => Some(totp_secret::seal(app, account.id, s).await?),
+        other => other.clone(),
     };
     let mut conn = app.db.get().await?;
     let caller = caller.clone();
     let account = conn
         .transaction::<Account, AppError, _>(async move |conn| {
-            let updated: Account = diesel::update(staff_accounts::table.find(account.id))
-                .set((
-                    staff_accounts::totp_secret.eq(secret),
-                    staff_accounts::totp_pending_secret.eq(None::<String>),
-                    staff_accounts::totp_last_step.eq(step),
-                    staff_accounts::failed_login_count.eq(0),
-                    staff_accounts::last_login_at.eq(diesel::dsl::now),
-                ))
-                .returning(Account::as_returning())
-                .get_result(conn)
-                .await?;
+            // Compare-and-set: of two requests presenting the same code (or
+            // codes of the same step) only the first moves the step on.
+            let step_is_new = staff_accounts::totp_last_step
+                .is_null()
+                .or(staff_accounts::totp_last_step.lt(step));
+            let updated: Option<Account> =
+                diesel::update(staff_accounts::table.find(account.id).filter(step_is_new))
+                    .set((
+                        staff_accounts::totp_secret.eq(secret),
+                        staff_accounts::totp_pending_secret.eq(None::<String>),
+                        staff_accounts::totp_last_step.eq(step),
+                        staff_accounts::failed_login_count.eq(0),
+                        staff_accounts::last_login_at.eq(diesel::dsl::now),
+                    ))
+                    .returning(Account::as_returning())
+                    .get_result(conn)
+                    .await
+                    .optional()?;
+            let Some(updated) = updated else {
+                return Err(AppError::bad_input(
+                    "code",
+                    "この確認コードは既に使われました。次のコードを入力してください",
+                ));
+            };
             diesel::update(staff_sessions::table.find(staff.session_id))
                 .set((
                     staff_sessions::stage.eq(SessionStage::Active.as_str()),
@@ -455,8 +476,9 @@ pub async fn begin_enrolment(app: &App, caller: &Caller) -> AppResult<(String, S
         ));
     }
     let secret = totp::generate_secret();
+    let sealed = totp_secret::seal(app, account.id, &secret).await?;
     diesel::update(staff_accounts::table.find(account.id))
-        .set(staff_accounts::totp_pending_secret.eq(&secret))
+        .set(staff_accounts::totp_pending_secret.eq(&sealed))
         .execute(&mut conn)
         .await?;
     let uri = totp::provisioning_uri(&secret, &app.config.totp_issuer, &account.login_id);
@@ -473,10 +495,11 @@ pub async fn confirm_enrolment(app: &App, caller: &Caller, code: &str) -> AppRes
     let mut conn = app.db.get().await?;
     let account = accounts::find(&mut conn, staff.account_id).await?;
     drop(conn);
-    let pending = account
+    let stored = account
         .totp_pending_secret
         .clone()
         .ok_or_else(|| AppError::Conflict("先に二要素認証の設定を開始してください".into()))?;
+    let pending = totp_secret::open(app, account.id, &stored).await?;
     let Some(step) = totp::verify(&pending, code, now().timestamp(), None) else {
         return Err(AppError::bad_input("code", "確認コードが正しくありません"));
     };
