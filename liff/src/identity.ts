@@ -3,7 +3,7 @@
 // this page never sends a user id of its own.
 import liff from '@line/liff';
 
-type Config = { liffId: string; sandboxLogin: string | null };
+export type Config = { liffId: string; sandboxLogin: string | null };
 const KEY = 'tenohira.idToken';
 
 async function config(): Promise<Config> {
@@ -17,28 +17,51 @@ export function tokenFromHash(hash: string): string | null {
   return m ? decodeURIComponent(m[1]!) : null;
 }
 
+export type TokenSource =
+  | { kind: 'fragment'; token: string }
+  | { kind: 'stored'; token: string }
+  | { kind: 'sandbox-login'; url: string }
+  | { kind: 'liff'; liffId: string };
+
+/**
+ * Where this page's ID token comes from. Only the sandbox (an ordinary
+ * browser with line-fake's login) takes a token from the URL: in production a
+ * link carrying someone else's token would make this page act as that
+ * person, and a resident would register their family into an attacker's
+ * account. There the LIFF SDK alone says who the resident is.
+ */
+export function tokenSource(cfg: Config, hash: string, stored: string | null, href: string): TokenSource {
+  if (!cfg.sandboxLogin) return { kind: 'liff', liffId: cfg.liffId };
+  const fromHash = tokenFromHash(hash);
+  if (fromHash) return { kind: 'fragment', token: fromHash };
+  if (stored) return { kind: 'stored', token: stored };
+  return { kind: 'sandbox-login', url: `${cfg.sandboxLogin}?redirect_uri=${encodeURIComponent(href)}` };
+}
+
 export async function idToken(): Promise<string> {
-  const fromHash = tokenFromHash(window.location.hash);
-  if (fromHash) {
-    sessionStorage.setItem(KEY, fromHash);
-    history.replaceState(null, '', window.location.pathname + window.location.search);
-    return fromHash;
-  }
   const cfg = await config();
-  if (cfg.sandboxLogin) {
-    const stored = sessionStorage.getItem(KEY);
-    if (stored) return stored;
-    window.location.assign(`${cfg.sandboxLogin}?redirect_uri=${encodeURIComponent(window.location.href)}`);
-    return new Promise(() => undefined);
+  const source = tokenSource(cfg, window.location.hash, sessionStorage.getItem(KEY), window.location.href);
+  switch (source.kind) {
+    case 'fragment':
+      sessionStorage.setItem(KEY, source.token);
+      history.replaceState(null, '', window.location.pathname + window.location.search);
+      return source.token;
+    case 'stored':
+      return source.token;
+    case 'sandbox-login':
+      window.location.assign(source.url);
+      return new Promise(() => undefined);
+    case 'liff': {
+      await liff.init({ liffId: source.liffId });
+      if (!liff.isLoggedIn()) {
+        liff.login();
+        return new Promise(() => undefined);
+      }
+      const token = liff.getIDToken();
+      if (!token) throw new Error('no ID token');
+      return token;
+    }
   }
-  await liff.init({ liffId: cfg.liffId });
-  if (!liff.isLoggedIn()) {
-    liff.login();
-    return new Promise(() => undefined);
-  }
-  const token = liff.getIDToken();
-  if (!token) throw new Error('no ID token');
-  return token;
 }
 
 /** Forgets a token the server refused (expired): the next call logs in again. */
