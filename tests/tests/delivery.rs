@@ -602,6 +602,7 @@ async fn upload(t: &TestApp, s: Option<&Session>, bytes: Vec<u8>) -> (u16, Value
     let mut req = reqwest::Client::new()
         .post(format!("{}/media", t.base))
         .header("x-file-name", "%E9%81%BF%E9%9B%A3%E6%89%80.png")
+        .header("content-type", "application/octet-stream")
         .body(bytes);
     if let Some(s) = s {
         req = req.header(
@@ -1113,4 +1114,86 @@ async fn only_the_author_their_team_or_an_approver_may_change_a_delivery() {
             rows[0].s
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn uploads_say_what_they_are_and_a_picture_too_large_to_decode_is_refused_from_its_header() {
+    let t = TestApp::spawn().await;
+    let s = sender(&t, "uploader").await;
+    let post = |content_type: Option<&'static str>, body: Vec<u8>| {
+        let cookie = s.cookie().unwrap();
+        let url = format!("{}/media", t.base);
+        async move {
+            let mut req = reqwest::Client::new()
+                .post(url)
+                .header("cookie", format!("tenohira_session={cookie}"))
+                .body(body);
+            if let Some(ct) = content_type {
+                req = req.header("content-type", ct);
+            }
+            let r = req.send().await.unwrap();
+            (
+                r.status().as_u16(),
+                r.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    let png = noisy_png(64);
+    // What a cross-site form could send, or nothing at all: refused.
+    for ct in [
+        None,
+        Some("text/plain"),
+        Some("multipart/form-data; boundary=x"),
+        Some("application/x-www-form-urlencoded"),
+    ] {
+        let (status, body) = post(ct, png.clone()).await;
+        assert_eq!(status, 415, "{ct:?}: {body}");
+    }
+    // A declared type that the bytes contradict.
+    let (status, _) = post(Some("image/jpeg"), png.clone()).await;
+    assert_eq!(status, 415);
+    let (status, body) = post(Some("image/png"), png.clone()).await;
+    assert_eq!(status, 201, "{body}");
+
+    // 11,000 × 11,000 claimed by a file of a few hundred bytes: refused
+    // from the header, at once, without the 363 MB a decode would take.
+    let mut bomb = Vec::new();
+    bomb.extend_from_slice(b"\x89PNG\r\n\x1a\n");
+    let ihdr = [
+        &11_000u32.to_be_bytes()[..],
+        &11_000u32.to_be_bytes(),
+        &[8, 2, 0, 0, 0],
+    ]
+    .concat();
+    let idat = b"\x78\x9c\x03\x00\x00\x00\x00\x01".to_vec();
+    for (kind, data) in [
+        (&b"IHDR"[..], ihdr),
+        (&b"IDAT"[..], idat),
+        (&b"IEND"[..], vec![]),
+    ] {
+        bomb.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let chunk = [kind, &data].concat();
+        bomb.extend_from_slice(&chunk);
+        bomb.extend_from_slice(&png_crc(&chunk).to_be_bytes());
+    }
+    let started = std::time::Instant::now();
+    let (status, body) = post(Some("image/png"), bomb).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["code"], "IMAGE_TOO_LARGE", "{body}");
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+fn png_crc(bytes: &[u8]) -> u32 {
+    let mut c = 0xffff_ffffu32;
+    for b in bytes {
+        c ^= u32::from(*b);
+        for _ in 0..8 {
+            c = if c & 1 == 1 {
+                0xedb8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
+        }
+    }
+    !c
 }

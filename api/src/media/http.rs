@@ -36,6 +36,17 @@ const UPLOADERS: &[Permission] = &[
     Permission::CardSettings,
 ];
 
+const ACCEPTED_TYPES: &[&str] = &[
+    "image/jpeg",
+    "image/png",
+    "video/mp4",
+    "application/octet-stream",
+];
+
+/// Image decodes running at once in this process (each may take up to
+/// 256 MB and a core for a second); more uploads wait their turn.
+static DECODES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 /// Streams the body to a temporary file (never all in memory), refusing as
 /// soon as it passes the limit for what its first bytes say it is.
 pub async fn upload(
@@ -49,6 +60,26 @@ pub async fn upload(
         Ok(c) => c,
         Err(refusal) => return refusal,
     };
+    // Only a file's own type (or "some bytes"): the types an HTML form can
+    // send cross-site without asking (text/plain, form encodings) are refused.
+    let declared = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .unwrap_or_default();
+    if !ACCEPTED_TYPES.contains(&declared.as_str()) {
+        return refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "Content-Type は image/jpeg・image/png・video/mp4・application/octet-stream のいずれかにしてください",
+        );
+    }
     let store = &app.media;
     let (tmp, mut file) = match store.temp().await {
         Ok(t) => t,
@@ -120,6 +151,14 @@ pub async fn upload(
             "ファイルが空か、対応していない形式です",
         );
     };
+    if declared != "application/octet-stream" && declared != content_type {
+        cleanup(tmp).await;
+        return refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA",
+            "ファイルの中身が指定された種類と一致しません",
+        );
+    }
     let id = Uuid::new_v4();
     let mut preview_size = None;
     if kind == "image" {
@@ -129,6 +168,10 @@ pub async fn upload(
             image::ImageFormat::Jpeg
         };
         let bytes = std::mem::take(&mut image_bytes);
+        // Decoding takes memory and a core: a few at a time, the rest wait.
+        let Ok(_permit) = DECODES.acquire().await else {
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        };
         let made = tokio::task::spawn_blocking(move || preview::make(&bytes, format)).await;
         match made {
             Ok(Ok(Some(p))) => {
@@ -140,9 +183,13 @@ pub async fn upload(
                 }
             }
             Ok(Ok(None)) => preview_size = Some(size as i64),
-            Ok(Err(message)) => {
+            Ok(Err(refusal)) => {
                 cleanup(tmp).await;
-                return refuse(StatusCode::UNPROCESSABLE_ENTITY, "BAD_IMAGE", &message);
+                return refuse(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    refusal.code(),
+                    &refusal.message(),
+                );
             }
             Err(_) => {
                 cleanup(tmp).await;

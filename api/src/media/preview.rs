@@ -6,12 +6,65 @@ use image::{ImageFormat, ImageReader, imageops::FilterType};
 
 use super::MAX_PREVIEW_BYTES;
 
+/// Largest side and area an upload may have. A small compressed file can
+/// claim a huge picture (a 1.5 MB PNG of 11,000 × 11,000 decodes to 363 MB):
+/// the header is read first and such images are refused before decoding.
+pub const MAX_SIDE: u32 = 10_000;
+pub const MAX_PIXELS: u64 = 40_000_000;
+/// What one decode may allocate (40 MP of RGBA with room to spare).
+const MAX_ALLOC: u64 = 256 * 1024 * 1024;
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// Not a JPEG or PNG that decodes.
+    Unreadable,
+    /// Larger than [`MAX_SIDE`] or [`MAX_PIXELS`].
+    TooLarge { width: u32, height: u32 },
+    /// No preview under LINE's 1 MB could be made.
+    NoPreview,
+}
+
+impl Refusal {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unreadable => "BAD_IMAGE",
+            Self::TooLarge { .. } => "IMAGE_TOO_LARGE",
+            Self::NoPreview => "BAD_IMAGE",
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            Self::Unreadable => "画像を読み込めません（JPEGかPNGの画像を選んでください）".into(),
+            Self::TooLarge { width, height } => format!(
+                "画像が大きすぎます（{width}×{height}ピクセル）。一辺10,000ピクセル・4,000万画素以下にしてください"
+            ),
+            Self::NoPreview => "プレビュー画像を1MB以下にできませんでした".into(),
+        }
+    }
+}
+
+/// The picture's size from its header alone (no pixels decoded).
+pub fn dimensions(original: &[u8], format: ImageFormat) -> Result<(u32, u32), Refusal> {
+    ImageReader::with_format(std::io::Cursor::new(original), format)
+        .into_dimensions()
+        .map_err(|_| Refusal::Unreadable)
+}
+
 /// Checks the image decodes, and returns a preview's bytes (`None`: the
 /// original is small enough to serve as its own preview).
-pub fn make(original: &[u8], format: ImageFormat) -> Result<Option<Vec<u8>>, String> {
-    let img = ImageReader::with_format(std::io::Cursor::new(original), format)
-        .decode()
-        .map_err(|_| "画像を読み込めません（JPEGかPNGの画像を選んでください）".to_string())?;
+pub fn make(original: &[u8], format: ImageFormat) -> Result<Option<Vec<u8>>, Refusal> {
+    let (width, height) = dimensions(original, format)?;
+    if width > MAX_SIDE || height > MAX_SIDE || u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(Refusal::TooLarge { width, height });
+    }
+    let mut reader = ImageReader::with_format(std::io::Cursor::new(original), format);
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_ALLOC);
+    reader.limits(limits);
+    let img = reader.decode().map_err(|_| Refusal::Unreadable)?;
     if original.len() as u64 <= MAX_PREVIEW_BYTES {
         return Ok(None);
     }
@@ -19,10 +72,71 @@ pub fn make(original: &[u8], format: ImageFormat) -> Result<Option<Vec<u8>>, Str
         let small = img.resize(edge, edge, FilterType::Triangle).to_rgb8();
         let mut out = Vec::new();
         let mut enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality);
-        enc.encode_image(&small).map_err(|e| e.to_string())?;
+        enc.encode_image(&small).map_err(|_| Refusal::NoPreview)?;
         if out.len() as u64 <= MAX_PREVIEW_BYTES {
             return Ok(Some(out));
         }
     }
-    Err("プレビュー画像を1MB以下にできませんでした".into())
+    Err(Refusal::NoPreview)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A PNG whose header claims `w` × `h` (its pixel data is a stub).
+    fn claimed_png(w: u32, h: u32) -> Vec<u8> {
+        let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+        let mut ihdr = Vec::new();
+        ihdr.extend_from_slice(&w.to_be_bytes());
+        ihdr.extend_from_slice(&h.to_be_bytes());
+        ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+        // The header, a token of (empty, deflated) pixel data, the end.
+        let idat = b"\x78\x9c\x03\x00\x00\x00\x00\x01".to_vec();
+        for (kind, data) in [
+            (&b"IHDR"[..], ihdr),
+            (&b"IDAT"[..], idat),
+            (&b"IEND"[..], vec![]),
+        ] {
+            out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+            let body = [kind, &data].concat();
+            out.extend_from_slice(&body);
+            out.extend_from_slice(&crc32(&body).to_be_bytes());
+        }
+        out
+    }
+
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut c = 0xffff_ffffu32;
+        for b in bytes {
+            c ^= u32::from(*b);
+            for _ in 0..8 {
+                c = if c & 1 == 1 {
+                    0xedb8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
+            }
+        }
+        !c
+    }
+
+    #[test]
+    fn huge_pictures_are_refused_from_their_header() {
+        let started = std::time::Instant::now();
+        for (w, h) in [(11_000, 11_000), (10_001, 10), (8_000, 6_000)] {
+            assert_eq!(
+                make(&claimed_png(w, h), ImageFormat::Png),
+                Err(Refusal::TooLarge {
+                    width: w,
+                    height: h
+                })
+            );
+        }
+        assert!(started.elapsed() < std::time::Duration::from_millis(500));
+        assert_eq!(
+            dimensions(&claimed_png(6_000, 6_000), ImageFormat::Png),
+            Ok((6_000, 6_000))
+        );
+    }
 }

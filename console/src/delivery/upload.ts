@@ -1,12 +1,15 @@
 // Uploading an image for a delivery: POST /media with the file as the body.
 
+const ACCEPTED = ['image/jpeg', 'image/png', 'video/mp4'];
+
 export type Uploaded = { id: string; kind: string; size: number };
 
 export async function uploadMedia(file: File): Promise<Uploaded> {
   const res = await fetch('/media', {
     method: 'POST',
     credentials: 'same-origin',
-    headers: { 'x-file-name': encodeURIComponent(file.name) },
+    // The file's own type (the server refuses the types a cross-site form could send).
+    headers: { 'x-file-name': encodeURIComponent(file.name), 'content-type': ACCEPTED.includes(file.type) ? file.type : 'application/octet-stream' },
     body: file,
   });
   const body = (await res.json().catch(() => null)) as { id?: string; kind?: string; size?: number; error?: { message?: string } } | null;
