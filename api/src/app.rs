@@ -151,6 +151,7 @@ pub fn router(app: App) -> Router {
             tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id)
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(axum::middleware::from_fn(sanitize_request_id))
 }
 
 const CONSOLE_CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
@@ -206,19 +207,52 @@ async fn console_cache_headers(
     res
 }
 
-/// The client address: the peer, or the first `X-Forwarded-For` hop behind a trusted proxy.
+/// The client address. Behind `n` trusted proxies it is the `n`-th
+/// `X-Forwarded-For` entry from the right: each proxy appends the address it
+/// saw, so that entry was written by the outermost proxy of ours, while
+/// everything to its left came from the client and may be invented.
 pub fn client_ip(config: &Config, headers: &HeaderMap, peer: SocketAddr) -> String {
-    if config.trust_proxy
-        && let Some(first) = headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
+    let hops = config.trusted_proxy_hops;
+    if hops > 0 {
+        let forwarded: Vec<&str> = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
             .map(str::trim)
-            .filter(|s| !s.is_empty())
-    {
-        return first.to_string();
+            .collect();
+        if let Some(entry) = forwarded.len().checked_sub(hops).map(|i| forwarded[i])
+            && let Ok(ip) = entry.parse::<std::net::IpAddr>()
+        {
+            return ip.to_string();
+        }
     }
     peer.ip().to_string()
+}
+
+/// A client's `X-Request-Id` is kept (it ties our logs to theirs) only when
+/// it is a short token; anything else is replaced by one of ours, so a
+/// request cannot write kilobytes or markup into the logs and audit rows.
+async fn sanitize_request_id(
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let fine = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(request_id_acceptable);
+    if !fine {
+        req.headers_mut().remove("x-request-id");
+    }
+    next.run(req).await
+}
+
+pub fn request_id_acceptable(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
 }
 
 async fn staff_graphql(

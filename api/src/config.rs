@@ -93,7 +93,7 @@ pub const VARIABLES: &[VarDoc] = &[
         name: "TENOHIRA_TRUST_PROXY",
         default: Some("false"),
         secret: false,
-        description: "`true` behind a reverse proxy: take the client IP from `X-Forwarded-For`.",
+        description: "Behind reverse proxies: how many of them append to `X-Forwarded-For` (`true` = 1). The client address is the entry that many places from the right (the one the outermost trusted proxy wrote); entries further left are the client's own words and never trusted. `false`: the TCP peer.",
     },
     VarDoc {
         name: "TENOHIRA_DB_POOL_SIZE",
@@ -449,7 +449,8 @@ pub struct Config {
     pub login_lockout: Duration,
     pub login_attempts_per_ip: u32,
     pub totp_issuer: String,
-    pub trust_proxy: bool,
+    /// Reverse proxies in front that append to `X-Forwarded-For` (0: none).
+    pub trusted_proxy_hops: usize,
     pub db_pool_size: usize,
     pub db_timeout: Duration,
     pub migrate_on_start: bool,
@@ -588,7 +589,14 @@ impl Config {
             ),
             login_attempts_per_ip: r.positive("TENOHIRA_LOGIN_ATTEMPTS_PER_IP")?,
             totp_issuer: r.string("TENOHIRA_TOTP_ISSUER")?,
-            trust_proxy: r.parse("TENOHIRA_TRUST_PROXY")?,
+            trusted_proxy_hops: match r.string("TENOHIRA_TRUST_PROXY")?.as_str() {
+                "false" => 0,
+                "true" => 1,
+                n => n.parse().map_err(|_| ConfigError {
+                    var: "TENOHIRA_TRUST_PROXY",
+                    message: format!("expected `false`, `true` or a number of proxies, got `{n}`"),
+                })?,
+            },
             db_pool_size: r.positive("TENOHIRA_DB_POOL_SIZE")?,
             db_timeout: Duration::from_millis(r.positive("TENOHIRA_DB_TIMEOUT_MS")?),
             migrate_on_start: r.parse("TENOHIRA_MIGRATE_ON_START")?,

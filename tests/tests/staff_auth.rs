@@ -645,3 +645,91 @@ async fn one_code_signs_in_one_session_and_secrets_are_sealed_at_rest() {
         .count();
     assert_eq!(signed_in, 1, "{results:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn behind_a_proxy_the_address_it_appended_counts_not_what_the_client_wrote() {
+    let t = TestApp::spawn_with(tenohira_tests::Options {
+        env: vec![("TENOHIRA_TRUST_PROXY", "true".into())],
+        ..Default::default()
+    })
+    .await;
+    t.create_staff("target", &[Permission::AuditRead]).await;
+    // 40 wrong passwords, each claiming another origin to the left of what
+    // the proxy appended (the attacker's real address, 203.0.113.9).
+    let mut last = serde_json::Value::Null;
+    for i in 0..40 {
+        last = reqwest::Client::new()
+            .post(format!("{}/graphql", t.base))
+            .header("content-type", "application/json")
+            .header("x-forwarded-for", format!("10.0.{}.{}, 203.0.113.9", i / 250, i % 250))
+            .json(&json!({"query": "mutation { login(input: {loginId: \"nobody\", password: \"Wrong-Password-1\"}) { stage } }"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        error_code(&last).as_deref(),
+        Some("RATE_LIMITED"),
+        "throttled: {last}"
+    );
+    #[derive(diesel::QueryableByName)]
+    struct Ip {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        ip: String,
+    }
+    let ips: Vec<Ip> = {
+        use diesel_async::RunQueryDsl;
+        diesel::sql_query("SELECT DISTINCT ip FROM audit_log WHERE action = 'staff.login'")
+            .load(&mut t.db().await)
+            .await
+            .unwrap()
+    };
+    assert_eq!(
+        ips.iter().map(|i| i.ip.as_str()).collect::<Vec<_>>(),
+        ["203.0.113.9"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_request_id_is_kept_only_when_it_is_a_short_token() {
+    let t = TestApp::spawn().await;
+    let ask = |id: String| {
+        let url = format!("{}/graphql", t.base);
+        async move {
+            let r = reqwest::Client::new()
+                .post(url)
+                .header("content-type", "application/json")
+                .header("x-request-id", id)
+                .json(&json!({"query": "mutation { login(input: {loginId: \"nobody\", password: \"Wrong-Password-1\"}) { stage } }"}))
+                .send()
+                .await
+                .unwrap();
+            r.headers()["x-request-id"].to_str().unwrap().to_string()
+        }
+    };
+    assert_eq!(ask("req-42.abc".into()).await, "req-42.abc");
+    for bad in [
+        "x".repeat(10_000),
+        "<script>alert(1)</script>".into(),
+        "=cmd|' /C calc'!A0".into(),
+    ] {
+        let echoed = ask(bad.clone()).await;
+        assert_eq!(echoed.len(), 36, "replaced by a UUID of ours: {echoed}");
+    }
+    #[derive(diesel::QueryableByName)]
+    struct L {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        n: i32,
+    }
+    let longest: L = {
+        use diesel_async::RunQueryDsl;
+        diesel::sql_query("SELECT coalesce(max(length(request_id)), 0) AS n FROM audit_log")
+            .get_result(&mut t.db().await)
+            .await
+            .unwrap()
+    };
+    assert!(longest.n <= 64, "{}", longest.n);
+}

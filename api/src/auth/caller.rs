@@ -103,6 +103,7 @@ impl Caller {
         caller.request_id = headers
             .get("x-request-id")
             .and_then(|v| v.to_str().ok())
+            .filter(|v| crate::app::request_id_acceptable(v))
             .map(str::to_string);
         caller
     }
