@@ -36,6 +36,8 @@ pub struct AppInner {
     pub line: LineClient,
     pub id_tokens: IdTokenVerifier,
     pub intake: crate::line::webhook::IntakeWriter,
+    /// Request limits of the residents' API (in this process).
+    pub liff_limits: crate::ratelimit::LiffLimits,
     /// This process's audience index (loaded on first use, then kept current).
     pub audience: Arc<crate::audience::index::AudienceIndex>,
     /// Messages of deliveries this process is sending (they no longer change).
@@ -81,6 +83,7 @@ impl App {
             crate::crypto::kek::KekRing::from_config(&config)?,
             config.data_key_cache_ttl,
         );
+        let liff_limits = crate::ratelimit::LiffLimits::from_config(&config);
         let id_tokens = IdTokenVerifier::new(&config.line.jwks_url, &config.line.login_channel_id)?;
         Ok(Self(Arc::new(AppInner {
             config,
@@ -92,6 +95,7 @@ impl App {
             line,
             id_tokens,
             intake,
+            liff_limits,
             audience: Arc::default(),
             delivery_sending: Default::default(),
             media,
@@ -297,9 +301,7 @@ async fn staff_graphql(
             );
         }
     };
-    let limits = gql_http::Limits {
-        max_document_bytes: state.app.config.graphql_max_document_bytes,
-    };
+    let limits = gql_http::Limits::staff(&state.app.config);
     gql_http::handle(
         &state.schema,
         &limits,
@@ -323,6 +325,14 @@ async fn liff_graphql(
     body: Bytes,
 ) -> Response {
     let mut caller = crate::auth::Caller::from_request(&state.app.config, &headers, peer);
+    let media = gql_http::negotiate(headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()))
+        .unwrap_or(MediaType::Json);
+    let limits = &state.app.liff_limits;
+    // Counted before the token is checked: a flood of bad tokens costs a
+    // map lookup each, not a signature verification.
+    if let Err(wait) = limits.per_ip.check(caller.ip.as_deref().unwrap_or("")) {
+        return rate_limited(wait, media, "address");
+    }
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -331,6 +341,9 @@ async fn liff_graphql(
     if let Some(token) = token {
         match state.app.id_tokens.verify(token).await {
             Ok(claims) => {
+                if let Err(wait) = limits.per_resident.check(&claims.sub) {
+                    return rate_limited(wait, media, "resident");
+                }
                 caller.principal =
                     crate::auth::Principal::Resident(crate::auth::ResidentPrincipal {
                         line_user_id: claims.sub,
@@ -345,12 +358,9 @@ async fn liff_graphql(
             }
         }
     }
-    let limits = gql_http::Limits {
-        max_document_bytes: state.app.config.graphql_max_document_bytes,
-    };
     gql_http::handle(
         &state.liff_schema,
-        &limits,
+        &gql_http::Limits::residents(&state.app.config),
         &method,
         &uri,
         &headers,
@@ -358,6 +368,21 @@ async fn liff_graphql(
         caller,
     )
     .await
+}
+
+/// 429 with a GraphQL error a LIFF page understands, and when to try again.
+fn rate_limited(wait: Duration, media: MediaType, per: &'static str) -> Response {
+    metrics::counter!("tenohira_liff_rate_limited_total", "per" => per).increment(1);
+    let mut res = gql_http::request_error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "RATE_LIMITED",
+        "アクセスが集中しています。少し待ってからもう一度お試しください",
+        media,
+    );
+    if let Ok(v) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    res
 }
 
 async fn healthz() -> &'static str {

@@ -150,6 +150,18 @@ pub const VARIABLES: &[VarDoc] = &[
         description: "Longest GraphQL document (query text) accepted.",
     },
     VarDoc {
+        name: "TENOHIRA_LIFF_REQUESTS_PER_RESIDENT",
+        default: Some("10"),
+        secret: false,
+        description: "Residents' API requests per second one resident (ID token subject) may make to one API process, with bursts of three times as many; more are answered `RATE_LIMITED` (HTTP 429). 0 turns the limit off.",
+    },
+    VarDoc {
+        name: "TENOHIRA_LIFF_REQUESTS_PER_IP",
+        default: Some("300"),
+        secret: false,
+        description: "Residents' API requests per second from one client address to one API process (bursts twice as many), counted before the ID token is checked. Generous because a mobile carrier's address carries many residents. 0 turns it off.",
+    },
+    VarDoc {
         name: "TENOHIRA_WORKER_CONCURRENCY",
         default: Some("8"),
         secret: false,
@@ -460,6 +472,8 @@ pub struct Config {
     pub graphql_max_depth: usize,
     pub graphql_max_complexity: usize,
     pub graphql_max_document_bytes: usize,
+    pub liff_rate_per_resident: u32,
+    pub liff_rate_per_ip: u32,
     pub worker_concurrency: usize,
     pub delivery_concurrency: usize,
     pub delivery_reconcile: std::time::Duration,
@@ -606,6 +620,8 @@ impl Config {
             graphql_max_depth: r.positive("TENOHIRA_GRAPHQL_MAX_DEPTH")?,
             graphql_max_complexity: r.positive("TENOHIRA_GRAPHQL_MAX_COMPLEXITY")?,
             graphql_max_document_bytes: r.positive("TENOHIRA_GRAPHQL_MAX_DOCUMENT_BYTES")?,
+            liff_rate_per_resident: r.parse("TENOHIRA_LIFF_REQUESTS_PER_RESIDENT")?,
+            liff_rate_per_ip: r.parse("TENOHIRA_LIFF_REQUESTS_PER_IP")?,
             worker_concurrency: r.positive("TENOHIRA_WORKER_CONCURRENCY")?,
             delivery_concurrency: r.positive("TENOHIRA_DELIVERY_CONCURRENCY")?,
             delivery_reconcile: std::time::Duration::from_secs(

@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod line;
 pub mod media;
 pub mod metrics;
+pub mod ratelimit;
 pub mod server;
 pub mod settings;
 pub mod staff;

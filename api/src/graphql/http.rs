@@ -101,8 +101,128 @@ struct PostBody {
     extensions: Option<serde_json::Value>,
 }
 
+/// What one request may ask for beyond depth and complexity (which the
+/// schema limits): complexity counts fields, not work, so the same root
+/// field under many aliases would cost the database once per alias.
 pub struct Limits {
     pub max_document_bytes: usize,
+    /// Root fields of the operation (aliases and fragments included).
+    pub max_root_fields: usize,
+    /// Whether one root field may be asked for twice (under aliases).
+    pub repeated_root_fields: bool,
+    /// Aliases anywhere in the document.
+    pub max_aliases: usize,
+}
+
+impl Limits {
+    pub fn staff(c: &crate::config::Config) -> Self {
+        Self {
+            max_document_bytes: c.graphql_max_document_bytes,
+            max_root_fields: 20,
+            repeated_root_fields: true,
+            max_aliases: 50,
+        }
+    }
+
+    /// The residents' pages ask for one or two things at a time.
+    pub fn residents(c: &crate::config::Config) -> Self {
+        Self {
+            max_document_bytes: c.graphql_max_document_bytes.min(8192),
+            max_root_fields: 5,
+            repeated_root_fields: false,
+            max_aliases: 5,
+        }
+    }
+
+    /// A refusal in words for the first limit `doc` passes, if any.
+    fn check(
+        &self,
+        doc: &async_graphql::parser::types::ExecutableDocument,
+        operation_name: Option<&str>,
+    ) -> Option<String> {
+        use async_graphql::parser::types::Selection;
+        let aliases = count_aliases(doc);
+        if aliases > self.max_aliases {
+            return Some(format!(
+                "too many aliases ({aliases}; at most {})",
+                self.max_aliases
+            ));
+        }
+        let op = match &doc.operations {
+            DocumentOperations::Single(op) => op,
+            DocumentOperations::Multiple(ops) => match operation_name.and_then(|n| ops.get(n)) {
+                Some(op) => op,
+                None => return None, // execution reports the missing operation
+            },
+        };
+        // Root fields, following fragments at the root (each at most once: no cycles).
+        let mut names: Vec<&str> = Vec::new();
+        let mut pending = vec![&op.node.selection_set.node];
+        let mut seen_fragments = std::collections::HashSet::new();
+        while let Some(set) = pending.pop() {
+            for item in &set.items {
+                match &item.node {
+                    Selection::Field(f) => names.push(f.node.name.node.as_str()),
+                    Selection::InlineFragment(i) => pending.push(&i.node.selection_set.node),
+                    Selection::FragmentSpread(s) => {
+                        let name = &s.node.fragment_name.node;
+                        if seen_fragments.insert(name.as_str())
+                            && let Some(f) = doc.fragments.get(name)
+                        {
+                            pending.push(&f.node.selection_set.node);
+                        }
+                    }
+                }
+            }
+        }
+        if names.len() > self.max_root_fields {
+            return Some(format!(
+                "too many root fields ({}; at most {})",
+                names.len(),
+                self.max_root_fields
+            ));
+        }
+        if !self.repeated_root_fields {
+            let mut sorted = names.clone();
+            sorted.sort_unstable();
+            if let Some(w) = sorted
+                .windows(2)
+                .find(|w| w[0] == w[1] && w[0] != "__typename")
+            {
+                return Some(format!(
+                    "the root field {} is asked for more than once",
+                    w[0]
+                ));
+            }
+        }
+        None
+    }
+}
+
+fn count_aliases(doc: &async_graphql::parser::types::ExecutableDocument) -> usize {
+    use async_graphql::parser::types::{Selection, SelectionSet};
+    fn walk(set: &SelectionSet) -> usize {
+        set.items
+            .iter()
+            .map(|i| match &i.node {
+                Selection::Field(f) => {
+                    usize::from(f.node.alias.is_some()) + walk(&f.node.selection_set.node)
+                }
+                Selection::InlineFragment(f) => walk(&f.node.selection_set.node),
+                Selection::FragmentSpread(_) => 0,
+            })
+            .sum()
+    }
+    let ops: usize = doc
+        .operations
+        .iter()
+        .map(|(_, op)| walk(&op.node.selection_set.node))
+        .sum();
+    ops + doc
+        .fragments
+        .values()
+        .map(|f| walk(&f.node.selection_set.node))
+        .sum::<usize>()
 }
 
 /// Runs one GraphQL-over-HTTP request against `executor` as `caller`.
@@ -247,6 +367,14 @@ pub async fn handle<E: Executor>(
             );
         }
         Ok(doc) => {
+            if let Some(refusal) = limits.check(doc, operation_name.as_deref()) {
+                return request_error(
+                    StatusCode::BAD_REQUEST,
+                    "GRAPHQL_VALIDATION_FAILED",
+                    &refusal,
+                    media,
+                );
+            }
             if !was_cached {
                 parsed_documents().put(query, doc.clone());
             }
