@@ -69,6 +69,9 @@ pub enum KekCommand {
     Rotate,
     /// How many data keys each KEK wraps.
     Status,
+    /// Create the local key file TENOHIRA_KEK names (`local:<file>`), once,
+    /// for a new installation without a KMS; refuses to replace a file.
+    CreateLocal,
     /// Create a symmetric key in the configured KMS and print its id.
     CreateKmsKey {
         #[arg(long, default_value = "tenohira key-encryption key")]
@@ -216,9 +219,21 @@ async fn kek(config: Config, command: KekCommand) -> anyhow::Result<()> {
         println!("{id}");
         return Ok(());
     }
+    if let KekCommand::CreateLocal = &command {
+        let path = config.kek.strip_prefix("local:").ok_or_else(|| {
+            anyhow::anyhow!("TENOHIRA_KEK must be `local:<file>` to create a local key file")
+        })?;
+        let kek = crate::crypto::kek::LocalKek::create(std::path::Path::new(path))?;
+        use crate::crypto::kek::KekProvider;
+        println!(
+            "created {path} ({}); back it up apart from the database",
+            kek.id()
+        );
+        return Ok(());
+    }
     let app = App::connect(config).await?;
     match command {
-        KekCommand::CreateKmsKey { .. } => unreachable!("handled above"),
+        KekCommand::CreateKmsKey { .. } | KekCommand::CreateLocal => unreachable!("handled above"),
         KekCommand::Status => {
             for (kek, n) in crate::crypto::rotate::status(&app.db).await? {
                 println!("{kek}\t{n}");

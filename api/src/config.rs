@@ -225,7 +225,7 @@ pub const VARIABLES: &[VarDoc] = &[
         name: "TENOHIRA_KEK",
         default: Some("local:./data/kek.key"),
         secret: false,
-        description: "The key-encryption key that wraps residents' data keys: `local:<file>` (64 random bytes in hex; created when missing — development only) or `aws-kms:<key id or ARN>` (AWS KMS or a KMS-compatible service).",
+        description: "The key-encryption key that wraps residents' data keys: `aws-kms:<key id or ARN>` (AWS KMS or a KMS-compatible service) or `local:<file>` (64 random bytes in hex). Required in production, where a missing local file stops start-up (create it once with `tenohira kek create-local`); the default, created when missing, is for development only.",
     },
     VarDoc {
         name: "TENOHIRA_KEK_PREVIOUS",
@@ -644,7 +644,17 @@ impl Config {
                     });
                 }
             },
-            kek: r.string("TENOHIRA_KEK")?,
+            kek: match (env_kind, r.given("TENOHIRA_KEK")) {
+                // A default key file silently created per replica would make
+                // the data of one unreadable to the others, or to all after a lost volume.
+                (Environment::Production, false) => {
+                    return Err(ConfigError {
+                        var: "TENOHIRA_KEK",
+                        message: "is required in production: `aws-kms:<key id>`, or `local:<file>` created once with `tenohira kek create-local`".into(),
+                    });
+                }
+                _ => r.string("TENOHIRA_KEK")?,
+            },
             kek_previous: r
                 .string("TENOHIRA_KEK_PREVIOUS")?
                 .split(',')
@@ -726,6 +736,12 @@ impl Reader<'_> {
         }
     }
 
+    /// Whether the variable is set (to something other than blanks).
+    fn given(&self, name: &'static str) -> bool {
+        Self::doc(name);
+        self.env.get(name).is_some_and(|v| !v.trim().is_empty())
+    }
+
     fn parse<T: std::str::FromStr>(&self, name: &'static str) -> Result<T, ConfigError> {
         let raw = self.string(name)?;
         raw.parse().map_err(|_| ConfigError {
@@ -780,6 +796,7 @@ mod tests {
             ("TENOHIRA_LINE_CHANNEL_ACCESS_TOKEN", "token"),
             ("TENOHIRA_LINE_CHANNEL_SECRET", "secret"),
             ("TENOHIRA_LINE_LOGIN_CHANNEL_ID", "1650000000"),
+            ("TENOHIRA_KEK", "aws-kms:alias/tenohira"),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -814,6 +831,15 @@ mod tests {
             Config::from_map(&env).unwrap_err().var,
             "TENOHIRA_SESSION_SECRET"
         );
+    }
+
+    #[test]
+    fn production_needs_an_explicit_kek_and_development_has_a_default() {
+        let mut env = base();
+        env.remove("TENOHIRA_KEK");
+        assert_eq!(Config::from_map(&env).unwrap_err().var, "TENOHIRA_KEK");
+        env.insert("TENOHIRA_ENV".into(), "development".into());
+        assert_eq!(Config::from_map(&env).unwrap().kek, "local:./data/kek.key");
     }
 
     #[test]

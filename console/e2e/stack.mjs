@@ -80,6 +80,8 @@ export async function startStack() {
     E2E_ADMIN_PASSWORD: ADMIN.password,
   };
   const bin = path.join(target, 'debug/tenohira');
+  // Production never makes its key file itself: created once, as an operator would.
+  execFileSync(bin, ['kek', 'create-local'], { env, stdio: 'ignore' });
   const server = spawn(bin, ['serve', '--with-workers'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   await waitReady(base);
   await fetch(`${fakeUrl}/_fake/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ webhookUrl: `${base}/line/webhook` }) });

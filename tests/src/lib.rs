@@ -359,6 +359,12 @@ impl TestApp {
         for (k, v) in options.env {
             env.insert(k.to_string(), v);
         }
+        // As an operator would before the first start (production refuses a missing key file).
+        if let Some(path) = env["TENOHIRA_KEK"].strip_prefix("local:")
+            && !std::path::Path::new(path).exists()
+        {
+            tenohira::crypto::kek::LocalKek::create(std::path::Path::new(path)).expect("test KEK");
+        }
         let config = Config::from_map(&env).expect("test configuration");
         let app_env = env.clone();
         let app = App::connect(config).await.expect("connect app");
@@ -585,6 +591,13 @@ impl Drop for TestApp {
         let _ = self.shutdown.send(true);
         if let Some(dir) = self.env.get("TENOHIRA_MEDIA_DIR") {
             let _ = std::fs::remove_dir_all(dir);
+        }
+        if let Some(path) = self
+            .env
+            .get("TENOHIRA_KEK")
+            .and_then(|k| k.strip_prefix("local:"))
+        {
+            let _ = std::fs::remove_file(path);
         }
         let db = self.db_name.clone();
         let prefix = self.redis_prefix.clone();

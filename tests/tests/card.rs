@@ -623,6 +623,24 @@ async fn kek_rotation_keeps_everything_readable_and_the_erasure_command_certifie
             .join(format!("{}-kek2.key", t.db_name))
             .display()
     );
+    // Production never makes a key file on its own: the rotation refuses a
+    // missing one, and the operator creates it first.
+    let mut refused = t.spawn_role(
+        &["kek", "rotate"],
+        &[
+            ("TENOHIRA_KEK", &new_kek),
+            ("TENOHIRA_KEK_PREVIOUS", &old_kek),
+        ],
+    );
+    assert!(!refused.wait().await.unwrap().success());
+    assert!(!std::path::Path::new(new_kek.strip_prefix("local:").unwrap()).exists());
+    let mut create = t.spawn_role(&["kek", "create-local"], &[("TENOHIRA_KEK", &new_kek)]);
+    assert!(create.wait().await.unwrap().success());
+    let mut twice = t.spawn_role(&["kek", "create-local"], &[("TENOHIRA_KEK", &new_kek)]);
+    assert!(
+        !twice.wait().await.unwrap().success(),
+        "an existing key file is never replaced"
+    );
     // Rotation with the new KEK current and the old one still known.
     let mut rotate = t.spawn_role(
         &["kek", "rotate"],

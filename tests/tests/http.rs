@@ -272,6 +272,8 @@ async fn start_up_names_a_missing_store() {
         ("TENOHIRA_LINE_CHANNEL_ACCESS_TOKEN", "t".into()),
         ("TENOHIRA_LINE_CHANNEL_SECRET", "s".into()),
         ("TENOHIRA_LINE_LOGIN_CHANNEL_ID", "1".into()),
+        ("TENOHIRA_KEK", "aws-kms:alias/tenohira".into()),
+        ("TENOHIRA_KMS_ACCESS_KEY_ID", "AKIDEXAMPLE".into()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
@@ -285,6 +287,40 @@ async fn start_up_names_a_missing_store() {
         format!("{err:#}").to_lowercase().contains("redis"),
         "{err:#}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn production_never_creates_a_key_encryption_key_of_its_own() {
+    let t = TestApp::spawn().await;
+    let missing = std::env::temp_dir().join(format!("{}-absent.key", t.db_name));
+    let mut env = t.env.clone();
+    env.insert(
+        "TENOHIRA_KEK".into(),
+        format!("local:{}", missing.display()),
+    );
+    let err = tenohira::app::App::connect(tenohira::config::Config::from_map(&env).unwrap())
+        .await
+        .err()
+        .expect("a missing key file stops start-up");
+    assert!(format!("{err:#}").contains("kek create-local"), "{err:#}");
+    assert!(!missing.exists(), "nothing was created");
+    // Not set at all: the configuration itself is refused in production.
+    env.remove("TENOHIRA_KEK");
+    assert_eq!(
+        tenohira::config::Config::from_map(&env).unwrap_err().var,
+        "TENOHIRA_KEK"
+    );
+    // Development keeps its convenience.
+    env.insert("TENOHIRA_ENV".into(), "development".into());
+    env.insert(
+        "TENOHIRA_KEK".into(),
+        format!("local:{}", missing.display()),
+    );
+    tenohira::app::App::connect(tenohira::config::Config::from_map(&env).unwrap())
+        .await
+        .expect("development creates its key");
+    assert!(missing.exists());
+    let _ = std::fs::remove_file(missing);
 }
 
 #[test]

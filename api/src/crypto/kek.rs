@@ -42,19 +42,35 @@ pub struct LocalKek {
 }
 
 impl LocalKek {
+    /// Writes a new key file (owner-only); refuses to replace an existing one.
+    pub fn create(path: &std::path::Path) -> anyhow::Result<Self> {
+        let key = DataKey::generate();
+        let hex = Zeroizing::new(data_encoding::HEXLOWER.encode(key.expose()));
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        write_private(path, &hex).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot create the key-encryption key file {}: {e}",
+                path.display()
+            )
+        })?;
+        Self::open(path, false)
+    }
+
+    /// Opens the key file; `create` (development only) makes it when missing.
     pub fn open(path: &std::path::Path, create: bool) -> anyhow::Result<Self> {
         let text = Zeroizing::new(match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
-                let key = DataKey::generate();
-                let hex = Zeroizing::new(data_encoding::HEXLOWER.encode(key.expose()));
-                if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir)?;
-                }
-                write_private(path, &hex)?;
-                tracing::warn!(path = %path.display(), "created a new local key-encryption key; use a KMS in production");
-                hex.to_string()
+                tracing::warn!(path = %path.display(), "creating a new local key-encryption key (development only)");
+                return Self::create(path);
             }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => anyhow::bail!(
+                "the key-encryption key file {} does not exist. Without it no resident's data opens: \
+                 restore it from its backup, or (a new installation only) create it with `tenohira kek create-local`",
+                path.display()
+            ),
             Err(e) => anyhow::bail!(
                 "cannot read the key-encryption key file {}: {e}",
                 path.display()
@@ -153,7 +169,8 @@ impl KekRing {
 
     /// Builds the ring from `TENOHIRA_KEK` and `TENOHIRA_KEK_PREVIOUS`.
     pub fn from_config(config: &crate::config::Config) -> anyhow::Result<Self> {
-        let current = provider(&config.kek, config, true)?;
+        // Only development creates a missing key file on its own.
+        let current = provider(&config.kek, config, config.is_development())?;
         let previous = config
             .kek_previous
             .iter()
