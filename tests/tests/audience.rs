@@ -217,16 +217,45 @@ async fn residents_register_and_staff_see_counts_change() {
     let seg = &data(&r)["saveSegment"];
     assert_eq!(seg["count"], 1);
     assert_eq!(seg["needsReview"], false);
-    // The friend list narrowed to the segment (friends.read).
+    // The friend list narrowed to the segment: friends.read is not enough
+    // (it would tell who matches any condition), segment.manage is, but an
+    // audience under 5 is shown only to accounts that may export anyway.
+    let narrowed = "query($s: Int) { friends(segmentId: $s) { totalCount items { status } } }";
     let reader = t.signed_in("reader", &[Permission::FriendsRead]).await;
-    let r = reader
-        .gql(
-            "query($s: Int) { friends(segmentId: $s) { totalCount items { status } } }",
-            json!({"s": seg["id"]}),
+    let r = reader.gql(narrowed, json!({"s": seg["id"]})).await;
+    assert_eq!(error_code(&r).as_deref(), Some("FORBIDDEN"), "{r}");
+    let manager = t
+        .signed_in(
+            "manager",
+            &[Permission::FriendsRead, Permission::SegmentManage],
         )
         .await;
+    let r = manager.gql(narrowed, json!({"s": seg["id"]})).await;
+    assert_eq!(
+        error_code(&r).as_deref(),
+        Some("FORBIDDEN"),
+        "one person: {r}"
+    );
+    assert_eq!(r["data"], Value::Null, "not even the count");
+    let exporter = t
+        .signed_in(
+            "export-manager",
+            &[
+                Permission::FriendsRead,
+                Permission::SegmentManage,
+                Permission::FriendExport,
+            ],
+        )
+        .await;
+    let r = exporter.gql(narrowed, json!({"s": seg["id"]})).await;
     assert_eq!(data(&r)["friends"]["totalCount"], 1);
-    let r = reader
+    assert!(
+        t.audit_actions()
+            .await
+            .contains(&("friends.segment.list".into(), "success".into())),
+        "the narrowed list is audited"
+    );
+    let r = manager
         .gql("{ friends(segmentId: 999999) { totalCount } }", json!({}))
         .await;
     assert_eq!(r["errors"][0]["extensions"]["field"], "segmentId");

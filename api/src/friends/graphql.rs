@@ -103,7 +103,9 @@ impl FriendsQuery {
             .collect())
     }
 
-    /// Friends, newest first, without personal data; optionally those a saved segment reaches. Needs `friends.read`.
+    /// Friends, newest first, without personal data. Needs `friends.read`.
+    /// Narrowed by a saved segment it also needs `segment.manage`, is audited,
+    /// and shows no audience under 5 friends without `friend.export`.
     async fn friends(
         &self,
         ctx: &Context<'_>,

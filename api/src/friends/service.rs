@@ -242,6 +242,10 @@ pub async fn daily(
     .await?)
 }
 
+/// Smallest audience a segment-narrowed friend list shows to accounts
+/// without `friend.export` (fewer would point at individuals).
+pub const MIN_SEGMENT_LIST: i64 = 5;
+
 pub async fn list(
     app: &App,
     caller: &Caller,
@@ -261,7 +265,26 @@ pub async fn list(
         return Err(AppError::bad_input("offset", "0以上で指定してください"));
     }
     if let Some(segment) = segment_id {
-        return list_in_segment(app, segment, status, offset, limit).await;
+        // Who matches a condition is what a segment reveals: it is the
+        // segment managers' view, audited, and never narrow enough to
+        // single people out without the export permission.
+        caller.require(Permission::SegmentManage)?;
+        let (rows, total) = list_in_segment(app, segment, status, offset, limit).await?;
+        if (1..MIN_SEGMENT_LIST).contains(&total) && !caller.has(Permission::FriendExport) {
+            return Err(AppError::Forbidden(format!(
+                "対象が{MIN_SEGMENT_LIST}人未満のセグメントは一覧できません（個人の特定を防ぐため。friend.export を持つ職員は可能です）"
+            )));
+        }
+        crate::audit::record_now(
+            &app.db,
+            caller,
+            "friends.segment.list",
+            Some(crate::audit::Target::new("segment", segment)),
+            serde_json::json!({ "total": total, "offset": offset, "limit": limit, "shown": rows.len() }),
+            crate::audit::Outcome::Success,
+        )
+        .await?;
+        return Ok((rows, total));
     }
     let mut conn = app.db.get().await?;
     let build = || {
