@@ -122,6 +122,12 @@ pub fn router(app: App) -> Router {
         liff_schema: crate::graphql::liff::build(&app),
     };
     let request_id = HeaderName::from_static("x-request-id");
+    let hsts = cfg.public_url.starts_with("https://").then(|| {
+        tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(HSTS),
+        )
+    });
     Router::new()
         .route("/graphql", get(staff_graphql).post(staff_graphql))
         .route("/liff/graphql", get(liff_graphql).post(liff_graphql))
@@ -141,6 +147,7 @@ pub fn router(app: App) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_endpoint))
         .with_state(state)
+        .layer(tower::util::option_layer(hsts))
         .layer(axum::middleware::from_fn(crate::metrics::track_requests))
         .layer(CompressionLayer::new())
         .layer(DefaultBodyLimit::max(cfg.body_limit_bytes))
@@ -158,9 +165,12 @@ pub fn router(app: App) -> Router {
         .layer(axum::middleware::from_fn(sanitize_request_id))
 }
 
+/// Browsers that reached us over HTTPS keep to it (two years, subdomains too).
+const HSTS: &str = "max-age=63072000; includeSubDomains";
+
 const CONSOLE_CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
 /// The LIFF SDK talks to LINE's servers and LINE shows the page in its in-app browser.
-const LIFF_CSP: &str = "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; connect-src 'self' https://*.line.me https://*.line-scdn.net; base-uri 'self'; form-action 'self'";
+const LIFF_CSP: &str = "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; connect-src 'self' https://*.line.me https://*.line-scdn.net; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
 
 /// A built single-page app: hashed assets are cached for a year, everything
 /// else (index.html for every client route) is revalidated, with a strict
@@ -418,11 +428,25 @@ async fn readyz(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-async fn metrics_endpoint(State(state): State<AppState>) -> Response {
-    crate::metrics::record_gauges(&state.app).await;
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.app.metrics.render(),
-    )
-        .into_response()
+/// `/metrics` on the public listener: only with the configured bearer token
+/// (or in development); otherwise it does not exist here.
+async fn metrics_endpoint(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let config = &state.app.config;
+    let token = config.metrics_token.expose();
+    let allowed = if token.is_empty() {
+        config.is_development()
+    } else {
+        headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|given| {
+                use subtle::ConstantTimeEq;
+                bool::from(given.trim().as_bytes().ct_eq(token.as_bytes()))
+            })
+    };
+    if !allowed {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    crate::metrics::render(&state.app).await
 }

@@ -96,6 +96,18 @@ pub const VARIABLES: &[VarDoc] = &[
         description: "Behind reverse proxies: how many of them append to `X-Forwarded-For` (`true` = 1). The client address is the entry that many places from the right (the one the outermost trusted proxy wrote); entries further left are the client's own words and never trusted. `false`: the TCP peer.",
     },
     VarDoc {
+        name: "TENOHIRA_METRICS_LISTEN",
+        default: Some(""),
+        secret: false,
+        description: "Address of a second listener that serves only `/metrics` (no credentials; for the cluster-internal Prometheus port), e.g. `0.0.0.0:9090`. Empty: none.",
+    },
+    VarDoc {
+        name: "TENOHIRA_METRICS_TOKEN",
+        default: Some(""),
+        secret: true,
+        description: "Bearer token `/metrics` on the main listener requires. Empty: `/metrics` there answers 404 in production (use `TENOHIRA_METRICS_LISTEN`) and is open in development.",
+    },
+    VarDoc {
         name: "TENOHIRA_DB_POOL_SIZE",
         default: Some("16"),
         secret: false,
@@ -461,6 +473,8 @@ pub struct Config {
     pub login_lockout: Duration,
     pub login_attempts_per_ip: u32,
     pub totp_issuer: String,
+    pub metrics_listen: Option<SocketAddr>,
+    pub metrics_token: Secret,
     /// Reverse proxies in front that append to `X-Forwarded-For` (0: none).
     pub trusted_proxy_hops: usize,
     pub db_pool_size: usize,
@@ -603,6 +617,11 @@ impl Config {
             ),
             login_attempts_per_ip: r.positive("TENOHIRA_LOGIN_ATTEMPTS_PER_IP")?,
             totp_issuer: r.string("TENOHIRA_TOTP_ISSUER")?,
+            metrics_listen: match r.string("TENOHIRA_METRICS_LISTEN")?.as_str() {
+                "" => None,
+                _ => Some(r.parse("TENOHIRA_METRICS_LISTEN")?),
+            },
+            metrics_token: Secret::new(r.string("TENOHIRA_METRICS_TOKEN")?),
             trusted_proxy_hops: match r.string("TENOHIRA_TRUST_PROXY")?.as_str() {
                 "false" => 0,
                 "true" => 1,

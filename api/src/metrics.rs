@@ -49,6 +49,46 @@ pub async fn track_requests(req: Request, next: Next) -> Response {
     res
 }
 
+/// Gauges that cost a query are read at most this often, however many
+/// scrapers (or strangers) ask.
+const GAUGE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Reads the gauges unless they were read less than [`GAUGE_INTERVAL`] ago.
+pub async fn refresh_gauges(app: &App) {
+    static LAST: tokio::sync::Mutex<Option<Instant>> = tokio::sync::Mutex::const_new(None);
+    let mut last = LAST.lock().await;
+    if last.is_some_and(|t| t.elapsed() < GAUGE_INTERVAL) {
+        return;
+    }
+    record_gauges(app).await;
+    *last = Some(Instant::now());
+}
+
+/// The `/metrics` text, gauges refreshed when due.
+pub async fn render(app: &App) -> Response {
+    use axum::response::IntoResponse;
+    refresh_gauges(app).await;
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        app.metrics.render(),
+    )
+        .into_response()
+}
+
+/// A router serving only `/metrics`, for the separate metrics listener.
+pub fn router(app: App) -> axum::Router {
+    axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(move || {
+            let app = app.clone();
+            async move { render(&app).await }
+        }),
+    )
+}
+
 pub async fn record_gauges(app: &App) {
     let s = app.db.status();
     metrics::gauge!("tenohira_db_pool_size").set(s.size as f64);

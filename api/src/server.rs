@@ -42,6 +42,18 @@ pub async fn serve(
     });
     // Card views are served from memory while this process hears of every change.
     tokio::spawn(crate::card::cache::listen(app.clone(), shutdown.clone()));
+    if let Some(addr) = app.config.metrics_listen {
+        let metrics = tokio::net::TcpListener::bind(addr).await?;
+        tracing::info!(%addr, "serving /metrics");
+        let (router, mut stop) = (crate::metrics::router(app.clone()), shutdown.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(metrics, router)
+                .with_graceful_shutdown(async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                })
+                .await;
+        });
+    }
     let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service)
         .with_graceful_shutdown(async move {

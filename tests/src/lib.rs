@@ -167,6 +167,9 @@ pub fn tenohira_binary() -> std::path::PathBuf {
     workspace_binary("tenohira", "tenohira", &BUILT)
 }
 
+/// What Prometheus presents to the main listener's `/metrics` in tests.
+pub const METRICS_TOKEN: &str = "test-metrics-token-0123456789";
+
 pub const CHANNEL_TOKEN: &str = "test-channel-access-token";
 pub const CHANNEL_SECRET: &str = "test-channel-secret";
 pub const LOGIN_CHANNEL_ID: &str = "1650000042";
@@ -335,6 +338,7 @@ impl TestApp {
                 ),
             ),
             ("TENOHIRA_DB_POOL_SIZE", "4".to_string()),
+            ("TENOHIRA_METRICS_TOKEN", METRICS_TOKEN.to_string()),
             ("TENOHIRA_LOG", "warn".to_string()),
             ("TENOHIRA_LOG_FORMAT", "pretty".to_string()),
             ("TENOHIRA_LINE_API_BASE", fake.base.clone()),
@@ -488,6 +492,19 @@ impl TestApp {
             .json()
             .await
             .expect("JSON")
+    }
+
+    /// The `/metrics` text, as Prometheus scrapes it (with the token).
+    pub async fn metrics(&self) -> String {
+        reqwest::Client::new()
+            .get(format!("{}/metrics", self.base))
+            .bearer_auth(METRICS_TOKEN)
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("metrics text")
     }
 
     /// Waits until `check` holds (polling), or panics after `secs` seconds.

@@ -174,12 +174,7 @@ async fn a_parent_registers_two_children_and_sees_them_on_the_card() {
     assert_eq!(r["eligible"], true);
 
     // Views are counted for the operators.
-    let metrics = reqwest::get(format!("{}/metrics", t.base))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = t.metrics().await;
     assert!(
         metrics.contains("tenohira_card_views_total{result=\"shown\"}"),
         "{metrics}"

@@ -241,14 +241,15 @@ async fn health_readiness_and_metrics() {
     );
 
     t.session().gql(VIEWER, json!({})).await;
-    let m = http
-        .get(format!("{}/metrics", t.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    // Not for strangers: without the token it is not there at all.
+    for auth in [None, Some("Bearer wrong-token")] {
+        let mut req = http.get(format!("{}/metrics", t.base));
+        if let Some(a) = auth {
+            req = req.header("authorization", a);
+        }
+        assert_eq!(req.send().await.unwrap().status(), 404, "{auth:?}");
+    }
+    let m = t.metrics().await;
     assert!(m.contains("tenohira_http_requests_total"), "{m}");
     assert!(m.contains("route=\"/graphql\""));
     assert!(m.contains("tenohira_http_request_duration_seconds_bucket"));
@@ -286,6 +287,42 @@ async fn start_up_names_a_missing_store() {
     assert!(
         format!("{err:#}").to_lowercase().contains("redis"),
         "{err:#}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_on_their_own_listener_hints_off_and_transport_headers() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let t = TestApp::spawn_with(Options {
+        env: vec![
+            ("TENOHIRA_METRICS_LISTEN", format!("127.0.0.1:{port}")),
+            ("TENOHIRA_PUBLIC_URL", "https://line.pref.example.jp".into()),
+        ],
+        ..Default::default()
+    })
+    .await;
+    let m = reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
+        .await
+        .unwrap();
+    assert_eq!(m.status(), 200);
+    assert!(m.text().await.unwrap().contains("tenohira_db_pool_max"));
+
+    // Validation errors name no field the caller did not write.
+    let r = t.session().gql("{ viewr { stage } }", json!({})).await;
+    let message = r["errors"][0]["message"].as_str().unwrap();
+    assert!(!message.contains("Did you mean"), "{message}");
+
+    let res = reqwest::get(format!("{}/liff/", t.base)).await.unwrap();
+    let csp = res.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(
+        res.headers()["strict-transport-security"],
+        "max-age=63072000; includeSubDomains",
+        "HSTS once the public URL is HTTPS"
     );
 }
 

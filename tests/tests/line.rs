@@ -522,12 +522,7 @@ async fn liff_id_tokens_are_verified_locally() {
     let r = t.liff(Some(&rotated), me).await;
     assert_eq!(data(&r)["me"]["lineUserId"], user.as_str());
 
-    let m = reqwest::get(format!("{}/metrics", t.base))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let m = t.metrics().await;
     assert!(
         m.contains("tenohira_liff_id_token_failures_total{reason=\"expired\"}"),
         "{m}"

@@ -59,7 +59,8 @@ where
         .limit_recursive_depth(32)
         .limit_directives(16);
     if !cfg.is_development() {
-        builder = builder.disable_introspection();
+        // "Did you mean …" hints map the schema for whoever guesses.
+        builder = builder.disable_introspection().disable_suggestions();
     }
     builder.finish()
 }
