@@ -84,7 +84,11 @@ impl App {
             config.data_key_cache_ttl,
         );
         let liff_limits = crate::ratelimit::LiffLimits::from_config(&config);
-        let id_tokens = IdTokenVerifier::new(&config.line.jwks_url, &config.line.login_channel_id)?;
+        let id_tokens = IdTokenVerifier::new(
+            &config.line.jwks_url,
+            &config.line.login_channel_id,
+            config.line.jwks_refresh,
+        )?;
         Ok(Self(Arc::new(AppInner {
             config,
             db,

@@ -330,6 +330,12 @@ pub const VARIABLES: &[VarDoc] = &[
         description: "JWKS with the keys that sign LIFF ID tokens (cached; refreshed on an unknown key id).",
     },
     VarDoc {
+        name: "TENOHIRA_LINE_JWKS_REFRESH_SECONDS",
+        default: Some("600"),
+        secret: false,
+        description: "How often LINE's JWKS is fetched again even when no unknown key appears; a key LINE withdraws (and every token it signed, even those already verified) stops working within this time.",
+    },
+    VarDoc {
         name: "TENOHIRA_LINE_TIMEOUT_MS",
         default: Some("10000"),
         secret: false,
@@ -522,6 +528,7 @@ pub struct LineConfig {
     pub api_base: String,
     pub data_api_base: String,
     pub jwks_url: String,
+    pub jwks_refresh: Duration,
     pub timeout: Duration,
     pub max_attempts: u32,
     pub multicast_per_second: f64,
@@ -712,6 +719,9 @@ impl Config {
                 api_base: r.url("TENOHIRA_LINE_API_BASE")?,
                 data_api_base: r.url("TENOHIRA_LINE_DATA_API_BASE")?,
                 jwks_url: r.url("TENOHIRA_LINE_JWKS_URL")?,
+                jwks_refresh: Duration::from_secs(
+                    r.positive("TENOHIRA_LINE_JWKS_REFRESH_SECONDS")?,
+                ),
                 timeout: Duration::from_millis(r.positive("TENOHIRA_LINE_TIMEOUT_MS")?),
                 max_attempts: r.positive("TENOHIRA_LINE_MAX_ATTEMPTS")?,
                 multicast_per_second: r.positive("TENOHIRA_LINE_MULTICAST_PER_SECOND")?,

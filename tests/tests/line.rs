@@ -459,7 +459,7 @@ fn png_of(w: u32, h: u32) -> Vec<u8> {
 async fn liff_id_tokens_are_verified_locally() {
     let t = TestApp::spawn_with(Options {
         with_workers: true,
-        ..Default::default()
+        env: vec![("TENOHIRA_LINE_JWKS_REFRESH_SECONDS", "1".into())],
     })
     .await;
     let user = t.fake.user(false).await;
@@ -515,12 +515,30 @@ async fn liff_id_tokens_are_verified_locally() {
     let r = t.liff(Some("garbage"), me).await;
     assert_eq!(error_code(&r).as_deref(), Some("UNAUTHENTICATED"));
 
-    // LINE publishes a new key: the unknown kid makes tenohira fetch the JWKS again.
+    // LINE publishes a new key: the unknown kid makes tenohira fetch the JWKS
+    // again (once the fetch throttle, here 1 s, allows).
     t.fake.post("/_fake/keys/rotate", json!({})).await;
-    tokio::time::sleep(Duration::from_millis(10_100)).await; // the refresh throttle
     let rotated = t.fake.id_token(json!({"userId": user})).await;
-    let r = t.liff(Some(&rotated), me).await;
+    t.eventually(5, "the new key to be fetched", || async {
+        t.liff(Some(&rotated), me).await["data"]["me"]["lineUserId"] == user.as_str()
+    })
+    .await;
+
+    // LINE withdraws the first key: a token it signed stops working, even
+    // one verified (and cached) before.
+    let r = t.liff(Some(&valid), me).await;
     assert_eq!(data(&r)["me"]["lineUserId"], user.as_str());
+    t.fake.post("/_fake/keys/retire", json!({})).await;
+    t.eventually(5, "the withdrawn key's token to be refused", || async {
+        error_code(&t.liff(Some(&valid), me).await).as_deref() == Some("UNAUTHENTICATED")
+    })
+    .await;
+    let r = t.liff(Some(&rotated), me).await;
+    assert_eq!(
+        data(&r)["me"]["lineUserId"],
+        user.as_str(),
+        "the current key still works"
+    );
 
     let m = t.metrics().await;
     assert!(

@@ -1,5 +1,5 @@
 //! LIFF ID tokens, verified locally: ES256 only, a key from LINE's JWKS
-//! (cached, refreshed when an unknown `kid` appears), `iss`, `aud` (the LINE
+//! (cached, fetched again periodically and when an unknown `kid` appears), `iss`, `aud` (the LINE
 //! Login channel) and `exp` with a small leeway. The verified `sub` is the
 //! only identity a resident has.
 
@@ -66,25 +66,36 @@ pub struct IdTokenVerifier {
     http: reqwest::Client,
     jwks_url: String,
     audience: String,
+    /// How often the key set is fetched again, whatever tokens arrive: a key
+    /// LINE withdrew stops working within this time.
+    refresh_every: Duration,
     keys: RwLock<HashMap<String, DecodingKey>>,
     last_fetch: Mutex<Option<Instant>>,
-    /// Tokens already verified (by SHA-256), until their `exp`: a LIFF page
-    /// sends the same token with every call for up to an hour, and the ES256
-    /// check is the costliest step of a card view.
-    verified: std::sync::Mutex<HashMap<[u8; 32], IdClaims>>,
+    /// Tokens already verified (by SHA-256), until their `exp` or until their
+    /// signing key leaves the key set: a LIFF page sends the same token with
+    /// every call for up to an hour, and the ES256 check is the costliest
+    /// step of a card view.
+    verified: std::sync::Mutex<HashMap<[u8; 32], Verified>>,
+}
+
+#[derive(Clone)]
+struct Verified {
+    claims: IdClaims,
+    kid: String,
 }
 
 /// Verified tokens kept at most; beyond it expired ones are swept, then all.
 const VERIFIED_MAX: usize = 200_000;
 
 impl IdTokenVerifier {
-    pub fn new(jwks_url: &str, audience: &str) -> anyhow::Result<Self> {
+    pub fn new(jwks_url: &str, audience: &str, refresh_every: Duration) -> anyhow::Result<Self> {
         Ok(Self {
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(5))
                 .build()?,
             jwks_url: jwks_url.to_string(),
             audience: audience.to_string(),
+            refresh_every,
             keys: RwLock::new(HashMap::new()),
             last_fetch: Mutex::new(None),
             verified: std::sync::Mutex::default(),
@@ -94,9 +105,24 @@ impl IdTokenVerifier {
     /// Fetches the JWKS unless another fetch happened very recently.
     async fn refresh(&self) -> Result<(), IdTokenError> {
         let mut last = self.last_fetch.lock().await;
-        if last.is_some_and(|t| t.elapsed() < MIN_REFRESH_INTERVAL) {
+        if last.is_some_and(|t| t.elapsed() < MIN_REFRESH_INTERVAL.min(self.refresh_every)) {
             return Ok(());
         }
+        self.fetch(&mut last).await
+    }
+
+    /// The periodic fetch, when due; one caller does it while the others go
+    /// on with the keys they have.
+    async fn refresh_if_due(&self) {
+        let Ok(mut last) = self.last_fetch.try_lock() else {
+            return;
+        };
+        if last.is_none_or(|t| t.elapsed() >= self.refresh_every) {
+            let _ = self.fetch(&mut last).await;
+        }
+    }
+
+    async fn fetch(&self, last: &mut Option<Instant>) -> Result<(), IdTokenError> {
         *last = Some(Instant::now());
         let set: JwkSet = self
             .http
@@ -117,6 +143,11 @@ impl IdTokenVerifier {
                 keys.insert(kid, key);
             }
         }
+        // Tokens signed by a key that is gone are verified afresh (and refused).
+        self.verified
+            .lock()
+            .expect("cache lock")
+            .retain(|_, v| keys.contains_key(&v.kid));
         *self.keys.write().await = keys;
         Ok(())
     }
@@ -125,24 +156,32 @@ impl IdTokenVerifier {
         use sha2::{Digest, Sha256};
         let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         let now = chrono::Utc::now().timestamp();
-        if let Some(claims) = self.verified.lock().expect("cache lock").get(&digest)
-            && claims.exp + LEEWAY_SECONDS as i64 >= now
+        self.refresh_if_due().await;
+        if let Some(v) = self.verified.lock().expect("cache lock").get(&digest)
+            && v.claims.exp + LEEWAY_SECONDS as i64 >= now
         {
-            return Ok(claims.clone());
+            return Ok(v.claims.clone());
         }
-        let claims = self.verify_signed(token).await?;
+        let (claims, kid) = self.verify_signed(token).await?;
         let mut cache = self.verified.lock().expect("cache lock");
         if cache.len() >= VERIFIED_MAX {
-            cache.retain(|_, c| c.exp + LEEWAY_SECONDS as i64 >= now);
+            cache.retain(|_, v| v.claims.exp + LEEWAY_SECONDS as i64 >= now);
             if cache.len() >= VERIFIED_MAX {
                 cache.clear();
             }
         }
-        cache.insert(digest, claims.clone());
+        cache.insert(
+            digest,
+            Verified {
+                claims: claims.clone(),
+                kid,
+            },
+        );
         Ok(claims)
     }
 
-    async fn verify_signed(&self, token: &str) -> Result<IdClaims, IdTokenError> {
+    /// The claims and the id of the key that signed them.
+    async fn verify_signed(&self, token: &str) -> Result<(IdClaims, String), IdTokenError> {
         // alg `none` and unknown algorithms fail to parse here.
         let header = jsonwebtoken::decode_header(token).map_err(|_| IdTokenError::Malformed)?;
         // Only ES256: an HS256 token "signed" with a public value must never pass.
@@ -162,7 +201,7 @@ impl IdTokenVerifier {
         v.leeway = LEEWAY_SECONDS;
         use jsonwebtoken::errors::ErrorKind;
         jsonwebtoken::decode::<IdClaims>(token, key, &v)
-            .map(|d| d.claims)
+            .map(|d| (d.claims, kid.clone()))
             .map_err(|e| match e.kind() {
                 ErrorKind::ExpiredSignature => IdTokenError::Expired,
                 ErrorKind::InvalidAudience => IdTokenError::Audience,

@@ -322,6 +322,10 @@ pub async fn rotate_keys(State(state): S) -> Response {
     Json(json!({ "kid": state.keys.rotate() })).into_response()
 }
 
+pub async fn retire_key(State(state): S) -> Response {
+    Json(json!({ "retired": state.keys.retire() })).into_response()
+}
+
 /// Forgets users, deliveries, retry keys, menus and faults (not the keys).
 pub async fn reset(State(state): S) -> Response {
     let webhook_url = state.data.lock().unwrap().webhook_url.clone();

@@ -72,6 +72,17 @@ impl Keys {
         kid
     }
 
+    /// Stops publishing the oldest key (LINE withdrawing a key); a new one
+    /// takes its place first when it was the only one. Returns the withdrawn kid.
+    pub fn retire(&self) -> String {
+        let mut keys = self.published.write().unwrap();
+        if keys.len() == 1 {
+            let kid = format!("fake-es256-{}", keys.len() + 1);
+            keys.push(SigningKey::generate(&kid));
+        }
+        keys.remove(0).kid
+    }
+
     /// Verifies one of our own tokens (for `/oauth2/v2.1/verify`).
     pub fn verify(&self, token: &str, client_id: &str) -> Result<Value, &'static str> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| "Invalid IdToken.")?;

@@ -132,6 +132,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/_fake/config", post(control::config))
         .route("/_fake/id-token", post(control::id_token))
         .route("/_fake/keys/rotate", post(control::rotate_keys))
+        .route("/_fake/keys/retire", post(control::retire_key))
         .route("/_fake/reset", post(control::reset))
         .route("/_fake/login", get(control::login))
         // Bodies over 2 MB must reach the handlers to get LINE's 413.
