@@ -1197,3 +1197,59 @@ fn png_crc(bytes: &[u8]) -> u32 {
     }
     !c
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_line_account_guessing_tester_codes_gets_five_tries_an_hour() {
+    let t = TestApp::spawn_with(Options {
+        with_workers: true,
+        ..Default::default()
+    })
+    .await;
+    let s = sender(&t, "tester-owner").await;
+    let code = s
+        .gql("mutation { createTesterLinkCode { code } }", json!({}))
+        .await["data"]["createTesterLinkCode"]["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let guesser = t.fake.user(true).await;
+    let say = |text: String| {
+        let path = format!("/_fake/users/{guesser}/message");
+        let fake = &t.fake;
+        async move { fake.post(&path, json!({ "text": text })).await }
+    };
+    for n in 0..5 {
+        say(format!("TEST-{:06}", (n * 7919) % 1_000_000)).await;
+    }
+    t.eventually(10, "five refusals", || async {
+        t.fake.inbox(&guesser).await.len() == 5
+    })
+    .await;
+    // The sixth try is the right code, and still refused: the tries are used up.
+    say(code.clone()).await;
+    t.eventually(10, "the notice that tries are used up", || async {
+        t.fake.inbox(&guesser).await.len() == 6
+    })
+    .await;
+    let last = t.fake.inbox(&guesser).await[5]["messages"][0]["text"].clone();
+    assert!(
+        last.as_str().unwrap().contains("しばらく受け付けません"),
+        "{last}"
+    );
+    assert!(
+        s.gql("{ myTesterLinkedAt }", json!({})).await["data"]["myTesterLinkedAt"].is_null(),
+        "not linked"
+    );
+    // Another LINE account (the staff member's own phone) is unaffected.
+    let phone = t.fake.user(true).await;
+    t.fake
+        .post(
+            &format!("/_fake/users/{phone}/message"),
+            json!({"text": code}),
+        )
+        .await;
+    t.eventually(10, "the tester to be linked", || async {
+        !s.gql("{ myTesterLinkedAt }", json!({})).await["data"]["myTesterLinkedAt"].is_null()
+    })
+    .await;
+}

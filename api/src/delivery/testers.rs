@@ -24,6 +24,8 @@ use crate::line::events::{EventContext, EventHandlers};
 /// Codes look like `TEST-123456` so a resident's ordinary message never matches one.
 const PREFIX: &str = "TEST-";
 const CODE_LIFETIME_MINUTES: i64 = 10;
+/// Codes one LINE account may try per hour.
+const MAX_TRIES_PER_HOUR: u64 = 5;
 
 pub struct LinkCode {
     pub code: String,
@@ -154,6 +156,27 @@ async fn on_message(ctx: Arc<EventContext>) -> anyhow::Result<()> {
     };
     let code = text.trim().to_ascii_uppercase();
     if !code.starts_with(PREFIX) || code.len() != PREFIX.len() + 6 {
+        return Ok(());
+    }
+    // A million codes and a few live ones: guessing must not pay. Each LINE
+    // account gets a handful of tries an hour; without Redis to count them,
+    // linking waits (it is never urgent).
+    let tries = ctx
+        .app
+        .redis
+        .count_in_window(
+            &format!("tester:tries:{user}"),
+            std::time::Duration::from_secs(3600),
+        )
+        .await?;
+    if tries > MAX_TRIES_PER_HOUR {
+        tracing::warn!(tries, "tester link code attempts over the limit");
+        if tries == MAX_TRIES_PER_HOUR + 1 {
+            let text = "コードの入力が続けて行われたため、しばらく受け付けません。1時間ほどたってからお試しください。";
+            if let Err(e) = ctx.reply(&[json!({ "type": "text", "text": text })]).await {
+                tracing::warn!(error = %e, "tester limit reply not sent");
+            }
+        }
         return Ok(());
     }
     let mut conn = ctx.app.db.get().await?;
