@@ -7,6 +7,7 @@ import { run as consoleSpec } from './console.spec.mjs';
 import { run as liffSpec } from './liff.spec.mjs';
 import { run as deliverySpec } from './delivery.spec.mjs';
 import { run as cardSpec } from './card.spec.mjs';
+import { run as graphqlHttpSpec } from './graphql-http.spec.mjs';
 import { shot } from './pages/index.mjs';
 
 const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -42,6 +43,7 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
 try {
+  await graphqlHttpSpec({ stack, test });
   await consoleSpec({ browser, stack, test });
   await liffSpec({ browser, stack, test });
   await deliverySpec({ browser, stack, test });

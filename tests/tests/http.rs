@@ -48,8 +48,26 @@ async fn graphql_over_http_follows_the_spec() {
         .unwrap();
     assert_eq!(r.status(), 406);
 
-    // Parse errors → 400 with a code, under both media types.
-    for accept in ["application/graphql-response+json", "application/json"] {
+    // A wildcard or no Accept at all: application/json (legacy clients).
+    for accept in [Some("*/*"), None] {
+        let mut req = http.post(&url).json(&json!({"query": VIEWER}));
+        if let Some(a) = accept {
+            req = req.header("accept", a);
+        }
+        let r = req.send().await.unwrap();
+        assert_eq!(
+            r.headers()["content-type"],
+            "application/json",
+            "{accept:?}"
+        );
+    }
+
+    // Parse errors carry a code: 400 for graphql-response+json, 200 for
+    // clients that accept only application/json.
+    for (accept, status) in [
+        ("application/graphql-response+json", 400),
+        ("application/json", 200),
+    ] {
         let r = http
             .post(&url)
             .header("accept", accept)
@@ -57,10 +75,37 @@ async fn graphql_over_http_follows_the_spec() {
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), 400, "{accept}");
+        assert_eq!(r.status(), status, "{accept}");
         let body: serde_json::Value = r.json().await.unwrap();
         assert_eq!(error_code(&body).as_deref(), Some("GRAPHQL_PARSE_FAILED"));
     }
+
+    // `extensions` that is not a map is a bad request, POST and GET alike.
+    for bad in [json!("x"), json!(1), json!(true), json!([])] {
+        let r = http
+            .post(&url)
+            .header("accept", "application/graphql-response+json")
+            .json(&json!({"query": VIEWER, "extensions": bad}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{bad}");
+        let r = http
+            .get(&url)
+            .query(&[("query", VIEWER), ("extensions", &bad.to_string())])
+            .header("accept", "application/graphql-response+json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "GET {bad}");
+    }
+    let r = http
+        .post(&url)
+        .json(&json!({"query": VIEWER, "extensions": {"persistedQuery": null}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
 
     // Validation errors: 400 for graphql-response+json, 200 for legacy application/json.
     let bad_field = json!({"query": "{ noSuchField }"});

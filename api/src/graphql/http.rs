@@ -33,8 +33,10 @@ impl MediaType {
 }
 
 /// Picks the response media type from `Accept` (highest q wins; ties prefer
-/// `application/graphql-response+json`). No header means `application/json`,
-/// as the specification asks for legacy clients. `None`: nothing acceptable.
+/// `application/graphql-response+json`). No header, or only a wildcard,
+/// means `application/json`, as the specification asks for legacy clients
+/// (a client that names neither cannot be assumed to know the new type).
+/// `None`: nothing acceptable.
 pub fn negotiate(accept: Option<&str>) -> Option<MediaType> {
     let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
         return Some(MediaType::Json);
@@ -51,8 +53,8 @@ pub fn negotiate(accept: Option<&str>) -> Option<MediaType> {
             continue;
         }
         let media = match mime.as_str() {
-            GRAPHQL_RESPONSE_JSON | "application/*" | "*/*" => MediaType::GraphqlResponseJson,
-            JSON => MediaType::Json,
+            GRAPHQL_RESPONSE_JSON => MediaType::GraphqlResponseJson,
+            JSON | "application/*" | "*/*" => MediaType::Json,
             _ => continue,
         };
         let better = match best {
@@ -315,7 +317,18 @@ pub async fn handle<E: Executor>(
         return res;
     };
 
-    let (query, variables, operation_name, _extensions) = parsed;
+    let (query, variables, operation_name, extensions) = parsed;
+    if extensions
+        .as_ref()
+        .is_some_and(|e| !(e.is_object() || e.is_null()))
+    {
+        return request_error(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "extensions must be an object",
+            media,
+        );
+    }
     let Some(query) = query.filter(|q| !q.trim().is_empty()) else {
         return request_error(
             StatusCode::BAD_REQUEST,
@@ -357,23 +370,19 @@ pub async fn handle<E: Executor>(
     if let Some(name) = operation_name.clone() {
         request = request.operation_name(name);
     }
+    // A document that does not parse or validate: 400 for clients that know
+    // application/graphql-response+json, 200 with the errors for legacy ones.
+    let document_error = match media {
+        MediaType::GraphqlResponseJson => StatusCode::BAD_REQUEST,
+        MediaType::Json => StatusCode::OK,
+    };
     let is_mutation = match request.parsed_query() {
         Err(e) => {
-            return request_error(
-                StatusCode::BAD_REQUEST,
-                "GRAPHQL_PARSE_FAILED",
-                &e.message,
-                media,
-            );
+            return request_error(document_error, "GRAPHQL_PARSE_FAILED", &e.message, media);
         }
         Ok(doc) => {
             if let Some(refusal) = limits.check(doc, operation_name.as_deref()) {
-                return request_error(
-                    StatusCode::BAD_REQUEST,
-                    "GRAPHQL_VALIDATION_FAILED",
-                    &refusal,
-                    media,
-                );
+                return request_error(document_error, "GRAPHQL_VALIDATION_FAILED", &refusal, media);
             }
             if !was_cached {
                 parsed_documents().put(query, doc.clone());
@@ -526,7 +535,12 @@ mod tests {
             )),
             Some(Json)
         );
-        assert_eq!(negotiate(Some("*/*")), Some(GraphqlResponseJson));
+        assert_eq!(negotiate(Some("*/*")), Some(Json));
+        assert_eq!(negotiate(Some("application/*")), Some(Json));
+        assert_eq!(
+            negotiate(Some("application/graphql-response+json, */*;q=0.5")),
+            Some(GraphqlResponseJson)
+        );
         assert_eq!(negotiate(Some("text/html")), None);
         assert_eq!(negotiate(Some("application/json;q=0")), None);
     }
