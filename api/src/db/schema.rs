@@ -115,6 +115,7 @@ diesel::table! {
         claimed_at -> Nullable<Timestamptz>,
         processed_at -> Nullable<Timestamptz>,
         error -> Nullable<Text>,
+        raw -> Nullable<Bytea>,
     }
 }
 

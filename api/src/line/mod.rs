@@ -6,6 +6,7 @@
 pub mod client;
 pub mod events;
 pub mod id_token;
+mod json_repair;
 pub mod messages;
 pub mod rate_limit;
 pub mod webhook;

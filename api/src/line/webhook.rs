@@ -43,7 +43,7 @@ struct Payload {
     events: Vec<Value>,
 }
 
-#[derive(Insertable)]
+#[derive(Insertable, Clone)]
 #[diesel(table_name = line_webhook_events)]
 pub struct NewEvent {
     webhook_event_id: String,
@@ -52,21 +52,55 @@ pub struct NewEvent {
     source_user_id: Option<String>,
     occurred_at: DateTime<Utc>,
     payload: Value,
+    /// The event as received, when `payload` had to differ from it.
+    raw: Option<Vec<u8>>,
 }
 
-fn to_row(e: Value) -> Option<NewEvent> {
-    let id = e["webhookEventId"].as_str()?.to_string();
+impl NewEvent {
+    /// What is left of a row PostgreSQL refused even after repair: its ids
+    /// and type to process and deduplicate by, and the bytes as received.
+    fn unstorable(&self) -> Self {
+        Self {
+            payload: serde_json::json!({
+                "webhookEventId": self.webhook_event_id,
+                "type": self.event_type,
+                "mode": self.mode,
+                "unstorable": true,
+            }),
+            raw: Some(
+                self.raw
+                    .clone()
+                    .unwrap_or_else(|| self.payload.to_string().into_bytes()),
+            ),
+            ..self.clone()
+        }
+    }
+}
+
+/// `body` is given when the request's text had to be repaired before it
+/// parsed: it is then kept as each event's raw form.
+fn to_row(mut e: Value, body: Option<&[u8]>) -> Option<NewEvent> {
+    e["webhookEventId"].as_str()?;
+    let as_received = body.map(<[u8]>::to_vec);
+    let original = serde_json::to_vec(&e).unwrap_or_default();
+    let raw = match (as_received, super::json_repair::replace_nul(&mut e)) {
+        (Some(body), _) => Some(body),
+        (None, true) => Some(original),
+        (None, false) => None,
+    };
+    let text = |v: &Value| v.as_str().map(str::to_string);
     let occurred_at = e["timestamp"]
         .as_i64()
         .and_then(|ms| Utc.timestamp_millis_opt(ms).single())
         .unwrap_or_else(Utc::now);
     Some(NewEvent {
-        webhook_event_id: id,
-        event_type: e["type"].as_str().unwrap_or("unknown").to_string(),
-        mode: e["mode"].as_str().unwrap_or("active").to_string(),
-        source_user_id: e["source"]["userId"].as_str().map(str::to_string),
+        webhook_event_id: text(&e["webhookEventId"])?,
+        event_type: text(&e["type"]).unwrap_or_else(|| "unknown".into()),
+        mode: text(&e["mode"]).unwrap_or_else(|| "active".into()),
+        source_user_id: text(&e["source"]["userId"]),
         occurred_at,
         payload: e,
+        raw,
     })
 }
 
@@ -83,21 +117,34 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
         tracing::warn!("webhook with a missing or bad signature refused");
         return (StatusCode::UNAUTHORIZED, "invalid signature").into_response();
     }
-    let payload: Payload = match serde_json::from_slice(&body) {
-        Ok(p) => p,
-        Err(_) => return (StatusCode::BAD_REQUEST, "malformed body").into_response(),
+    // A signed body whose strings hold lone surrogates is still LINE's (or
+    // our resident's) words: repaired to parse, kept as received.
+    let (payload, repaired): (Payload, bool) = match serde_json::from_slice(&body) {
+        Ok(p) => (p, false),
+        Err(_) => match super::json_repair::replace_lone_surrogates(&body)
+            .and_then(|fixed| serde_json::from_slice(&fixed).ok())
+        {
+            Some(p) => (p, true),
+            None => return (StatusCode::BAD_REQUEST, "malformed body").into_response(),
+        },
     };
     if payload.events.is_empty() {
         // LINE's connectivity check.
         return StatusCode::OK.into_response();
     }
-    match intake(app, payload.events).await {
+    let rows: Vec<NewEvent> = payload
+        .events
+        .into_iter()
+        .filter_map(|e| to_row(e, repaired.then_some(&body[..])))
+        .collect();
+    match store(app, rows).await {
         Ok(n) => {
             metrics::counter!("tenohira_line_webhook_events_total").increment(n as u64);
             StatusCode::OK.into_response()
         }
         Err(e) => {
-            // LINE redelivers (when enabled) on non-2xx; nothing was stored.
+            // Only the database being away gets here (an event's content
+            // never does): LINE redelivers, when enabled, on non-2xx.
             tracing::error!(error = %e, "storing webhook events failed");
             StatusCode::SERVICE_UNAVAILABLE.into_response()
         }
@@ -106,7 +153,14 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
 
 /// Stores new events (duplicates are dropped by `webhookEventId`) and queues them.
 pub async fn intake(app: &App, events: Vec<Value>) -> anyhow::Result<usize> {
-    let rows: Vec<NewEvent> = events.into_iter().filter_map(to_row).collect();
+    store(
+        app,
+        events.into_iter().filter_map(|e| to_row(e, None)).collect(),
+    )
+    .await
+}
+
+async fn store(app: &App, rows: Vec<NewEvent>) -> anyhow::Result<usize> {
     if rows.is_empty() {
         return Ok(0);
     }
@@ -176,43 +230,105 @@ async fn write_group(db: &DbPool, jobs: &JobQueue, group: Vec<Request>) {
         .iter()
         .map(|b| b.iter().map(|e| e.webhook_event_id.clone()).collect())
         .collect();
-    let rows: Vec<NewEvent> = batches.into_iter().flatten().collect();
-    let inserted: anyhow::Result<Vec<(i64, String)>> = async {
-        let mut conn = db.get().await?;
-        Ok(diesel::insert_into(line_webhook_events::table)
-            .values(&rows)
-            .on_conflict(line_webhook_events::webhook_event_id)
-            .do_nothing()
-            .returning((
-                line_webhook_events::id,
-                line_webhook_events::webhook_event_id,
-            ))
-            .get_results(&mut conn)
-            .await?)
-    }
-    .await;
-    let inserted = match inserted {
-        Ok(i) => i,
-        Err(e) => {
+    let all: Vec<NewEvent> = batches.iter().flatten().cloned().collect();
+    // One INSERT for the whole group; when it fails, each request on its own
+    // (and within it each row), so one bad row never fails its neighbours.
+    let results: Vec<anyhow::Result<Vec<Inserted>>> = match insert(db, &all).await {
+        Ok(inserted) => {
+            let mut one = Some(Ok(inserted));
+            batches
+                .iter()
+                .map(|_| one.take().unwrap_or(Ok(vec![])))
+                .collect()
+        }
+        // No connection: nothing to isolate, every request waits for LINE's redelivery.
+        Err(e) if !refused_by_database(&e) => {
             let msg = format!("{e:#}");
-            for reply in replies {
-                let _ = reply.send(Err(anyhow::anyhow!("{msg}")));
+            batches
+                .iter()
+                .map(|_| Err(anyhow::anyhow!("{msg}")))
+                .collect()
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, events = all.len(), "a group of webhook events failed together; storing them one request at a time");
+            let mut out = Vec::with_capacity(batches.len());
+            for batch in &batches {
+                out.push(insert_isolated(db, batch).await);
             }
-            return;
+            out
         }
     };
     // The rows are committed; if this push is lost the reconciler queues them again.
-    let queued: Vec<_> = inserted
+    let queued: Vec<_> = results
         .iter()
+        .flatten()
+        .flatten()
         .map(|(id, _)| JobQueue::new_job(QUEUE, serde_json::json!({ "event": id })))
         .collect();
     if let Err(e) = jobs.push(&queued).await {
         tracing::warn!(error = %e, "queueing webhook events failed; the reconciler will");
     }
-    let new: std::collections::HashSet<&str> = inserted.iter().map(|(_, w)| w.as_str()).collect();
-    for (reply, ids) in replies.into_iter().zip(ids_per_request) {
-        let _ = reply.send(Ok(ids.iter().filter(|i| new.contains(i.as_str())).count()));
+    let new: std::collections::HashSet<&str> = results
+        .iter()
+        .flatten()
+        .flatten()
+        .map(|(_, w)| w.as_str())
+        .collect();
+    for ((reply, ids), result) in replies.into_iter().zip(ids_per_request).zip(&results) {
+        let answer = match result {
+            Ok(_) => Ok(ids.iter().filter(|i| new.contains(i.as_str())).count()),
+            Err(e) => Err(anyhow::anyhow!("{e:#}")),
+        };
+        let _ = reply.send(answer);
     }
+}
+
+type Inserted = (i64, String);
+
+/// PostgreSQL answered and refused the statement (its content), as opposed
+/// to not being reachable.
+fn refused_by_database(e: &anyhow::Error) -> bool {
+    matches!(
+        e.downcast_ref::<diesel::result::Error>(),
+        Some(
+            diesel::result::Error::DatabaseError(..) | diesel::result::Error::SerializationError(_)
+        )
+    )
+}
+
+async fn insert(db: &DbPool, rows: &[NewEvent]) -> anyhow::Result<Vec<Inserted>> {
+    let mut conn = db.get().await?;
+    Ok(diesel::insert_into(line_webhook_events::table)
+        .values(rows)
+        .on_conflict(line_webhook_events::webhook_event_id)
+        .do_nothing()
+        .returning((
+            line_webhook_events::id,
+            line_webhook_events::webhook_event_id,
+        ))
+        .get_results(&mut conn)
+        .await?)
+}
+
+/// One request's events, a row at a time if need be; a row refused even
+/// then is kept as its bytes with a placeholder payload. What still fails
+/// is the database, not the content.
+async fn insert_isolated(db: &DbPool, rows: &[NewEvent]) -> anyhow::Result<Vec<Inserted>> {
+    if let Ok(done) = insert(db, rows).await {
+        return Ok(done);
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        match insert(db, std::slice::from_ref(row)).await {
+            Ok(done) => out.extend(done),
+            Err(e) if !refused_by_database(&e) => return Err(e),
+            Err(e) => {
+                tracing::error!(event = %row.webhook_event_id, error = %e, "a webhook event was refused by PostgreSQL; stored as received with a placeholder payload");
+                out.extend(insert(db, &[row.unstorable()]).await?);
+            }
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
