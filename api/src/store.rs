@@ -61,6 +61,21 @@ impl RedisStore {
         Ok(pubsub.into_on_message())
     }
 
+    /// Marks this Redis as known to us; `true` when the mark was missing:
+    /// Redis started empty (a restart without persistence, a failover, a
+    /// FLUSHALL), so every queue entry it held is gone and the work they
+    /// stood for must be queued again from PostgreSQL.
+    pub async fn mark_known(&self) -> anyhow::Result<bool> {
+        let mut c = self.conn();
+        let set: Option<String> = redis::cmd("SET")
+            .arg(self.key("epoch"))
+            .arg(uuid::Uuid::new_v4().to_string())
+            .arg("NX")
+            .query_async(&mut c)
+            .await?;
+        Ok(set.is_some())
+    }
+
     pub async fn ping(&self) -> anyhow::Result<()> {
         let mut c = self.conn();
         let pong: String = redis::cmd("PING").query_async(&mut c).await?;

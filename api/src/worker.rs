@@ -96,6 +96,7 @@ pub async fn run(app: App, mut shutdown: watch::Receiver<bool>) {
     tracing::info!(queues = ?runner.queues(), "workers started");
     // Scheduled deliveries start within about a second of their time.
     let scheduler = tokio::spawn(scheduler(app.clone(), shutdown.clone()));
+    let redis_watch = tokio::spawn(watch_redis(app.clone(), shutdown.clone()));
     let mut tick = tokio::time::interval(Duration::from_secs(5));
     let mut maintenance_due = tokio::time::Instant::now();
     let mut reminders_due = tokio::time::Instant::now();
@@ -149,6 +150,7 @@ pub async fn run(app: App, mut shutdown: watch::Receiver<bool>) {
         }
     }
     let _ = scheduler.await;
+    let _ = redis_watch.await;
     for t in tasks {
         let _ = t.await;
     }
@@ -168,5 +170,58 @@ async fn scheduler(app: App, mut shutdown: watch::Receiver<bool>) {
             }
             _ = shutdown.changed() => break,
         }
+    }
+}
+
+/// Notices, within half a second of Redis answering again, that it came
+/// back empty (its mark is gone), and queues again at once what PostgreSQL
+/// says is unfinished, instead of waiting for the reconcilers' staleness
+/// window. One worker wins the new mark and does it; over-queueing is
+/// harmless (batches keep their retry keys, handlers are idempotent).
+async fn watch_redis(app: App, mut shutdown: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut first = true;
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                match app.redis.mark_known().await {
+                    // A fresh install marks its Redis once: nothing was lost.
+                    Ok(true) if first => {}
+                    Ok(true) => {
+                        tracing::warn!("Redis came back empty: queueing unfinished work again now");
+                        requeue_everything(&app).await;
+                    }
+                    Ok(false) => {}
+                    Err(_) => continue, // away: try again next tick
+                }
+                first = false;
+            }
+            _ = shutdown.changed() => break,
+        }
+    }
+}
+
+/// The reconcilers with no staleness window.
+async fn requeue_everything(app: &App) {
+    if let Err(e) = app.outbox.flush().await {
+        tracing::warn!(error = %e, "outbox after a Redis loss");
+    }
+    for _ in 0..100 {
+        match crate::delivery::dispatch::reconcile(app, chrono::Duration::zero()).await {
+            Ok(n) if n >= crate::delivery::dispatch::RECONCILE_BATCH => continue,
+            Ok(n) => {
+                tracing::info!(jobs = n, "delivery work queued again after a Redis loss");
+                break;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "delivery reconciler after a Redis loss");
+                break;
+            }
+        }
+    }
+    match crate::line::events::reconcile(app, chrono::Duration::zero()).await {
+        Ok(n) => tracing::info!(events = n, "webhook events queued again after a Redis loss"),
+        Err(e) => tracing::warn!(error = %e, "webhook reconciler after a Redis loss"),
     }
 }

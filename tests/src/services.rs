@@ -6,6 +6,7 @@ use std::time::Duration;
 /// A Redis server of this test's own, so FLUSHALL touches nobody else.
 pub struct PrivateRedis {
     pub url: String,
+    port: u16,
     child: tokio::process::Child,
 }
 
@@ -16,6 +17,18 @@ impl PrivateRedis {
             .local_addr()
             .unwrap()
             .port();
+        let (url, child) = Self::spawn(port).await;
+        Self { url, port, child }
+    }
+
+    /// Starts it again on the same port, empty (as after a failover).
+    pub async fn restart_empty(&mut self) {
+        let _ = self.child.kill().await;
+        let (_, child) = Self::spawn(self.port).await;
+        self.child = child;
+    }
+
+    async fn spawn(port: u16) -> (String, tokio::process::Child) {
         let child = tokio::process::Command::new("redis-server")
             .args([
                 "--port",
@@ -38,7 +51,7 @@ impl PrivateRedis {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        Self { url, child }
+        (url, child)
     }
 
     /// Stops the server (as an outage would).

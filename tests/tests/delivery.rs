@@ -1253,3 +1253,69 @@ async fn a_line_account_guessing_tester_codes_gets_five_tries_an_hour() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_short_redis_outage_costs_about_its_length_and_new_work_starts_at_once() {
+    let mut redis = PrivateRedis::start().await;
+    let t = TestApp::spawn_with(Options {
+        with_workers: false,
+        env: vec![
+            ("REDIS_URL", redis.url.clone()),
+            // 40 batches at 10 a second: about 4 s of sending.
+            ("TENOHIRA_LINE_MULTICAST_PER_SECOND", "10".into()),
+            ("TENOHIRA_DELIVERY_CONCURRENCY", "8".into()),
+        ],
+    })
+    .await;
+    t.bulk_friends(20_000).await;
+    let s = sender(&t, "outage").await;
+    let _worker = t.spawn_worker(&[]);
+    let id = compose(&s, "停電中のお知らせ", "停電の復旧見込みをお知らせします。").await;
+    s.gql(SEND, json!({"id": id})).await;
+    t.eventually(30, "some batches sent", || async {
+        status(&s, id).await["batchesDone"].as_i64().unwrap_or(0) >= 5
+    })
+    .await;
+    // Redis away for 3 s, then back empty: every queue entry and lease gone.
+    let outage = Duration::from_secs(3);
+    let stopped = std::time::Instant::now();
+    redis.stop().await;
+    tokio::time::sleep(outage).await;
+    redis.restart_empty().await;
+    let done = wait_completed(&t, &s, id, 60).await;
+    let took = stopped.elapsed();
+    assert_eq!(done["accepted"], 20000, "{done}");
+    assert_eq!(
+        histogram(&t).await,
+        json!({"1": 20000}),
+        "nobody missed, nobody twice"
+    );
+    // At most the outage, the ~3.5 s of sending left, and a few seconds more
+    // (before: the reconciler's 30 s).
+    eprintln!("completed {took:?} after a {outage:?} outage began");
+    assert!(
+        took < outage + Duration::from_secs(10),
+        "completed {took:?} after the outage began"
+    );
+
+    // Work pushed after the return is taken at once.
+    let second = compose(&s, "復旧のお知らせ", "電気が復旧しました。").await;
+    let asked = std::time::Instant::now();
+    s.gql(SEND, json!({"id": second})).await;
+    t.eventually(5, "the second delivery's first batch", || async {
+        status(&s, second).await["batchesDone"]
+            .as_i64()
+            .unwrap_or(0)
+            >= 1
+    })
+    .await;
+    eprintln!(
+        "the next delivery's first batch after {:?}",
+        asked.elapsed()
+    );
+    assert!(
+        asked.elapsed() < Duration::from_secs(2),
+        "started after {:?}",
+        asked.elapsed()
+    );
+}

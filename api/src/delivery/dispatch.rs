@@ -331,6 +331,9 @@ pub(super) async fn finalize(conn: &mut AsyncPgConnection, id: i64) -> QueryResu
     .await
 }
 
+/// Batches one reconcile pass queues at most (a caller loops for more).
+pub const RECONCILE_BATCH: usize = 5000;
+
 /// Re-queues work a lost queue entry left behind: batches still `queued` and
 /// expansions still unfinished, untouched for `stale`. Safe to over-queue.
 pub async fn reconcile(app: &App, stale: Duration) -> anyhow::Result<usize> {
@@ -339,9 +342,10 @@ pub async fn reconcile(app: &App, stale: Duration) -> anyhow::Result<usize> {
     let batches: Vec<i64> = diesel::sql_query(
         "UPDATE delivery_batches SET updated_at = now() WHERE id IN \
          (SELECT id FROM delivery_batches WHERE status = 'queued' AND updated_at < $1 \
-          ORDER BY id LIMIT 5000 FOR UPDATE SKIP LOCKED) RETURNING id",
+          ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING id",
     )
     .bind::<diesel::sql_types::Timestamptz, _>(cutoff)
+    .bind::<diesel::sql_types::BigInt, _>(RECONCILE_BATCH as i64)
     .load::<BatchId>(&mut conn)
     .await?
     .into_iter()

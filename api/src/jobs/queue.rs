@@ -102,6 +102,11 @@ end
 return job
 ";
 
+/// The connection broke (or was refused) rather than Redis refusing the command.
+pub fn connection_lost(e: &redis::RedisError) -> bool {
+    e.is_io_error() || e.is_connection_dropped() || e.is_connection_refusal() || e.is_timeout()
+}
+
 /// Where `push` announces the queues it put work on.
 const WAKE_CHANNEL: &str = "jobs:wake";
 
@@ -166,9 +171,22 @@ impl JobQueue {
                 .arg(queue)
                 .ignore();
         }
-        let mut c = self.redis.conn();
-        pipe.query_async::<()>(&mut c).await?;
-        Ok(())
+        // Right after Redis comes back the shared connection is still the
+        // broken one: its first command fails and starts the reconnect. A
+        // few short retries take the work up then instead of leaving it to
+        // the reconciler half a minute later.
+        let mut wait = Duration::from_millis(25);
+        loop {
+            let mut c = self.redis.conn();
+            match pipe.query_async::<()>(&mut c).await {
+                Ok(()) => return Ok(()),
+                Err(e) if wait < Duration::from_secs(2) && connection_lost(&e) => {
+                    tokio::time::sleep(wait).await;
+                    wait *= 2;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
 
     /// Enqueues one job now. Work created in a database transaction goes
