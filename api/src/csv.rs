@@ -146,14 +146,16 @@ where
 
 /// Why personal data is exported, as the staff member stated it (kept in
 /// the audit row): required, at most 200 characters; otherwise the 400 to send.
-pub fn stated_reason(given: Option<&str>) -> Result<String, Response> {
+pub fn stated_reason(given: Option<&str>) -> Result<String, Box<Response>> {
     let reason = given.map(str::trim).unwrap_or("");
     if reason.is_empty() || reason.chars().count() > 200 {
-        return Err((
-            axum::http::StatusCode::BAD_REQUEST,
-            "出力の理由（200文字以内）を入力してください",
-        )
-            .into_response());
+        return Err(Box::new(
+            (
+                axum::http::StatusCode::BAD_REQUEST,
+                "出力の理由（200文字以内）を入力してください",
+            )
+                .into_response(),
+        ));
     }
     Ok(reason.to_string())
 }

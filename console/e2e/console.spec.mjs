@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { adminEnrolled } from './admin.mjs';
 import { ADMIN } from './stack.mjs';
 import { freshCode } from './totp.mjs';
 import { ARTIFACTS, AuditPage, ImportPage, PasswordPage, Shell, SignInPage, StaffFormPage, StaffListPage, TeamsPage, shot } from './pages/index.mjs';
@@ -22,6 +23,12 @@ export async function run({ browser, stack, test }) {
     await signIn.signIn(ADMIN.loginId, 'wrong-password-1A');
     await signIn.error().filter({ hasText: 'ログインIDまたはパスワードが違います' }).waitFor();
     await signIn.signIn(ADMIN.loginId, ADMIN.password);
+    // staff.manage needs a second factor: the administrator enrols TOTP at first sign-in.
+    await page.getByRole('heading', { name: '二要素認証の設定' }).waitFor();
+    const secret = await signIn.totpSecret();
+    const code = await freshCode(secret, null);
+    await signIn.enterCode(code);
+    adminEnrolled(secret, code);
     await page.getByRole('heading', { name: 'ダッシュボード' }).waitFor();
     await page.getByText('友だち数').waitFor();
     assert.deepEqual(await shell.navLabels(), ['ダッシュボード', '職員アカウント管理', 'チーム管理', 'サービスアカウント', '友だち一覧', '属性・受信項目', '登録フォーム', 'セグメント', '配信', '操作ログ']);

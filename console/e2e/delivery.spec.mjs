@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ADMIN } from './stack.mjs';
-import { ARTIFACTS, Shell, SignInPage, shot } from './pages/index.mjs';
+import { adminContext } from './admin.mjs';
+import { ARTIFACTS, Shell, shot } from './pages/index.mjs';
 import { fake, png } from './helpers.mjs';
 
 const PNG = png(240, 160);
@@ -27,15 +27,11 @@ export async function run({ browser, stack, test }) {
   await fake(stack, `/_fake/users/${tester}/follow`, {});
   // Everyone following the account (earlier tests' residents too) is in "all friends".
   const friends = String((await fake(stack, '/_fake/stats')).following);
-  const ctx = await browser.newContext({ acceptDownloads: true, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
-  const page = await ctx.newPage();
+  const { context: ctx, page } = await adminContext(browser, stack.base, { acceptDownloads: true });
   const image = path.join(ARTIFACTS, 'hinanjo.png');
   writeFileSync(image, PNG);
 
   await test('配信作成：画像つきメッセージを作り、トーク画面のプレビューと対象人数を確認する', async () => {
-    const signIn = new SignInPage(page, stack.base);
-    await signIn.open();
-    await signIn.signIn(ADMIN.loginId, ADMIN.password);
     await new Shell(page).go('配信');
     await page.getByRole('link', { name: '新しい配信を作成' }).click();
     await page.getByRole('heading', { name: '配信作成' }).waitFor();

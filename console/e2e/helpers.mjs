@@ -1,15 +1,10 @@
 // Shared by the specs: the admin's GraphQL, line-fake's control API, test images.
 import zlib from 'node:zlib';
-import { ADMIN } from './stack.mjs';
+import { adminCookie } from './admin.mjs';
 
-/** GraphQL as the e2e administrator (or `credentials`), throwing on errors. */
-export async function staffApi(base, credentials = ADMIN) {
-  const login = await fetch(`${base}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: 'mutation($i: LoginInput!) { login(input: $i) { stage } }', variables: { i: credentials } }),
-  });
-  const cookie = login.headers.get('set-cookie').split(';')[0];
+/** GraphQL as the e2e administrator (its one signed-in session), throwing on errors. */
+export async function staffApi(base) {
+  const cookie = await adminCookie(base);
   return async (query, variables = {}) => {
     const r = await fetch(`${base}/graphql`, {
       method: 'POST',

@@ -2,7 +2,7 @@
 // follows, opens 受信設定 through the sandbox LINE login, registers residence
 // and interests, and staff see the segment count change. Then withdrawal.
 import assert from 'node:assert/strict';
-import { ADMIN } from './stack.mjs';
+import { adminContext } from './admin.mjs';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { freshCode } from './totp.mjs';
@@ -53,11 +53,7 @@ export async function run({ browser, stack, test }) {
   });
 
   await test('職員がセグメント作成画面で条件を選ぶと対象人数が変わる', async () => {
-    const staff = await browser.newContext({ locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
-    const p = await staff.newPage();
-    const signIn = new SignInPage(p, stack.base);
-    await signIn.open();
-    await signIn.signIn(ADMIN.loginId, ADMIN.password);
+    const { context: staff, page: p } = await adminContext(browser, stack.base);
     await new Shell(p).go('セグメント');
     await p.getByRole('heading', { name: 'セグメント', exact: true }).waitFor();
     const live = p.getByTestId('audience-count');
@@ -98,11 +94,7 @@ export async function run({ browser, stack, test }) {
   });
 
   await test('職員が項目と受信項目を編集し、使われている選択肢の削除でセグメントが要確認になる', async () => {
-    const staff = await browser.newContext({ locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
-    const p = await staff.newPage();
-    const signIn = new SignInPage(p, stack.base);
-    await signIn.open();
-    await signIn.signIn(ADMIN.loginId, ADMIN.password);
+    const { context: staff, page: p } = await adminContext(browser, stack.base);
     await new Shell(p).go('属性・受信項目');
     await p.getByLabel('項目名').fill('ライフスタイル');
     await p.getByLabel('種類').selectOption({ label: '複数選択' });
@@ -143,11 +135,7 @@ export async function run({ browser, stack, test }) {
   });
 
   await test('職員が登録フォームを組み立て、プレビューを見て公開する', async () => {
-    const staff = await browser.newContext({ locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
-    const p = await staff.newPage();
-    const signIn = new SignInPage(p, stack.base);
-    await signIn.open();
-    await signIn.signIn(ADMIN.loginId, ADMIN.password);
+    const { context: staff, page: p } = await adminContext(browser, stack.base);
     await new Shell(p).go('登録フォーム');
     await p.getByRole('heading', { name: '登録フォーム' }).waitFor();
     await p.getByLabel('項目を追加').selectOption({ label: '関心のある分野' });

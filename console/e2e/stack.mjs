@@ -43,6 +43,8 @@ async function waitReady(url) {
   throw new Error('tenohira did not become ready');
 }
 
+// Holds the personal-data permissions it hands to other accounts: only such a
+// holder (with a second factor) may grant them.
 export const ADMIN = { loginId: 'admin', password: 'Chichibu-Night-2026' };
 
 export async function startStack() {
@@ -85,7 +87,7 @@ export async function startStack() {
   const server = spawn(bin, ['serve', '--with-workers'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   await waitReady(base);
   await fetch(`${fakeUrl}/_fake/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ webhookUrl: `${base}/line/webhook` }) });
-  execFileSync(bin, ['staff', 'create', '--login-id', ADMIN.loginId, '--display-name', '管理者', '--permissions', 'staff.manage,audit.read,friends.read,segment.manage,delivery.create,delivery.send,delivery.approve', '--password-env', 'E2E_ADMIN_PASSWORD'], { env, stdio: 'ignore' });
+  execFileSync(bin, ['staff', 'create', '--login-id', ADMIN.loginId, '--display-name', '管理者', '--permissions', 'staff.manage,audit.read,friends.read,friend.export,segment.manage,delivery.create,delivery.send,delivery.approve,card.pii.read,card.pii.export,card.push', '--password-env', 'E2E_ADMIN_PASSWORD'], { env, stdio: 'ignore' });
 
   return {
     base,

@@ -185,7 +185,7 @@ pub async fn friend_settings_csv(
         };
     let reason = match crate::csv::stated_reason(p.reason.as_deref()) {
         Ok(r) => r,
-        Err(refusal) => return refusal,
+        Err(refusal) => return *refusal,
     };
     let members = match p.segment_id {
         None => None,

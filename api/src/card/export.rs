@@ -96,7 +96,7 @@ pub async fn card_holders_csv(
         };
     let reason = match crate::csv::stated_reason(p.reason.as_deref()) {
         Ok(r) => r,
-        Err(refusal) => return refusal,
+        Err(refusal) => return *refusal,
     };
     let setup = async {
         let mut conn = app.db.get().await?;

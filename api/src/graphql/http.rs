@@ -152,10 +152,8 @@ impl Limits {
         }
         let op = match &doc.operations {
             DocumentOperations::Single(op) => op,
-            DocumentOperations::Multiple(ops) => match operation_name.and_then(|n| ops.get(n)) {
-                Some(op) => op,
-                None => return None, // execution reports the missing operation
-            },
+            // Without a matching name, execution reports the missing operation.
+            DocumentOperations::Multiple(ops) => operation_name.and_then(|n| ops.get(n))?,
         };
         // Root fields, following fragments at the root (each at most once: no cycles).
         let mut names: Vec<&str> = Vec::new();

@@ -61,7 +61,14 @@ pub fn replace_nul(v: &mut Value) -> bool {
             *s = s.replace(NUL, "\u{fffd}");
             true
         }
-        Value::Array(items) => items.iter_mut().fold(false, |c, x| replace_nul(x) || c),
+        Value::Array(items) => {
+            // Every item, not only up to the first change.
+            let mut changed = false;
+            for x in items {
+                changed |= replace_nul(x);
+            }
+            changed
+        }
         Value::Object(map) => {
             let mut changed = false;
             if map.keys().any(|k| k.contains(NUL)) {
@@ -71,7 +78,10 @@ pub fn replace_nul(v: &mut Value) -> bool {
                 }
                 changed = true;
             }
-            map.values_mut().fold(changed, |c, x| replace_nul(x) || c)
+            for x in map.values_mut() {
+                changed |= replace_nul(x);
+            }
+            changed
         }
         _ => false,
     }
