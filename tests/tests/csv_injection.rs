@@ -27,7 +27,8 @@ async fn a_crafted_sign_in_attempt_is_plain_text_in_the_audit_log_csv() {
         .post(format!("{}/graphql", t.base))
         .header("content-type", "application/json")
         .header("user-agent", DDE)
-        .header("x-request-id", "+cmd|' /C calc'!A0")
+        // A request id passes only as a short token; one may still start with "-".
+        .header("x-request-id", "-2-3")
         .json(&json!({
             "query": "mutation($i: LoginInput!) { login(input: $i) { stage } }",
             "variables": {"i": {"loginId": LINK, "password": "wrong-password"}}
@@ -44,10 +45,7 @@ async fn a_crafted_sign_in_attempt_is_plain_text_in_the_audit_log_csv() {
     let attempt = row_with(&records, "HYPERLINK");
     assert!(attempt.contains(&format!("'{LINK}")), "{attempt:?}");
     assert!(attempt.contains(&format!("'{DDE}")), "{attempt:?}");
-    assert!(
-        attempt.iter().any(|c| c.starts_with("'+cmd")),
-        "{attempt:?}"
-    );
+    assert!(attempt.contains(&"'-2-3".to_string()), "{attempt:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -161,6 +159,13 @@ async fn delivery_titles_and_residents_free_text_stay_text_and_figures_stay_numb
         )
         .await;
     let id = data(&r)["createDelivery"]["id"].as_i64().unwrap();
+    t.eventually(10, "the audience index to see the friend", || async {
+        staff
+            .gql("{ deliveryTargetCount(target: {all: true}) }", json!({}))
+            .await["data"]["deliveryTargetCount"]
+            == 1
+    })
+    .await;
     let r = staff
         .gql(
             "mutation($id: Int!) { scheduleDelivery(id: $id) { id } }",
