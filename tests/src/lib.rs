@@ -770,6 +770,45 @@ pub fn data(v: &Value) -> &Value {
     &v["data"]
 }
 
+/// A PNG whose header claims `width` × `height` while its pixel data is a
+/// stub (an empty deflate stream): what a decompression bomb looks like to a
+/// decoder that trusts the header.
+pub fn png_claiming(width: u32, height: u32) -> Vec<u8> {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut c = 0xffff_ffffu32;
+        for b in bytes {
+            c ^= u32::from(*b);
+            for _ in 0..8 {
+                c = if c & 1 == 1 {
+                    0xedb8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
+            }
+        }
+        !c
+    }
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let ihdr = [
+        &width.to_be_bytes()[..],
+        &height.to_be_bytes(),
+        &[8, 2, 0, 0, 0],
+    ]
+    .concat();
+    let idat = b"\x78\x9c\x03\x00\x00\x00\x00\x01".to_vec();
+    for (kind, data) in [
+        (&b"IHDR"[..], ihdr),
+        (&b"IDAT"[..], idat),
+        (&b"IEND"[..], vec![]),
+    ] {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let chunk = [kind, &data].concat();
+        out.extend_from_slice(&chunk);
+        out.extend_from_slice(&crc32(&chunk).to_be_bytes());
+    }
+    out
+}
+
 /// The records of a CSV export (BOM and header row included as row 0).
 pub fn csv_records(body: &str) -> Vec<Vec<String>> {
     assert!(

@@ -427,33 +427,15 @@ async fn a_test_send_reaches_only_the_linked_tester() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_team_that_requires_approval_sends_only_after_another_person_approves() {
     let t = TestApp::spawn().await;
-    let admin = t.signed_in("admin", &[StaffManage]).await;
-    let team = admin
-        .gql(
-            "mutation { createTeam(input: {name: \"広報課\"}) { id } }",
-            json!({}),
-        )
-        .await["data"]["createTeam"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    admin
-        .gql(
-            "mutation($t: UUID!) { setTeamDeliveryApproval(teamId: $t, required: true) }",
-            json!({"t": team}),
-        )
-        .await;
-    let author_id = t
-        .create_staff("author", &[DeliveryCreate, DeliverySend, DeliveryApprove])
-        .await;
-    admin
-        .gql(
-            "mutation($id: UUID!, $t: UUID) { updateStaffAccount(id: $id, input: {teamId: $t}) { id } }",
-            json!({"id": author_id, "t": team}),
-        )
-        .await;
-    let mut author = t.session();
-    author.login("author", tenohira_tests::PASSWORD).await;
+    let (admin, team, _) = approval_team(&t, &[DeliveryCreate, DeliverySend]).await;
+    let author = join_team(
+        &t,
+        &admin,
+        &team,
+        "author",
+        &[DeliveryCreate, DeliverySend, DeliveryApprove],
+    )
+    .await;
     let id = compose(&author, "承認が必要な配信", "本文").await;
     let r = author
         .gql(
@@ -889,8 +871,12 @@ fn draft(text: &str, target: Value) -> Value {
     json!({"title": "承認が必要な配信", "messages": [{"text": text}], "target": target})
 }
 
-/// A team requiring approval, with an author in it; returns (admin, team id, author).
-async fn approval_team(t: &TestApp) -> (Session, String, Session) {
+/// A team requiring approval, with a member "member" holding `permissions`;
+/// returns (admin, team id, member).
+async fn approval_team(
+    t: &TestApp,
+    permissions: &[tenohira::auth::Permission],
+) -> (Session, String, Session) {
     let admin = t.signed_in("admin", &[StaffManage]).await;
     let team = admin
         .gql(
@@ -907,8 +893,8 @@ async fn approval_team(t: &TestApp) -> (Session, String, Session) {
             json!({"t": team}),
         )
         .await;
-    let author = join_team(t, &admin, &team, "author", &[DeliveryCreate, DeliverySend]).await;
-    (admin, team, author)
+    let member = join_team(t, &admin, &team, "member", permissions).await;
+    (admin, team, member)
 }
 
 async fn join_team(
@@ -934,7 +920,7 @@ async fn join_team(
 async fn an_approved_scheduled_delivery_that_is_edited_is_a_draft_again_and_needs_a_new_approval() {
     let t = TestApp::spawn().await;
     let users = t.bulk_friends(3).await;
-    let (_admin, _team, author) = approval_team(&t).await;
+    let (_admin, _team, author) = approval_team(&t, &[DeliveryCreate, DeliverySend]).await;
     let approver = t.signed_in("approver", &[DeliveryApprove]).await;
     let r = author
         .gql(
@@ -1018,7 +1004,7 @@ async fn only_the_author_their_team_or_an_approver_may_change_a_delivery() {
             .unwrap()
             .n
     };
-    let (admin, team, author) = approval_team(&t).await;
+    let (admin, team, author) = approval_team(&t, &[DeliveryCreate, DeliverySend]).await;
     let approver = t
         .signed_in("approver", &[DeliveryApprove, DeliveryCreate])
         .await;
@@ -1157,45 +1143,14 @@ async fn uploads_say_what_they_are_and_a_picture_too_large_to_decode_is_refused_
 
     // 11,000 × 11,000 claimed by a file of a few hundred bytes: refused
     // from the header, at once, without the 363 MB a decode would take.
-    let mut bomb = Vec::new();
-    bomb.extend_from_slice(b"\x89PNG\r\n\x1a\n");
-    let ihdr = [
-        &11_000u32.to_be_bytes()[..],
-        &11_000u32.to_be_bytes(),
-        &[8, 2, 0, 0, 0],
-    ]
-    .concat();
-    let idat = b"\x78\x9c\x03\x00\x00\x00\x00\x01".to_vec();
-    for (kind, data) in [
-        (&b"IHDR"[..], ihdr),
-        (&b"IDAT"[..], idat),
-        (&b"IEND"[..], vec![]),
-    ] {
-        bomb.extend_from_slice(&(data.len() as u32).to_be_bytes());
-        let chunk = [kind, &data].concat();
-        bomb.extend_from_slice(&chunk);
-        bomb.extend_from_slice(&png_crc(&chunk).to_be_bytes());
+    // So are a side over 10,000 px and an area over 40 MP.
+    for (w, h) in [(11_000, 11_000), (10_001, 10), (8_000, 6_000)] {
+        let started = std::time::Instant::now();
+        let (status, body) = post(Some("image/png"), tenohira_tests::png_claiming(w, h)).await;
+        assert_eq!(status, 422, "{w}×{h}: {body}");
+        assert_eq!(body["error"]["code"], "IMAGE_TOO_LARGE", "{body}");
+        assert!(started.elapsed() < Duration::from_secs(2));
     }
-    let started = std::time::Instant::now();
-    let (status, body) = post(Some("image/png"), bomb).await;
-    assert_eq!(status, 422, "{body}");
-    assert_eq!(body["error"]["code"], "IMAGE_TOO_LARGE", "{body}");
-    assert!(started.elapsed() < Duration::from_secs(2));
-}
-
-fn png_crc(bytes: &[u8]) -> u32 {
-    let mut c = 0xffff_ffffu32;
-    for b in bytes {
-        c ^= u32::from(*b);
-        for _ in 0..8 {
-            c = if c & 1 == 1 {
-                0xedb8_8320 ^ (c >> 1)
-            } else {
-                c >> 1
-            };
-        }
-    }
-    !c
 }
 
 #[tokio::test(flavor = "multi_thread")]
