@@ -7,6 +7,8 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, FixedOffset, Utc};
 use futures::{Stream, StreamExt};
 
+use crate::auth::{Caller, Permission};
+
 pub const BOM: &str = "\u{feff}";
 
 pub fn jst(t: DateTime<Utc>) -> String {
@@ -160,28 +162,84 @@ pub fn stated_reason(given: Option<&str>) -> Result<String, Box<Response>> {
     Ok(reason.to_string())
 }
 
-/// The caller of a request outside GraphQL (downloads, uploads), if it holds
-/// one of `permissions`; otherwise the response to send (401 without a
-/// session, 403 without the permission).
-pub async fn authorize(
-    app: &crate::app::App,
-    headers: &axum::http::HeaderMap,
-    peer: std::net::SocketAddr,
-    permissions: &[crate::auth::Permission],
-) -> Result<crate::auth::Caller, Response> {
+/// Whether the caller of a request outside GraphQL (downloads, uploads)
+/// holds one of `permissions`; otherwise the response to send (401 without
+/// a session, 403 without the permission). The router put the caller there.
+pub fn authorize(caller: &Caller, permissions: &[Permission]) -> Result<(), Box<Response>> {
     use axum::http::StatusCode;
-    let caller = crate::staff::sessions::resolve_caller(app, headers, peer)
-        .await
-        .map_err(|_| StatusCode::SERVICE_UNAVAILABLE.into_response())?;
     if let Err(e) = caller.require_any(permissions) {
         let status = if e.code() == "UNAUTHENTICATED" {
             StatusCode::UNAUTHORIZED
         } else {
             StatusCode::FORBIDDEN
         };
-        return Err((status, e.to_string()).into_response());
+        return Err(Box::new((status, e.to_string()).into_response()));
     }
-    Ok(caller)
+    Ok(())
+}
+
+/// One page of rows and where the next one starts (`None`: that was the last).
+pub type Page<C> = (Vec<Vec<Cell>>, Option<C>);
+
+/// A CSV export once it is authorised (and its reason stated where the
+/// permission demands one): what the audit row says, then the file.
+pub struct Export {
+    /// `…-YYYYMMDDHHMMSS.csv`.
+    pub file_stem: &'static str,
+    pub header: Vec<String>,
+    /// Rows to come, when known (`X-Total-Count`, for a progress bar).
+    pub total: Option<u64>,
+    /// The audit action, e.g. `card.pii.export`.
+    pub action: &'static str,
+    pub target: Option<crate::audit::Target>,
+    pub summary: serde_json::Value,
+}
+
+impl Export {
+    /// Writes the audit row before the first byte leaves, then streams the
+    /// pages `page` reads from `first` on (keyset paging: each page names
+    /// where the next starts), never holding the whole file in memory.
+    pub async fn audited<C, F, Fut>(
+        self,
+        app: &crate::app::App,
+        caller: &Caller,
+        first: C,
+        page: F,
+    ) -> Response
+    where
+        C: Send + 'static,
+        F: Fn(C) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = anyhow::Result<Page<C>>> + Send + 'static,
+    {
+        if let Err(e) = crate::audit::record_now(
+            &app.db,
+            caller,
+            self.action,
+            self.target,
+            self.summary,
+            crate::audit::Outcome::Success,
+        )
+        .await
+        {
+            let _ = e.to_graphql(); // logs the cause with an error id
+            return axum::http::StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+        let page = std::sync::Arc::new(page);
+        let pages = futures::stream::unfold(Some(first), move |cursor| {
+            let page = page.clone();
+            async move {
+                let at = cursor?;
+                // A page may be empty (every row of it filtered out) and
+                // still not be the last: only a missing cursor ends the file.
+                match page(at).await {
+                    Ok((rows, next)) => Some((Ok(rows), next)),
+                    Err(e) => Some((Err(e), None)),
+                }
+            }
+        });
+        let header: Vec<&str> = self.header.iter().map(String::as_str).collect();
+        download(self.file_stem, &header, pages, self.total)
+    }
 }
 
 #[cfg(test)]

@@ -54,20 +54,21 @@ pub async fn track_requests(req: Request, next: Next) -> Response {
 const GAUGE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Reads the gauges unless they were read less than [`GAUGE_INTERVAL`] ago.
-pub async fn refresh_gauges(app: &App) {
+pub async fn refresh_gauges(app: &App, queues: &[&'static str]) {
     static LAST: tokio::sync::Mutex<Option<Instant>> = tokio::sync::Mutex::const_new(None);
     let mut last = LAST.lock().await;
     if last.is_some_and(|t| t.elapsed() < GAUGE_INTERVAL) {
         return;
     }
-    record_gauges(app).await;
+    record_gauges(app, queues).await;
     *last = Some(Instant::now());
 }
 
-/// The `/metrics` text, gauges refreshed when due.
-pub async fn render(app: &App) -> Response {
+/// The `/metrics` text, gauges refreshed when due; `queues` are the ones
+/// whose depths are reported (the workers' registry knows them).
+pub async fn render(app: &App, queues: &[&'static str]) -> Response {
     use axum::response::IntoResponse;
-    refresh_gauges(app).await;
+    refresh_gauges(app, queues).await;
     (
         [(
             axum::http::header::CONTENT_TYPE,
@@ -79,23 +80,24 @@ pub async fn render(app: &App) -> Response {
 }
 
 /// A router serving only `/metrics`, for the separate metrics listener.
-pub fn router(app: App) -> axum::Router {
+pub fn router(app: App, queues: Vec<&'static str>) -> axum::Router {
+    let queues = std::sync::Arc::new(queues);
     axum::Router::new().route(
         "/metrics",
         axum::routing::get(move || {
-            let app = app.clone();
-            async move { render(&app).await }
+            let (app, queues) = (app.clone(), queues.clone());
+            async move { render(&app, &queues).await }
         }),
     )
 }
 
-pub async fn record_gauges(app: &App) {
+pub async fn record_gauges(app: &App, queues: &[&'static str]) {
     let s = app.db.status();
     metrics::gauge!("tenohira_db_pool_size").set(s.size as f64);
     metrics::gauge!("tenohira_db_pool_available").set(s.available as f64);
     metrics::gauge!("tenohira_db_pool_waiting").set(s.waiting as f64);
     metrics::gauge!("tenohira_db_pool_max").set(s.max_size as f64);
-    for &queue in crate::worker::QUEUES {
+    for &queue in queues {
         match app.jobs.depth(queue).await {
             Ok(d) => {
                 for (state, n) in [

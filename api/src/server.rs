@@ -4,8 +4,9 @@ use std::net::SocketAddr;
 
 use tokio::sync::watch;
 
-use crate::app::{App, router};
+use crate::app::App;
 use crate::config::Config;
+use crate::router::router;
 
 pub fn init_logging(config: &Config) {
     use tracing_subscriber::EnvFilter;
@@ -33,19 +34,16 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let workers =
         with_workers.then(|| tokio::spawn(crate::worker::run(app.clone(), shutdown.clone())));
-    // Build the audience index now rather than on the first count a staff member asks for.
-    let warm = app.clone();
-    tokio::spawn(async move {
-        if let Err(e) = warm.audience.ensure_loaded(&warm.db).await {
-            tracing::warn!(error = %e, "loading the audience index failed; it loads on first use");
-        }
-    });
-    // Card views are served from memory while this process hears of every change.
-    tokio::spawn(crate::card::cache::listen(app.clone(), shutdown.clone()));
+    // What capabilities keep running beside the HTTP server (caches, indexes).
+    let _beside = crate::worker::registry().start_beside_http(&app, &shutdown);
     if let Some(addr) = app.config.metrics_listen {
         let metrics = tokio::net::TcpListener::bind(addr).await?;
         tracing::info!(%addr, "serving /metrics");
-        let (router, mut stop) = (crate::metrics::router(app.clone()), shutdown.clone());
+        let queues = crate::worker::registry().queues();
+        let (router, mut stop) = (
+            crate::metrics::router(app.clone(), queues),
+            shutdown.clone(),
+        );
         tokio::spawn(async move {
             let _ = axum::serve(metrics, router)
                 .with_graceful_shutdown(async move {

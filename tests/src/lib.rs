@@ -460,14 +460,13 @@ impl TestApp {
         .expect("bulk friends");
         drop(c);
         // The audience index follows the change log a moment behind: wait for it.
-        self.app
-            .audience
+        tenohira::audience::index(&self.app)
             .ensure_loaded(&self.app.db)
             .await
             .expect("audience index");
         let following: i64 = self.count("friends WHERE status = 'following'").await;
         self.eventually(20, "the audience index to see the new friends", || async {
-            self.app.audience.following().len() as i64 == following
+            tenohira::audience::index(&self.app).following().len() as i64 == following
         })
         .await;
         (0..n).map(|g| format!("U{prefix:08x}{g:024x}")).collect()

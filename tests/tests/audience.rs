@@ -106,8 +106,11 @@ async fn residents_register_and_staff_see_counts_change() {
     let replica_count = |e: tenohira::audience::expr::Expr| {
         let replica = replica.clone();
         async move {
-            replica.audience.ensure_loaded(&replica.db).await.unwrap();
-            replica.audience.count(&e)
+            tenohira::audience::index(&replica)
+                .ensure_loaded(&replica.db)
+                .await
+                .unwrap();
+            tenohira::audience::index(&replica).count(&e)
         }
     };
     assert_eq!(

@@ -181,11 +181,22 @@ async fn the_outbox_enqueues_only_after_commit() {
 #[tokio::test(flavor = "multi_thread")]
 async fn metrics_list_every_queue_the_workers_serve() {
     let t = TestApp::spawn().await;
-    let mut served = tenohira::worker::runner(&t.app).queues();
+    let registry = tenohira::worker::registry();
+    let mut served = registry.runner(&t.app).queues();
     served.sort_unstable();
-    let mut listed = tenohira::worker::QUEUES.to_vec();
+    let mut listed = registry.queues();
     listed.sort_unstable();
     assert_eq!(served, listed);
+    assert!(listed.len() >= 4, "{listed:?}");
+    let m = t.metrics().await;
+    for queue in listed {
+        assert!(
+            m.contains(&format!(
+                "tenohira_queue_depth{{queue=\"{queue}\",state=\"ready\"}}"
+            )),
+            "{queue} missing from /metrics"
+        );
+    }
 }
 
 /// Work pushed from another process reaches consumers that have gone idle at

@@ -5,10 +5,10 @@
 //! `?segmentId=` narrows the export to a saved segment's audience.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::Extension;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -17,10 +17,10 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::service;
-use crate::app::{App, AppState};
-use crate::audit::{Outcome, Target, record_now};
-use crate::auth::Permission;
-use crate::csv::{Cell, jst};
+use crate::app::App;
+use crate::audit::Target;
+use crate::auth::{Caller, Permission};
+use crate::csv::{Cell, Export, jst};
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
@@ -172,17 +172,13 @@ impl Layout {
 }
 
 pub async fn friend_settings_csv(
-    State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    State(app): State<App>,
+    Extension(caller): Extension<Caller>,
     Query(p): Query<Params>,
 ) -> Response {
-    let app = state.app.clone();
-    let caller =
-        match crate::csv::authorize(&app, &headers, peer, &[Permission::FriendExport]).await {
-            Ok(c) => c,
-            Err(res) => return res,
-        };
+    if let Err(refusal) = crate::csv::authorize(&caller, &[Permission::FriendExport]) {
+        return *refusal;
+    }
     let reason = match crate::csv::stated_reason(p.reason.as_deref()) {
         Ok(r) => r,
         Err(refusal) => return *refusal,
@@ -190,18 +186,18 @@ pub async fn friend_settings_csv(
     let members = match p.segment_id {
         None => None,
         Some(id) => {
-            let segment = match service::get_segment(&app, &crate::auth::Caller::system(), id).await
-            {
+            let segment = match service::get_segment(&app, &Caller::system(), id).await {
                 Ok(s) => s,
                 Err(e) => return (StatusCode::NOT_FOUND, e.to_string()).into_response(),
             };
             let Ok(expr) = segment.expr() else {
                 return StatusCode::INTERNAL_SERVER_ERROR.into_response();
             };
-            if app.audience.ensure_loaded(&app.db).await.is_err() {
+            let index = super::index(&app);
+            if index.ensure_loaded(&app.db).await.is_err() {
                 return StatusCode::SERVICE_UNAVAILABLE.into_response();
             }
-            Some(std::sync::Arc::new(app.audience.members(&expr)))
+            Some(std::sync::Arc::new(index.members(&expr)))
         }
     };
     let layout = match Layout::load(&app).await {
@@ -226,27 +222,19 @@ pub async fn friend_settings_csv(
             .await
         }
     };
-    let summary = json!({ "segmentId": p.segment_id, "reason": reason, "rows": total });
-    let target = p.segment_id.map(|s| Target::new("segment", s));
-    if let Err(e) = record_now(
-        &app.db,
-        &caller,
-        "friends.settings.export",
-        target,
-        summary,
-        Outcome::Success,
-    )
-    .await
-    {
-        let _ = e.to_graphql();
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
-    }
-    let header = layout.header();
-    let pages = futures::stream::unfold(Some(0i64), move |cursor| {
-        let (app, layout, members) = (app.clone(), layout.clone(), members.clone());
-        async move {
-            let after = cursor?;
-            let rows = async {
+    let export = Export {
+        file_stem: "friend-settings",
+        header: layout.header(),
+        total,
+        action: "friends.settings.export",
+        target: p.segment_id.map(|s| Target::new("segment", s)),
+        summary: json!({ "segmentId": p.segment_id, "reason": reason, "rows": total }),
+    };
+    let db = app.clone();
+    export
+        .audited(&app, &caller, 0i64, move |after| {
+            let (app, layout, members) = (db.clone(), layout.clone(), members.clone());
+            async move {
                 let mut conn = app.db.get().await?;
                 let rows: Vec<Row> = diesel::sql_query(
                     "SELECT f.id, f.line_user_id, f.status, f.followed_at, s.registered_at, s.updated_at, s.birth_year, \
@@ -258,30 +246,20 @@ pub async fn friend_settings_csv(
                 .bind::<diesel::sql_types::BigInt, _>(PAGE)
                 .load(&mut conn)
                 .await?;
-                anyhow::Ok(rows)
+                let next = (rows.len() as i64 == PAGE)
+                    .then(|| rows.last().map(|r| r.id))
+                    .flatten();
+                let lines = rows
+                    .into_iter()
+                    .filter(|r| {
+                        members
+                            .as_ref()
+                            .is_none_or(|m| u32::try_from(r.id).is_ok_and(|i| m.contains(i)))
+                    })
+                    .map(|r| layout.row(r))
+                    .collect();
+                Ok((lines, next))
             }
-            .await;
-            match rows {
-                Ok(rows) if rows.is_empty() => None,
-                Ok(rows) => {
-                    let next = (rows.len() as i64 == PAGE)
-                        .then(|| rows.last().map(|r| r.id))
-                        .flatten();
-                    let lines = rows
-                        .into_iter()
-                        .filter(|r| {
-                            members
-                                .as_ref()
-                                .is_none_or(|m| u32::try_from(r.id).is_ok_and(|i| m.contains(i)))
-                        })
-                        .map(|r| layout.row(r))
-                        .collect();
-                    Some((Ok(lines), next))
-                }
-                Err(e) => Some((Err(e), None)),
-            }
-        }
-    });
-    let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
-    crate::csv::download("friend-settings", &header_refs, pages, total)
+        })
+        .await
 }

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use super::expr::Expr;
 use super::resident::{self, Settings};
 use super::service::{self, AttrOption, Attribute as AttrRow, Node, Segment as SegmentRow};
-use crate::graphql::ContextExt;
+use crate::gql::ContextExt;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(rename_items = "SCREAMING_SNAKE_CASE")]

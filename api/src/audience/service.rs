@@ -854,26 +854,26 @@ pub async fn delete_segment(app: &App, caller: &Caller, id: i32) -> AppResult<()
 /// option it names was deleted still counts (the deleted option selects nobody).
 pub async fn count_saved(app: &App, caller: &Caller, e: &Expr) -> AppResult<u64> {
     caller.require(Permission::SegmentManage)?;
-    app.audience
+    crate::audience::index(app)
         .ensure_loaded(&app.db)
         .await
         .map_err(AppError::internal)?;
-    Ok(app.audience.count(e))
+    Ok(crate::audience::index(app).count(e))
 }
 
 /// The live audience count of an expression (following friends it selects).
 pub async fn count(app: &App, caller: &Caller, e: &Expr, field: &str) -> AppResult<u64> {
     caller.require(Permission::SegmentManage)?;
-    app.audience
+    crate::audience::index(app)
         .ensure_loaded(&app.db)
         .await
         .map_err(AppError::internal)?;
-    let errors = expr::validate(e, &app.audience.catalog(), field);
+    let errors = expr::validate(e, &crate::audience::index(app).catalog(), field);
     if !errors.is_empty() {
         // The cached catalogue may be a moment old: check against the database before refusing.
         check_expression(app, e, field).await?;
     }
-    Ok(app.audience.count(e))
+    Ok(crate::audience::index(app).count(e))
 }
 
 /// The LINE user ids an expression selects now, in batches of up to `batch`
@@ -887,8 +887,8 @@ pub async fn recipients(
     batch: usize,
 ) -> anyhow::Result<impl futures::Stream<Item = anyhow::Result<Vec<String>>> + Send + 'static> {
     use futures::StreamExt;
-    app.audience.ensure_loaded(&app.db).await?;
-    let members = std::sync::Arc::new(app.audience.members(e));
+    crate::audience::index(app).ensure_loaded(&app.db).await?;
+    let members = std::sync::Arc::new(crate::audience::index(app).members(e));
     let ids: std::sync::Arc<Vec<u32>> = std::sync::Arc::new(members.iter().collect());
     let db = app.db.clone();
     let batch = batch.max(1);

@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::service::{self, Entry, Filter};
-use crate::graphql::ContextExt;
+use crate::gql::ContextExt;
 
 #[derive(SimpleObject)]
 pub struct AuditEntry {

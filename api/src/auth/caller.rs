@@ -95,7 +95,7 @@ impl Caller {
         peer: std::net::SocketAddr,
     ) -> Self {
         let mut caller = Self::anonymous();
-        caller.ip = Some(crate::app::client_ip(config, headers, peer));
+        caller.ip = Some(super::origin::client_ip(config, headers, peer));
         caller.user_agent = headers
             .get(axum::http::header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
@@ -103,7 +103,7 @@ impl Caller {
         caller.request_id = headers
             .get("x-request-id")
             .and_then(|v| v.to_str().ok())
-            .filter(|v| crate::app::request_id_acceptable(v))
+            .filter(|v| super::origin::request_id_acceptable(v))
             .map(str::to_string);
         caller
     }

@@ -2,6 +2,7 @@
 //! passed to every service function, passwords, TOTP and tokens.
 
 pub mod caller;
+pub mod origin;
 pub mod password;
 pub mod permission;
 pub mod tokens;

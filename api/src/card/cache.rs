@@ -43,6 +43,11 @@ pub enum Lookup {
     Miss(u64),
 }
 
+/// This process's cache of sealed card rows.
+pub fn of(app: &crate::app::App) -> std::sync::Arc<CardCache> {
+    app.state(|app| CardCache::new(app.config.card_cache_ttl, app.config.card_cache_entries))
+}
+
 impl CardCache {
     pub fn new(ttl: Duration, max: usize) -> Self {
         Self {
@@ -119,7 +124,7 @@ pub async fn notify(conn: &mut AsyncPgConnection, user: &str) -> diesel::QueryRe
 /// second when the connection drops (the cache is bypassed meanwhile).
 pub async fn listen(app: crate::app::App, mut shutdown: tokio::sync::watch::Receiver<bool>) {
     use diesel_async::RunQueryDsl;
-    let cache = &app.card_cache;
+    let cache = of(&app);
     loop {
         let session = async {
             let mut conn = AsyncPgConnection::establish(app.config.database_url.expose()).await?;

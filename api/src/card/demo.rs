@@ -10,7 +10,7 @@ use super::settings::{self, CardSettingsInput, PassInput};
 use crate::app::App;
 use crate::auth::Caller;
 use crate::db::schema::media;
-use crate::media::store::Variant;
+use crate::storage::Variant;
 
 /// A plain gradient PNG (the prefecture supplies the real artwork).
 fn gradient(w: u32, h: u32, from: [u8; 3], to: [u8; 3]) -> Vec<u8> {

@@ -114,7 +114,7 @@ pub async fn erase_resident(
     })
     .await?;
     // This process forgets at once; the others on the notification.
-    app.card_cache.evict(line_user_id);
+    super::cache::of(app).evict(line_user_id);
     Ok(cert)
 }
 

@@ -2,10 +2,9 @@
 //! checking and analysis (seed 2.6(2)ア). Needs `card.pii.export` (second
 //! factor) and a stated reason; the audit row is written before the first byte.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::Extension;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use diesel::sql_types::{BigInt, Text};
 use diesel_async::RunQueryDsl;
@@ -14,10 +13,9 @@ use serde_json::json;
 
 use super::holders::{self, SELECT_SEALED, SealedRow};
 use super::{eligibility, settings, staff};
-use crate::app::AppState;
-use crate::audit::{Outcome, record_now};
-use crate::auth::Permission;
-use crate::csv::{Cell, jst};
+use crate::app::App;
+use crate::auth::{Caller, Permission};
+use crate::csv::{Cell, Export, jst};
 
 #[derive(Deserialize, Default)]
 pub struct Params {
@@ -83,24 +81,20 @@ fn unreadable(r: &SealedRow) -> Vec<Cell> {
 pub const UNREADABLE: &str = "（復号できませんでした。システム管理者に連絡してください）";
 
 pub async fn card_holders_csv(
-    State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    State(app): State<App>,
+    Extension(caller): Extension<Caller>,
     Query(p): Query<Params>,
 ) -> Response {
-    let app = state.app.clone();
-    let caller =
-        match crate::csv::authorize(&app, &headers, peer, &[Permission::CardPiiExport]).await {
-            Ok(c) => c,
-            Err(res) => return res,
-        };
+    if let Err(refusal) = crate::csv::authorize(&caller, &[Permission::CardPiiExport]) {
+        return *refusal;
+    }
     let reason = match crate::csv::stated_reason(p.reason.as_deref()) {
         Ok(r) => r,
         Err(refusal) => return *refusal,
     };
     let setup = async {
         let mut conn = app.db.get().await?;
-        let grace = settings::grace_days(app.card_settings.get(&app).await?.as_ref());
+        let grace = settings::grace_days(settings::cache(&app).get(&app).await?.as_ref());
         let total: i64 = {
             use diesel::QueryDsl;
             crate::db::schema::card_holders::table
@@ -117,57 +111,56 @@ pub async fn card_holders_csv(
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     };
-    if let Err(e) = record_now(
-        &app.db,
-        &caller,
-        "card.pii.export",
-        None,
-        json!({ "reason": reason, "rows": total }),
-        Outcome::Success,
-    )
-    .await
-    {
-        let _ = e.to_graphql();
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
-    }
+    let export = Export {
+        file_stem: "card-holders",
+        header: HEADER.iter().map(|h| h.to_string()).collect(),
+        total: Some(total as u64),
+        action: "card.pii.export",
+        target: None,
+        summary: json!({ "reason": reason, "rows": total }),
+    };
     let today = eligibility::today_jst();
-    let pages = futures::stream::unfold(Some(String::new()), move |cursor| {
-        let app = app.clone();
-        async move {
-            let after = cursor?;
-            let page = async {
-                let mut conn = app.db.get().await?;
-                let rows: Vec<SealedRow> = diesel::sql_query(format!(
-                    "{SELECT_SEALED} WHERE h.line_user_id > $1 ORDER BY h.line_user_id LIMIT $2"
-                ))
-                .bind::<Text, _>(&after)
-                .bind::<BigInt, _>(PAGE)
-                .load(&mut conn)
-                .await?;
-                drop(conn);
-                let last = rows.last().map(|r| r.line_user_id.clone());
-                let mut out = Vec::with_capacity(rows.len());
-                for r in rows {
-                    match holders::open_row(&app, &r).await {
-                        Ok(h) => out.push(row(staff::record(h, grace, today))),
-                        // One damaged row must not cut the file short for
-                        // everyone after it: say so in its place and go on.
-                        Err(e) => {
-                            tracing::error!(holder = %r.data_key_id, error = %e, "a card holder's row could not be opened for the export");
-                            metrics::counter!("tenohira_card_export_unreadable_total").increment(1);
-                            out.push(unreadable(&r));
-                        }
-                    }
-                }
-                anyhow::Ok((out, last))
-            }
-            .await;
-            match page {
-                Ok((rows, _)) if rows.is_empty() => None,
-                Ok((rows, last)) => Some((Ok(rows), last)),
-                Err(e) => Some((Err(e), None)),
+    let db = app.clone();
+    export
+        .audited(&app, &caller, String::new(), move |after| {
+            let app = db.clone();
+            async move { page(&app, &after, grace, today).await }
+        })
+        .await
+}
+
+/// Holders after `after` (by LINE user id), opened; a row that does not
+/// open is reported in its place.
+async fn page(
+    app: &App,
+    after: &str,
+    grace: i32,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<crate::csv::Page<String>> {
+    let mut conn = app.db.get().await?;
+    let rows: Vec<SealedRow> = diesel::sql_query(format!(
+        "{SELECT_SEALED} WHERE h.line_user_id > $1 ORDER BY h.line_user_id LIMIT $2"
+    ))
+    .bind::<Text, _>(after)
+    .bind::<BigInt, _>(PAGE)
+    .load(&mut conn)
+    .await?;
+    drop(conn);
+    let next = (rows.len() as i64 == PAGE)
+        .then(|| rows.last().map(|r| r.line_user_id.clone()))
+        .flatten();
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        match holders::open_row(app, &r).await {
+            Ok(h) => out.push(row(staff::record(h, grace, today))),
+            // One damaged row must not cut the file short for
+            // everyone after it: say so in its place and go on.
+            Err(e) => {
+                tracing::error!(holder = %r.data_key_id, error = %e, "a card holder's row could not be opened for the export");
+                metrics::counter!("tenohira_card_export_unreadable_total").increment(1);
+                out.push(unreadable(&r));
             }
         }
-    });
-    crate::csv::download("card-holders", HEADER, pages, Some(total as u64))
+    }
+    Ok((out, next))
 }

@@ -8,7 +8,7 @@ use super::model::CardInput;
 use super::resident::{self, ErasureReceipt, PapaMamaCard};
 use super::settings::{self, CardSettings, CardSettingsInput, PassInput, PassVersion};
 use super::staff::{self, CardHolder, CardHolderPage};
-use crate::graphql::ContextExt;
+use crate::gql::ContextExt;
 
 /// The pass as residents see it.
 #[derive(SimpleObject)]

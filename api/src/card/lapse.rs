@@ -2,7 +2,6 @@
 //! passed get, once, the notice staff wrote (if any). Every worker runs the
 //! check; the row update is the claim, so each household is told once.
 
-use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde_json::json;
@@ -61,14 +60,4 @@ pub async fn run(app: &App) -> anyhow::Result<usize> {
         }
     }
     Ok(told)
-}
-
-/// Whether the daily run is due: once per JST day per process, remembered here.
-pub fn due(last: &mut Option<chrono::NaiveDate>, now: DateTime<Utc>) -> bool {
-    let today = (now + chrono::Duration::hours(9)).date_naive();
-    if *last == Some(today) {
-        return false;
-    }
-    *last = Some(today);
-    true
 }

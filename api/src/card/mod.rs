@@ -12,3 +12,14 @@ pub mod model;
 pub mod resident;
 pub mod settings;
 pub mod staff;
+
+/// The card's part in the worker (the daily lapse check) and beside the
+/// HTTP server (the listener keeping the row cache current).
+pub fn register(r: &mut crate::registry::Registry) {
+    r.periodic(
+        "card.lapse",
+        crate::registry::Schedule::DailyJst,
+        |app| async move { lapse::run(&app).await },
+    );
+    r.beside_http("card.cache", cache::listen);
+}

@@ -77,8 +77,8 @@ pub async fn view(app: &App, caller: &Caller) -> AppResult<PapaMamaCard> {
 }
 
 async fn view_of(app: &App, user: &str) -> AppResult<PapaMamaCard> {
-    let settings = app.card_settings.get(app).await?;
-    let sealed = match app.card_cache.get(user) {
+    let settings = settings::cache(app).get(app).await?;
+    let sealed = match super::cache::of(app).get(user) {
         // Shared with the cache, never copied: the row is only read.
         Lookup::Hit(row) => row,
         Lookup::Miss(generation) => {
@@ -87,7 +87,7 @@ async fn view_of(app: &App, user: &str) -> AppResult<PapaMamaCard> {
                 .await?
                 .map(std::sync::Arc::new);
             drop(conn);
-            app.card_cache.put(user, row.clone(), generation);
+            super::cache::of(app).put(user, row.clone(), generation);
             row
         }
     };
@@ -148,7 +148,7 @@ pub async fn save(app: &App, caller: &Caller, input: CardInput) -> AppResult<Pap
         .map_err(|e| e.under("input"))?;
     let user_key = user.clone();
     let mut conn = app.db.get().await?;
-    let grace = settings::grace_days(app.card_settings.get(app).await?.as_ref());
+    let grace = settings::grace_days(settings::cache(app).get(app).await?.as_ref());
     let app2 = app.clone();
     let caller2 = caller.clone();
     conn.transaction::<_, AppError, _>(async move |conn| {
@@ -178,7 +178,7 @@ pub async fn save(app: &App, caller: &Caller, input: CardInput) -> AppResult<Pap
     })
     .await?;
     // This process forgets at once; the others on the notification.
-    app.card_cache.evict(&user_key);
+    super::cache::of(app).evict(&user_key);
     view(app, caller).await
 }
 

@@ -177,22 +177,38 @@ pub struct SettingsCache(std::sync::Mutex<Option<(std::time::Instant, Option<Car
 
 const SETTINGS_TTL: std::time::Duration = std::time::Duration::from_secs(1);
 
+/// This process's settings cache.
+pub fn cache(app: &App) -> std::sync::Arc<SettingsCache> {
+    app.state(|_| SettingsCache::default())
+}
+
 impl SettingsCache {
     pub async fn get(&self, app: &App) -> AppResult<Option<CardSettings>> {
-        if let Some((at, s)) = self.0.lock().expect("cache lock").as_ref()
+        if let Some((at, s)) = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
             && at.elapsed() < SETTINGS_TTL
         {
             return Ok(s.clone());
         }
         let mut conn = app.db.get().await?;
         let s = current_card_settings(&mut conn).await?;
-        *self.0.lock().expect("cache lock") = Some((std::time::Instant::now(), s.clone()));
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some((std::time::Instant::now(), s.clone()));
         Ok(s)
     }
 
     /// After a change in this process, the next view reads afresh.
     pub fn forget(&self) {
-        *self.0.lock().expect("cache lock") = None;
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
     }
 }
 
@@ -283,7 +299,7 @@ pub async fn update_card_settings(
         })
     })
     .await?;
-    app.card_settings.forget();
+    cache(app).forget();
     Ok(saved)
 }
 

@@ -123,7 +123,7 @@ pub async fn search(
             (rows, total)
         }
     };
-    let grace = settings::grace_days(app.card_settings.get(app).await?.as_ref());
+    let grace = settings::grace_days(settings::cache(app).get(app).await?.as_ref());
     drop(conn);
     let ids: Vec<String> = rows.iter().map(|r| r.data_key_id.to_string()).collect();
     // The audit row comes first: no personal data leaves without one.
@@ -154,7 +154,7 @@ pub async fn holder(app: &App, caller: &Caller, id: Uuid) -> AppResult<CardHolde
             .await
             .optional()?;
     let row = row.ok_or_else(settings::not_found)?;
-    let grace = settings::grace_days(app.card_settings.get(app).await?.as_ref());
+    let grace = settings::grace_days(settings::cache(app).get(app).await?.as_ref());
     drop(conn);
     record_now(
         &app.db,

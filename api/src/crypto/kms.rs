@@ -13,7 +13,7 @@ use zeroize::Zeroizing;
 
 use super::kek::KekProvider;
 use crate::config::KmsConfig;
-use crate::media::s3::{Signing, authorization};
+use crate::sigv4::{Signing, authorization};
 
 pub struct AwsKms {
     id: String,

@@ -19,8 +19,15 @@ use crate::app::App;
 use crate::db::schema::{deliveries, delivery_batches, delivery_runs, segments};
 use crate::jobs::{JobError, JobQueue};
 
-pub const EXPAND_QUEUE: &str = "delivery.expand";
-pub const BATCH_QUEUE: &str = "delivery.batch";
+/// The job that cuts a started delivery's snapshot into batch rows.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct Expand {
+    pub delivery: i64,
+}
+
+impl crate::registry::Task for Expand {
+    const QUEUE: &'static str = "delivery.expand";
+}
 /// Batch rows written per statement while expanding (500,000 recipients).
 const CHUNK: usize = 1000;
 
@@ -31,7 +38,7 @@ pub async fn resolve(
     target: &Target,
 ) -> QueryResult<RoaringBitmap> {
     Ok(match target {
-        Target::All => app.audience.following(),
+        Target::All => crate::audience::index(app).following(),
         Target::Segment(s) => segments::table
             .find(*s)
             .select(segments::expression)
@@ -39,12 +46,12 @@ pub async fn resolve(
             .await
             .optional()?
             .and_then(|v| serde_json::from_value(v).ok())
-            .map(|e| app.audience.members(&e))
+            .map(|e| crate::audience::index(app).members(&e))
             .unwrap_or_default(),
-        Target::Expression(e) => app.audience.members(e),
+        Target::Expression(e) => crate::audience::index(app).members(e),
         Target::Friends(ids) => {
             let picked: RoaringBitmap = ids.iter().filter_map(|i| u32::try_from(*i).ok()).collect();
-            picked & app.audience.following()
+            picked & crate::audience::index(app).following()
         }
     })
 }
@@ -98,7 +105,7 @@ pub async fn start(app: &App, id: i64) -> anyhow::Result<bool> {
             }
             // Only once the start is ours: a process that merely raced
             // another to start it must not build the index for nothing.
-            app2.audience.ensure_loaded(&app2.db).await?;
+            crate::audience::index(&app2).ensure_loaded(&app2.db).await?;
             let target = d.target_value().unwrap_or(Target::Friends(vec![]));
             let snapshot = resolve(&app2, conn, &target).await?;
             let recipients = snapshot.len() as i32;
@@ -129,11 +136,7 @@ pub async fn start(app: &App, id: i64) -> anyhow::Result<bool> {
     if started {
         tracing::info!(delivery = id, "delivery started");
         // After commit; if this push is lost the reconciler queues it again.
-        if let Err(e) = app
-            .jobs
-            .enqueue(EXPAND_QUEUE, json!({ "delivery": id }))
-            .await
-        {
+        if let Err(e) = crate::registry::push(&app.jobs, &[Expand { delivery: id }]).await {
             tracing::warn!(delivery = id, error = %e, "queueing expansion failed; the reconciler will retry");
         }
     }
@@ -248,9 +251,9 @@ async fn insert_batches(
 async fn queue_batches(queue: &JobQueue, ids: &[i64]) -> anyhow::Result<()> {
     let jobs: Vec<_> = ids
         .iter()
-        .map(|b| JobQueue::new_job(BATCH_QUEUE, json!({ "batch": b })))
+        .map(|b| super::send::SendBatch { batch: *b })
         .collect();
-    queue.push(&jobs).await
+    crate::registry::push(queue, &jobs).await
 }
 
 #[derive(QueryableByName)]
@@ -362,11 +365,8 @@ pub async fn reconcile(app: &App, stale: Duration) -> anyhow::Result<usize> {
     .returning(delivery_runs::delivery_id)
     .get_results(&mut conn)
     .await?;
-    for id in &runs {
-        app.jobs
-            .enqueue(EXPAND_QUEUE, json!({ "delivery": id }))
-            .await?;
-    }
+    let expansions: Vec<Expand> = runs.iter().map(|id| Expand { delivery: *id }).collect();
+    crate::registry::push(&app.jobs, &expansions).await?;
     // Runs whose last result was recorded but not followed by completing the
     // run (the process died in between). Results take turns deciding "was
     // that the last?" (migration 000008), so this is only the safety net.
@@ -380,6 +380,18 @@ pub async fn reconcile(app: &App, stale: Duration) -> anyhow::Result<usize> {
         finish_if_done(&mut conn, id).await?;
     }
     Ok(batches.len() + runs.len())
+}
+
+/// Everything unfinished, however recent (Redis came back empty).
+pub async fn reconcile_everything(app: &App) -> anyhow::Result<usize> {
+    let mut total = 0;
+    loop {
+        let n = reconcile(app, Duration::zero()).await?;
+        total += n;
+        if n < RECONCILE_BATCH {
+            return Ok(total);
+        }
+    }
 }
 
 #[derive(QueryableByName)]

@@ -9,7 +9,7 @@ use super::model::{self, Message, Run, Target};
 use super::{service, testers};
 use crate::audience::graphql::SegmentExpr;
 use crate::error::{AppError, FieldError};
-use crate::graphql::ContextExt;
+use crate::gql::ContextExt;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum DeliveryStatus {

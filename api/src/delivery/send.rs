@@ -18,6 +18,16 @@ use crate::db::schema::{deliveries, delivery_batches, delivery_runs, friends};
 use crate::jobs::JobError;
 use crate::line::client::LineError;
 
+/// The job that sends one batch.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct SendBatch {
+    pub batch: i64,
+}
+
+impl crate::registry::Task for SendBatch {
+    const QUEUE: &'static str = "delivery.batch";
+}
+
 /// Invalid ids removed per job run before handing the batch back to the queue.
 const MAX_RESENDS: usize = 20;
 
@@ -49,7 +59,8 @@ impl Sending {
 /// Per process (and per application: tests run several in one process).
 /// One cell per delivery, so the hundreds of consumers that start on a new
 /// delivery at once read it from PostgreSQL once, not each.
-pub type SendingCache = Mutex<HashMap<i64, Arc<tokio::sync::OnceCell<Arc<Sending>>>>>;
+#[derive(Default)]
+pub struct SendingCache(Mutex<HashMap<i64, Arc<tokio::sync::OnceCell<Arc<Sending>>>>>);
 
 async fn sending(
     app: &App,
@@ -57,7 +68,11 @@ async fn sending(
     delivery: i64,
 ) -> Result<Arc<Sending>, JobError> {
     let cell = {
-        let mut map = app.delivery_sending.lock().expect("sending cache");
+        let cache = app.state(|_| SendingCache::default());
+        let mut map = cache
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if map.len() > 64 && !map.contains_key(&delivery) {
             map.clear();
         }

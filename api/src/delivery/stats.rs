@@ -1,10 +1,8 @@
 //! Delivery statistics (seed 2.4(4)コ): totals over a period, the live count
 //! of a target, and the CSV for Excel.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Query, State};
-use axum::http::HeaderMap;
+use axum::Extension;
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -14,10 +12,9 @@ use serde_json::json;
 
 use super::model::Target;
 use super::service::{self, ListFilter, READERS};
-use crate::app::{App, AppState};
-use crate::audit::{Outcome, record_now};
+use crate::app::App;
 use crate::auth::{Caller, Permission};
-use crate::csv::{Cell, jst};
+use crate::csv::{Cell, Export, jst};
 use crate::db::schema::{deliveries, delivery_runs};
 use crate::error::{AppError, AppResult, Problems};
 
@@ -59,7 +56,7 @@ pub async fn totals(app: &App, caller: &Caller, f: ListFilter) -> AppResult<Tota
 /// Following friends the target reaches now (the live count beside the composer).
 pub async fn target_count(app: &App, caller: &Caller, target: &Target) -> AppResult<u64> {
     caller.require(Permission::DeliveryCreate)?;
-    app.audience
+    crate::audience::index(app)
         .ensure_loaded(&app.db)
         .await
         .map_err(AppError::internal)?;
@@ -90,111 +87,101 @@ const STATUS_JA: &[(&str, &str)] = &[
 
 /// `GET /exports/deliveries.csv`: one row per delivery with its statistics.
 pub async fn deliveries_csv(
-    State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    State(app): State<App>,
+    Extension(caller): Extension<Caller>,
     Query(p): Query<Params>,
 ) -> Response {
-    let app = state.app.clone();
-    let caller = match crate::csv::authorize(&app, &headers, peer, READERS).await {
-        Ok(c) => c,
-        Err(refusal) => return refusal,
-    };
+    if let Err(refusal) = crate::csv::authorize(&caller, READERS) {
+        return *refusal;
+    }
     let filter = ListFilter {
         status: p.status,
         title: p.title,
         from: p.from,
         to: p.to,
     };
-    // Statistics of one prefecture's deliveries fit in memory many times over.
-    let (rows, total) = match service::list(&app, &caller, filter.clone(), 0, 500).await {
-        Ok(r) => r,
+    // The first page tells the total (and a bad filter, before anything is audited).
+    let total = match service::list(&app, &caller, filter.clone(), 0, 0).await {
+        Ok((_, total)) => total,
         Err(e) => return (axum::http::StatusCode::BAD_REQUEST, e.to_string()).into_response(),
     };
-    let mut all = rows;
-    let mut offset = 500;
-    while (all.len() as i64) < total {
-        match service::list(&app, &caller, filter.clone(), offset, 500).await {
-            Ok((more, _)) if !more.is_empty() => all.extend(more),
-            _ => break,
-        }
-        offset += 500;
-    }
-    if record_now(
-        &app.db,
-        &caller,
-        "delivery.export",
-        None,
-        json!({ "rows": all.len() }),
-        Outcome::Success,
-    )
-    .await
-    .is_err()
-    {
-        return axum::http::StatusCode::SERVICE_UNAVAILABLE.into_response();
-    }
+    let export = Export {
+        file_stem: "deliveries",
+        header: HEADER.iter().map(|h| h.to_string()).collect(),
+        total: Some(total as u64),
+        action: "delivery.export",
+        target: None,
+        summary: json!({ "rows": total }),
+    };
+    let (db, reader) = (app.clone(), caller.clone());
+    export
+        .audited(&app, &caller, 0i64, move |offset| {
+            let (app, caller, filter) = (db.clone(), reader.clone(), filter.clone());
+            async move {
+                let (rows, total) = service::list(&app, &caller, filter, offset, PAGE)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                let next = offset + rows.len() as i64;
+                let more = (next < total && !rows.is_empty()).then_some(next);
+                Ok((rows.into_iter().map(|(d, r)| row(d, r)).collect(), more))
+            }
+        })
+        .await
+}
+
+const PAGE: i64 = 500;
+
+const HEADER: &[&str] = &[
+    "配信ID",
+    "件名",
+    "種類",
+    "状態",
+    "作成者",
+    "作成日時(JST)",
+    "予約日時(JST)",
+    "開始日時(JST)",
+    "完了日時(JST)",
+    "対象者数",
+    "送信成功数",
+    "送信失敗数",
+    "所要時間(秒)",
+    "集計単位",
+];
+
+fn row(d: super::model::Delivery, r: Option<super::model::Run>) -> Vec<Cell> {
     let opt = |t: Option<DateTime<Utc>>| t.map(jst).unwrap_or_default();
-    let lines: Vec<Vec<Cell>> = all
-        .into_iter()
-        .map(|(d, r)| {
-            let kinds: Vec<&str> = d
-                .message_list()
-                .iter()
-                .map(|m| match m {
-                    super::model::Message::Text { .. } => "テキスト",
-                    super::model::Message::Image { .. } => "画像",
-                    super::model::Message::Video { .. } => "動画",
-                })
-                .collect();
-            let status = STATUS_JA
-                .iter()
-                .find(|(k, _)| *k == d.status)
-                .map_or(d.status.as_str(), |(_, v)| v);
-            let duration = r
-                .as_ref()
-                .and_then(|r| {
-                    Some((r.finished_at? - r.started_at).num_milliseconds() as f64 / 1000.0)
-                })
-                .map_or(Cell::from(""), |s| Cell::Number(format!("{s:.1}")));
-            let figure = |f: fn(&super::model::Run) -> i32| Cell::number(r.as_ref().map_or(0, f));
-            crate::csv_row![
-                Cell::int(d.id),
-                d.title.clone(),
-                kinds.join("・"),
-                status,
-                d.created_by_label.clone(),
-                jst(d.created_at),
-                opt(d.scheduled_at),
-                opt(r.as_ref().map(|r| r.started_at)),
-                opt(r.as_ref().and_then(|r| r.finished_at)),
-                figure(|r| r.recipients),
-                figure(|r| r.accepted),
-                figure(|r| r.failed),
-                duration,
-                d.aggregation_unit.clone(),
-            ]
+    let kinds: Vec<&str> = d
+        .message_list()
+        .iter()
+        .map(|m| match m {
+            super::model::Message::Text { .. } => "テキスト",
+            super::model::Message::Image { .. } => "画像",
+            super::model::Message::Video { .. } => "動画",
         })
         .collect();
-    let n = lines.len() as u64;
-    crate::csv::download(
-        "deliveries",
-        &[
-            "配信ID",
-            "件名",
-            "種類",
-            "状態",
-            "作成者",
-            "作成日時(JST)",
-            "予約日時(JST)",
-            "開始日時(JST)",
-            "完了日時(JST)",
-            "対象者数",
-            "送信成功数",
-            "送信失敗数",
-            "所要時間(秒)",
-            "集計単位",
-        ],
-        futures::stream::once(async move { Ok(lines) }),
-        Some(n),
-    )
+    let status = STATUS_JA
+        .iter()
+        .find(|(k, _)| *k == d.status)
+        .map_or(d.status.as_str(), |(_, v)| v);
+    let duration = r
+        .as_ref()
+        .and_then(|r| Some((r.finished_at? - r.started_at).num_milliseconds() as f64 / 1000.0))
+        .map_or(Cell::from(""), |s| Cell::Number(format!("{s:.1}")));
+    let figure = |f: fn(&super::model::Run) -> i32| Cell::number(r.as_ref().map_or(0, f));
+    crate::csv_row![
+        Cell::int(d.id),
+        d.title.clone(),
+        kinds.join("・"),
+        status,
+        d.created_by_label.clone(),
+        jst(d.created_at),
+        opt(d.scheduled_at),
+        opt(r.as_ref().map(|r| r.started_at)),
+        opt(r.as_ref().and_then(|r| r.finished_at)),
+        figure(|r| r.recipients),
+        figure(|r| r.accepted),
+        figure(|r| r.failed),
+        duration,
+        d.aggregation_unit.clone(),
+    ]
 }

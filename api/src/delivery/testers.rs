@@ -19,7 +19,7 @@ use crate::audit::{self, Outcome, Target as AuditTarget};
 use crate::auth::{Caller, Permission};
 use crate::db::schema::{deliveries, delivery_tester_codes, delivery_testers, staff_accounts};
 use crate::error::{AppError, AppResult};
-use crate::line::events::{EventContext, EventHandlers};
+use crate::registry::{EventContext, Registry};
 
 /// Codes look like `TEST-123456` so a resident's ordinary message never matches one.
 const PREFIX: &str = "TEST-";
@@ -142,8 +142,8 @@ pub async fn test_send(app: &App, caller: &Caller, id: i64) -> AppResult<bool> {
     Ok(true)
 }
 
-pub fn register(handlers: &mut EventHandlers) {
-    handlers.on("message", Arc::new(|ctx| Box::pin(on_message(ctx))));
+pub fn register(r: &mut Registry) {
+    r.on_event("message", on_message);
 }
 
 /// A text message holding a live code links its sender as that staff member's tester.

@@ -3,11 +3,11 @@
 use std::sync::Arc;
 
 use super::service;
-use crate::line::events::{EventContext, EventHandlers};
+use crate::registry::{EventContext, Registry};
 
-pub fn register(handlers: &mut EventHandlers) {
-    handlers.on("follow", Arc::new(|ctx| Box::pin(on_follow(ctx))));
-    handlers.on("unfollow", Arc::new(|ctx| Box::pin(on_unfollow(ctx))));
+pub fn register(r: &mut Registry) {
+    r.on_event("follow", on_follow);
+    r.on_event("unfollow", on_unfollow);
 }
 
 async fn on_follow(ctx: Arc<EventContext>) -> anyhow::Result<()> {

@@ -3,7 +3,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::service;
 use crate::auth::Permission;
-use crate::graphql::ContextExt;
+use crate::gql::ContextExt;
 
 #[derive(SimpleObject)]
 pub struct FriendCounts {
@@ -154,5 +154,41 @@ impl FriendsMutation {
     /// Sets the message replied to new friends (≤ 5,000 UTF-16 units). Needs `segment.manage`.
     async fn set_welcome_message(&self, ctx: &Context<'_>, text: String) -> Result<String> {
         Ok(service::set_welcome_message(ctx.app(), ctx.caller(), &text).await?)
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct Me {
+    /// The resident's LINE user id, from the verified ID token.
+    pub line_user_id: String,
+    /// Null when the resident has never added the account as a friend.
+    pub friend_status: Option<FriendStatus>,
+    /// The LINE display name (fetched from LINE when needed; never stored).
+    pub display_name: Option<String>,
+}
+
+#[derive(Default)]
+pub struct ResidentQuery;
+
+#[Object]
+impl ResidentQuery {
+    /// The signed-in resident.
+    async fn me(&self, ctx: &Context<'_>) -> Result<Me> {
+        let user = ctx.caller().resident()?.line_user_id.clone();
+        let app = ctx.app();
+        let status = service::status_of(app, &user).await?;
+        let wants_name = ctx.look_ahead().field("displayName").exists();
+        let display_name = if wants_name && status.as_deref() == Some("following") {
+            service::profile(app, &user)
+                .await?
+                .and_then(|p| p["displayName"].as_str().map(str::to_string))
+        } else {
+            None
+        };
+        Ok(Me {
+            line_user_id: user,
+            friend_status: status.as_deref().map(FriendStatus::parse),
+            display_name,
+        })
     }
 }

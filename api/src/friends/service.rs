@@ -323,11 +323,11 @@ async fn list_in_segment(
     if status == Some("blocked") {
         return Ok((vec![], 0));
     }
-    app.audience
+    crate::audience::index(app)
         .ensure_loaded(&app.db)
         .await
         .map_err(AppError::internal)?;
-    let members = app.audience.members(&segment.expr()?);
+    let members = crate::audience::index(app).members(&segment.expr()?);
     let ids: Vec<i64> = members
         .iter()
         .rev()

@@ -1,15 +1,14 @@
-//! The staff and integration schema (`/graphql`): domain roots merged into
-//! one Query and one Mutation, with depth, complexity and size limits.
+//! The staff and integration schema (`/graphql`): every capability's roots
+//! merged into one Query and one Mutation (assembly: with `router` and
+//! `worker`, the only place that names every capability). Limits and the
+//! resolver context are `crate::gql`.
 
-pub mod http;
 pub mod liff;
 
-use async_graphql::{
-    Context, EmptySubscription, MergedObject, ObjectType, Schema, SchemaBuilder, SubscriptionType,
-};
+use async_graphql::{EmptySubscription, MergedObject, Schema};
 
 use crate::app::App;
-use crate::auth::Caller;
+use crate::gql::configured;
 
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(
@@ -43,28 +42,6 @@ pub fn build(app: &App) -> StaffSchema {
     )
 }
 
-/// What every schema gets: the application, depth, complexity and directive
-/// limits, and no introspection outside development.
-pub fn configured<Q, M, S>(builder: SchemaBuilder<Q, M, S>, app: &App) -> Schema<Q, M, S>
-where
-    Q: ObjectType + 'static,
-    M: ObjectType + 'static,
-    S: SubscriptionType + 'static,
-{
-    let cfg = &app.config;
-    let mut builder = builder
-        .data(app.clone())
-        .limit_depth(cfg.graphql_max_depth)
-        .limit_complexity(cfg.graphql_max_complexity)
-        .limit_recursive_depth(32)
-        .limit_directives(16);
-    if !cfg.is_development() {
-        // "Did you mean …" hints map the schema for whoever guesses.
-        builder = builder.disable_introspection().disable_suggestions();
-    }
-    builder.finish()
-}
-
 /// The schema's SDL as committed in `schema.graphql`.
 pub fn sdl() -> String {
     let schema = Schema::build(
@@ -74,19 +51,4 @@ pub fn sdl() -> String {
     )
     .finish();
     schema.sdl()
-}
-
-/// Access to the application and the caller from a resolver.
-pub trait ContextExt {
-    fn app(&self) -> &App;
-    fn caller(&self) -> &Caller;
-}
-
-impl ContextExt for Context<'_> {
-    fn app(&self) -> &App {
-        self.data_unchecked::<App>()
-    }
-    fn caller(&self) -> &Caller {
-        self.data_unchecked::<Caller>()
-    }
 }

@@ -1,15 +1,13 @@
-//! The LINE boundary: the Messaging API client (with a rate limiter shared
-//! by all processes), webhook verification and intake, event dispatch to the
-//! capabilities that registered for them, and LIFF ID-token verification.
-//! Facts: `../shared/LINE-PLATFORM.md`. This module imports no domain.
+//! The LINE protocol (infrastructure): the Messaging API client (with a
+//! rate limiter shared by all processes), webhook signatures, LINE's message
+//! rules, and LIFF ID-token verification. Facts: `../shared/LINE-PLATFORM.md`.
+//! Storing and dispatching webhook events is the `inbox` capability.
 
 pub mod client;
-pub mod events;
 pub mod id_token;
-mod json_repair;
 pub mod messages;
 pub mod rate_limit;
-pub mod webhook;
+pub mod signature;
 
 pub use client::{LineClient, LineError, SendOutcome};
 pub use id_token::IdTokenVerifier;

@@ -1,10 +1,9 @@
 //! `POST /media` (upload, staff with `delivery.create`) and
 //! `GET /media/{id}[/preview]` (public: LINE fetches these).
 
-use std::net::SocketAddr;
-
+use axum::Extension;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use diesel::prelude::*;
@@ -14,12 +13,12 @@ use serde_json::json;
 use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
 
-use super::store::Variant;
 use super::{MAX_IMAGE_BYTES, MAX_VIDEO_BYTES, preview, sniff};
-use crate::app::AppState;
+use crate::app::App;
 use crate::audit::{Outcome, Target, record_now};
-use crate::auth::Permission;
+use crate::auth::{Caller, Permission};
 use crate::db::schema::media;
+use crate::storage::Variant;
 
 fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
     (
@@ -50,16 +49,14 @@ static DECODES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 /// Streams the body to a temporary file (never all in memory), refusing as
 /// soon as it passes the limit for what its first bytes say it is.
 pub async fn upload(
-    State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    State(app): State<App>,
+    Extension(caller): Extension<Caller>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let app = state.app.clone();
-    let caller = match crate::csv::authorize(&app, &headers, peer, UPLOADERS).await {
-        Ok(c) => c,
-        Err(refusal) => return refusal,
-    };
+    if let Err(refusal) = crate::csv::authorize(&caller, UPLOADERS) {
+        return *refusal;
+    }
     // Only a file's own type (or "some bytes"): the types an HTML form can
     // send cross-site without asking (text/plain, form encodings) are refused.
     let declared = headers
@@ -268,16 +265,15 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-pub async fn original(State(state): State<AppState>, Path(id): Path<Uuid>) -> Response {
-    serve(&state, id, Variant::Original).await
+pub async fn original(State(app): State<App>, Path(id): Path<Uuid>) -> Response {
+    serve(&app, id, Variant::Original).await
 }
 
-pub async fn preview(State(state): State<AppState>, Path(id): Path<Uuid>) -> Response {
-    serve(&state, id, Variant::Preview).await
+pub async fn preview(State(app): State<App>, Path(id): Path<Uuid>) -> Response {
+    serve(&app, id, Variant::Preview).await
 }
 
-async fn serve(state: &AppState, id: Uuid, v: Variant) -> Response {
-    let app = &state.app;
+async fn serve(app: &App, id: Uuid, v: Variant) -> Response {
     let Ok(mut conn) = app.db.get().await else {
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     };

@@ -6,8 +6,6 @@
 
 pub mod http;
 mod preview;
-pub mod s3;
-pub mod store;
 
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};

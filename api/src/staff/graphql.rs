@@ -10,7 +10,7 @@ use crate::app::App;
 use crate::auth::permission::{CATALOGUE, PRESETS};
 use crate::auth::{Principal, SessionStage, tokens};
 use crate::error::AppError;
-use crate::graphql::ContextExt;
+use crate::gql::ContextExt;
 
 #[derive(SimpleObject, Clone)]
 pub struct Team {

@@ -608,11 +608,17 @@ async fn revoke(app: &App, session_id: Uuid) -> AppResult<()> {
     Ok(())
 }
 
-/// Periodic clean-up: sessions long past their expiry are deleted.
-pub async fn maintenance(app: &App, payload: &serde_json::Value) -> anyhow::Result<()> {
-    if payload.get("task").and_then(|t| t.as_str()) != Some("expire_sessions") {
-        anyhow::bail!("unknown maintenance task");
-    }
+/// The clean-up job: sessions long past their expiry are deleted. On the
+/// `maintenance` queue (one worker does it, whichever takes the job).
+#[derive(serde::Serialize, serde::Deserialize, Default)]
+#[serde(tag = "task", rename = "expire_sessions")]
+pub struct ExpireSessions {}
+
+impl crate::registry::Task for ExpireSessions {
+    const QUEUE: &'static str = "maintenance";
+}
+
+pub async fn expire_sessions(app: &App) -> anyhow::Result<()> {
     let mut conn = app.db.get().await?;
     let cutoff = now() - chrono::Duration::days(30);
     let n = diesel::delete(staff_sessions::table.filter(staff_sessions::expires_at.lt(cutoff)))

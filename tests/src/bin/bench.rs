@@ -293,7 +293,10 @@ async fn bench_audience() {
     let rss_before = rss_mib();
     let load = Instant::now();
     // The bulk load bypassed the change log: rebuild as a restarted process would.
-    t.app.audience.reload(&t.app.db).await.unwrap();
+    tenohira::audience::index(&t.app)
+        .reload(&t.app.db)
+        .await
+        .unwrap();
     println!(
         "index built in {:.2} s; process RSS {:.0} MiB (+{:.0} MiB for the index)",
         load.elapsed().as_secs_f64(),
@@ -376,9 +379,15 @@ async fn bench_audience() {
     let replica = tenohira::app::App::connect(t.app.config.clone())
         .await
         .unwrap();
-    replica.audience.ensure_loaded(&replica.db).await.unwrap();
+    tenohira::audience::index(&replica)
+        .ensure_loaded(&replica.db)
+        .await
+        .unwrap();
     let probe = tenohira::audience::expr::Expr::AllOf(vec![m[62] as i32, i[7] as i32, l[6] as i32]);
-    let before = (t.app.audience.count(&probe), replica.audience.count(&probe));
+    let before = (
+        tenohira::audience::index(&t.app).count(&probe),
+        tenohira::audience::index(&replica).count(&probe),
+    );
     let target: i64 = {
         #[derive(diesel::QueryableByName)]
         struct Id {
@@ -408,7 +417,9 @@ async fn bench_audience() {
         .unwrap();
     }
     let committed = t0.elapsed();
-    while t.app.audience.count(&probe) == before.0 || replica.audience.count(&probe) == before.1 {
+    while tenohira::audience::index(&t.app).count(&probe) == before.0
+        || tenohira::audience::index(&replica).count(&probe) == before.1
+    {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     println!(

@@ -2,40 +2,25 @@
 //! anything is parsed; events are stored (deduplicated by `webhookEventId`)
 //! and queued, and LINE gets its 200 at once. Processing is asynchronous.
 
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
 use chrono::{DateTime, TimeZone, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use hmac::{Hmac, KeyInit, Mac};
 use serde::Deserialize;
 use serde_json::Value;
-use sha2::Sha256;
-
-use std::sync::Arc;
-
 use tokio::sync::{Mutex, mpsc, oneshot};
 
-use super::events::QUEUE;
-use crate::app::{App, AppState};
+use super::events::ProcessEvent;
+use crate::app::App;
 use crate::db::DbPool;
 use crate::db::schema::line_webhook_events;
 use crate::jobs::JobQueue;
-
-/// Base64(HMAC-SHA256(channel secret, raw body)), compared in constant time.
-pub fn signature_valid(secret: &str, body: &[u8], signature: &str) -> bool {
-    let Ok(expected) = base64::engine::general_purpose::STANDARD.decode(signature.trim()) else {
-        return false;
-    };
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
-        return false;
-    };
-    mac.update(body);
-    mac.verify_slice(&expected).is_ok()
-}
+use crate::line::signature::signature_valid;
 
 #[derive(Deserialize)]
 struct Payload {
@@ -104,8 +89,8 @@ fn to_row(mut e: Value, body: Option<&[u8]>) -> Option<NewEvent> {
     })
 }
 
-pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let app = &state.app;
+pub async fn receive(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
+    let app = &app;
     // HeaderMap names are case-insensitive: `X-Line-Signature` matches too.
     let signature = headers
         .get("x-line-signature")
@@ -164,7 +149,12 @@ async fn store(app: &App, rows: Vec<NewEvent>) -> anyhow::Result<usize> {
     if rows.is_empty() {
         return Ok(0);
     }
-    app.intake.store(rows).await
+    writer(app).store(rows).await
+}
+
+/// This process's intake writer (started with the first webhook).
+fn writer(app: &App) -> Arc<IntakeWriter> {
+    app.state(|app| IntakeWriter::start(app.db.clone(), app.jobs.clone()))
 }
 
 type Request = (Vec<NewEvent>, oneshot::Sender<anyhow::Result<usize>>);
@@ -259,13 +249,13 @@ async fn write_group(db: &DbPool, jobs: &JobQueue, group: Vec<Request>) {
         }
     };
     // The rows are committed; if this push is lost the reconciler queues them again.
-    let queued: Vec<_> = results
+    let queued: Vec<ProcessEvent> = results
         .iter()
         .flatten()
         .flatten()
-        .map(|(id, _)| JobQueue::new_job(QUEUE, serde_json::json!({ "event": id })))
+        .map(|(id, _)| ProcessEvent { event: *id })
         .collect();
-    if let Err(e) = jobs.push(&queued).await {
+    if let Err(e) = crate::registry::push(jobs, &queued).await {
         tracing::warn!(error = %e, "queueing webhook events failed; the reconciler will");
     }
     let new: std::collections::HashSet<&str> = results
@@ -329,22 +319,4 @@ async fn insert_isolated(db: &DbPool, rows: &[NewEvent]) -> anyhow::Result<Vec<I
         }
     }
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn signatures() {
-        let body = br#"{"events":[]}"#;
-        let mut mac = Hmac::<Sha256>::new_from_slice(b"secret").unwrap();
-        mac.update(body);
-        let sig = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
-        assert!(signature_valid("secret", body, &sig));
-        assert!(!signature_valid("other", body, &sig));
-        assert!(!signature_valid("secret", br#"{"events":[1]}"#, &sig));
-        assert!(!signature_valid("secret", body, ""));
-        assert!(!signature_valid("secret", body, "not base64!"));
-    }
 }
