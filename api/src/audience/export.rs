@@ -32,28 +32,80 @@ pub struct Params {
 
 const PAGE: i64 = 2000;
 
-#[derive(QueryableByName)]
+/// One exported resident: their settings and (from friends) who they are.
 struct Row {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
     id: i64,
-    #[diesel(sql_type = diesel::sql_types::Text)]
     line_user_id: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
     status: String,
-    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
     followed_at: DateTime<Utc>,
-    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
     registered_at: DateTime<Utc>,
-    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
     updated_at: DateTime<Utc>,
-    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Int4>)]
     birth_year: Option<i32>,
-    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Int4>)]
     option_ids: Vec<i32>,
-    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Int4>)]
     node_ids: Vec<i32>,
-    #[diesel(sql_type = diesel::sql_types::Jsonb)]
     free_text: serde_json::Value,
+}
+
+/// Settings of the friends after `after`, by friend id, with who they are.
+async fn rows_after(
+    conn: &mut diesel_async::AsyncPgConnection,
+    after: i64,
+) -> anyhow::Result<(Vec<Row>, Option<i64>)> {
+    use crate::db::schema::friend_settings as s;
+    let settings: Vec<(
+        i64,
+        DateTime<Utc>,
+        DateTime<Utc>,
+        Option<i32>,
+        Vec<i32>,
+        Vec<i32>,
+        serde_json::Value,
+    )> = s::table
+        .filter(s::friend_id.gt(after))
+        .order(s::friend_id)
+        .limit(PAGE)
+        .select((
+            s::friend_id,
+            s::registered_at,
+            s::updated_at,
+            s::birth_year,
+            s::option_ids,
+            s::node_ids,
+            s::free_text,
+        ))
+        .load(conn)
+        .await?;
+    let next = (settings.len() as i64 == PAGE)
+        .then(|| settings.last().map(|r| r.0))
+        .flatten();
+    let ids: Vec<i64> = settings.iter().map(|r| r.0).collect();
+    let mut who: HashMap<i64, crate::friends::lookup::Identified> =
+        crate::friends::lookup::identified(conn, &ids)
+            .await?
+            .into_iter()
+            .map(|f| (f.id, f))
+            .collect();
+    let rows = settings
+        .into_iter()
+        .filter_map(
+            |(id, registered_at, updated_at, birth_year, option_ids, node_ids, free_text)| {
+                let f = who.remove(&id)?;
+                Some(Row {
+                    id,
+                    line_user_id: f.line_user_id,
+                    status: f.status,
+                    followed_at: f.followed_at,
+                    registered_at,
+                    updated_at,
+                    birth_year,
+                    option_ids,
+                    node_ids,
+                    free_text,
+                })
+            },
+        )
+        .collect();
+    Ok((rows, next))
 }
 
 /// Column layout derived from the catalogue at export time.
@@ -236,19 +288,7 @@ pub async fn friend_settings_csv(
             let (app, layout, members) = (db.clone(), layout.clone(), members.clone());
             async move {
                 let mut conn = app.db.get().await?;
-                let rows: Vec<Row> = diesel::sql_query(
-                    "SELECT f.id, f.line_user_id, f.status, f.followed_at, s.registered_at, s.updated_at, s.birth_year, \
-                            s.option_ids, s.node_ids, s.free_text \
-                     FROM friend_settings s JOIN friends f ON f.id = s.friend_id \
-                     WHERE s.friend_id > $1 ORDER BY s.friend_id LIMIT $2",
-                )
-                .bind::<diesel::sql_types::BigInt, _>(after)
-                .bind::<diesel::sql_types::BigInt, _>(PAGE)
-                .load(&mut conn)
-                .await?;
-                let next = (rows.len() as i64 == PAGE)
-                    .then(|| rows.last().map(|r| r.id))
-                    .flatten();
+                let (rows, next) = rows_after(&mut conn, after).await?;
                 let lines = rows
                     .into_iter()
                     .filter(|r| {

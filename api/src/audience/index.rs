@@ -17,6 +17,7 @@ use roaring::RoaringBitmap;
 
 use super::expr::{Catalog, Expr};
 use crate::db::DbPool;
+use crate::friends::lookup::Ids;
 
 /// One friend's state as the index sees it.
 #[derive(Clone, Debug, Default)]
@@ -221,42 +222,53 @@ impl Default for AudienceIndex {
     }
 }
 
-#[derive(QueryableByName)]
-struct Row {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    id: i64,
-    #[diesel(sql_type = diesel::sql_types::Bool)]
-    following: bool,
-    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
-    followed_at: DateTime<Utc>,
-    #[diesel(sql_type = diesel::sql_types::Bool)]
-    registered: bool,
-    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Int4>)]
+/// A friend's settings as the index needs them.
+#[derive(Queryable)]
+struct Filed {
+    friend_id: i64,
     option_ids: Vec<i32>,
-    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Int4>)]
     node_ids: Vec<i32>,
-    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Int4>)]
     birth_year: Option<i32>,
 }
 
-impl Row {
-    fn member(self) -> Option<Member> {
-        Some(Member {
-            id: u32::try_from(self.id).ok()?,
-            following: self.following,
-            followed_day: jst_day(self.followed_at),
-            registered: self.registered,
-            options: self.option_ids,
-            nodes: self.node_ids,
-            birth_year: self.birth_year,
+/// The friends `ids` covers (through friends' own reads) with their
+/// settings, as index members.
+async fn read_members(
+    conn: &mut diesel_async::AsyncPgConnection,
+    ids: Ids<'_>,
+) -> anyhow::Result<Vec<Member>> {
+    use crate::db::schema::friend_settings as s;
+    let friends = crate::friends::lookup::states(conn, ids).await?;
+    let q = s::table.select((s::friend_id, s::option_ids, s::node_ids, s::birth_year));
+    let settings: Vec<Filed> = match ids {
+        Ids::Range(lo, hi) => {
+            q.filter(s::friend_id.gt(lo))
+                .filter(s::friend_id.le(hi))
+                .load(conn)
+                .await?
+        }
+        Ids::List(list) => q.filter(s::friend_id.eq_any(list)).load(conn).await?,
+    };
+    let mut filed: HashMap<i64, Filed> = settings.into_iter().map(|f| (f.friend_id, f)).collect();
+    Ok(friends
+        .into_iter()
+        .filter_map(|f| {
+            let settings = filed.remove(&f.id);
+            Some(Member {
+                id: u32::try_from(f.id).ok()?,
+                following: f.following(),
+                followed_day: jst_day(f.followed_at),
+                registered: settings.is_some(),
+                birth_year: settings.as_ref().and_then(|s| s.birth_year),
+                options: settings
+                    .as_ref()
+                    .map(|s| s.option_ids.clone())
+                    .unwrap_or_default(),
+                nodes: settings.map(|s| s.node_ids).unwrap_or_default(),
+            })
         })
-    }
+        .collect())
 }
-
-const SELECT: &str = "SELECT f.id, f.status = 'following' AS following, f.followed_at, \
-     s.friend_id IS NOT NULL AS registered, coalesce(s.option_ids, '{}') AS option_ids, \
-     coalesce(s.node_ids, '{}') AS node_ids, s.birth_year \
-     FROM friends f LEFT JOIN friend_settings s ON s.friend_id = f.id";
 
 pub const REFRESH_INTERVAL: Duration = Duration::from_millis(250);
 
@@ -298,25 +310,15 @@ impl AudienceIndex {
             .first(&mut conn)
             .await?;
         let mut bitmaps = Bitmaps::default();
-        let max_id: Option<i64> = crate::db::schema::friends::table
-            .select(diesel::dsl::max(crate::db::schema::friends::id))
-            .first(&mut conn)
-            .await?;
-        // Pages are id ranges on both tables, so each is a cheap range join.
+        let max_id = crate::friends::lookup::max_id(&mut conn).await?;
+        // Pages are id ranges on both tables, so each is a cheap range read.
         const PAGE: i64 = 100_000;
         let mut lo: i64 = 0;
         while lo < max_id.unwrap_or(0) {
-            let rows: Vec<Row> = diesel::sql_query(format!(
-                "{SELECT} AND s.friend_id > $1 AND s.friend_id <= $2 WHERE f.id > $1 AND f.id <= $2"
-            ))
-            .bind::<diesel::sql_types::BigInt, _>(lo)
-            .bind::<diesel::sql_types::BigInt, _>(lo + PAGE)
-            .load(&mut conn)
-            .await?;
-            lo += PAGE;
-            for m in rows.into_iter().filter_map(Row::member) {
+            for m in read_members(&mut conn, Ids::Range(lo, lo + PAGE)).await? {
                 bitmaps.upsert_new(&m);
             }
+            lo += PAGE;
         }
         *self.bitmaps.write().expect("index lock") = bitmaps;
         *self.catalog.write().expect("catalog lock") =
@@ -348,15 +350,12 @@ impl AudienceIndex {
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
-        let rows: Vec<Row> = diesel::sql_query(format!("{SELECT} WHERE f.id = ANY($1)"))
-            .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(&ids)
-            .load(&mut conn)
-            .await?;
-        let present: HashSet<i64> = rows.iter().map(|r| r.id).collect();
+        let members = read_members(&mut conn, Ids::List(&ids)).await?;
+        let present: HashSet<i64> = members.iter().map(|m| i64::from(m.id)).collect();
         {
             let mut b = self.bitmaps.write().expect("index lock");
-            for m in rows.into_iter().filter_map(Row::member) {
-                b.upsert(&m);
+            for m in &members {
+                b.upsert(m);
             }
             // Friends deleted outright leave every bitmap.
             for id in ids.iter().filter(|i| !present.contains(i)) {

@@ -12,7 +12,7 @@ use super::service::{self, AttrOption, Attribute, Node};
 use crate::app::App;
 use crate::audit::{self, Outcome, Target};
 use crate::auth::Caller;
-use crate::db::schema::{friend_settings, friends};
+use crate::db::schema::friend_settings;
 use crate::error::{AppError, AppResult, Problems};
 
 #[derive(Clone, Debug, Default)]
@@ -96,12 +96,7 @@ pub async fn form(app: &App) -> AppResult<(Option<i32>, Vec<FormEntry>, Vec<Node
 }
 
 async fn friend_id(conn: &mut AsyncPgConnection, line_user_id: &str) -> AppResult<Option<i64>> {
-    Ok(friends::table
-        .filter(friends::line_user_id.eq(line_user_id))
-        .select(friends::id)
-        .first(conn)
-        .await
-        .optional()?)
+    Ok(crate::friends::lookup::id_of(conn, line_user_id).await?)
 }
 
 /// (option ids, node ids, birth year, free text) as stored.

@@ -757,6 +757,22 @@ pub async fn get_segment(app: &App, caller: &Caller, id: i32) -> AppResult<Segme
         .ok_or_else(|| AppError::NotFound("segment".into()))
 }
 
+/// A saved segment's expression, for capabilities that send to it (no
+/// permission: the caller of theirs was checked by them). `None`: no such
+/// segment (or one whose stored expression no longer reads).
+pub async fn segment_expression(
+    conn: &mut diesel_async::AsyncPgConnection,
+    id: i32,
+) -> QueryResult<Option<Expr>> {
+    Ok(segments::table
+        .find(id)
+        .select(segments::expression)
+        .first::<serde_json::Value>(conn)
+        .await
+        .optional()?
+        .and_then(|v| serde_json::from_value(v).ok()))
+}
+
 /// Validates an expression against the current catalogue (paths under `field`).
 pub async fn check_expression(app: &App, e: &Expr, field: &str) -> AppResult<()> {
     let mut conn = app.db.get().await?;

@@ -2,15 +2,11 @@
 //! Maitama pass, so the LIFF pages show something real from the first run.
 //! Seeded once (only while nothing has been set).
 
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use super::settings::{self, CardSettingsInput, PassInput};
 use crate::app::App;
 use crate::auth::Caller;
-use crate::db::schema::media;
-use crate::storage::Variant;
 
 /// A plain gradient PNG (the prefecture supplies the real artwork).
 fn gradient(w: u32, h: u32, from: [u8; 3], to: [u8; 3]) -> Vec<u8> {
@@ -30,23 +26,7 @@ fn gradient(w: u32, h: u32, from: [u8; 3], to: [u8; 3]) -> Vec<u8> {
 }
 
 async fn store_image(app: &App, bytes: Vec<u8>, name: &str) -> anyhow::Result<Uuid> {
-    let id = Uuid::new_v4();
-    let size = bytes.len() as i64;
-    app.media
-        .write(id, Variant::Original, bytes, "image/png")
-        .await?;
-    let mut conn = app.db.get().await?;
-    diesel::insert_into(media::table)
-        .values((
-            media::id.eq(id),
-            media::kind.eq("image"),
-            media::content_type.eq("image/png"),
-            media::size.eq(size),
-            media::file_name.eq(name),
-        ))
-        .execute(&mut conn)
-        .await?;
-    Ok(id)
+    crate::media::store_generated(app, bytes, "image/png", name).await
 }
 
 /// Returns whether anything was created.

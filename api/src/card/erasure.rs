@@ -17,7 +17,7 @@ use super::holders;
 use crate::app::App;
 use crate::audit::{self, Outcome, Target};
 use crate::auth::Caller;
-use crate::db::schema::{card_holders, data_keys, erasure_certificates};
+use crate::db::schema::{card_holders, erasure_certificates};
 use crate::error::{AppError, AppResult};
 
 #[derive(Clone, Debug, Serialize)]
@@ -64,14 +64,7 @@ pub async fn erase_resident(
     let app2 = app.clone();
     let caller = caller.clone();
     let cert = conn.transaction::<_, AppError, _>(async move |conn| {
-        let key: Option<(Uuid, String)> = data_keys::table
-            .filter(data_keys::owner.eq(&owner))
-            .filter(data_keys::wrapped.is_not_null())
-            .select((data_keys::id, data_keys::kek_id))
-            .for_update()
-            .first(conn)
-            .await
-            .optional()?;
+        let key = app2.keyring.live_key_of(conn, &owner).await?;
         let Some((key_id, kek_id)) = key else {
             return Err(AppError::NotFound("card registration".into()));
         };
@@ -79,10 +72,7 @@ pub async fn erase_resident(
         app2.keyring.destroy(conn, key_id).await?;
         super::cache::notify(conn, &user).await?;
         // The row keeps its id for the certificate but no longer belongs to the LINE user.
-        diesel::update(data_keys::table.find(key_id))
-            .set(data_keys::owner.eq(format!("erased:{key_id}")))
-            .execute(conn)
-            .await?;
+        app2.keyring.disown(conn, key_id).await?;
         let cert = Certificate {
             id: Uuid::new_v4(),
             kind: "resident".into(),
@@ -123,25 +113,16 @@ pub async fn erase_resident(
 pub async fn erase_kek(app: &App, operator: &str) -> anyhow::Result<Certificate> {
     let kek = app.keyring.kek().current().clone();
     let mut conn = app.db.get().await?;
-    let ids: Vec<Uuid> = data_keys::table
-        .filter(data_keys::kek_id.eq(kek.id()))
-        .filter(data_keys::wrapped.is_not_null())
-        .select(data_keys::id)
-        .load(&mut conn)
-        .await?;
+    let ids = app
+        .keyring
+        .live_keys_wrapped_by(&mut conn, kek.id())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let done = kek.destroy().await?;
-    diesel::update(
-        data_keys::table
-            .filter(data_keys::kek_id.eq(kek.id()))
-            .filter(data_keys::wrapped.is_not_null()),
-    )
-    .set((
-        data_keys::wrapped.eq(None::<Vec<u8>>),
-        data_keys::destroyed_at.eq(diesel::dsl::now),
-    ))
-    .execute(&mut conn)
-    .await?;
-    app.keyring.forget_all();
+    app.keyring
+        .destroy_all_wrapped_by(&mut conn, kek.id())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     super::cache::notify(&mut conn, super::cache::ALL).await?;
     let cert = Certificate {
         id: Uuid::new_v4(),

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::app::App;
 use crate::audit::{self, Target};
 use crate::auth::{Caller, Permission};
-use crate::db::schema::{card_settings_versions, media, pass_versions};
+use crate::db::schema::{card_settings_versions, pass_versions};
 use crate::error::{AppError, AppResult, Problems};
 
 pub const DEFAULT_GRACE_DAYS: i32 = 365;
@@ -77,13 +77,7 @@ async fn check_images(
     list: bool,
 ) -> AppResult<()> {
     for (i, id) in ids.iter().enumerate() {
-        let kind: Option<String> = media::table
-            .find(id)
-            .select(media::kind)
-            .first(conn)
-            .await
-            .optional()?;
-        if kind.as_deref() != Some("image") {
+        if !crate::media::exists(conn, *id, "image").await? {
             p.add(
                 if list {
                     format!("{field}[{i}]")

@@ -7,7 +7,7 @@ use async_graphql::SimpleObject;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bytea, Uuid as SqlUuid};
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -16,10 +16,10 @@ use super::holders::{self, Holder, SELECT_SEALED, SealedRow};
 use super::resident::CardChildView;
 use super::settings;
 use crate::app::App;
-use crate::audit::{self, Outcome, Target, record_now};
+use crate::audit::{Outcome, Target, record_now};
 use crate::auth::{Caller, Permission};
 use crate::crypto::blind;
-use crate::db::schema::{card_holders, deliveries, friends};
+use crate::db::schema::card_holders;
 use crate::delivery::model::{self as delivery_model, Message};
 use crate::error::{AppError, AppResult, Problems};
 
@@ -210,63 +210,30 @@ pub async fn push(
     }
     p.into_result()?;
     let mut conn = app.db.get().await?;
-    let friend_ids: Vec<i64> = friends::table
-        .filter(
-            friends::line_user_id.eq_any(
-                card_holders::table
-                    .filter(card_holders::data_key_id.eq_any(&holder_ids))
-                    .select(card_holders::line_user_id),
-            ),
-        )
-        .filter(friends::status.eq("following"))
-        .select(friends::id)
+    let line_user_ids: Vec<String> = card_holders::table
+        .filter(card_holders::data_key_id.eq_any(&holder_ids))
+        .select(card_holders::line_user_id)
         .load(&mut conn)
         .await?;
+    let friend_ids = crate::friends::lookup::following_ids_of(&mut conn, &line_user_ids).await?;
+    drop(conn);
     if friend_ids.is_empty() {
         return Err(AppError::bad_input(
             "holderIds",
             "送信できる友だちがいません（ブロック中または削除済み）",
         ));
     }
-    let (_, by, label) = caller.actor();
-    let caller2 = caller.clone();
-    let reached = friend_ids.len();
-    let requested = holder_ids.len();
-    let id: i64 = conn
-        .transaction::<_, AppError, _>(async move |conn| {
-            let id: i64 = diesel::insert_into(deliveries::table)
-                .values((
-                    deliveries::title.eq(&title),
-                    deliveries::messages
-                        .eq(serde_json::to_value(&messages).map_err(AppError::internal)?),
-                    deliveries::target.eq(serde_json::to_value(delivery_model::Target::Friends(
-                        friend_ids,
-                    ))
-                    .map_err(AppError::internal)?),
-                    deliveries::status.eq("scheduled"),
-                    deliveries::scheduled_at.eq(Some(Utc::now())),
-                    deliveries::created_by.eq(by),
-                    deliveries::created_by_label.eq(&label),
-                    deliveries::aggregation_unit
-                        .eq(delivery_model::aggregation_unit(Uuid::new_v4())),
-                ))
-                .returning(deliveries::id)
-                .get_result(conn)
-                .await?;
-            audit::record(
-                conn,
-                &caller2,
-                "card.push",
-                Some(Target::new("delivery", id)),
-                json!({ "holders": requested, "friends": reached }),
-                Outcome::Success,
-            )
-            .await?;
-            Ok(id)
-        })
-        .await?;
-    crate::delivery::dispatch::start(app, id)
-        .await
-        .map_err(AppError::internal)?;
-    Ok(id)
+    let summary = json!({ "holders": holder_ids.len(), "friends": friend_ids.len() });
+    crate::delivery::service::send_on_behalf(
+        app,
+        caller,
+        crate::delivery::service::OnBehalf {
+            title,
+            messages,
+            target: delivery_model::Target::Friends(friend_ids),
+            audit_action: "card.push",
+            audit_summary: summary,
+        },
+    )
+    .await
 }

@@ -141,6 +141,68 @@ impl Keyring {
         Ok(n == 1)
     }
 
+    /// The live key of `owner` and its KEK id, locked until the caller's
+    /// transaction ends (an erasure holds it while it destroys it).
+    pub async fn live_key_of(
+        &self,
+        conn: &mut AsyncPgConnection,
+        owner: &str,
+    ) -> AppResult<Option<(Uuid, String)>> {
+        Ok(data_keys::table
+            .filter(data_keys::owner.eq(owner))
+            .filter(data_keys::wrapped.is_not_null())
+            .select((data_keys::id, data_keys::kek_id))
+            .for_update()
+            .first(conn)
+            .await
+            .optional()?)
+    }
+
+    /// After an erasure the key row stays (its id is on the certificate)
+    /// but no longer names its owner.
+    pub async fn disown(&self, conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<()> {
+        diesel::update(data_keys::table.find(id))
+            .set(data_keys::owner.eq(format!("erased:{id}")))
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
+
+    /// The keys `kek_id` wraps that are still alive.
+    pub async fn live_keys_wrapped_by(
+        &self,
+        conn: &mut AsyncPgConnection,
+        kek_id: &str,
+    ) -> AppResult<Vec<Uuid>> {
+        Ok(data_keys::table
+            .filter(data_keys::kek_id.eq(kek_id))
+            .filter(data_keys::wrapped.is_not_null())
+            .select(data_keys::id)
+            .load(conn)
+            .await?)
+    }
+
+    /// Marks every key `kek_id` wrapped as destroyed (once the KEK itself is gone).
+    pub async fn destroy_all_wrapped_by(
+        &self,
+        conn: &mut AsyncPgConnection,
+        kek_id: &str,
+    ) -> AppResult<usize> {
+        let n = diesel::update(
+            data_keys::table
+                .filter(data_keys::kek_id.eq(kek_id))
+                .filter(data_keys::wrapped.is_not_null()),
+        )
+        .set((
+            data_keys::wrapped.eq(None::<Vec<u8>>),
+            data_keys::destroyed_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+        self.forget_all();
+        Ok(n)
+    }
+
     fn cached(&self, id: Uuid) -> Option<Arc<DataKey>> {
         let cache = self.cache.lock().expect("cache lock");
         cache

@@ -16,7 +16,7 @@ use serde_json::json;
 
 use super::model::{self, BATCH_SIZE, Delivery, Target};
 use crate::app::App;
-use crate::db::schema::{deliveries, delivery_batches, delivery_runs, segments};
+use crate::db::schema::{deliveries, delivery_batches, delivery_runs};
 use crate::jobs::{JobError, JobQueue};
 
 /// The job that cuts a started delivery's snapshot into batch rows.
@@ -39,13 +39,8 @@ pub async fn resolve(
 ) -> QueryResult<RoaringBitmap> {
     Ok(match target {
         Target::All => crate::audience::index(app).following(),
-        Target::Segment(s) => segments::table
-            .find(*s)
-            .select(segments::expression)
-            .first::<serde_json::Value>(conn)
-            .await
-            .optional()?
-            .and_then(|v| serde_json::from_value(v).ok())
+        Target::Segment(s) => crate::audience::service::segment_expression(conn, *s)
+            .await?
             .map(|e| crate::audience::index(app).members(&e))
             .unwrap_or_default(),
         Target::Expression(e) => crate::audience::index(app).members(e),

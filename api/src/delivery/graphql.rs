@@ -482,6 +482,9 @@ impl DeliveryMutation {
         team_id: Uuid,
         required: bool,
     ) -> Result<bool> {
-        Ok(service::set_team_approval(ctx.app(), ctx.caller(), team_id, required).await?)
+        Ok(
+            crate::staff::teams::set_delivery_approval(ctx.app(), ctx.caller(), team_id, required)
+                .await?,
+        )
     }
 }

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::dispatch::finalize;
 use super::model::{self, BATCH_SIZE};
 use crate::app::App;
-use crate::db::schema::{deliveries, delivery_batches, delivery_runs, friends};
+use crate::db::schema::{deliveries, delivery_batches, delivery_runs};
 use crate::jobs::JobError;
 use crate::line::client::LineError;
 
@@ -110,29 +110,6 @@ async fn load_sending(
         unit,
         snapshot,
     }))
-}
-
-/// Following friends among `part` (ascending friend ids) with their LINE
-/// user ids, ascending. A dense stretch is read as one index range, a sparse
-/// one by id list; both are statements prepared once per connection.
-async fn line_ids(conn: &mut AsyncPgConnection, part: &[u32]) -> QueryResult<Vec<(i64, String)>> {
-    let (Some(first), Some(last)) = (part.first(), part.last()) else {
-        return Ok(Vec::new());
-    };
-    let (lo, hi) = (i64::from(*first), i64::from(*last));
-    let following = friends::table
-        .filter(friends::status.eq("following"))
-        .select((friends::id, friends::line_user_id))
-        .order(friends::id);
-    if (hi - lo) as usize <= part.len() * 4 {
-        following
-            .filter(friends::id.between(lo, hi))
-            .load(conn)
-            .await
-    } else {
-        let list: Vec<i64> = part.iter().map(|i| i64::from(*i)).collect();
-        following.filter(friends::id.eq_any(list)).load(conn).await
-    }
 }
 
 #[derive(Queryable)]
@@ -294,7 +271,7 @@ pub async fn send_batch(app: &App, batch_id: i64) -> Result<(), JobError> {
     }
     let sending = sending(app, &mut conn, b.delivery_id).await?;
     let part = sending.batch(b.seq);
-    let lines = line_ids(&mut conn, &part)
+    let lines = crate::friends::lookup::following_line_ids(&mut conn, &part)
         .await
         .map_err(anyhow::Error::from)?;
     let mut to = Recipients::new(&part, lines, &b.dropped);

@@ -12,7 +12,7 @@ use super::model::{self, Delivery, MAX_FRIEND_LIST, Message, Run, Target};
 use crate::app::App;
 use crate::audit::{self, Target as AuditTarget};
 use crate::auth::{Caller, Permission, Principal};
-use crate::db::schema::{deliveries, delivery_runs, friends, segments, staff_accounts, teams};
+use crate::db::schema::{deliveries, delivery_runs};
 use crate::error::{AppError, AppResult, FieldError, Problems};
 
 /// Reading deliveries: anyone who composes, sends or approves them.
@@ -88,9 +88,9 @@ pub async fn check_target(
     match target {
         Target::All => {}
         Target::Segment(id) => {
-            let exists: bool = diesel::select(diesel::dsl::exists(segments::table.find(*id)))
-                .get_result(conn)
-                .await?;
+            let exists = crate::audience::service::segment_expression(conn, *id)
+                .await?
+                .is_some();
             p.check(exists, "target.segmentId", "セグメントが見つかりません");
         }
         Target::Expression(e) => {
@@ -109,11 +109,7 @@ pub async fn check_target(
                     format!("友だちを1〜{MAX_FRIEND_LIST}人指定してください"),
                 );
             } else {
-                let found: i64 = friends::table
-                    .filter(friends::id.eq_any(ids))
-                    .count()
-                    .get_result(conn)
-                    .await?;
+                let found = crate::friends::lookup::count_known(conn, ids).await?;
                 let mut unique = ids.clone();
                 unique.sort_unstable();
                 unique.dedup();
@@ -139,13 +135,9 @@ pub async fn create(app: &App, caller: &Caller, d: Draft) -> AppResult<Delivery>
     let (_, by, label) = caller.actor();
     // The author's team decides whether a second person must approve.
     let team: Option<(Uuid, bool)> = match by {
-        Some(account) => staff_accounts::table
-            .inner_join(teams::table)
-            .filter(staff_accounts::id.eq(account))
-            .select((teams::id, teams::delivery_requires_approval))
-            .first(&mut conn)
-            .await
-            .optional()?,
+        Some(account) => {
+            crate::staff::teams::delivery_approval_of_member(&mut conn, account).await?
+        }
         None => None,
     };
     drop(conn);
@@ -216,13 +208,7 @@ async fn may_change(
         return Ok(true);
     }
     let my_team: Option<Uuid> = match (&caller.principal, d.team_id) {
-        (Principal::Staff(s), Some(_)) => staff_accounts::table
-            .find(s.account_id)
-            .select(staff_accounts::team_id)
-            .first::<Option<Uuid>>(conn)
-            .await
-            .optional()?
-            .flatten(),
+        (Principal::Staff(s), Some(_)) => crate::staff::teams::team_of(conn, s.account_id).await?,
         _ => None,
     };
     if my_team.is_some() && my_team == d.team_id {
@@ -579,29 +565,61 @@ pub async fn list(
     Ok((out, total))
 }
 
-/// Whether a team's deliveries need a second person's approval. Needs `staff.manage`.
-pub async fn set_team_approval(
-    app: &App,
-    caller: &Caller,
-    team: Uuid,
-    required: bool,
-) -> AppResult<bool> {
-    caller.require(Permission::StaffManage)?;
-    audit::audited(app, caller, "delivery.team_approval", move |conn| {
+/// A delivery another capability sends on its own authority (the card's
+/// push to chosen holders; next, mail-triggered alerts and survey
+/// invitations): checked as any draft is, stored already due, started at
+/// once. The calling capability has checked its own permission; its audit
+/// row (`audit_action`, `audit_summary`) is written in the same transaction
+/// as the delivery, naming it.
+pub struct OnBehalf {
+    pub title: String,
+    pub messages: Vec<Message>,
+    pub target: Target,
+    pub audit_action: &'static str,
+    pub audit_summary: serde_json::Value,
+}
+
+/// Creates and starts the delivery; returns its id. Never needs approval:
+/// the capability asking is the one answering for its content.
+pub async fn send_on_behalf(app: &App, caller: &Caller, d: OnBehalf) -> AppResult<i64> {
+    let mut conn = app.db.get().await?;
+    check_draft(
+        app,
+        &mut conn,
+        &Draft {
+            title: d.title.clone(),
+            messages: d.messages.clone(),
+            target: d.target.clone(),
+        },
+    )
+    .await?;
+    drop(conn);
+    let (_, by, label) = caller.actor();
+    let (messages, target) = (to_json(&d.messages)?, to_json(&d.target)?);
+    let title = d.title.trim().to_string();
+    let (action, summary) = (d.audit_action, d.audit_summary);
+    let id = audit::audited(app, caller, action, move |conn| {
         Box::pin(async move {
-            let n = diesel::update(teams::table.find(team))
-                .set(teams::delivery_requires_approval.eq(required))
-                .execute(conn)
+            let id: i64 = diesel::insert_into(deliveries::table)
+                .values((
+                    deliveries::title.eq(&title),
+                    deliveries::messages.eq(&messages),
+                    deliveries::target.eq(&target),
+                    deliveries::status.eq("scheduled"),
+                    deliveries::scheduled_at.eq(Some(Utc::now())),
+                    deliveries::created_by.eq(by),
+                    deliveries::created_by_label.eq(&label),
+                    deliveries::aggregation_unit.eq(model::aggregation_unit(Uuid::new_v4())),
+                ))
+                .returning(deliveries::id)
+                .get_result(conn)
                 .await?;
-            if n == 0 {
-                return Err(AppError::NotFound("team".into()));
-            }
-            Ok((
-                required,
-                AuditTarget::new("team", team),
-                json!({ "required": required }),
-            ))
+            Ok((id, AuditTarget::new("delivery", id), summary))
         })
     })
-    .await
+    .await?;
+    super::dispatch::start(app, id)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(id)
 }

@@ -17,7 +17,7 @@ use super::service::{self, READERS};
 use crate::app::App;
 use crate::audit::{self, Outcome, Target as AuditTarget};
 use crate::auth::{Caller, Permission};
-use crate::db::schema::{deliveries, delivery_tester_codes, delivery_testers, staff_accounts};
+use crate::db::schema::{deliveries, delivery_tester_codes, delivery_testers};
 use crate::error::{AppError, AppResult};
 use crate::registry::{EventContext, Registry};
 
@@ -204,11 +204,9 @@ async fn on_message(ctx: Arc<EventContext>) -> anyhow::Result<()> {
                 ))
                 .execute(&mut conn)
                 .await?;
-            let name: String = staff_accounts::table
-                .find(account)
-                .select(staff_accounts::display_name)
-                .first(&mut conn)
-                .await?;
+            let name = crate::staff::accounts::display_name_of(&mut conn, account)
+                .await?
+                .unwrap_or_default();
             format!("{name}さんのテスト送信先として登録しました。")
         }
         None => "コードが正しくないか、有効期限（10分）が切れています。管理画面で新しいコードを発行してください。".into(),

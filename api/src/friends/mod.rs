@@ -3,6 +3,7 @@
 
 pub mod events;
 pub mod graphql;
+pub mod lookup;
 pub mod service;
 
 /// Friends' part in the worker: follow and unfollow events, and the one

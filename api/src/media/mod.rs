@@ -41,3 +41,29 @@ pub fn sniff(head: &[u8]) -> Option<(&'static str, &'static str)> {
         None
     }
 }
+
+/// Stores a file this program made (demo images), as an upload would be.
+pub async fn store_generated(
+    app: &crate::app::App,
+    bytes: Vec<u8>,
+    content_type: &str,
+    file_name: &str,
+) -> anyhow::Result<Uuid> {
+    let id = Uuid::new_v4();
+    let size = bytes.len() as i64;
+    app.media
+        .write(id, crate::storage::Variant::Original, bytes, content_type)
+        .await?;
+    let mut conn = app.db.get().await?;
+    diesel::insert_into(media::table)
+        .values((
+            media::id.eq(id),
+            media::kind.eq("image"),
+            media::content_type.eq(content_type),
+            media::size.eq(size),
+            media::file_name.eq(file_name),
+        ))
+        .execute(&mut conn)
+        .await?;
+    Ok(id)
+}

@@ -78,6 +78,19 @@ pub async fn get(app: &App, caller: &Caller, id: Uuid) -> AppResult<Account> {
     find(&mut conn, id).await
 }
 
+/// The name an account shows under (others greet staff by it).
+pub async fn display_name_of(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> QueryResult<Option<String>> {
+    staff_accounts::table
+        .find(id)
+        .select(staff_accounts::display_name)
+        .first(conn)
+        .await
+        .optional()
+}
+
 pub(crate) async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Account> {
     staff_accounts::table
         .find(id)

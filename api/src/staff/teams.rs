@@ -180,3 +180,59 @@ pub async fn delete(app: &App, caller: &Caller, id: Uuid) -> AppResult<()> {
     })
     .await
 }
+
+/// Whether a team's deliveries need a second person's approval. Needs `staff.manage`.
+pub async fn set_delivery_approval(
+    app: &App,
+    caller: &Caller,
+    team: Uuid,
+    required: bool,
+) -> AppResult<bool> {
+    caller.require(Permission::StaffManage)?;
+    audit::audited(app, caller, "delivery.team_approval", move |conn| {
+        Box::pin(async move {
+            let n = diesel::update(teams::table.find(team))
+                .set(teams::delivery_requires_approval.eq(required))
+                .execute(conn)
+                .await?;
+            if n == 0 {
+                return Err(AppError::NotFound("team".into()));
+            }
+            Ok((
+                required,
+                Target::new("team", team),
+                json!({ "required": required }),
+            ))
+        })
+    })
+    .await
+}
+
+/// The team of a member and whether its deliveries need a second person's
+/// approval (the delivery capability asks when one of them composes).
+pub async fn delivery_approval_of_member(
+    conn: &mut diesel_async::AsyncPgConnection,
+    account: Uuid,
+) -> QueryResult<Option<(Uuid, bool)>> {
+    staff_accounts::table
+        .inner_join(teams::table)
+        .filter(staff_accounts::id.eq(account))
+        .select((teams::id, teams::delivery_requires_approval))
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// The team an account belongs to, if any.
+pub async fn team_of(
+    conn: &mut diesel_async::AsyncPgConnection,
+    account: Uuid,
+) -> QueryResult<Option<Uuid>> {
+    Ok(staff_accounts::table
+        .find(account)
+        .select(staff_accounts::team_id)
+        .first::<Option<Uuid>>(conn)
+        .await
+        .optional()?
+        .flatten())
+}
