@@ -9,8 +9,6 @@ use axum::middleware::Next;
 use axum::response::Response;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
-use crate::app::App;
-
 /// The process-wide recorder, installed on first use.
 pub fn handle() -> PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
@@ -53,52 +51,49 @@ pub async fn track_requests(req: Request, next: Next) -> Response {
 /// scrapers (or strangers) ask.
 const GAUGE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// What the gauges are read from.
+pub struct Sources<'a> {
+    pub db: &'a crate::db::DbPool,
+    pub jobs: &'a crate::jobs::JobQueue,
+    pub outbox: &'a crate::jobs::Outbox,
+    pub handle: &'a PrometheusHandle,
+    /// The workers' queues, whose depths are reported.
+    pub queues: &'a [&'static str],
+}
+
 /// Reads the gauges unless they were read less than [`GAUGE_INTERVAL`] ago.
-pub async fn refresh_gauges(app: &App, queues: &[&'static str]) {
+pub async fn refresh_gauges(src: &Sources<'_>) {
     static LAST: tokio::sync::Mutex<Option<Instant>> = tokio::sync::Mutex::const_new(None);
     let mut last = LAST.lock().await;
     if last.is_some_and(|t| t.elapsed() < GAUGE_INTERVAL) {
         return;
     }
-    record_gauges(app, queues).await;
+    record_gauges(src).await;
     *last = Some(Instant::now());
 }
 
-/// The `/metrics` text, gauges refreshed when due; `queues` are the ones
-/// whose depths are reported (the workers' registry knows them).
-pub async fn render(app: &App, queues: &[&'static str]) -> Response {
+/// The `/metrics` text, gauges refreshed when due.
+pub async fn render(src: &Sources<'_>) -> Response {
     use axum::response::IntoResponse;
-    refresh_gauges(app, queues).await;
+    refresh_gauges(src).await;
     (
         [(
             axum::http::header::CONTENT_TYPE,
             "text/plain; version=0.0.4",
         )],
-        app.metrics.render(),
+        src.handle.render(),
     )
         .into_response()
 }
 
-/// A router serving only `/metrics`, for the separate metrics listener.
-pub fn router(app: App, queues: Vec<&'static str>) -> axum::Router {
-    let queues = std::sync::Arc::new(queues);
-    axum::Router::new().route(
-        "/metrics",
-        axum::routing::get(move || {
-            let (app, queues) = (app.clone(), queues.clone());
-            async move { render(&app, &queues).await }
-        }),
-    )
-}
-
-pub async fn record_gauges(app: &App, queues: &[&'static str]) {
-    let s = app.db.status();
+pub async fn record_gauges(src: &Sources<'_>) {
+    let s = src.db.status();
     metrics::gauge!("tenohira_db_pool_size").set(s.size as f64);
     metrics::gauge!("tenohira_db_pool_available").set(s.available as f64);
     metrics::gauge!("tenohira_db_pool_waiting").set(s.waiting as f64);
     metrics::gauge!("tenohira_db_pool_max").set(s.max_size as f64);
-    for &queue in queues {
-        match app.jobs.depth(queue).await {
+    for &queue in src.queues {
+        match src.jobs.depth(queue).await {
             Ok(d) => {
                 for (state, n) in [
                     ("ready", d.ready),
@@ -113,8 +108,8 @@ pub async fn record_gauges(app: &App, queues: &[&'static str]) {
             Err(e) => tracing::warn!(queue, error = %e, "reading queue depth"),
         }
     }
-    if let Ok(n) = app.outbox.pending().await {
+    if let Ok(n) = src.outbox.pending().await {
         metrics::gauge!("tenohira_outbox_pending").set(n as f64);
     }
-    app.metrics.run_upkeep();
+    src.handle.run_upkeep();
 }

@@ -415,5 +415,28 @@ async fn metrics_endpoint(State(state): State<AppState>, headers: HeaderMap) -> 
     if !allowed {
         return StatusCode::NOT_FOUND.into_response();
     }
-    crate::metrics::render(&state.app, &state.queues).await
+    render_metrics(&state.app, &state.queues).await
+}
+
+async fn render_metrics(app: &App, queues: &[&'static str]) -> Response {
+    crate::metrics::render(&crate::metrics::Sources {
+        db: &app.db,
+        jobs: &app.jobs,
+        outbox: &app.outbox,
+        handle: &app.metrics,
+        queues,
+    })
+    .await
+}
+
+/// A router serving only `/metrics`, for the separate metrics listener.
+pub fn metrics_router(app: App, queues: Vec<&'static str>) -> Router {
+    let queues = std::sync::Arc::new(queues);
+    Router::new().route(
+        "/metrics",
+        get(move || {
+            let (app, queues) = (app.clone(), queues.clone());
+            async move { render_metrics(&app, &queues).await }
+        }),
+    )
 }

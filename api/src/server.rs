@@ -41,7 +41,7 @@ pub async fn serve(
         tracing::info!(%addr, "serving /metrics");
         let queues = crate::worker::registry().queues();
         let (router, mut stop) = (
-            crate::metrics::router(app.clone(), queues),
+            crate::router::metrics_router(app.clone(), queues),
             shutdown.clone(),
         );
         tokio::spawn(async move {

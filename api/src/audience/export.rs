@@ -19,8 +19,9 @@ use serde_json::json;
 use super::service;
 use crate::app::App;
 use crate::audit::Target;
+use crate::audit::download::Export;
 use crate::auth::{Caller, Permission};
-use crate::csv::{Cell, Export, jst};
+use crate::csv::{Cell, jst};
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]

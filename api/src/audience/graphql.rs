@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use super::expr::Expr;
 use super::resident::{self, Settings};
 use super::service::{self, AttrOption, Attribute as AttrRow, Node, Segment as SegmentRow};
+use crate::friends::graphql::{FriendPage, FriendStatus};
 use crate::gql::ContextExt;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -652,5 +653,39 @@ impl ResidentAudienceMutation {
     /// Deletes all of the caller's attributes and subscriptions.
     async fn withdraw_my_settings(&self, ctx: &Context<'_>) -> Result<bool> {
         Ok(resident::withdraw(ctx.app(), ctx.caller()).await?)
+    }
+}
+
+/// The friend list, optionally narrowed by a saved segment (the narrowing
+/// is the audience's; the list itself is friends').
+#[derive(Default)]
+pub struct FriendListQuery;
+
+#[Object]
+impl FriendListQuery {
+    /// Friends, newest first, without personal data. Needs `friends.read`.
+    /// Narrowed by a saved segment it also needs `segment.manage`, is audited,
+    /// and shows no audience under 5 friends without `friend.export`.
+    async fn friends(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<FriendStatus>,
+        #[graphql(desc = "Only the (following) friends a saved segment reaches.")]
+        segment_id: Option<i32>,
+        #[graphql(default = 0)] offset: i64,
+        #[graphql(default = 50)] limit: i64,
+    ) -> Result<FriendPage> {
+        let status = status.map(FriendStatus::as_str);
+        let (rows, total) = match segment_id {
+            Some(segment) => {
+                service::friends_in_segment(ctx.app(), ctx.caller(), segment, status, offset, limit)
+                    .await?
+            }
+            None => {
+                crate::friends::service::list(ctx.app(), ctx.caller(), status, offset, limit)
+                    .await?
+            }
+        };
+        Ok(FriendPage::of(rows, total))
     }
 }

@@ -956,3 +956,66 @@ struct RecipientBatch {
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Array<diesel::sql_types::Text>>)]
     users: Option<Vec<String>>,
 }
+
+/// Smallest audience a segment-narrowed friend list shows to accounts
+/// without `friend.export` (fewer would point at individuals).
+pub const MIN_SEGMENT_LIST: i64 = 5;
+
+/// The audience of a saved segment (following friends), newest friend
+/// first, paged from the audience index rather than by scanning friends.
+/// Who matches a condition is what a segment reveals: it is the segment
+/// managers' view, audited, and never narrow enough to single people out
+/// without the export permission.
+pub async fn friends_in_segment(
+    app: &App,
+    caller: &Caller,
+    segment_id: i32,
+    status: Option<&str>,
+    offset: i64,
+    limit: i64,
+) -> AppResult<(Vec<crate::friends::service::Friend>, i64)> {
+    caller.require(Permission::FriendsRead)?;
+    caller.require(Permission::SegmentManage)?;
+    crate::friends::service::check_page(offset, limit)?;
+    let segment = get_segment(app, &Caller::system(), segment_id)
+        .await
+        .map_err(|e| match e {
+            AppError::NotFound(_) => AppError::bad_input("segmentId", "セグメントがありません"),
+            other => other,
+        })?;
+    let (rows, total) = if status == Some("blocked") {
+        (vec![], 0)
+    } else {
+        let index = super::index(app);
+        index
+            .ensure_loaded(&app.db)
+            .await
+            .map_err(AppError::internal)?;
+        let members = index.members(&segment.expr()?);
+        let ids: Vec<i64> = members
+            .iter()
+            .rev()
+            .skip(offset as usize)
+            .take(limit as usize)
+            .map(i64::from)
+            .collect();
+        let mut conn = app.db.get().await?;
+        let rows = crate::friends::lookup::newest_first(&mut conn, &ids).await?;
+        (rows, members.len() as i64)
+    };
+    if (1..MIN_SEGMENT_LIST).contains(&total) && !caller.has(Permission::FriendExport) {
+        return Err(AppError::Forbidden(format!(
+            "対象が{MIN_SEGMENT_LIST}人未満のセグメントは一覧できません（個人の特定を防ぐため。friend.export を持つ職員は可能です）"
+        )));
+    }
+    crate::audit::record_now(
+        &app.db,
+        caller,
+        "friends.segment.list",
+        Some(crate::audit::Target::new("segment", segment_id)),
+        json!({ "total": total, "offset": offset, "limit": limit, "shown": rows.len() }),
+        crate::audit::Outcome::Success,
+    )
+    .await?;
+    Ok((rows, total))
+}

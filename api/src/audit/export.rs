@@ -14,8 +14,9 @@ use uuid::Uuid;
 
 use super::service::{Entry, Filter, filtered};
 use crate::app::App;
+use crate::audit::download::Export;
 use crate::auth::{Caller, Permission};
-use crate::csv::{Cell, Export, jst};
+use crate::csv::{Cell, jst};
 use crate::db::schema::audit_log;
 
 #[derive(Deserialize, Default)]

@@ -14,8 +14,9 @@ use serde_json::json;
 use super::holders::{self, SELECT_SEALED, SealedRow};
 use super::{eligibility, settings, staff};
 use crate::app::App;
+use crate::audit::download::Export;
 use crate::auth::{Caller, Permission};
-use crate::csv::{Cell, Export, jst};
+use crate::csv::{Cell, jst};
 
 #[derive(Deserialize, Default)]
 pub struct Params {
@@ -136,7 +137,7 @@ async fn page(
     after: &str,
     grace: i32,
     today: chrono::NaiveDate,
-) -> anyhow::Result<crate::csv::Page<String>> {
+) -> anyhow::Result<crate::audit::download::Page<String>> {
     let mut conn = app.db.get().await?;
     let rows: Vec<SealedRow> = diesel::sql_query(format!(
         "{SELECT_SEALED} WHERE h.line_user_id > $1 ORDER BY h.line_user_id LIMIT $2"

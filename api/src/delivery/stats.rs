@@ -13,8 +13,9 @@ use serde_json::json;
 use super::model::Target;
 use super::service::{self, ListFilter, READERS};
 use crate::app::App;
+use crate::audit::download::Export;
 use crate::auth::{Caller, Permission};
-use crate::csv::{Cell, Export, jst};
+use crate::csv::{Cell, jst};
 use crate::db::schema::{deliveries, delivery_runs};
 use crate::error::{AppError, AppResult, Problems};
 

@@ -36,7 +36,7 @@ pub enum FriendStatus {
 }
 
 impl FriendStatus {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Following => "following",
             Self::Blocked => "blocked",
@@ -65,6 +65,24 @@ pub struct Friend {
 pub struct FriendPage {
     pub items: Vec<Friend>,
     pub total_count: i64,
+}
+
+impl FriendPage {
+    pub fn of(rows: Vec<service::Friend>, total: i64) -> Self {
+        Self {
+            items: rows
+                .into_iter()
+                .map(|f| Friend {
+                    id: f.id.to_string(),
+                    status: FriendStatus::parse(&f.status),
+                    first_followed_at: f.first_followed_at,
+                    followed_at: f.followed_at,
+                    blocked_at: f.blocked_at,
+                })
+                .collect(),
+            total_count: total,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -102,43 +120,14 @@ impl FriendsQuery {
             })
             .collect())
     }
+}
 
-    /// Friends, newest first, without personal data. Needs `friends.read`.
-    /// Narrowed by a saved segment it also needs `segment.manage`, is audited,
-    /// and shows no audience under 5 friends without `friend.export`.
-    async fn friends(
-        &self,
-        ctx: &Context<'_>,
-        status: Option<FriendStatus>,
-        #[graphql(desc = "Only the (following) friends a saved segment reaches.")]
-        segment_id: Option<i32>,
-        #[graphql(default = 0)] offset: i64,
-        #[graphql(default = 50)] limit: i64,
-    ) -> Result<FriendPage> {
-        let (rows, total) = service::list(
-            ctx.app(),
-            ctx.caller(),
-            status.map(FriendStatus::as_str),
-            segment_id,
-            offset,
-            limit,
-        )
-        .await?;
-        Ok(FriendPage {
-            items: rows
-                .into_iter()
-                .map(|f| Friend {
-                    id: f.id.to_string(),
-                    status: FriendStatus::parse(&f.status),
-                    first_followed_at: f.first_followed_at,
-                    followed_at: f.followed_at,
-                    blocked_at: f.blocked_at,
-                })
-                .collect(),
-            total_count: total,
-        })
-    }
+/// The message replied to new friends (after the friend list in the schema).
+#[derive(Default)]
+pub struct WelcomeQuery;
 
+#[Object]
+impl WelcomeQuery {
     /// The message replied to new friends. Needs `segment.manage`.
     async fn welcome_message(&self, ctx: &Context<'_>) -> Result<String> {
         ctx.caller().require(Permission::SegmentManage)?;

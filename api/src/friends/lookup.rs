@@ -133,3 +133,16 @@ pub async fn identified(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResul
         .load(conn)
         .await
 }
+
+/// These friends, the newest (highest id) first.
+pub async fn newest_first(
+    conn: &mut AsyncPgConnection,
+    ids: &[i64],
+) -> QueryResult<Vec<super::service::Friend>> {
+    friends::table
+        .filter(friends::id.eq_any(ids))
+        .order(friends::id.desc())
+        .select(super::service::Friend::as_select())
+        .load(conn)
+        .await
+}

@@ -242,19 +242,8 @@ pub async fn daily(
     .await?)
 }
 
-/// Smallest audience a segment-narrowed friend list shows to accounts
-/// without `friend.export` (fewer would point at individuals).
-pub const MIN_SEGMENT_LIST: i64 = 5;
-
-pub async fn list(
-    app: &App,
-    caller: &Caller,
-    status: Option<&str>,
-    segment_id: Option<i32>,
-    offset: i64,
-    limit: i64,
-) -> AppResult<(Vec<Friend>, i64)> {
-    caller.require(Permission::FriendsRead)?;
+/// A page of a friend list: `limit` 1–200, `offset` ≥ 0.
+pub fn check_page(offset: i64, limit: i64) -> AppResult<()> {
     if !(1..=200).contains(&limit) {
         return Err(AppError::bad_input(
             "limit",
@@ -264,28 +253,19 @@ pub async fn list(
     if offset < 0 {
         return Err(AppError::bad_input("offset", "0以上で指定してください"));
     }
-    if let Some(segment) = segment_id {
-        // Who matches a condition is what a segment reveals: it is the
-        // segment managers' view, audited, and never narrow enough to
-        // single people out without the export permission.
-        caller.require(Permission::SegmentManage)?;
-        let (rows, total) = list_in_segment(app, segment, status, offset, limit).await?;
-        if (1..MIN_SEGMENT_LIST).contains(&total) && !caller.has(Permission::FriendExport) {
-            return Err(AppError::Forbidden(format!(
-                "対象が{MIN_SEGMENT_LIST}人未満のセグメントは一覧できません（個人の特定を防ぐため。friend.export を持つ職員は可能です）"
-            )));
-        }
-        crate::audit::record_now(
-            &app.db,
-            caller,
-            "friends.segment.list",
-            Some(crate::audit::Target::new("segment", segment)),
-            serde_json::json!({ "total": total, "offset": offset, "limit": limit, "shown": rows.len() }),
-            crate::audit::Outcome::Success,
-        )
-        .await?;
-        return Ok((rows, total));
-    }
+    Ok(())
+}
+
+/// Friends, newest follow first, without personal data.
+pub async fn list(
+    app: &App,
+    caller: &Caller,
+    status: Option<&str>,
+    offset: i64,
+    limit: i64,
+) -> AppResult<(Vec<Friend>, i64)> {
+    caller.require(Permission::FriendsRead)?;
+    check_page(offset, limit)?;
     let mut conn = app.db.get().await?;
     let build = || {
         let mut q = friends::table.into_boxed();
@@ -303,46 +283,6 @@ pub async fn list(
         .load(&mut conn)
         .await?;
     Ok((rows, total))
-}
-
-/// The audience of a saved segment (following friends), newest friend first,
-/// paged from the audience index rather than by scanning the table.
-async fn list_in_segment(
-    app: &App,
-    segment_id: i32,
-    status: Option<&str>,
-    offset: i64,
-    limit: i64,
-) -> AppResult<(Vec<Friend>, i64)> {
-    let segment = crate::audience::service::get_segment(app, &Caller::system(), segment_id)
-        .await
-        .map_err(|e| match e {
-            AppError::NotFound(_) => AppError::bad_input("segmentId", "セグメントがありません"),
-            other => other,
-        })?;
-    if status == Some("blocked") {
-        return Ok((vec![], 0));
-    }
-    crate::audience::index(app)
-        .ensure_loaded(&app.db)
-        .await
-        .map_err(AppError::internal)?;
-    let members = crate::audience::index(app).members(&segment.expr()?);
-    let ids: Vec<i64> = members
-        .iter()
-        .rev()
-        .skip(offset as usize)
-        .take(limit as usize)
-        .map(i64::from)
-        .collect();
-    let mut conn = app.db.get().await?;
-    let rows = friends::table
-        .filter(friends::id.eq_any(&ids))
-        .order(friends::id.desc())
-        .select(Friend::as_select())
-        .load(&mut conn)
-        .await?;
-    Ok((rows, members.len() as i64))
 }
 
 /// The resident's own friendship status (`None`: never followed).

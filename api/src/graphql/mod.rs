@@ -15,6 +15,8 @@ pub struct QueryRoot(
     crate::staff::graphql::StaffQuery,
     crate::audit::graphql::AuditQuery,
     crate::friends::graphql::FriendsQuery,
+    crate::audience::graphql::FriendListQuery,
+    crate::friends::graphql::WelcomeQuery,
     crate::audience::graphql::AudienceQuery,
     crate::delivery::graphql::DeliveryQuery,
     crate::card::graphql::CardQuery,
