@@ -47,21 +47,25 @@ struct Row {
     free_text: serde_json::Value,
 }
 
+/// A resident's settings as stored.
+#[derive(Queryable)]
+struct Stored {
+    friend_id: i64,
+    registered_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    birth_year: Option<i32>,
+    option_ids: Vec<i32>,
+    node_ids: Vec<i32>,
+    free_text: serde_json::Value,
+}
+
 /// Settings of the friends after `after`, by friend id, with who they are.
 async fn rows_after(
     conn: &mut diesel_async::AsyncPgConnection,
     after: i64,
 ) -> anyhow::Result<(Vec<Row>, Option<i64>)> {
     use crate::db::schema::friend_settings as s;
-    let settings: Vec<(
-        i64,
-        DateTime<Utc>,
-        DateTime<Utc>,
-        Option<i32>,
-        Vec<i32>,
-        Vec<i32>,
-        serde_json::Value,
-    )> = s::table
+    let settings: Vec<Stored> = s::table
         .filter(s::friend_id.gt(after))
         .order(s::friend_id)
         .limit(PAGE)
@@ -77,9 +81,9 @@ async fn rows_after(
         .load(conn)
         .await?;
     let next = (settings.len() as i64 == PAGE)
-        .then(|| settings.last().map(|r| r.0))
+        .then(|| settings.last().map(|r| r.friend_id))
         .flatten();
-    let ids: Vec<i64> = settings.iter().map(|r| r.0).collect();
+    let ids: Vec<i64> = settings.iter().map(|r| r.friend_id).collect();
     let mut who: HashMap<i64, crate::friends::lookup::Identified> =
         crate::friends::lookup::identified(conn, &ids)
             .await?
@@ -88,23 +92,21 @@ async fn rows_after(
             .collect();
     let rows = settings
         .into_iter()
-        .filter_map(
-            |(id, registered_at, updated_at, birth_year, option_ids, node_ids, free_text)| {
-                let f = who.remove(&id)?;
-                Some(Row {
-                    id,
-                    line_user_id: f.line_user_id,
-                    status: f.status,
-                    followed_at: f.followed_at,
-                    registered_at,
-                    updated_at,
-                    birth_year,
-                    option_ids,
-                    node_ids,
-                    free_text,
-                })
-            },
-        )
+        .filter_map(|st| {
+            let f = who.remove(&st.friend_id)?;
+            Some(Row {
+                id: st.friend_id,
+                line_user_id: f.line_user_id,
+                status: f.status,
+                followed_at: f.followed_at,
+                registered_at: st.registered_at,
+                updated_at: st.updated_at,
+                birth_year: st.birth_year,
+                option_ids: st.option_ids,
+                node_ids: st.node_ids,
+                free_text: st.free_text,
+            })
+        })
         .collect();
     Ok((rows, next))
 }
