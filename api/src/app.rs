@@ -17,6 +17,7 @@ use crate::db::DbPool;
 use crate::jobs::{JobQueue, Outbox, RetryPolicy};
 use crate::line::{IdTokenVerifier, LineClient};
 use crate::store::RedisStore;
+use crate::sync::ReadWrite;
 
 pub struct AppInner {
     pub config: Config,
@@ -92,22 +93,12 @@ impl App {
     /// of its own (`audience::index(app)`), so nothing below it knows the type.
     pub fn state<T: Any + Send + Sync>(&self, init: impl FnOnce(&App) -> T) -> Arc<T> {
         let id = TypeId::of::<T>();
-        let found = self
-            .slots
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(&id)
-            .cloned();
+        let found = self.slots.reading().get(&id).cloned();
         let slot = match found {
             Some(slot) => slot,
             None => {
                 let made: Arc<dyn Any + Send + Sync> = Arc::new(init(self));
-                self.slots
-                    .write()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .entry(id)
-                    .or_insert(made)
-                    .clone()
+                self.slots.writing().entry(id).or_insert(made).clone()
             }
         };
         match slot.downcast::<T>() {

@@ -4,7 +4,7 @@
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 use futures::{Stream, StreamExt};
 
 use crate::auth::{Caller, Permission};
@@ -12,7 +12,7 @@ use crate::auth::{Caller, Permission};
 pub const BOM: &str = "\u{feff}";
 
 pub fn jst(t: DateTime<Utc>) -> String {
-    t.with_timezone(&FixedOffset::east_opt(9 * 3600).expect("JST offset"))
+    t.with_timezone(&crate::jst::offset())
         .format("%Y-%m-%d %H:%M:%S")
         .to_string()
 }

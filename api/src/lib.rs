@@ -32,4 +32,5 @@ pub mod sigv4;
 pub mod staff;
 pub mod storage;
 pub mod store;
+pub mod sync;
 pub mod worker;

@@ -10,6 +10,10 @@ use axum::response::Response;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 /// The process-wide recorder, installed on first use.
+#[allow(
+    clippy::expect_used,
+    reason = "static buckets are valid, and this is the one place that installs a recorder, once"
+)]
 pub fn handle() -> PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE

@@ -10,6 +10,7 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 fn hmac(key: &[u8], data: &str) -> Vec<u8> {
+    #[allow(clippy::expect_used, reason = "HMAC takes a key of any length")]
     let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
     mac.update(data.as_bytes());
     mac.finalize().into_bytes().to_vec()

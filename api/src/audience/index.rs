@@ -18,6 +18,7 @@ use roaring::RoaringBitmap;
 use super::expr::{Catalog, Expr};
 use crate::db::DbPool;
 use crate::friends::lookup::Ids;
+use crate::sync::ReadWrite;
 
 /// One friend's state as the index sees it.
 #[derive(Clone, Debug, Default)]
@@ -320,9 +321,8 @@ impl AudienceIndex {
             }
             lo += PAGE;
         }
-        *self.bitmaps.write().expect("index lock") = bitmaps;
-        *self.catalog.write().expect("catalog lock") =
-            super::service::load_catalog(&mut conn).await?;
+        *self.bitmaps.writing() = bitmaps;
+        *self.catalog.writing() = super::service::load_catalog(&mut conn).await?;
         self.last_seq.store(seq.unwrap_or(0), Ordering::Release);
         Ok(())
     }
@@ -340,7 +340,7 @@ impl AudienceIndex {
             .load(&mut conn)
             .await?;
         let catalog = super::service::load_catalog(&mut conn).await?;
-        *self.catalog.write().expect("catalog lock") = catalog;
+        *self.catalog.writing() = catalog;
         let Some(max) = changes.last().map(|c| c.0) else {
             return Ok(0);
         };
@@ -353,7 +353,7 @@ impl AudienceIndex {
         let members = read_members(&mut conn, Ids::List(&ids)).await?;
         let present: HashSet<i64> = members.iter().map(|m| i64::from(m.id)).collect();
         {
-            let mut b = self.bitmaps.write().expect("index lock");
+            let mut b = self.bitmaps.writing();
             for m in &members {
                 b.upsert(m);
             }
@@ -370,29 +370,22 @@ impl AudienceIndex {
 
     /// How many following friends the expression selects.
     pub fn count(&self, expr: &Expr) -> u64 {
-        let catalog = self.catalog.read().expect("catalog lock");
-        self.bitmaps
-            .read()
-            .expect("index lock")
-            .audience(expr, &catalog)
-            .len()
+        let catalog = self.catalog.reading();
+        self.bitmaps.reading().audience(expr, &catalog).len()
     }
 
     /// Every following friend's id (a delivery to all friends).
     pub fn following(&self) -> RoaringBitmap {
-        self.bitmaps.read().expect("index lock").following.clone()
+        self.bitmaps.reading().following.clone()
     }
 
     /// The selected friend ids, ascending (recipient resolution reads LINE ids by these).
     pub fn members(&self, expr: &Expr) -> RoaringBitmap {
-        let catalog = self.catalog.read().expect("catalog lock");
-        self.bitmaps
-            .read()
-            .expect("index lock")
-            .audience(expr, &catalog)
+        let catalog = self.catalog.reading();
+        self.bitmaps.reading().audience(expr, &catalog)
     }
 
     pub fn catalog(&self) -> Catalog {
-        self.catalog.read().expect("catalog lock").clone()
+        self.catalog.reading().clone()
     }
 }

@@ -185,6 +185,10 @@ pub const CATALOGUE: &[PermissionInfo] = &[
 ];
 
 impl Permission {
+    #[allow(
+        clippy::expect_used,
+        reason = "every variant has its catalogue entry (tested by names_are_unique_and_round_trip)"
+    )]
     pub fn info(self) -> &'static PermissionInfo {
         CATALOGUE
             .iter()

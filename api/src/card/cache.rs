@@ -19,6 +19,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use futures::StreamExt;
 
 use super::holders::SealedRow;
+use crate::sync::Lock;
 
 pub const CHANNEL: &str = "tenohira_card";
 /// The payload that empties every cache (KEK erasure and the like).
@@ -66,7 +67,7 @@ impl CardCache {
     pub fn get(&self, user: &str) -> Lookup {
         let generation = self.generation.load(Ordering::Acquire);
         if self.enabled()
-            && let Some((row, at)) = self.entries.lock().expect("cache lock").get(user)
+            && let Some((row, at)) = self.entries.locked().get(user)
             && at.elapsed() < self.ttl
         {
             return Lookup::Hit(row.clone());
@@ -79,7 +80,7 @@ impl CardCache {
         if !self.enabled() {
             return;
         }
-        let mut entries = self.entries.lock().expect("cache lock");
+        let mut entries = self.entries.locked();
         if self.generation.load(Ordering::Acquire) != generation {
             return;
         }
@@ -94,7 +95,7 @@ impl CardCache {
     }
 
     pub fn evict(&self, user: &str) {
-        let mut entries = self.entries.lock().expect("cache lock");
+        let mut entries = self.entries.locked();
         self.generation.fetch_add(1, Ordering::AcqRel);
         if user == ALL {
             entries.clear();

@@ -9,6 +9,10 @@ use crate::app::App;
 use crate::auth::Caller;
 
 /// A plain gradient PNG (the prefecture supplies the real artwork).
+#[allow(
+    clippy::expect_used,
+    reason = "encoding a PNG into memory does not fail"
+)]
 fn gradient(w: u32, h: u32, from: [u8; 3], to: [u8; 3]) -> Vec<u8> {
     let img = image::RgbImage::from_fn(w, h, |x, y| {
         let t = (x as f32 / w as f32 + y as f32 / h as f32) / 2.0;

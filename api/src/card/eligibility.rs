@@ -15,6 +15,7 @@
 use chrono::{Datelike, Duration, NaiveDate};
 
 /// The day a person born on `birth` reaches `years` (end of the day before the anniversary).
+#[allow(clippy::expect_used, reason = "1 March exists in every year")]
 pub fn reaches_age(birth: NaiveDate, years: i32) -> NaiveDate {
     let year = birth.year() + years;
     let anniversary = NaiveDate::from_ymd_opt(year, birth.month(), birth.day())
@@ -24,6 +25,7 @@ pub fn reaches_age(birth: NaiveDate, years: i32) -> NaiveDate {
 }
 
 /// The last day a child born on `birth` keeps the household eligible.
+#[allow(clippy::expect_used, reason = "31 March exists in every year")]
 pub fn child_until(birth: NaiveDate) -> NaiveDate {
     let reached = reaches_age(birth, 18);
     let march_31 = NaiveDate::from_ymd_opt(reached.year(), 3, 31).expect("31 March exists");

@@ -19,6 +19,7 @@ pub fn normalise(name: &str) -> String {
 }
 
 pub fn token(key: &DataKey, text: &str) -> Vec<u8> {
+    #[allow(clippy::expect_used, reason = "HMAC takes a key of any length")]
     let mut mac = Hmac::<Sha256>::new_from_slice(key.expose()).expect("HMAC takes any key length");
     mac.update(normalise(text).as_bytes());
     // 16 bytes: collisions among a few million names stay negligible.

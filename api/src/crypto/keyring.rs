@@ -15,6 +15,7 @@ use super::kek::KekRing;
 use super::seal::DataKey;
 use crate::db::schema::data_keys;
 use crate::error::{AppError, AppResult};
+use crate::sync::Lock;
 
 pub struct Keyring {
     kek: KekRing,
@@ -126,7 +127,7 @@ impl Keyring {
 
     /// Destroys a key: the wrapped bytes are overwritten with NULL for good.
     pub async fn destroy(&self, conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<bool> {
-        self.cache.lock().expect("cache lock").remove(&id);
+        self.cache.locked().remove(&id);
         let n = diesel::update(
             data_keys::table
                 .find(id)
@@ -204,7 +205,7 @@ impl Keyring {
     }
 
     fn cached(&self, id: Uuid) -> Option<Arc<DataKey>> {
-        let cache = self.cache.lock().expect("cache lock");
+        let cache = self.cache.locked();
         cache
             .get(&id)
             .filter(|(_, at)| at.elapsed() < self.ttl)
@@ -212,7 +213,7 @@ impl Keyring {
     }
 
     fn remember(&self, id: Uuid, key: Arc<DataKey>) {
-        let mut cache = self.cache.lock().expect("cache lock");
+        let mut cache = self.cache.locked();
         if cache.len() >= CACHE_SWEEP_AT {
             let ttl = self.ttl;
             cache.retain(|_, (_, at)| at.elapsed() < ttl);
@@ -222,6 +223,6 @@ impl Keyring {
 
     /// Forgets every cached key (after a rotation or in tests).
     pub fn forget_all(&self) {
-        self.cache.lock().expect("cache lock").clear();
+        self.cache.locked().clear();
     }
 }

@@ -75,7 +75,10 @@ pub async fn rotate(
                     "data key {id} is wrapped by {kek_id}, which is not in TENOHIRA_KEK_PREVIOUS"
                 )
             })?;
-            let wrapped = wrapped.as_deref().expect("filtered on not null");
+            // Selected with `wrapped IS NOT NULL`: a destroyed key is not re-wrapped.
+            let Some(wrapped) = wrapped.as_deref() else {
+                continue;
+            };
             let plain = old.unwrap(wrapped, &id.to_string()).await?;
             rewrapped.push((
                 *id,

@@ -54,6 +54,7 @@ impl DataKey {
     /// unlike the AEAD wrapper, which keeps a plain copy of the key, it wipes
     /// its keys and CMAC state when dropped (the `zeroize` features of
     /// aes-siv, aes, cmac and ctr).
+    #[allow(clippy::expect_used, reason = "the key is 64 bytes by construction")]
     fn cipher(&self) -> Aes256Siv {
         Aes256Siv::new_from_slice(&self.0[..]).expect("64-byte key")
     }
@@ -82,6 +83,10 @@ fn associated_data(owner: &str, field: &str) -> Vec<u8> {
     ad
 }
 
+#[allow(
+    clippy::expect_used,
+    reason = "SIV encryption fails only beyond 126 headers; we pass two"
+)]
 pub fn seal(key: &DataKey, owner: &str, field: &str, plaintext: &[u8]) -> Vec<u8> {
     let nonce: [u8; NONCE_LEN] = rand::rng().random();
     let ad = associated_data(owner, field);
@@ -100,7 +105,8 @@ pub fn open(key: &DataKey, owner: &str, field: &str, sealed: &[u8]) -> Result<Ve
     if sealed.len() < 1 + NONCE_LEN + 16 || sealed[0] != VERSION {
         return Err(SealError::Malformed);
     }
-    let nonce: [u8; NONCE_LEN] = sealed[1..1 + NONCE_LEN].try_into().expect("length checked");
+    let mut nonce = [0u8; NONCE_LEN];
+    nonce.copy_from_slice(&sealed[1..1 + NONCE_LEN]);
     let ad = associated_data(owner, field);
     key.cipher()
         .decrypt([ad.as_slice(), nonce.as_slice()], &sealed[1 + NONCE_LEN..])
@@ -108,6 +114,10 @@ pub fn open(key: &DataKey, owner: &str, field: &str, sealed: &[u8]) -> Result<Ve
 }
 
 /// Seals a serialisable value as JSON.
+#[allow(
+    clippy::expect_used,
+    reason = "the values sealed are plain structs with string keys, which always serialise"
+)]
 pub fn seal_json<T: serde::Serialize>(
     key: &DataKey,
     owner: &str,

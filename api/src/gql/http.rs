@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use crate::auth::Caller;
+use crate::sync::Lock;
 
 pub const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 pub const JSON: &str = "application/json";
@@ -477,11 +478,11 @@ const DOCUMENT_CACHE_MAX: usize = 1024;
 
 impl DocumentCache {
     fn get(&self, query: &str) -> Option<async_graphql::parser::types::ExecutableDocument> {
-        self.0.lock().expect("cache lock").get(query).cloned()
+        self.0.locked().get(query).cloned()
     }
 
     fn put(&self, query: String, doc: async_graphql::parser::types::ExecutableDocument) {
-        let mut m = self.0.lock().expect("cache lock");
+        let mut m = self.0.locked();
         if m.len() >= DOCUMENT_CACHE_MAX {
             m.clear();
         }

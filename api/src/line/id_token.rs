@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use crate::sync::Lock;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
@@ -145,8 +146,7 @@ impl IdTokenVerifier {
         }
         // Tokens signed by a key that is gone are verified afresh (and refused).
         self.verified
-            .lock()
-            .expect("cache lock")
+            .locked()
             .retain(|_, v| keys.contains_key(&v.kid));
         *self.keys.write().await = keys;
         Ok(())
@@ -157,13 +157,13 @@ impl IdTokenVerifier {
         let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         let now = chrono::Utc::now().timestamp();
         self.refresh_if_due().await;
-        if let Some(v) = self.verified.lock().expect("cache lock").get(&digest)
+        if let Some(v) = self.verified.locked().get(&digest)
             && v.claims.exp + LEEWAY_SECONDS as i64 >= now
         {
             return Ok(v.claims.clone());
         }
         let (claims, kid) = self.verify_signed(token).await?;
-        let mut cache = self.verified.lock().expect("cache lock");
+        let mut cache = self.verified.locked();
         if cache.len() >= VERIFIED_MAX {
             cache.retain(|_, v| v.claims.exp + LEEWAY_SECONDS as i64 >= now);
             if cache.len() >= VERIFIED_MAX {
