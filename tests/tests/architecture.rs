@@ -28,6 +28,7 @@ const INFRASTRUCTURE: &[&str] = &[
     "sigv4",
     "storage",
     "store",
+    "sync",
 ];
 /// Floor 2: one room each.
 const CAPABILITIES: &[&str] = &[
