@@ -4,10 +4,10 @@
 pub mod demo;
 pub mod export;
 pub mod expr;
-pub mod forms;
+mod forms;
 pub mod graphql;
 pub mod index;
-pub mod resident;
+mod resident;
 pub mod service;
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
 //! The Maitama pass and the Papa-Mama card (seed 2.5, 2.6; DESIGN.md 4.5).
 
-pub mod cache;
+mod cache;
 pub mod demo;
-pub mod eligibility;
+mod eligibility;
 pub mod erasure;
 pub mod export;
 pub mod graphql;
@@ -10,8 +10,8 @@ pub mod holders;
 pub mod lapse;
 pub mod model;
 pub mod resident;
-pub mod settings;
-pub mod staff;
+mod settings;
+mod staff;
 
 /// The card's part in the worker (the daily lapse check) and beside the
 /// HTTP server (the listener keeping the row cache current).

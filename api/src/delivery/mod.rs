@@ -4,10 +4,10 @@
 pub mod dispatch;
 pub mod graphql;
 pub mod model;
-pub mod send;
+mod send;
 pub mod service;
 pub mod stats;
-pub mod testers;
+mod testers;
 
 /// Delivery's part in the worker: expansion and batch jobs, the tester link
 /// codes residents' messages may carry, the scheduler (every 500 ms), and the

@@ -2,7 +2,7 @@
 //! their text holds) and queued, then dispatched to the handlers every
 //! capability registered for the event's type.
 
-pub mod events;
+mod events;
 mod json_repair;
 pub mod webhook;
 

@@ -3,13 +3,13 @@
 
 pub mod accounts;
 pub mod graphql;
-pub mod import;
-pub mod model;
+mod import;
+mod model;
 pub mod service_accounts;
 pub mod sessions;
 pub mod teams;
-pub mod totp_secret;
-pub mod validate;
+mod totp_secret;
+mod validate;
 
 /// Staff's part in the worker: expired sessions removed once an hour.
 pub fn register(r: &mut crate::registry::Registry) {
