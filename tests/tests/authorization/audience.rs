@@ -1,0 +1,291 @@
+//! Attributes, receive items, registration forms, segments and the segment-narrowed friend list.
+
+use serde_json::{Value, json};
+use tenohira::auth::Permission::*;
+
+use super::{Fixture, Op};
+
+/// Each operation with the permission that guards it.
+pub fn ops() -> Vec<Op> {
+    vec![
+        Op {
+            field: "friends",
+            permission: FriendsRead,
+            query: "{ friends { totalCount } }",
+            vars: |_| json!({}),
+            audit: None,
+            also: &[],
+        },
+        Op {
+            field: "attributes",
+            permission: SegmentManage,
+            query: "{ attributes { id options { id } } }",
+            vars: |_| json!({}),
+            audit: None,
+            also: &[],
+        },
+        Op {
+            field: "categoryTree",
+            permission: SegmentManage,
+            query: "{ categoryTree { id level } }",
+            vars: |_| json!({}),
+            audit: None,
+            also: &[],
+        },
+        Op {
+            field: "segments",
+            permission: SegmentManage,
+            query: "{ segments { id count needsReview } }",
+            vars: |_| json!({}),
+            audit: None,
+            also: &[],
+        },
+        Op {
+            field: "segment",
+            permission: SegmentManage,
+            query: "query($id: Int!) { segment(id: $id) { name count } }",
+            vars: |f| json!({"id": f.segment}),
+            audit: None,
+            also: &[],
+        },
+        Op {
+            field: "audienceCount",
+            permission: SegmentManage,
+            query: "query($o: Int!) { audienceCount(expression: {anyOf: [$o]}) }",
+            vars: |f| json!({"o": f.options[0]}),
+            audit: None,
+            also: &[],
+        },
+        Op {
+            field: "createAttribute",
+            permission: SegmentManage,
+            query: "mutation { createAttribute(input: {name: \"性別\", kind: GENDER}) { id options { label } } }",
+            vars: |_| json!({}),
+            audit: Some("audience.attribute.create"),
+            also: &[],
+        },
+        Op {
+            field: "updateAttribute",
+            permission: SegmentManage,
+            query: "mutation($id: Int!) { updateAttribute(id: $id, input: {name: \"関心\"}) }",
+            vars: |f| json!({"id": f.attribute}),
+            audit: Some("audience.attribute.update"),
+            also: &[],
+        },
+        Op {
+            field: "reorderAttributes",
+            permission: SegmentManage,
+            query: "mutation($id: Int!) { reorderAttributes(ids: [$id]) }",
+            vars: |f| json!({"id": f.attribute}),
+            audit: Some("audience.attribute.reorder"),
+            also: &[],
+        },
+        Op {
+            field: "addAttributeOption",
+            permission: SegmentManage,
+            query: "mutation($id: Int!) { addAttributeOption(attributeId: $id, label: \"スポーツ\") { id } }",
+            vars: |f| json!({"id": f.attribute}),
+            audit: Some("audience.option.create"),
+            also: &[],
+        },
+        Op {
+            field: "updateAttributeOption",
+            permission: SegmentManage,
+            query: "mutation($id: Int!) { updateAttributeOption(id: $id, input: {label: \"子育て・教育\"}) { id } }",
+            vars: |f| json!({"id": f.options[1]}),
+            audit: Some("audience.option.update"),
+            also: &[],
+        },
+        Op {
+            field: "reorderAttributeOptions",
+            permission: SegmentManage,
+            query: "mutation($a: Int!, $ids: [Int!]!) { reorderAttributeOptions(attributeId: $a, ids: $ids) }",
+            vars: |f| json!({"a": f.attribute, "ids": [f.options[2], f.options[1], f.options[0]]}),
+            audit: Some("audience.option.reorder"),
+            also: &[],
+        },
+        Op {
+            field: "deleteAttributeOption",
+            permission: SegmentManage,
+            query: "mutation($id: Int!) { deleteAttributeOption(id: $id) }",
+            vars: |f| json!({"id": f.options[2]}),
+            audit: Some("audience.option.delete"),
+            also: &[],
+        },
+        Op {
+            field: "createCategoryNode",
+            permission: SegmentManage,
+            query: "mutation($p: Int) { createCategoryNode(parentId: $p, name: \"雨量\") { id level } }",
+            vars: |f| json!({"p": f.nodes[0]}),
+            audit: Some("audience.category.create"),
+            also: &[],
+        },
+        Op {
+            field: "renameCategoryNode",
+            permission: SegmentManage,
+            query: "mutation($id: Int!) { renameCategoryNode(id: $id, name: \"避難情報（更新）\") { id } }",
+            vars: |f| json!({"id": f.nodes[1]}),
+            audit: Some("audience.category.update"),
+            also: &[],
+        },
+        Op {
+            field: "saveSegment",
+            permission: SegmentManage,
+            query: "mutation($o: Int!) { saveSegment(input: {name: \"子育て世帯\", expression: {anyOf: [$o]}}) { id } }",
+            vars: |f| json!({"o": f.options[1]}),
+            audit: Some("audience.segment.create"),
+            also: &[],
+        },
+        Op {
+            field: "deleteSegment",
+            permission: SegmentManage,
+            query: "mutation($id: Int!) { deleteSegment(id: $id) }",
+            vars: |f| json!({"id": f.segment}),
+            audit: Some("audience.segment.delete"),
+            also: &[],
+        },
+        Op {
+            field: "deleteCategoryNode",
+            permission: SegmentManage,
+            query: "mutation($id: Int!) { deleteCategoryNode(id: $id) }",
+            vars: |f| json!({"id": f.nodes[1]}),
+            audit: Some("audience.category.delete"),
+            also: &[],
+        },
+        Op {
+            field: "registrationForms",
+            permission: SegmentManage,
+            query: "{ registrationForms { version items { attributeId required } } }",
+            vars: |_| json!({}),
+            audit: None,
+            also: &[],
+        },
+        Op {
+            field: "publishRegistrationForm",
+            permission: SegmentManage,
+            query: "mutation($a: Int!) { publishRegistrationForm(input: {items: [{attributeId: $a, required: true}]}) { version } }",
+            vars: |f| json!({"a": f.attribute}),
+            audit: Some("audience.form.publish"),
+            also: &[],
+        },
+        Op {
+            field: "deleteAttribute",
+            permission: SegmentManage,
+            query: "mutation($id: Int!) { deleteAttribute(id: $id) }",
+            vars: |f| json!({"id": f.attribute}),
+            audit: Some("audience.attribute.delete"),
+            also: &[],
+        },
+    ]
+}
+
+/// Mutations given bad input: (field, query, variables, the input path named).
+pub fn bad_inputs(
+    f: &Fixture,
+    _me: &str,
+) -> Vec<(&'static str, &'static str, Value, &'static str)> {
+    vec![
+        (
+            "createAttribute",
+            "mutation { createAttribute(input: {name: \"\", kind: SINGLE, options: [\"a\"]}) { id } }",
+            json!({}),
+            "input.name",
+        ),
+        (
+            "createAttribute",
+            "mutation { createAttribute(input: {name: \"x\", kind: SINGLE}) { id } }",
+            json!({}),
+            "input.options",
+        ),
+        (
+            "updateAttribute",
+            "mutation($id: Int!) { updateAttribute(id: $id, input: {name: \"\"}) }",
+            json!({"id": f.attribute}),
+            "input.name",
+        ),
+        (
+            "reorderAttributes",
+            "mutation($id: Int!) { reorderAttributes(ids: [$id, $id]) }",
+            json!({"id": f.attribute}),
+            "ids",
+        ),
+        (
+            "addAttributeOption",
+            "mutation($id: Int!) { addAttributeOption(attributeId: $id, label: \"\") { id } }",
+            json!({"id": f.attribute}),
+            "label",
+        ),
+        (
+            "updateAttributeOption",
+            "mutation($id: Int!) { updateAttributeOption(id: $id, input: {label: \"\"}) { id } }",
+            json!({"id": f.options[0]}),
+            "input.label",
+        ),
+        (
+            "reorderAttributeOptions",
+            "mutation($a: Int!) { reorderAttributeOptions(attributeId: $a, ids: [999999]) }",
+            json!({"a": f.attribute}),
+            "ids[0]",
+        ),
+        (
+            "deleteAttributeOption",
+            "mutation { deleteAttributeOption(id: \"x\") }",
+            json!({}),
+            "",
+        ),
+        (
+            "deleteAttribute",
+            "mutation { deleteAttribute(id: \"x\") }",
+            json!({}),
+            "",
+        ),
+        (
+            "createCategoryNode",
+            "mutation { createCategoryNode(name: \" \") { id } }",
+            json!({}),
+            "name",
+        ),
+        (
+            "renameCategoryNode",
+            "mutation($id: Int!) { renameCategoryNode(id: $id, name: \"\") { id } }",
+            json!({"id": f.nodes[0]}),
+            "name",
+        ),
+        (
+            "deleteCategoryNode",
+            "mutation { deleteCategoryNode(id: \"x\") }",
+            json!({}),
+            "",
+        ),
+        (
+            "saveSegment",
+            "mutation { saveSegment(input: {name: \"x\", expression: {and: [{anyOf: [424242]}]}}) { id } }",
+            json!({}),
+            "input.expression.and[0].anyOf[0]",
+        ),
+        (
+            "saveSegment",
+            "mutation { saveSegment(input: {name: \"\", expression: {registered: true}}) { id } }",
+            json!({}),
+            "input.name",
+        ),
+        (
+            "deleteSegment",
+            "mutation { deleteSegment(id: \"x\") }",
+            json!({}),
+            "",
+        ),
+        (
+            "publishRegistrationForm",
+            "mutation { publishRegistrationForm(input: {items: [{attributeId: 987654}]}) { version } }",
+            json!({}),
+            "input.items[0].attributeId",
+        ),
+        (
+            "publishRegistrationForm",
+            "mutation { publishRegistrationForm(input: {items: []}) { version } }",
+            json!({}),
+            "input.items",
+        ),
+    ]
+}
