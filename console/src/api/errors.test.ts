@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import i18n from '../i18n';
+import i18n from '../catalogue';
 import { ApiError, errorMessage, fieldErrorMap, fromGraphQLErrors } from './errors';
 
 const t = i18n.t.bind(i18n) as (k: string, o?: Record<string, unknown>) => string;

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { request } from '../api/client';
 import { errorMessage } from '../api/errors';
@@ -8,6 +8,8 @@ import type { AttributeKind } from '../gql/graphql';
 import { Alert } from '../ui/Alert';
 import { InlineRename } from '../ui/InlineRename';
 import { MoveButtons, moved } from '../ui/MoveButtons';
+import { keys } from '../api/keys';
+import { useAction } from '../ui/useAction';
 
 const CatalogQuery = graphql(`
   query CatalogPage {
@@ -56,28 +58,15 @@ const KINDS: AttributeKind[] = ['SINGLE', 'MULTIPLE', 'BIRTH_YEAR', 'GENDER', 'M
 
 export function CatalogPage() {
   const { t } = useTranslation();
-  const queryClient = useQueryClient();
-  const catalog = useQuery({ queryKey: ['catalogPage'], queryFn: () => request(CatalogQuery) });
-  const [error, setError] = useState<unknown>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  const catalog = useQuery({ queryKey: keys.catalogPage, queryFn: () => request(CatalogQuery) });
+  const { run: act, error, notice } = useAction([keys.catalogPage, keys.segmentsPage]);
   const [name, setName] = useState('');
   const [kind, setKind] = useState<AttributeKind>('MULTIPLE');
   const [options, setOptions] = useState('');
   const [newOption, setNewOption] = useState<Record<number, string>>({});
   const [newNode, setNewNode] = useState<Record<string, string>>({});
 
-  const act = async (fn: () => Promise<unknown>, done?: string) => {
-    setError(null);
-    setNotice(null);
-    try {
-      await fn();
-      if (done) setNotice(done);
-      await queryClient.invalidateQueries({ queryKey: ['catalogPage'] });
-      await queryClient.invalidateQueries({ queryKey: ['segmentsPage'] });
-    } catch (e) {
-      setError(e);
-    }
-  };
+
 
   const nodes = catalog.data?.categoryTree ?? [];
   const attributes = catalog.data?.attributes ?? [];
@@ -184,10 +173,10 @@ export function CatalogPage() {
                   aria-label={`${o.label} ${t('common.delete')}`}
                   onClick={() =>
                     window.confirm(t('catalog.confirmDeleteOption', { label: o.label })) &&
-                    void act(async () => {
-                      const r = await request(DeleteOption, { id: o.id });
-                      setNotice(t('catalog.flagged', { count: r.deleteAttributeOption.length }));
-                    })
+                    void act(
+                      () => request(DeleteOption, { id: o.id }),
+                      (r) => t('catalog.flagged', { count: r.deleteAttributeOption.length }),
+                    )
                   }
                 >
                   {t('common.delete')}

@@ -1,12 +1,14 @@
 import { useEffect, useState } from 'react';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { request } from '../api/client';
-import { errorMessage, fieldErrorMap } from '../api/errors';
+import { errorMessage } from '../api/errors';
 import { graphql } from '../gql';
 import { Alert } from '../ui/Alert';
 import { MoveButtons, moved } from '../ui/MoveButtons';
 import { FormPreview, type DraftItem } from './FormPreview';
+import { keys } from '../api/keys';
+import { useAction } from '../ui/useAction';
 
 const FormsQuery = graphql(`
   query FormsPage {
@@ -24,12 +26,10 @@ const jst = new Intl.DateTimeFormat('ja-JP', { timeZone: 'Asia/Tokyo', dateStyle
 /** 登録フォーム: which items residents are asked, in which order, with which help; a live preview beside it. */
 export function FormsPage() {
   const { t } = useTranslation();
-  const queryClient = useQueryClient();
-  const page = useQuery({ queryKey: ['formsPage'], queryFn: () => request(FormsQuery) });
+  const page = useQuery({ queryKey: keys.formsPage, queryFn: () => request(FormsQuery) });
   const [items, setItems] = useState<DraftItem[] | null>(null);
   const [roots, setRoots] = useState<number[]>([]);
-  const [error, setError] = useState<unknown>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  const { run: act, error, notice, fields } = useAction([keys.formsPage]);
 
   // Start from the published version once it has loaded.
   useEffect(() => {
@@ -43,19 +43,13 @@ export function FormsPage() {
   const attributes = page.data.attributes;
   const name = (id: number) => attributes.find((a) => a.id === id)?.name ?? String(id);
   const setItem = (index: number, change: Partial<DraftItem>) => setItems(items.map((it, i) => (i === index ? { ...it, ...change } : it)));
-  const fields = fieldErrorMap(error);
   const available = attributes.filter((a) => !a.archived && !items.some((i) => i.attributeId === a.id));
-  const publish = async () => {
-    setError(null);
-    setNotice(null);
-    try {
-      const input = { items: items.map((i) => ({ attributeId: i.attributeId, required: i.required, helpText: i.helpText.trim() || null })), categoryRootIds: roots };
-      const r = await request(Publish, { input });
-      setNotice(t('forms.published', { version: r.publishRegistrationForm.version }));
-      await queryClient.invalidateQueries({ queryKey: ['formsPage'] });
-    } catch (e) {
-      setError(e);
-    }
+  const publish = () => {
+    const input = { items: items.map((i) => ({ attributeId: i.attributeId, required: i.required, helpText: i.helpText.trim() || null })), categoryRootIds: roots };
+    return act(
+      () => request(Publish, { input }),
+      (r) => t('forms.published', { version: r.publishRegistrationForm.version }),
+    );
   };
 
   return (

@@ -8,6 +8,7 @@ import { Alert } from '../ui/Alert';
 import { Field } from '../ui/Field';
 import { emptyGroup, toExpression, type Group } from './expression';
 import { ConditionTree } from './ConditionTree';
+import { keys } from '../api/keys';
 
 const SegmentsQuery = graphql(`
   query SegmentsPage {
@@ -28,7 +29,7 @@ const SaveSegmentMutation = graphql(`
 export function SegmentsPage() {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
-  const page = useQuery({ queryKey: ['segmentsPage'], queryFn: () => request(SegmentsQuery) });
+  const page = useQuery({ queryKey: keys.segmentsPage, queryFn: () => request(SegmentsQuery) });
   const [root, setRoot] = useState<Group>(emptyGroup());
   const [name, setName] = useState('');
   const [error, setError] = useState<unknown>(null);
@@ -36,7 +37,7 @@ export function SegmentsPage() {
   const expression = toExpression(root);
   // The count follows every tick; the query key is the expression itself.
   const count = useQuery({
-    queryKey: ['audienceCount', expression],
+    queryKey: keys.audienceCount(expression),
     queryFn: () => request(CountQuery, { expression }),
     placeholderData: (previous) => previous,
   });
@@ -70,7 +71,7 @@ export function SegmentsPage() {
             await request(SaveSegmentMutation, { input: { name, expression } });
             setNotice(t('segments.saved'));
             setName('');
-            await queryClient.invalidateQueries({ queryKey: ['segmentsPage'] });
+            await queryClient.invalidateQueries({ queryKey: keys.segmentsPage });
           } catch (err) {
             setError(err);
           }

@@ -8,6 +8,7 @@ import { Alert } from '../ui/Alert';
 import { Pagination } from '../ui/Pagination';
 import { formatDateTime } from '../ui/format';
 import { csvUrl, EMPTY_FILTER, toApiFilter, type AuditFilterForm } from './filters';
+import { keys } from '../api/keys';
 
 const AuditLogQuery = graphql(`
   query AuditLog($filter: AuditLogFilter, $offset: Int!, $limit: Int!) {
@@ -26,7 +27,7 @@ export function AuditLogPage() {
   const [applied, setApplied] = useState<AuditFilterForm>(EMPTY_FILTER);
   const [offset, setOffset] = useState(0);
   const log = useQuery({
-    queryKey: ['auditLog', applied, offset],
+    queryKey: keys.auditLog(applied, offset),
     queryFn: () => request(AuditLogQuery, { filter: toApiFilter(applied), offset, limit: PAGE }),
   });
   const input = (key: keyof AuditFilterForm, label: string, type = 'text') => (

@@ -2,24 +2,25 @@ import { useEffect, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { request } from '../api/client';
-import { errorMessage, fieldErrorMap } from '../api/errors';
+import { errorMessage } from '../api/errors';
 import { Alert } from '../ui/Alert';
 import { Field } from '../ui/Field';
 import { ImageList } from './ImageList';
 import { CardSettingsQuery, UpdateCardSettings } from './queries';
+import { keys } from '../api/keys';
+import { useAction } from '../ui/useAction';
 
 /** パパママカード設定 (seed 2.6(2)オ): card image, notice, the barcode common to everyone, rules. */
 export function CardSettingsPage() {
   const { t } = useTranslation();
-  const current = useQuery({ queryKey: ['cardSettings'], queryFn: () => request(CardSettingsQuery) });
+  const current = useQuery({ queryKey: keys.cardSettings, queryFn: () => request(CardSettingsQuery) });
   const [image, setImage] = useState<string[]>([]);
   const [barcodeImage, setBarcodeImage] = useState<string[]>([]);
   const [notice, setNotice] = useState('');
   const [barcode, setBarcode] = useState('');
   const [grace, setGrace] = useState('365');
   const [lapse, setLapse] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [saved, setSaved] = useState(false);
+  const { run: act, error, setError, notice: done, fields } = useAction([keys.cardSettings]);
   const s = current.data?.cardSettings;
   useEffect(() => {
     if (!s) return;
@@ -30,12 +31,10 @@ export function CardSettingsPage() {
     setGrace(String(s.pregnancyGraceDays));
     setLapse(s.lapseNotice);
   }, [s]);
-  const fields = fieldErrorMap(error);
-  const save = async () => {
-    setError(null);
-    setSaved(false);
-    try {
-      await request(UpdateCardSettings, {
+  const save = () =>
+    act(
+      () =>
+        request(UpdateCardSettings, {
         input: {
           cardImageId: image[0] ?? null,
           barcodeImageId: barcodeImage[0] ?? null,
@@ -44,12 +43,9 @@ export function CardSettingsPage() {
           pregnancyGraceDays: Number.parseInt(grace, 10) || 0,
           lapseNotice: lapse,
         },
-      });
-      setSaved(true);
-    } catch (e) {
-      setError(e);
-    }
-  };
+      }),
+      t('card.saved'),
+    );
   // The form is filled from the current settings when they arrive: editing
   // before that would be overwritten, so it waits.
   if (current.isPending) return <p role="status">{t('common.loading')}</p>;
@@ -72,7 +68,7 @@ export function CardSettingsPage() {
       <button type="button" className="primary" onClick={() => void save()}>
         {t('card.save')}
       </button>
-      {saved && <Alert kind="success">{t('card.saved')}</Alert>}
+      {done && <Alert kind="success">{done}</Alert>}
       {error !== null && <Alert kind="error">{errorMessage(error, t)}</Alert>}
     </section>
   );

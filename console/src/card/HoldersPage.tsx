@@ -10,6 +10,7 @@ import { Pagination } from '../ui/Pagination';
 import { ReasonedExport } from '../ui/ReasonedExport';
 import { formatDateTime } from '../ui/format';
 import { CardHolders, PushToHolders } from './queries';
+import { keys } from '../api/keys';
 
 const PAGE = 20;
 
@@ -26,7 +27,7 @@ export function HoldersPage() {
   const [offset, setOffset] = useState(0);
   const [selected, setSelected] = useState<string[]>([]);
   const holders = useQuery({
-    queryKey: ['cardHolders', name, offset],
+    queryKey: keys.cardHolders(name, offset),
     queryFn: () => request(CardHolders, { name, first: PAGE, offset }),
   });
   const [title, setTitle] = useState('');

@@ -1,24 +1,24 @@
 import { useEffect, useState } from 'react';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { request } from '../api/client';
-import { errorMessage, fieldErrorMap } from '../api/errors';
+import { errorMessage } from '../api/errors';
 import { Alert } from '../ui/Alert';
 import { Field } from '../ui/Field';
 import { formatDateTime } from '../ui/format';
 import { ImageList } from './ImageList';
 import { PassVersions, PublishPass } from './queries';
+import { keys } from '../api/keys';
+import { useAction } from '../ui/useAction';
 
 /** まいたまパス (seed 2.5): staff replace the pass image(s) and text; every change is a new version. */
 export function PassPage() {
   const { t } = useTranslation();
-  const client = useQueryClient();
-  const versions = useQuery({ queryKey: ['passVersions'], queryFn: () => request(PassVersions) });
+  const versions = useQuery({ queryKey: keys.passVersions, queryFn: () => request(PassVersions) });
   const [images, setImages] = useState<string[]>([]);
   const [body, setBody] = useState('');
   const [link, setLink] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [done, setDone] = useState(false);
+  const { run: act, error, setError, notice, fields } = useAction([keys.passVersions]);
   const current = versions.data?.maitamaPassVersions[0];
   useEffect(() => {
     if (current) {
@@ -27,18 +27,8 @@ export function PassPage() {
       setLink(current.linkUrl ?? '');
     }
   }, [current]);
-  const fields = fieldErrorMap(error);
-  const publish = async () => {
-    setError(null);
-    setDone(false);
-    try {
-      await request(PublishPass, { input: { imageIds: images, body, linkUrl: link.trim() === '' ? null : link } });
-      setDone(true);
-      await client.invalidateQueries({ queryKey: ['passVersions'] });
-    } catch (e) {
-      setError(e);
-    }
-  };
+  const publish = () =>
+    act(() => request(PublishPass, { input: { imageIds: images, body, linkUrl: link.trim() === '' ? null : link } }), t('card.published'));
   // The form is filled from the current version when it arrives: editing
   // before that would be overwritten, so it waits.
   if (versions.isPending) return <p role="status">{t('common.loading')}</p>;
@@ -56,7 +46,7 @@ export function PassPage() {
       <button type="button" className="primary" onClick={() => void publish()}>
         {t('card.publish')}
       </button>
-      {done && <Alert kind="success">{t('card.published')}</Alert>}
+      {notice && <Alert kind="success">{notice}</Alert>}
       {error !== null && <Alert kind="error">{errorMessage(error, t)}</Alert>}
       <h2>{t('card.history')}</h2>
       {versions.data && versions.data.maitamaPassVersions.length === 0 && <p>{t('card.none')}</p>}

@@ -13,6 +13,7 @@ import { VideoPicker } from './VideoPicker';
 import { ComposeChoices, CreateDelivery, DeliveryQuery, TargetCount, UpdateDelivery } from './queries';
 import { TalkPreview } from './TalkPreview';
 import { uploadMedia } from './upload';
+import { keys } from '../api/keys';
 
 const EMPTY: Draft = { title: '', messages: [{ kind: 'text', text: '' }], target: { kind: 'all' } };
 
@@ -22,9 +23,9 @@ export function ComposePage() {
   const navigate = useNavigate();
   const params = useParams();
   const editing = params.id ? Number(params.id) : null;
-  const choices = useQuery({ queryKey: ['composeChoices'], queryFn: () => request(ComposeChoices) });
+  const choices = useQuery({ queryKey: keys.composeChoices, queryFn: () => request(ComposeChoices) });
   const existing = useQuery({
-    queryKey: ['delivery', editing],
+    queryKey: keys.delivery(editing),
     queryFn: () => request(DeliveryQuery, { id: editing ?? 0 }),
     enabled: editing !== null,
   });
@@ -47,7 +48,7 @@ export function ComposePage() {
 
   const target = draft ? targetInput(draft.target) : null;
   const count = useQuery({
-    queryKey: ['deliveryTargetCount', target],
+    queryKey: keys.deliveryTargetCount(target),
     queryFn: () => request(TargetCount, { target: target ?? { all: true } }),
     enabled: target !== null,
     placeholderData: (previous) => previous,

@@ -10,6 +10,7 @@ import { Alert } from '../ui/Alert';
 import { Pagination } from '../ui/Pagination';
 import { formatDateTime } from '../ui/format';
 import { DeliveriesQuery } from './queries';
+import { keys } from '../api/keys';
 
 const STATUSES: DeliveryStatus[] = ['DRAFT', 'SCHEDULED', 'SENDING', 'COMPLETED', 'CANCELLED'];
 const PAGE = 20;
@@ -22,7 +23,7 @@ export function DeliveriesPage() {
   const [offset, setOffset] = useState(0);
   const filter = status === '' ? null : { status };
   const page = useQuery({
-    queryKey: ['deliveries', status, offset],
+    queryKey: keys.deliveries(status, offset),
     queryFn: () => request(DeliveriesQuery, { filter, offset, limit: PAGE }),
     refetchInterval: (q) => (q.state.data?.deliveries.items.some((d) => d.status === 'SENDING' || d.status === 'SCHEDULED') ? 2000 : false),
   });

@@ -11,6 +11,8 @@ import { fromStored, jstLocalToIso } from './draft';
 import { ApproveDelivery, CancelDelivery, DeleteDelivery, DeliveryQuery, DuplicateDelivery, ScheduleDelivery, TestSend, TesterCode } from './queries';
 import { TalkPreview } from './TalkPreview';
 import { Statistics } from './Statistics';
+import { keys } from '../api/keys';
+import { useAction } from '../ui/useAction';
 
 /** 配信詳細: content, test send, approval, schedule or send now, and the live statistics while it goes out. */
 export function DeliveryDetailPage() {
@@ -22,7 +24,7 @@ export function DeliveryDetailPage() {
   const [at, setAt] = useState('');
   const [code, setCode] = useState<string | null>(null);
   const page = useQuery({
-    queryKey: ['delivery', id],
+    queryKey: keys.delivery(id),
     queryFn: () => request(DeliveryQuery, { id }),
     // Follow it while it is waiting or going out, and while a tester code waits to be sent from LINE.
     refetchInterval: (q) => {
@@ -30,21 +32,7 @@ export function DeliveryDetailPage() {
       return code !== null && !q.state.data?.myTesterLinkedAt ? 2000 : false;
     },
   });
-  const [error, setError] = useState<unknown>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-
-  const act = async (fn: () => Promise<unknown>, done?: string) => {
-    setError(null);
-    setNotice(null);
-    try {
-      await fn();
-      if (done) setNotice(done);
-      await queryClient.invalidateQueries({ queryKey: ['delivery', id] });
-      await queryClient.invalidateQueries({ queryKey: ['deliveries'] });
-    } catch (e) {
-      setError(e);
-    }
-  };
+  const { run: act, error, notice } = useAction([keys.delivery(id), keys.deliveriesAll]);
 
   const d = page.data?.delivery;
   if (page.error) return <Alert kind="error">{errorMessage(page.error, t)}</Alert>;
@@ -103,7 +91,7 @@ export function DeliveryDetailPage() {
                     </p>
                   )}
                   {code && (
-                    <button type="button" onClick={() => void queryClient.invalidateQueries({ queryKey: ['delivery', id] })}>
+                    <button type="button" onClick={() => void queryClient.invalidateQueries({ queryKey: keys.delivery(id) })}>
                       {t('delivery.testerCheck')}
                     </button>
                   )}

@@ -7,6 +7,7 @@ import { graphql } from '../gql';
 import { useViewer } from '../auth/useViewer';
 import { Alert } from '../ui/Alert';
 import { formatPercent } from '../ui/format';
+import { keys } from '../api/keys';
 
 const FriendCountsQuery = graphql(`
   query FriendCounts {
@@ -19,7 +20,7 @@ export function DashboardPage() {
   const location = useLocation();
   const account = useViewer().data?.viewer?.account;
   const canSee = account?.permissions.includes('friends.read') ?? false;
-  const counts = useQuery({ queryKey: ['friendCounts'], queryFn: () => request(FriendCountsQuery), enabled: canSee });
+  const counts = useQuery({ queryKey: keys.friendCounts, queryFn: () => request(FriendCountsQuery), enabled: canSee });
   const flash = (location.state as { flash?: string } | null)?.flash;
   const c = counts.data?.friendCounts;
   return (

@@ -9,6 +9,7 @@ import { Alert } from '../ui/Alert';
 import { Pagination } from '../ui/Pagination';
 import { formatDateTime } from '../ui/format';
 import { SettingsExport } from './SettingsExport';
+import { keys } from '../api/keys';
 
 const FriendsQuery = graphql(`
   query FriendsPage($segmentId: Int, $offset: Int!, $limit: Int!) {
@@ -32,9 +33,9 @@ export function FriendsPage() {
   const canExport = permissions.includes('friend.export');
   const [segmentId, setSegmentId] = useState<number | null>(null);
   const [offset, setOffset] = useState(0);
-  const segments = useQuery({ queryKey: ['segmentChoices'], queryFn: () => request(SegmentChoicesQuery), enabled: canSegment });
+  const segments = useQuery({ queryKey: keys.segmentChoices, queryFn: () => request(SegmentChoicesQuery), enabled: canSegment });
   const friends = useQuery({
-    queryKey: ['friends', segmentId, offset],
+    queryKey: keys.friends(segmentId, offset),
     queryFn: () => request(FriendsQuery, { segmentId, offset, limit: PAGE }),
   });
   return (

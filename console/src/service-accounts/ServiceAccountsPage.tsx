@@ -9,6 +9,7 @@ import { Field } from '../ui/Field';
 import { formatDateTime } from '../ui/format';
 import { CatalogueQuery } from '../staff/queries';
 import { PermissionPicker } from '../staff/PermissionPicker';
+import { keys } from '../api/keys';
 
 const ServiceAccountsQuery = graphql(`
   query ServiceAccounts { serviceAccounts { id name description permissions tokenHint createdAt lastUsedAt revokedAt } }
@@ -25,8 +26,8 @@ const RevokeServiceAccountMutation = graphql(`
 export function ServiceAccountsPage() {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
-  const list = useQuery({ queryKey: ['serviceAccounts'], queryFn: () => request(ServiceAccountsQuery) });
-  const catalogue = useQuery({ queryKey: ['catalogue'], queryFn: () => request(CatalogueQuery) });
+  const list = useQuery({ queryKey: keys.serviceAccounts, queryFn: () => request(ServiceAccountsQuery) });
+  const catalogue = useQuery({ queryKey: keys.catalogue, queryFn: () => request(CatalogueQuery) });
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [permissions, setPermissions] = useState<string[]>([]);
@@ -54,7 +55,7 @@ export function ServiceAccountsPage() {
             setName('');
             setDescription('');
             setPermissions([]);
-            await queryClient.invalidateQueries({ queryKey: ['serviceAccounts'] });
+            await queryClient.invalidateQueries({ queryKey: keys.serviceAccounts });
           } catch (err) {
             setError(err);
           }
@@ -97,7 +98,7 @@ export function ServiceAccountsPage() {
                       if (!window.confirm(t('serviceAccounts.confirmRevoke', { name: s.name }))) return;
                       try {
                         await request(RevokeServiceAccountMutation, { id: s.id });
-                        await queryClient.invalidateQueries({ queryKey: ['serviceAccounts'] });
+                        await queryClient.invalidateQueries({ queryKey: keys.serviceAccounts });
                       } catch (err) {
                         setError(err);
                       }

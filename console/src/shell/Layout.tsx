@@ -5,9 +5,10 @@ import { useQueryClient } from '@tanstack/react-query';
 import { request, SESSION_EXPIRED_EVENT } from '../api/client';
 import { LogoutMutation } from '../auth/queries';
 import { useViewer, VIEWER_KEY } from '../auth/useViewer';
-import { visibleNav } from './nav';
+import { type NavItem, visibleNav } from './nav';
 
-export function Layout() {
+/** The signed-in frame: header, the navigation `nav` (filtered by the account's permissions) and the page. */
+export function Layout({ nav }: { nav: readonly NavItem[] }) {
   const { t } = useTranslation();
   const viewer = useViewer().data?.viewer;
   const navigate = useNavigate();
@@ -52,7 +53,7 @@ export function Layout() {
       <div className="body">
         <nav className="nav" aria-label={t('shell.nav')}>
           <ul>
-            {visibleNav(account.permissions).map((item) => (
+            {visibleNav(nav, account.permissions).map((item) => (
               <li key={item.path}>
                 <NavLink to={item.path} end={item.path === '/'}>
                   {t(item.labelKey)}

@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Navigate, useLocation } from 'react-router';
 import { useViewer } from '../auth/useViewer';
+import { permitted } from './nav';
 
 /** Signed-in staff only; others go to sign-in and come back afterwards. */
 export function RequireAuth({ children }: { children: ReactNode }) {
@@ -21,12 +22,11 @@ export function RequireAuth({ children }: { children: ReactNode }) {
 }
 
 /** A page that needs a permission (or any of several); without it the page says so in Japanese. */
-export function RequirePermission({ permission, children }: { permission: string | string[]; children: ReactNode }) {
+export function RequirePermission({ permission, children }: { permission: string | readonly string[]; children: ReactNode }) {
   const { t } = useTranslation();
   const viewer = useViewer();
   const held = viewer.data?.viewer?.account.permissions ?? [];
-  const needed = Array.isArray(permission) ? permission : [permission];
-  if (!needed.some((p) => held.includes(p))) {
+  if (!permitted(permission, held)) {
     return (
       <div className="alert alert-error" role="alert">
         {t('errors.FORBIDDEN')}

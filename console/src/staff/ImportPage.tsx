@@ -6,6 +6,7 @@ import { errorMessage } from '../api/errors';
 import { Alert } from '../ui/Alert';
 import { ImportMutation } from './queries';
 import type { ImportStaffAccountsMutation } from '../gql/graphql';
+import { keys } from '../api/keys';
 
 type Result = ImportStaffAccountsMutation['importStaffAccounts'];
 
@@ -26,7 +27,7 @@ export function ImportPage() {
       else {
         setDone(r);
         setPreview(null);
-        await queryClient.invalidateQueries({ queryKey: ['staffAccounts'] });
+        await queryClient.invalidateQueries({ queryKey: keys.staffAccountsAll });
       }
     } catch (e) {
       setError(e);

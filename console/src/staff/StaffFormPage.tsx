@@ -1,9 +1,11 @@
 import { useEffect, useState } from 'react';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { keys } from '../api/keys';
+import { useAction } from '../ui/useAction';
+import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { useNavigate, useParams } from 'react-router';
 import { request } from '../api/client';
-import { errorMessage, fieldErrorMap } from '../api/errors';
+import { errorMessage } from '../api/errors';
 import { Alert } from '../ui/Alert';
 import { Field } from '../ui/Field';
 import { PermissionPicker } from './PermissionPicker';
@@ -22,15 +24,13 @@ export function StaffFormPage() {
   const { id } = useParams();
   const isNew = !id;
   const navigate = useNavigate();
-  const queryClient = useQueryClient();
-  const catalogue = useQuery({ queryKey: ['catalogue'], queryFn: () => request(CatalogueQuery) });
-  const account = useQuery({ queryKey: ['staffAccount', id], queryFn: () => request(StaffAccountQuery, { id: id! }), enabled: !isNew });
+  const catalogue = useQuery({ queryKey: keys.catalogue, queryFn: () => request(CatalogueQuery) });
+  const account = useQuery({ queryKey: keys.staffAccount(id), queryFn: () => request(StaffAccountQuery, { id: id! }), enabled: !isNew });
   const [loginId, setLoginId] = useState('');
   const [displayName, setDisplayName] = useState('');
   const [teamId, setTeamId] = useState('');
   const [permissions, setPermissions] = useState<string[]>([]);
-  const [error, setError] = useState<unknown>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  const { run: act, error, notice, fields } = useAction([keys.staffAccountsAll, keys.staffAccount(id)]);
   const [secret, setSecret] = useState<string | null>(null);
 
   const a = account.data?.staffAccount;
@@ -43,18 +43,7 @@ export function StaffFormPage() {
     }
   }, [a]);
 
-  const fields = fieldErrorMap(error);
-  const act = async (fn: () => Promise<void>) => {
-    setError(null);
-    setNotice(null);
-    try {
-      await fn();
-      await queryClient.invalidateQueries({ queryKey: ['staffAccounts'] });
-      await queryClient.invalidateQueries({ queryKey: ['staffAccount', id] });
-    } catch (e) {
-      setError(e);
-    }
-  };
+
 
   // Editing starts from the stored account: no form before it has loaded.
   if (!isNew && !a) {
@@ -81,12 +70,10 @@ export function StaffFormPage() {
                 input: { loginId, displayName, teamId: teamId || null, permissions },
               });
               setSecret(r.createStaffAccount.temporaryPassword ?? null);
-              setNotice(t('staff.created'));
             } else {
               await request(UpdateStaffAccountMutation, { id: id!, input: { displayName, teamId: teamId || null, permissions } });
-              setNotice(t('common.saved'));
             }
-          });
+          }, isNew ? t('staff.created') : t('common.saved'));
         }}
       >
         <Field label={t('staff.loginId')} name="loginId" required disabled={!isNew} value={loginId} onChange={(e) => setLoginId(e.target.value)} error={fields['loginId']} />
@@ -127,10 +114,7 @@ export function StaffFormPage() {
             type="button"
             onClick={() => {
               if (a.enabled && !window.confirm(t('staff.confirmDisable', { loginId: a.loginId }))) return;
-              void act(async () => {
-                await request(SetEnabledMutation, { id: a.id, enabled: !a.enabled });
-                setNotice(t('common.saved'));
-              });
+              void act(() => request(SetEnabledMutation, { id: a.id, enabled: !a.enabled }), t('common.saved'));
             }}
           >
             {a.enabled ? t('staff.disable') : t('staff.enable')}
@@ -152,10 +136,7 @@ export function StaffFormPage() {
               type="button"
               onClick={() => {
                 if (!window.confirm(t('staff.confirmResetTotp', { loginId: a.loginId }))) return;
-                void act(async () => {
-                  await request(ResetTotpMutation, { id: a.id });
-                  setNotice(t('common.saved'));
-                });
+                void act(() => request(ResetTotpMutation, { id: a.id }), t('common.saved'));
               }}
             >
               {t('staff.resetTotp')}

@@ -8,6 +8,7 @@ import { Alert } from '../ui/Alert';
 import { Pagination } from '../ui/Pagination';
 import { formatDateTime } from '../ui/format';
 import { CatalogueQuery, StaffAccountsQuery } from './queries';
+import { keys } from '../api/keys';
 
 const PAGE = 20;
 
@@ -18,14 +19,14 @@ export function StaffListPage() {
   const [teamId, setTeamId] = useState('');
   const [enabled, setEnabled] = useState('');
   const [offset, setOffset] = useState(0);
-  const catalogue = useQuery({ queryKey: ['catalogue'], queryFn: () => request(CatalogueQuery) });
+  const catalogue = useQuery({ queryKey: keys.catalogue, queryFn: () => request(CatalogueQuery) });
   const filter = {
     search: applied || null,
     teamId: teamId || null,
     enabled: enabled === '' ? null : enabled === 'true',
   };
   const list = useQuery({
-    queryKey: ['staffAccounts', filter, offset],
+    queryKey: keys.staffAccounts(filter, offset),
     queryFn: () => request(StaffAccountsQuery, { filter, offset, limit: PAGE }),
   });
   return (

@@ -6,6 +6,7 @@ import { errorMessage, fieldErrorMap } from '../api/errors';
 import { graphql } from '../gql';
 import { Alert } from '../ui/Alert';
 import { Field } from '../ui/Field';
+import { keys } from '../api/keys';
 
 const TeamsQuery = graphql(`
   query Teams { teams { id name description memberCount } }
@@ -20,14 +21,14 @@ const DeleteTeamMutation = graphql(`
 export function TeamsPage() {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
-  const teams = useQuery({ queryKey: ['teams'], queryFn: () => request(TeamsQuery) });
+  const teams = useQuery({ queryKey: keys.teams, queryFn: () => request(TeamsQuery) });
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const refresh = async () => {
-    await queryClient.invalidateQueries({ queryKey: ['teams'] });
-    await queryClient.invalidateQueries({ queryKey: ['catalogue'] });
+    await queryClient.invalidateQueries({ queryKey: keys.teams });
+    await queryClient.invalidateQueries({ queryKey: keys.catalogue });
   };
   const fields = fieldErrorMap(error);
   return (
