@@ -129,7 +129,13 @@ where
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/csv; charset=utf-8"),
     );
-    let name = format!("{file_stem}-{}.csv", Utc::now().format("%Y%m%d%H%M%S"));
+    // Named in JST, as the times inside it are.
+    let name = format!(
+        "{file_stem}-{}.csv",
+        Utc::now()
+            .with_timezone(&crate::jst::offset())
+            .format("%Y%m%d%H%M%S")
+    );
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }

@@ -110,7 +110,7 @@ async fn a_delivery_reaches_each_friend_once_with_statistics_and_an_aggregation_
     let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
     let lines: Vec<&str> = text.trim_end().split("\r\n").collect();
     assert_eq!(lines.len(), 2, "{text}");
-    assert!(lines[0].starts_with("配信ID,件名,種類,状態"));
+    assert!(lines[0].starts_with("配信ID,タイトル,種類,状態"));
     assert!(
         lines[1].contains("県政だより12月号,テキスト,配信完了"),
         "{}",

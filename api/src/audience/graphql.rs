@@ -167,6 +167,18 @@ impl From<SegmentExpr> for Expr {
 
 pub struct Segment(SegmentRow);
 
+/// The catalogue's names, read once per request.
+async fn names(ctx: &Context<'_>) -> Result<std::sync::Arc<super::describe::Names>> {
+    let app = ctx.app();
+    Ok(ctx
+        .request_cache()
+        .get_or_load(|| async {
+            let mut conn = app.db.get().await?;
+            crate::error::AppResult::Ok(super::describe::Names::load(&mut conn).await?)
+        })
+        .await?)
+}
+
 #[Object]
 impl Segment {
     async fn id(&self) -> i32 {
@@ -188,6 +200,11 @@ impl Segment {
     }
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
+    }
+    /// The condition in words (「居住地域が 川口市 かつ …」).
+    async fn description(&self, ctx: &Context<'_>) -> Result<String> {
+        let names = names(ctx).await?;
+        Ok(super::describe::describe(&self.0.expr()?, &names))
     }
     /// Following friends the segment reaches now.
     async fn count(&self, ctx: &Context<'_>) -> Result<u64> {
@@ -230,7 +247,7 @@ pub struct AudienceQuery;
 
 #[Object]
 impl AudienceQuery {
-    /// Attributes with their options, in form order. Needs `segment.manage`.
+    /// Attributes with their options, in form order. Needs `segment.manage` or `delivery.create` (reading).
     async fn attributes(&self, ctx: &Context<'_>) -> Result<Vec<Attribute>> {
         Ok(service::list_attributes(ctx.app(), ctx.caller())
             .await?
@@ -239,7 +256,7 @@ impl AudienceQuery {
             .collect())
     }
 
-    /// The receive-item tree, level by level. Needs `segment.manage`.
+    /// The receive-item tree, level by level. Needs `segment.manage` or `delivery.create` (reading).
     async fn category_tree(&self, ctx: &Context<'_>) -> Result<Vec<CategoryNode>> {
         Ok(service::list_nodes(ctx.app(), ctx.caller())
             .await?
@@ -248,7 +265,7 @@ impl AudienceQuery {
             .collect())
     }
 
-    /// Saved segments. Needs `segment.manage`.
+    /// Saved segments. Needs `segment.manage` or `delivery.create` (reading).
     async fn segments(&self, ctx: &Context<'_>) -> Result<Vec<Segment>> {
         Ok(service::list_segments(ctx.app(), ctx.caller())
             .await?
@@ -257,7 +274,7 @@ impl AudienceQuery {
             .collect())
     }
 
-    /// Needs `segment.manage`.
+    /// Needs `segment.manage` or `delivery.create` (reading).
     async fn segment(&self, ctx: &Context<'_>, id: i32) -> Result<Segment> {
         Ok(Segment(
             service::get_segment(ctx.app(), ctx.caller(), id).await?,

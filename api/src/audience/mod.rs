@@ -2,6 +2,7 @@
 //! residents' settings, saved segments and live audience counts.
 
 pub mod demo;
+pub mod describe;
 pub mod export;
 pub mod expr;
 mod forms;

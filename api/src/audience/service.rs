@@ -162,17 +162,21 @@ pub async fn nodes(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Node>> {
         .await
 }
 
+/// Reading the catalogue and the saved segments: their managers, and
+/// delivery authors, who build a delivery's target from them (reading only).
+pub const READERS: &[Permission] = &[Permission::SegmentManage, Permission::DeliveryCreate];
+
 pub async fn list_attributes(
     app: &App,
     caller: &Caller,
 ) -> AppResult<Vec<(Attribute, Vec<AttrOption>)>> {
-    caller.require(Permission::SegmentManage)?;
+    caller.require_any(READERS)?;
     let mut conn = app.db.get().await?;
     Ok(attributes_with_options(&mut conn).await?)
 }
 
 pub async fn list_nodes(app: &App, caller: &Caller) -> AppResult<Vec<Node>> {
-    caller.require(Permission::SegmentManage)?;
+    caller.require_any(READERS)?;
     let mut conn = app.db.get().await?;
     Ok(nodes(&mut conn).await?)
 }
@@ -736,7 +740,7 @@ fn expr_uses_nodes(e: &Expr, nodes: &[i32]) -> bool {
 }
 
 pub async fn list_segments(app: &App, caller: &Caller) -> AppResult<Vec<Segment>> {
-    caller.require(Permission::SegmentManage)?;
+    caller.require_any(READERS)?;
     let mut conn = app.db.get().await?;
     Ok(segments::table
         .order(segments::name)
@@ -746,7 +750,7 @@ pub async fn list_segments(app: &App, caller: &Caller) -> AppResult<Vec<Segment>
 }
 
 pub async fn get_segment(app: &App, caller: &Caller, id: i32) -> AppResult<Segment> {
-    caller.require(Permission::SegmentManage)?;
+    caller.require_any(READERS)?;
     let mut conn = app.db.get().await?;
     segments::table
         .find(id)
@@ -869,7 +873,7 @@ pub async fn delete_segment(app: &App, caller: &Caller, id: i32) -> AppResult<()
 /// The count of a saved segment. No validation: a segment flagged because an
 /// option it names was deleted still counts (the deleted option selects nobody).
 pub async fn count_saved(app: &App, caller: &Caller, e: &Expr) -> AppResult<u64> {
-    caller.require(Permission::SegmentManage)?;
+    caller.require_any(READERS)?;
     crate::audience::index(app)
         .ensure_loaded(&app.db)
         .await
@@ -1018,4 +1022,30 @@ pub async fn friends_in_segment(
     )
     .await?;
     Ok((rows, total))
+}
+
+/// Whom a delivery's target reaches, in words, for the capabilities that
+/// show it before sending: a saved segment's name and conditions, or an
+/// ad-hoc expression's conditions.
+pub async fn describe_segment(
+    conn: &mut diesel_async::AsyncPgConnection,
+    id: i32,
+) -> AppResult<Option<(String, String)>> {
+    let row: Option<Segment> = segments::table
+        .find(id)
+        .select(Segment::as_select())
+        .first(conn)
+        .await
+        .optional()?;
+    let Some(row) = row else { return Ok(None) };
+    let names = super::describe::Names::load(conn).await?;
+    Ok(Some((row.name.clone(), super::describe::describe(&row.expr()?, &names))))
+}
+
+pub async fn describe_expression(
+    conn: &mut diesel_async::AsyncPgConnection,
+    e: &Expr,
+) -> AppResult<String> {
+    let names = super::describe::Names::load(conn).await?;
+    Ok(super::describe::describe(e, &names))
 }

@@ -80,6 +80,7 @@ const HEADER: &[&str] = &[
     "操作者種別",
     "操作者",
     "操作",
+    "操作キー",
     "対象種別",
     "対象ID",
     "結果",
@@ -90,14 +91,16 @@ const HEADER: &[&str] = &[
 ];
 
 fn row(e: Entry) -> Vec<Cell> {
+    use super::labels;
     crate::csv_row![
         jst(e.occurred_at),
-        e.actor_kind,
+        labels::actor_kind(&e.actor_kind),
         e.actor_label,
+        labels::action(&e.action),
         e.action,
         e.target_kind.unwrap_or_default(),
         e.target_id.unwrap_or_default(),
-        e.result,
+        labels::result(&e.result),
         e.summary.to_string(),
         e.ip.unwrap_or_default(),
         e.user_agent.unwrap_or_default(),

@@ -14,12 +14,18 @@ pub struct AuditEntry {
     pub actor_id: Option<Uuid>,
     pub actor_label: String,
     pub action: String,
+    /// The action in Japanese (「職員アカウントの作成」).
+    pub action_label: String,
+    /// The actor kind in Japanese.
+    pub actor_kind_label: String,
     pub target_kind: Option<String>,
     pub target_id: Option<String>,
     /// What changed, as JSON.
     pub summary: async_graphql::Json<serde_json::Value>,
     /// success | failure | denied
     pub result: String,
+    /// 成功 | 失敗 | 拒否
+    pub result_label: String,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     pub request_id: Option<String>,
@@ -30,6 +36,9 @@ impl From<Entry> for AuditEntry {
         Self {
             id: e.id.to_string(),
             occurred_at: e.occurred_at,
+            actor_kind_label: super::labels::actor_kind(&e.actor_kind).to_string(),
+            action_label: super::labels::action(&e.action).to_string(),
+            result_label: super::labels::result(&e.result).to_string(),
             actor_kind: e.actor_kind,
             actor_id: e.actor_id,
             actor_label: e.actor_label,

@@ -4,6 +4,7 @@
 pub mod download;
 pub mod export;
 pub mod graphql;
+pub mod labels;
 pub mod service;
 
 pub use service::{Outcome, Target, audited, record, record_now};

@@ -187,7 +187,7 @@ pub async fn push(
     p.check(
         !title.is_empty() && title.chars().count() <= 100,
         "title",
-        "件名は1〜100文字で入力してください",
+        "タイトルは1〜100文字で入力してください",
     );
     p.check(
         !holder_ids.is_empty() && holder_ids.len() <= 10_000,

@@ -135,6 +135,19 @@ impl Delivery {
     async fn target(&self) -> Option<DeliveryTarget> {
         self.0.target_value().map(Into::into)
     }
+    /// Whom it reaches, in words: all friends, a saved segment's name and
+    /// conditions, the conditions built for it, or the chosen friends.
+    async fn target_description(&self, ctx: &Context<'_>) -> Result<String> {
+        Ok(service::describe_target(ctx.app(), &self.0).await?)
+    }
+    /// How many following friends it would reach if sent now (drafts and
+    /// scheduled deliveries); the recipients fixed at its start afterwards.
+    async fn expected_recipients(&self, ctx: &Context<'_>) -> Result<i64> {
+        match &self.1 {
+            Some(run) => Ok(i64::from(run.recipients)),
+            None => Ok(service::expected_recipients(ctx.app(), &self.0).await? as i64),
+        }
+    }
     async fn status(&self) -> DeliveryStatus {
         DeliveryStatus::parse(&self.0.status)
     }

@@ -50,7 +50,7 @@ async fn check_draft(app: &App, conn: &mut AsyncPgConnection, d: &Draft) -> AppR
     p.check(
         !title.is_empty() && title.chars().count() <= 100,
         "title",
-        "件名は1〜100文字で入力してください",
+        "タイトルは1〜100文字で入力してください",
     );
     let url = media_url(app);
     for e in model::validate_messages(&d.messages, &url) {
@@ -622,4 +622,34 @@ pub async fn send_on_behalf(app: &App, caller: &Caller, d: OnBehalf) -> AppResul
         .await
         .map_err(AppError::internal)?;
     Ok(id)
+}
+
+/// Whom a delivery reaches, in words (shown before it is sent).
+pub async fn describe_target(app: &App, d: &Delivery) -> AppResult<String> {
+    let mut conn = app.db.get().await?;
+    Ok(match d.target_value() {
+        None => "（対象を読み取れません）".into(),
+        Some(Target::All) => "すべての友だち".into(),
+        Some(Target::Segment(id)) => {
+            match crate::audience::service::describe_segment(&mut conn, id).await? {
+                Some((name, words)) => format!("セグメント「{name}」（{words}）"),
+                None => "（削除されたセグメント）".into(),
+            }
+        }
+        Some(Target::Expression(e)) => {
+            crate::audience::service::describe_expression(&mut conn, &e).await?
+        }
+        Some(Target::Friends(ids)) => format!("選んだ友だち {}人", ids.len()),
+    })
+}
+
+/// Following friends the delivery reaches now.
+pub async fn expected_recipients(app: &App, d: &Delivery) -> AppResult<u64> {
+    crate::audience::index(app)
+        .ensure_loaded(&app.db)
+        .await
+        .map_err(AppError::internal)?;
+    let mut conn = app.db.get().await?;
+    let target = d.target_value().unwrap_or(Target::Friends(vec![]));
+    Ok(super::dispatch::resolve(app, &mut conn, &target).await?.len())
 }

@@ -402,7 +402,9 @@ pub async fn handle<E: Executor>(
         return res;
     }
 
-    let mut response = executor.execute(request.data(caller)).await;
+    let mut response = executor
+        .execute(request.data(caller).data(super::RequestCache::default()))
+        .await;
 
     // Errors before execution (validation, variable coercion) carry no path
     // and leave no data: the request was not well-formed.

@@ -35,6 +35,7 @@ where
 pub trait ContextExt {
     fn app(&self) -> &App;
     fn caller(&self) -> &Caller;
+    fn request_cache(&self) -> &RequestCache;
 }
 
 impl ContextExt for Context<'_> {
@@ -44,4 +45,40 @@ impl ContextExt for Context<'_> {
     fn caller(&self) -> &Caller {
         self.data_unchecked::<Caller>()
     }
+    fn request_cache(&self) -> &RequestCache {
+        self.data_unchecked::<RequestCache>()
+    }
 }
+
+/// What resolvers of one request share (say the names a segment's words
+/// need, read once for a list of segments rather than once per segment).
+#[derive(Default)]
+pub struct RequestCache(
+    std::sync::Mutex<
+        std::collections::HashMap<std::any::TypeId, std::sync::Arc<dyn std::any::Any + Send + Sync>>,
+    >,
+);
+
+impl RequestCache {
+    /// This request's `T`, loaded by `load` the first time it is asked for.
+    pub async fn get_or_load<T, E, Fut>(
+        &self,
+        load: impl FnOnce() -> Fut,
+    ) -> Result<std::sync::Arc<T>, E>
+    where
+        T: Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<T, E>>,
+    {
+        use crate::sync::Lock;
+        let id = std::any::TypeId::of::<T>();
+        if let Some(found) = self.0.locked().get(&id).cloned()
+            && let Ok(value) = found.downcast::<T>()
+        {
+            return Ok(value);
+        }
+        let value = std::sync::Arc::new(load().await?);
+        self.0.locked().insert(id, value.clone());
+        Ok(value)
+    }
+}
+

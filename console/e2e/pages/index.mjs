@@ -134,7 +134,7 @@ export class AuditPage {
     return this.page.locator('table.audit tbody tr');
   }
   async downloadCsv() {
-    const [download] = await Promise.all([this.page.waitForEvent('download'), this.page.getByRole('link', { name: 'CSVでダウンロード' }).click()]);
+    const [download] = await Promise.all([this.page.waitForEvent('download'), this.page.getByRole('link', { name: 'CSVで出力' }).click()]);
     return download;
   }
 }

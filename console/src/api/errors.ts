@@ -38,7 +38,7 @@ export function fromGraphQLErrors(errors: RawError[]): ApiError {
   return new ApiError(code, first.message ?? '', fields, ext.errorId);
 }
 
-type T = (key: string, options?: Record<string, unknown>) => string;
+export type T = (key: string, options?: Record<string, unknown>) => string;
 
 /**
  * The message to show for an error. The server's own Japanese message is

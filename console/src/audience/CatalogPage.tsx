@@ -10,6 +10,7 @@ import { InlineRename } from '../ui/InlineRename';
 import { MoveButtons, moved } from '../ui/MoveButtons';
 import { keys } from '../api/keys';
 import { useAction } from '../ui/useAction';
+import { waiting } from '../ui/QueryState';
 
 const CatalogQuery = graphql(`
   query CatalogPage {
@@ -68,6 +69,8 @@ export function CatalogPage() {
 
 
 
+  const wait = waiting(t, catalog);
+  if (wait) return wait;
   const nodes = catalog.data?.categoryTree ?? [];
   const attributes = catalog.data?.attributes ?? [];
   const tree = (parent: number | null) => {

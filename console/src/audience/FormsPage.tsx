@@ -9,6 +9,7 @@ import { MoveButtons, moved } from '../ui/MoveButtons';
 import { FormPreview, type DraftItem } from './FormPreview';
 import { keys } from '../api/keys';
 import { useAction } from '../ui/useAction';
+import { waiting } from '../ui/QueryState';
 
 const FormsQuery = graphql(`
   query FormsPage {
@@ -39,7 +40,8 @@ export function FormsPage() {
     setRoots(latest?.categoryRootIds ?? []);
   }, [page.data, items]);
 
-  if (!page.data || items === null) return <p>{t('common.loading')}</p>;
+  const wait = waiting(t, page);
+  if (wait || !page.data || items === null) return wait ?? <p role="status">{t('common.loading')}</p>;
   const attributes = page.data.attributes;
   const name = (id: number) => attributes.find((a) => a.id === id)?.name ?? String(id);
   const setItem = (index: number, change: Partial<DraftItem>) => setItems(items.map((it, i) => (i === index ? { ...it, ...change } : it)));

@@ -14,12 +14,21 @@ const AuditLogQuery = graphql(`
   query AuditLog($filter: AuditLogFilter, $offset: Int!, $limit: Int!) {
     auditLog(filter: $filter, offset: $offset, limit: $limit) {
       totalCount
-      items { id occurredAt actorKind actorLabel action targetKind targetId summary result ip }
+      items { id occurredAt actorKind actorKindLabel actorLabel action actionLabel targetKind targetId summary result resultLabel ip }
     }
   }
 `);
 
 const PAGE = 50;
+
+/** The details as 「項目：値」 lines rather than JSON. */
+function summaryText(summary: unknown): string {
+  if (summary === null || typeof summary !== 'object') return summary == null ? '' : String(summary);
+  return Object.entries(summary as Record<string, unknown>)
+    .filter(([, v]) => v !== null && v !== undefined && v !== '')
+    .map(([k, v]) => `${k}：${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .join('、');
+}
 
 export function AuditLogPage() {
   const { t } = useTranslation();
@@ -77,13 +86,15 @@ export function AuditLogPage() {
               {log.data.auditLog.items.map((e) => (
                 <tr key={e.id}>
                   <td>{formatDateTime(e.occurredAt)}</td>
-                  <td>{e.actorLabel}</td>
                   <td>
-                    <code>{e.action}</code>
+                    {e.actorLabel} <span className="help">（{e.actorKindLabel}）</span>
+                  </td>
+                  <td>
+                    {e.actionLabel} <code className="help">{e.action}</code>
                   </td>
                   <td>{e.targetKind ? `${e.targetKind}:${e.targetId ?? ''}` : '—'}</td>
-                  <td>{t(`audit.results.${e.result}`, { defaultValue: e.result })}</td>
-                  <td className="summary">{JSON.stringify(e.summary)}</td>
+                  <td>{e.resultLabel}</td>
+                  <td className="summary">{summaryText(e.summary)}</td>
                   <td>{e.ip ?? '—'}</td>
                 </tr>
               ))}

@@ -14,7 +14,7 @@ export const ja = {
     summary: '内容',
     ip: 'IPアドレス',
     filter: '絞り込む',
-    csv: 'CSVでダウンロード',
+    csv: 'CSVで出力',
     results: { success: '成功', failure: '失敗', denied: '拒否' },
   },
 } as const;

@@ -9,6 +9,7 @@ import { ImageList } from './ImageList';
 import { CardSettingsQuery, UpdateCardSettings } from './queries';
 import { keys } from '../api/keys';
 import { useAction } from '../ui/useAction';
+import { waiting } from '../ui/QueryState';
 
 /** パパママカード設定 (seed 2.6(2)オ): card image, notice, the barcode common to everyone, rules. */
 export function CardSettingsPage() {
@@ -48,7 +49,8 @@ export function CardSettingsPage() {
     );
   // The form is filled from the current settings when they arrive: editing
   // before that would be overwritten, so it waits.
-  if (current.isPending) return <p role="status">{t('common.loading')}</p>;
+  const wait = waiting(t, current);
+  if (wait) return wait;
   return (
     <section>
       <h1>{t('card.settingsTitle')}</h1>

@@ -10,6 +10,7 @@ import { ImageList } from './ImageList';
 import { PassVersions, PublishPass } from './queries';
 import { keys } from '../api/keys';
 import { useAction } from '../ui/useAction';
+import { waiting } from '../ui/QueryState';
 
 /** まいたまパス (seed 2.5): staff replace the pass image(s) and text; every change is a new version. */
 export function PassPage() {
@@ -31,7 +32,8 @@ export function PassPage() {
     act(() => request(PublishPass, { input: { imageIds: images, body, linkUrl: link.trim() === '' ? null : link } }), t('card.published'));
   // The form is filled from the current version when it arrives: editing
   // before that would be overwritten, so it waits.
-  if (versions.isPending) return <p role="status">{t('common.loading')}</p>;
+  const wait = waiting(t, versions);
+  if (wait) return wait;
   return (
     <section>
       <h1>{t('card.passTitle')}</h1>

@@ -43,7 +43,7 @@ export const ja = {
     selectRow: '{{name}}さんを選択',
     pushTitle: '選んだ利用者にメッセージを送る',
     pushHelp: '配信の仕組みで送られ、配信一覧に記録されます。',
-    pushSubject: '件名',
+    pushSubject: 'タイトル',
     pushText: '本文',
     pushSend: '{{n}}人に送信する',
     pushSent: '配信を開始しました（配信ID {{id}}）',

@@ -14,6 +14,7 @@ import { ComposeChoices, CreateDelivery, DeliveryQuery, TargetCount, UpdateDeliv
 import { TalkPreview } from './TalkPreview';
 import { uploadMedia } from './upload';
 import { keys } from '../api/keys';
+import { waiting } from '../ui/QueryState';
 
 const EMPTY: Draft = { title: '', messages: [{ kind: 'text', text: '' }], target: { kind: 'all' } };
 
@@ -54,7 +55,8 @@ export function ComposePage() {
     placeholderData: (previous) => previous,
   });
 
-  if (!draft || !choices.data) return <p>{t('common.loading')}</p>;
+  const wait = waiting(t, choices, existing);
+  if (wait || !draft || !choices.data) return wait ?? <p role="status">{t('common.loading')}</p>;
   const fields = fieldErrorMap(error);
   const setMessages = (messages: DraftMessage[]) => setDraft({ ...draft, messages });
   const setMessage = (i: number, m: DraftMessage) => setMessages(draft.messages.map((x, j) => (j === i ? m : x)));

@@ -49,7 +49,7 @@ export function DeliveriesPage() {
               setStatus(e.target.value as DeliveryStatus | '');
             }}
           >
-            <option value="">{t('friends.all')}</option>
+            <option value="">{t('delivery.statusAll')}</option>
             {STATUSES.map((s) => (
               <option key={s} value={s}>
                 {t(`delivery.status.${s}`)}

@@ -13,6 +13,7 @@ import { TalkPreview } from './TalkPreview';
 import { Statistics } from './Statistics';
 import { keys } from '../api/keys';
 import { useAction } from '../ui/useAction';
+import { waiting } from '../ui/QueryState';
 
 /** 配信詳細: content, test send, approval, schedule or send now, and the live statistics while it goes out. */
 export function DeliveryDetailPage() {
@@ -35,11 +36,15 @@ export function DeliveryDetailPage() {
   const { run: act, error, notice } = useAction([keys.delivery(id), keys.deliveriesAll]);
 
   const d = page.data?.delivery;
-  if (page.error) return <Alert kind="error">{errorMessage(page.error, t)}</Alert>;
-  if (!d) return <p>{t('common.loading')}</p>;
+  const wait = waiting(t, page);
+  if (wait || !d) return wait;
   const editable = d.status === 'DRAFT' || d.status === 'SCHEDULED';
   const can = (p: string) => permissions.includes(p);
   const needsApproval = d.requiresApproval && !d.approvedAt;
+  const n = (x: number) => x.toLocaleString('ja-JP');
+  const whom = { count: n(d.expectedRecipients), target: d.targetDescription };
+  // The banner of a scheduling clears once the delivery is under way or done.
+  const shownNotice = notice === t('delivery.scheduledNotice') && d.status !== 'SCHEDULED' ? null : notice;
   const messages = d.messages.map(fromStored);
 
   return (
@@ -49,7 +54,7 @@ export function DeliveryDetailPage() {
       </p>
       <h1>{d.title}</h1>
       {error !== null && <Alert kind="error">{errorMessage(error, t)}</Alert>}
-      {notice && <Alert kind="success">{notice}</Alert>}
+      {shownNotice && <Alert kind="success">{shownNotice}</Alert>}
       <p>
         <span className={`badge status-${d.status.toLowerCase()}`} data-testid="delivery-status">
           {t(`delivery.status.${d.status}`)}
@@ -58,9 +63,22 @@ export function DeliveryDetailPage() {
         {d.scheduledAt && d.status === 'SCHEDULED' && <> ・{t('delivery.scheduledFor', { at: formatDateTime(d.scheduledAt) })}</>}
       </p>
       {d.requiresApproval && <p>{d.approvedAt ? t('delivery.approved', { at: formatDateTime(d.approvedAt) }) : t('delivery.needsApproval')}</p>}
+      <dl className="summary" data-testid="delivery-target">
+        <dt>{t('delivery.target')}</dt>
+        <dd>{d.targetDescription}</dd>
+        {editable && (
+          <>
+            <dt>{t('delivery.expected')}</dt>
+            <dd>
+              <strong data-testid="expected-recipients">{n(d.expectedRecipients)}</strong>
+              {t('delivery.people')} <span className="help">{t('delivery.expectedNote')}</span>
+            </dd>
+          </>
+        )}
+      </dl>
       <div className="builder">
         <div className="builder-conditions">
-          {d.status !== 'DRAFT' && <Statistics delivery={d} />}
+          {(d.status === 'SENDING' || d.status === 'COMPLETED') && <Statistics delivery={d} />}
           {editable && (
             <>
               <h2>{t('delivery.testSend')}</h2>
@@ -114,15 +132,25 @@ export function DeliveryDetailPage() {
                   <button
                     type="button"
                     className="primary"
-                    disabled={jstLocalToIso(at) === null}
-                    onClick={() => void act(() => request(ScheduleDelivery, { id, at: jstLocalToIso(at) }), t('delivery.scheduledNotice'))}
+                    disabled={jstLocalToIso(at) === null || needsApproval}
+                    onClick={() => {
+                      const when = jstLocalToIso(at);
+                      if (when === null) return;
+                      const past = new Date(when).getTime() <= Date.now();
+                      const question = past
+                        ? t('delivery.confirmPastSchedule', { at: formatDateTime(when), ...whom })
+                        : t('delivery.confirmSchedule', { at: formatDateTime(when), ...whom });
+                      if (!window.confirm(question)) return;
+                      void act(() => request(ScheduleDelivery, { id, at: past ? null : when }), past ? t('delivery.sentNotice') : t('delivery.scheduledNotice'));
+                    }}
                   >
                     {t('delivery.schedule')}
                   </button>{' '}
                   <button
                     type="button"
                     className="primary"
-                    onClick={() => window.confirm(t('delivery.confirmSendNow')) && void act(() => request(ScheduleDelivery, { id, at: null }), t('delivery.sentNotice'))}
+                    disabled={needsApproval}
+                    onClick={() => window.confirm(t('delivery.confirmSendNow', whom)) && void act(() => request(ScheduleDelivery, { id, at: null }), t('delivery.sentNotice'))}
                   >
                     {t('delivery.sendNow')}
                   </button>
@@ -134,9 +162,11 @@ export function DeliveryDetailPage() {
                     {t('common.edit')}
                   </Link>
                 )}{' '}
-                <button type="button" onClick={() => void act(() => request(CancelDelivery, { id }), t('delivery.cancelledNotice'))}>
-                  {t('delivery.cancel')}
-                </button>
+                {d.status === 'SCHEDULED' && (can('delivery.send') || can('delivery.create')) && (
+                  <button type="button" onClick={() => void act(() => request(CancelDelivery, { id }), t('delivery.cancelledNotice'))}>
+                    {t('delivery.cancel')}
+                  </button>
+                )}
               </p>
             </>
           )}
@@ -158,14 +188,14 @@ export function DeliveryDetailPage() {
               <button
                 type="button"
                 onClick={() =>
-                  window.confirm(t('delivery.confirmDelete')) &&
+                  window.confirm(d.status === 'DRAFT' ? t('delivery.confirmDeleteDraft') : t('delivery.confirmDelete')) &&
                   void act(async () => {
                     await request(DeleteDelivery, { id });
                     void navigate('/deliveries');
                   })
                 }
               >
-                {t('common.delete')}
+                {d.status === 'DRAFT' ? t('delivery.deleteDraft') : t('common.delete')}
               </button>
             )}
           </p>

@@ -24,7 +24,7 @@ export const DeliveryFields = graphql(`
 `);
 
 export const DeliveryQuery = graphql(`
-  query DeliveryDetail($id: Int!) { delivery(id: $id) { ...DeliveryFields } myTesterLinkedAt }
+  query DeliveryDetail($id: Int!) { delivery(id: $id) { ...DeliveryFields targetDescription expectedRecipients } myTesterLinkedAt }
 `);
 
 export const DeliveriesQuery = graphql(`

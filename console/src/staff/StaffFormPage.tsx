@@ -9,6 +9,7 @@ import { errorMessage } from '../api/errors';
 import { Alert } from '../ui/Alert';
 import { Field } from '../ui/Field';
 import { PermissionPicker } from './PermissionPicker';
+import { waiting } from '../ui/QueryState';
 import {
   CatalogueQuery,
   CreateStaffAccountMutation,
@@ -47,7 +48,7 @@ export function StaffFormPage() {
 
   // Editing starts from the stored account: no form before it has loaded.
   if (!isNew && !a) {
-    return account.error ? <Alert kind="error">{errorMessage(account.error, t)}</Alert> : <p role="status">{t('common.loading')}</p>;
+    return waiting(t, account) ?? <p role="status">{t('common.loading')}</p>;
   }
   return (
     <section>

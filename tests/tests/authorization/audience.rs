@@ -22,7 +22,7 @@ pub fn ops() -> Vec<Op> {
             query: "{ attributes { id options { id } } }",
             vars: |_| json!({}),
             audit: None,
-            also: &[],
+            also: &[DeliveryCreate],
         },
         Op {
             field: "categoryTree",
@@ -30,7 +30,7 @@ pub fn ops() -> Vec<Op> {
             query: "{ categoryTree { id level } }",
             vars: |_| json!({}),
             audit: None,
-            also: &[],
+            also: &[DeliveryCreate],
         },
         Op {
             field: "segments",
@@ -38,7 +38,7 @@ pub fn ops() -> Vec<Op> {
             query: "{ segments { id count needsReview } }",
             vars: |_| json!({}),
             audit: None,
-            also: &[],
+            also: &[DeliveryCreate],
         },
         Op {
             field: "segment",
@@ -46,7 +46,7 @@ pub fn ops() -> Vec<Op> {
             query: "query($id: Int!) { segment(id: $id) { name count } }",
             vars: |f| json!({"id": f.segment}),
             audit: None,
-            also: &[],
+            also: &[DeliveryCreate],
         },
         Op {
             field: "audienceCount",
