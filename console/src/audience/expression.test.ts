@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emptyGroup, toExpression, replaceChild, type Group } from './expression';
+import { emptyGroup, fromExpression, toExpression, replaceChild, type Group, type SegmentExpr } from './expression';
 
 describe('segment builder', () => {
   it('falls back to everyone registered', () => {
@@ -53,5 +53,28 @@ describe('segment builder', () => {
     expect(toExpression(edited)).toEqual({ and: [{ registered: true }, { subscribedTo: 4 }] });
     expect(toExpression(replaceChild(edited, 0, null))).toEqual({ subscribedTo: 4 });
     expect(toExpression(root)).toEqual({ and: [{ registered: true }, { registered: false }] });
+  });
+});
+
+describe('a saved expression back in the builder', () => {
+  const owners = new Map([
+    [1, 10],
+    [2, 10],
+    [3, 20],
+  ]);
+  it('gives the same expression back', () => {
+    const saved: SegmentExpr = {
+      and: [{ anyOf: [1, 2] }, { or: [{ birthYear: { from: 1980, to: 1989 } }, { subscribedTo: 7 }] }, { not: { registered: false } }],
+    };
+    expect(toExpression(fromExpression(saved, owners))).toEqual(saved);
+  });
+  it('splits options of several items by item', () => {
+    const g = fromExpression({ anyOf: [1, 3] }, owners);
+    expect(g.op).toBe('or');
+    expect(g.children).toHaveLength(2);
+    expect(toExpression(g)).toEqual({ or: [{ anyOf: [1] }, { anyOf: [3] }] });
+  });
+  it('reads a friend-since day in JST', () => {
+    expect(fromExpression({ friendSince: '2026-04-01T00:00:00+09:00' }, owners).children[0]).toEqual({ kind: 'friendSince', date: '2026-04-01' });
   });
 });

@@ -72,3 +72,56 @@ export function replaceChild(group: Group, index: number, next: BuilderNode | nu
   else children[index] = next;
   return { ...group, children };
 }
+
+/** What `fromExpression` needs to know: which attribute each option belongs to. */
+export type OptionOwners = ReadonlyMap<number, number>;
+
+/** The option ids grouped by attribute, as conditions of the builder. */
+function optionConditions(ids: readonly number[], mode: 'any' | 'all', owners: OptionOwners): Condition[] {
+  const byAttribute = new Map<number, number[]>();
+  for (const id of ids) {
+    const attribute = owners.get(id) ?? -1;
+    byAttribute.set(attribute, [...(byAttribute.get(attribute) ?? []), id]);
+  }
+  return [...byAttribute].map(([attributeId, optionIds]) => ({ kind: 'options', attributeId, mode, optionIds }));
+}
+
+/** A JST calendar day (yyyy-mm-dd) of an instant. */
+function jstDate(iso: string): string {
+  return new Date(new Date(iso).getTime() + 9 * 3600_000).toISOString().slice(0, 10);
+}
+
+function fromNode(e: SegmentExpr, owners: OptionOwners): BuilderNode[] {
+  if ('and' in e) return [{ kind: 'group', op: 'and', negate: false, children: e.and.flatMap((x) => fromNode(x, owners)) }];
+  if ('or' in e) return [{ kind: 'group', op: 'or', negate: false, children: e.or.flatMap((x) => fromNode(x, owners)) }];
+  if ('not' in e) {
+    const inner = fromNode(e.not, owners);
+    const [only] = inner;
+    if (inner.length === 1 && only?.kind === 'group') return [{ ...only, negate: !only.negate }];
+    return [{ kind: 'group', op: 'and', negate: true, children: inner }];
+  }
+  // Options of several attributes: "any of" is any of the items, "all of" all of them.
+  const options = (ids: readonly number[], mode: 'any' | 'all'): BuilderNode[] => {
+    const parts = optionConditions(ids, mode, owners);
+    return parts.length === 1 ? parts : [{ kind: 'group', op: mode === 'any' ? 'or' : 'and', negate: false, children: parts }];
+  };
+  if ('anyOf' in e) return options(e.anyOf, 'any');
+  if ('allOf' in e) return options(e.allOf, 'all');
+  const record = e as Record<string, unknown>;
+  for (const key of ['genderIn', 'residenceIn', 'regionsOverlap']) {
+    if (Array.isArray(record[key])) return options(record[key] as number[], 'any');
+  }
+  if ('birthYear' in e) return [{ kind: 'birthYear', from: e.birthYear.from?.toString() ?? '', to: e.birthYear.to?.toString() ?? '' }];
+  if ('subscribedTo' in e) return [{ kind: 'subscribed', nodeId: e.subscribedTo }];
+  if ('registered' in e) return [{ kind: 'registered', value: e.registered }];
+  if ('friendSince' in e) return [{ kind: 'friendSince', date: jstDate(e.friendSince) }];
+  return [];
+}
+
+/** A saved expression back in the builder, to be read and changed. */
+export function fromExpression(e: SegmentExpr, owners: OptionOwners): Group {
+  const nodes = fromNode(e, owners);
+  const [only] = nodes;
+  if (nodes.length === 1 && only?.kind === 'group') return only;
+  return { kind: 'group', op: 'and', negate: false, children: nodes };
+}
