@@ -19,6 +19,8 @@ pub struct Team {
     pub description: String,
     /// Accounts in the team (only filled in the team list).
     pub member_count: Option<i64>,
+    /// Its members' deliveries need another person's approval before sending.
+    pub delivery_requires_approval: bool,
 }
 
 impl From<super::model::Team> for Team {
@@ -28,6 +30,7 @@ impl From<super::model::Team> for Team {
             name: t.name,
             description: t.description,
             member_count: None,
+            delivery_requires_approval: t.delivery_requires_approval,
         }
     }
 }
@@ -85,6 +88,8 @@ pub struct PermissionInfo {
     pub description: String,
     /// Usable only in a session that passed the TOTP second factor.
     pub requires_second_factor: bool,
+    /// False while the capability it opens is not built yet (shown as 準備中).
+    pub available: bool,
 }
 
 #[derive(SimpleObject)]
@@ -317,6 +322,7 @@ impl StaffQuery {
                 group: i.group.into(),
                 description: i.description.into(),
                 requires_second_factor: i.requires_second_factor,
+                available: i.permission.available(),
             })
             .collect())
     }

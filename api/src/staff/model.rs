@@ -58,6 +58,7 @@ pub struct Team {
     pub description: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub delivery_requires_approval: bool,
 }
 
 #[derive(Clone, Debug, Queryable, Selectable)]

@@ -47,6 +47,7 @@ export function PermissionPicker({
               <span>
                 {p.description} <code>{p.name}</code>
                 {p.requiresSecondFactor && <span className="badge">{t('staff.secondFactor')}</span>}
+                {p.available === false && <span className="badge badge-muted">{t('staff.notYetAvailable')}</span>}
               </span>
             </label>
           ))}

@@ -1,6 +1,7 @@
 // This feature's Japanese texts (merged into the console's catalogue in main.tsx).
 export const ja = {
   staff: {
+    notYetAvailable: '準備中（機能の提供後に有効になります）',
     title: '職員アカウント管理',
     searchLabel: 'ログインID・氏名で検索',
     teamFilter: '所属チーム',

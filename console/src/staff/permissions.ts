@@ -1,6 +1,6 @@
 // Grouping the permission catalogue for the editor.
 
-export type PermissionInfo = { name: string; group: string; description: string; requiresSecondFactor: boolean };
+export type PermissionInfo = { name: string; group: string; description: string; requiresSecondFactor: boolean; available?: boolean };
 
 export function groupPermissions(catalogue: readonly PermissionInfo[]): [string, PermissionInfo[]][] {
   const groups = new Map<string, PermissionInfo[]>();

@@ -23,7 +23,7 @@ export const StaffAccountQuery = graphql(`
 
 export const CatalogueQuery = graphql(`
   query Catalogue {
-    permissionCatalogue { name group description requiresSecondFactor }
+    permissionCatalogue { name group description requiresSecondFactor available }
     rolePresets { key label permissions }
     teams { id name }
   }

@@ -1,15 +1,24 @@
 import { useState } from 'react';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { request } from '../api/client';
-import { errorMessage, fieldErrorMap } from '../api/errors';
+import { errorMessage } from '../api/errors';
 import { graphql } from '../gql';
 import { Alert } from '../ui/Alert';
 import { Field } from '../ui/Field';
 import { keys } from '../api/keys';
+import { InlineRename } from '../ui/InlineRename';
+import { useAction } from '../ui/useAction';
+import { waiting } from '../ui/QueryState';
 
 const TeamsQuery = graphql(`
-  query Teams { teams { id name description memberCount } }
+  query Teams { teams { id name description memberCount deliveryRequiresApproval } }
+`);
+const UpdateTeamMutation = graphql(`
+  mutation UpdateTeam($id: UUID!, $input: TeamInput!) { updateTeam(id: $id, input: $input) { id } }
+`);
+const SetApprovalMutation = graphql(`
+  mutation SetTeamDeliveryApproval($id: UUID!, $required: Boolean!) { setTeamDeliveryApproval(teamId: $id, required: $required) }
 `);
 const CreateTeamMutation = graphql(`
   mutation CreateTeam($input: TeamInput!) { createTeam(input: $input) { id } }
@@ -20,37 +29,22 @@ const DeleteTeamMutation = graphql(`
 
 export function TeamsPage() {
   const { t } = useTranslation();
-  const queryClient = useQueryClient();
   const teams = useQuery({ queryKey: keys.teams, queryFn: () => request(TeamsQuery) });
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const refresh = async () => {
-    await queryClient.invalidateQueries({ queryKey: keys.teams });
-    await queryClient.invalidateQueries({ queryKey: keys.catalogue });
-  };
-  const fields = fieldErrorMap(error);
+  const { run, error, notice, fields } = useAction([keys.teams, keys.catalogue]);
   return (
     <section>
       <h1>{t('teams.title')}</h1>
-      {error !== null && <Alert kind="error">{errorMessage(error, t)}</Alert>}
-      {notice && <Alert kind="success">{notice}</Alert>}
       <form
         className="inline-form"
-        onSubmit={async (e) => {
+        onSubmit={(e) => {
           e.preventDefault();
-          setError(null);
-          setNotice(null);
-          try {
+          void run(async () => {
             await request(CreateTeamMutation, { input: { name, description } });
             setName('');
             setDescription('');
-            setNotice(t('teams.created'));
-            await refresh();
-          } catch (err) {
-            setError(err);
-          }
+          }, t('teams.created'));
         }}
       >
         <h2>{t('teams.new')}</h2>
@@ -60,16 +54,17 @@ export function TeamsPage() {
           {t('common.create')}
         </button>
       </form>
-      {teams.error && <Alert kind="error">{errorMessage(teams.error, t)}</Alert>}
+      {error !== null && <Alert kind="error">{errorMessage(error, t)}</Alert>}
+      {notice && <Alert kind="success">{notice}</Alert>}
+      {waiting(t, teams)}
       <table>
         <thead>
           <tr>
             <th scope="col">{t('teams.name')}</th>
             <th scope="col">{t('teams.description')}</th>
             <th scope="col">{t('teams.members')}</th>
-            <th scope="col">
-              <span className="visually-hidden">{t('common.delete')}</span>
-            </th>
+            <th scope="col">{t('teams.approval')}</th>
+            <th scope="col">{t('teams.actions')}</th>
           </tr>
         </thead>
         <tbody>
@@ -79,22 +74,29 @@ export function TeamsPage() {
               <td>{tm.description}</td>
               <td>{tm.memberCount ?? 0}</td>
               <td>
-                <button
-                  type="button"
-                  aria-label={`${tm.name} ${t('common.delete')}`}
-                  onClick={async () => {
-                    if (!window.confirm(t('teams.confirmDelete', { name: tm.name }))) return;
-                    setError(null);
-                    try {
-                      await request(DeleteTeamMutation, { id: tm.id });
-                      await refresh();
-                    } catch (err) {
-                      setError(err);
-                    }
-                  }}
-                >
-                  {t('common.delete')}
-                </button>
+                <label>
+                  <input
+                    type="checkbox"
+                    checked={tm.deliveryRequiresApproval}
+                    onChange={(e) => {
+                      const required = e.target.checked;
+                      void run(() => request(SetApprovalMutation, { id: tm.id, required }), required ? t('teams.approvalOn', { name: tm.name }) : t('teams.approvalOff', { name: tm.name }));
+                    }}
+                  />{' '}
+                  {t('teams.requireApproval')}
+                </label>
+              </td>
+              <td>
+                <InlineRename current={tm.name} what={tm.name} onRename={(next) => run(() => request(UpdateTeamMutation, { id: tm.id, input: { name: next, description: tm.description } }), t('common.saved'))} />{' '}
+                {(tm.memberCount ?? 0) === 0 && (
+                  <button
+                    type="button"
+                    aria-label={`${tm.name} ${t('common.delete')}`}
+                    onClick={() => window.confirm(t('teams.confirmDelete', { name: tm.name })) && void run(() => request(DeleteTeamMutation, { id: tm.id }), t('teams.deleted'))}
+                  >
+                    {t('common.delete')}
+                  </button>
+                )}
               </td>
             </tr>
           ))}
