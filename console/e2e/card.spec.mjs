@@ -97,9 +97,20 @@ export async function run({ browser, stack, test }) {
     await page.getByRole('link', { name: '利用者情報を登録する' }).click();
     await page.getByRole('heading', { name: '利用者情報の登録' }).waitFor();
     await page.getByLabel('カード対象者氏名').fill('浦和 花子');
-    // The first child is required: saving without it says so, at the field.
+    // Nothing registered yet: nothing to delete. 祖父母 is its own question.
+    assert.equal(await page.getByRole('heading', { name: '登録情報の削除' }).count(), 0);
+    await page.getByRole('group', { name: '子育てを支援する祖父母' }).getByRole('checkbox', { name: '子育てを支援している祖父母として登録する' }).waitFor();
+    assert.equal(await page.getByRole('group', { name: '妊娠中の方がいる' }).getByRole('checkbox', { name: /祖父母/ }).count(), 0);
+    // 続柄 is not chosen for the parent, and the first child is required:
+    // saving says so at each field, and the first one gets focus.
+    assert.equal(await page.getByLabel('続柄').inputValue(), '');
     await page.getByRole('button', { name: '登録する' }).click();
     await page.getByText('第1子の生年月日を入力してください').waitFor();
+    const relation = page.getByLabel('続柄');
+    assert.match(await page.locator(`#${await relation.getAttribute('aria-describedby')}`).textContent(), /続柄を選択してください/);
+    assert.ok(await relation.evaluate((el) => el === document.activeElement), 'the first error has focus');
+    await shot(page, '47-liff-card-errors');
+    await relation.selectOption('母');
     await page.locator('#child-0-name').fill('浦和 一郎');
     await page.locator('#child-0-birth').fill('2018-04-02');
     await page.getByRole('button', { name: 'お子さまを追加する（5人まで）' }).click();
@@ -108,6 +119,10 @@ export async function run({ browser, stack, test }) {
     await shot(page, '42-liff-card-register');
     await page.getByRole('button', { name: '登録する' }).click();
     await page.getByText('登録しました。').waitFor();
+    await page.getByRole('button', { name: '閉じる' }).waitFor();
+    // Registered: the button now changes, and deleting is offered.
+    await page.getByRole('button', { name: '変更する' }).waitFor();
+    await page.getByRole('heading', { name: '登録情報の削除' }).waitFor();
     await page.getByRole('link', { name: 'カードを表示する' }).click();
     await page.getByRole('heading', { name: 'パパママ応援ショップ優待カード' }).waitFor();
     // Everything registered is on the card without a tap.

@@ -29,6 +29,9 @@ export async function run({ browser, stack, test }) {
     await page.getByRole('heading', { name: 'LINEログイン（サンドボックス）' }).waitFor();
     await page.getByRole('link', { name: /埼玉 花子/ }).click();
     await page.getByRole('heading', { name: '受信設定' }).waitFor();
+    // Nothing registered yet: nothing to delete, and the button registers.
+    assert.equal(await page.getByRole('link', { name: '登録した情報をすべて削除する' }).count(), 0);
+    await page.getByRole('button', { name: '登録する' }).waitFor();
     await shot(page, '20-liff-settings');
   });
 
@@ -39,6 +42,9 @@ export async function run({ browser, stack, test }) {
     await page.getByRole('checkbox', { name: '観光' }).check();
     await page.getByRole('button', { name: '登録する' }).click();
     await page.getByText('受信設定を登録しました。').waitFor();
+    // Done: 閉じる returns to the chat (in the sandbox browser the page says to close it).
+    await page.getByRole('button', { name: '閉じる' }).click();
+    await page.getByText('このページを閉じて、LINEのトーク画面に戻ってください。').waitFor();
     await shot(page, '21-liff-saved');
     let n = 0;
     for (let i = 0; i < 40 && n === 0; i++) {
@@ -50,6 +56,9 @@ export async function run({ browser, stack, test }) {
     await page.reload();
     await page.getByRole('heading', { name: '受信設定' }).waitFor();
     assert.ok(await page.getByRole('radio', { name: '川口市' }).isChecked());
+    // Registered: the button changes, and deleting is offered.
+    await page.getByRole('button', { name: '変更する' }).waitFor();
+    await page.getByRole('link', { name: '登録した情報をすべて削除する' }).waitFor();
   });
 
   await test('職員がセグメント作成画面で条件を選ぶと対象人数が変わる', async () => {
@@ -187,6 +196,54 @@ export async function run({ browser, stack, test }) {
     assert.equal(audit.auditLog.items.length, 1);
     assert.match(JSON.stringify(audit.auditLog.items[0].summary), /防災訓練の案内/);
     await staff.close();
+  });
+
+  await test('受信設定の誤りはその項目に表示され、最初の誤りにフォーカスが移り、親の受信項目は子を含むと示される', async () => {
+    const birth = (await gql('mutation { createAttribute(input: {name: "生まれ年", kind: BIRTH_YEAR}) { id } }')).createAttribute.id;
+    const form = await gql('{ registrationForms { items { attributeId required helpText } categoryRootIds } }');
+    const current = form.registrationForms[0];
+    const residenceId = (await gql('{ attributes { id name } }')).attributes.find((a) => a.name === '居住地域').id;
+    await gql('mutation($i: RegistrationFormInput!) { publishRegistrationForm(input: $i) { version } }', {
+      i: {
+        items: [{ attributeId: birth, required: false }, ...current.items.map((x) => ({ attributeId: x.attributeId, required: x.attributeId === residenceId, helpText: x.helpText }))],
+        categoryRootIds: current.categoryRootIds,
+      },
+    });
+    const { userId: other } = await fake(stack, '/_fake/users', { displayName: '秩父 学' });
+    await fake(stack, `/_fake/users/${other}/follow`, {});
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'ja-JP' });
+    const p = await context.newPage();
+    await p.goto(`${stack.base}/liff/`);
+    await p.getByRole('link', { name: /秩父 学/ }).click();
+    // The birth year's accessible name is the label the resident reads.
+    await p.getByRole('spinbutton', { name: '西暦（4桁）' }).fill('85');
+    // A parent receive item includes its children: they show as included.
+    await p.getByRole('checkbox', { name: '防災・安全' }).check();
+    await p.getByText(/この中の\d+項目もすべて届きます/).waitFor();
+    assert.ok(await p.getByRole('checkbox', { name: '避難情報' }).isChecked());
+    assert.ok(await p.getByRole('checkbox', { name: '避難情報' }).isDisabled());
+    await p.getByRole('button', { name: '登録する' }).click();
+    await p.getByText('入力内容を確認してください。').waitFor();
+    // Each message is at its question and describes it; the first has focus, on screen.
+    const year = p.getByRole('spinbutton', { name: '西暦（4桁）' });
+    assert.equal(await year.getAttribute('aria-invalid'), 'true');
+    const yearMessage = p.locator(`#${await year.getAttribute('aria-describedby')}`);
+    assert.match(await yearMessage.textContent(), /西暦4桁/);
+    assert.ok(await year.evaluate((el) => el === document.activeElement), 'the first error has focus');
+    const residenceGroup = p.getByRole('group', { name: /居住地域/ });
+    const described = await residenceGroup.getAttribute('aria-describedby');
+    assert.match(await p.locator(`#${described}`).textContent(), /「居住地域」は必須です/);
+    await shot(p, '28-liff-field-errors');
+    // Fixing the year moves focus on to the next error.
+    await year.fill('1985');
+    await p.getByRole('button', { name: '登録する' }).click();
+    await p.waitForFunction(() => document.activeElement?.closest('fieldset')?.querySelector('legend')?.textContent?.startsWith('居住地域'));
+    const inView = await p.evaluate(() => {
+      const r = document.activeElement.getBoundingClientRect();
+      return r.top >= 0 && r.bottom <= window.innerHeight;
+    });
+    assert.ok(inView, 'the page scrolled to the field');
+    await context.close();
   });
 
   await test('住民が登録情報をすべて削除できる', async () => {

@@ -1,6 +1,7 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { ApiError, request } from './api';
-import { type CardDraft, MAX_CHILDREN, RELATIONS, draftFrom, emptyDraft, missingDates, toInput } from './card';
+import { type CardDraft, MAX_CHILDREN, RELATIONS, draftFrom, emptyDraft, missingFields, toInput } from './card';
+import { CloseButton, FieldMessage, useFocusFirstError } from './feedback';
 import { CardQuery } from './CardPage';
 import { graphql } from './gql';
 import { c, t } from './messages';
@@ -27,11 +28,7 @@ function Field({ id, label, error, required, help, children }: { id: string; lab
       </label>
       {help && <p className="help" id={`${id}-help`}>{help}</p>}
       {children}
-      {error && (
-        <p className="field-error" id={`${id}-error`} role="alert">
-          {error}
-        </p>
-      )}
+      <FieldMessage id={`${id}-error`} message={error} />
     </div>
   );
 }
@@ -43,10 +40,17 @@ export function CardEditPage() {
   const [status, setStatus] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const [deleted, setDeleted] = useState(false);
+  const [registered, setRegistered] = useState(false);
+  const [refused, setRefused] = useState(0);
+  const form = useRef<HTMLFormElement>(null);
+  useFocusFirstError(form, refused);
 
   useEffect(() => {
     request(CardQuery)
-      .then((d) => setDraft(d.papaMamaCard.registered ? draftFrom(d.papaMamaCard) : emptyDraft()))
+      .then((d) => {
+        setRegistered(d.papaMamaCard.registered);
+        setDraft(d.papaMamaCard.registered ? draftFrom(d.papaMamaCard) : emptyDraft());
+      })
       .catch((e) => setStatus({ kind: 'error', text: e instanceof ApiError && e.code === 'UNAUTHENTICATED' ? t.authError : t.error }));
   }, []);
 
@@ -67,21 +71,24 @@ export function CardEditPage() {
 
   const save = async () => {
     setStatus(null);
-    const missing = missingDates(draft);
+    const missing = missingFields(draft);
     if (missing.length > 0) {
       setErrors(Object.fromEntries(missing.map((m) => [m.field, m.message])));
       setStatus({ kind: 'error', text: t.fixErrors });
+      setRefused((n) => n + 1);
       return;
     }
     setBusy(true);
     try {
       await request(SaveCard, { input: toInput(draft) });
       setErrors({});
-      setStatus({ kind: 'ok', text: c.saved });
+      setStatus({ kind: 'ok', text: registered ? c.changed : c.saved });
+      setRegistered(true);
     } catch (e) {
       if (e instanceof ApiError && e.code === 'BAD_USER_INPUT') {
         setErrors(Object.fromEntries(e.fields.map((f) => [f.field.replace(/^input\./, ''), f.message])));
         setStatus({ kind: 'error', text: t.fixErrors });
+        setRefused((n) => n + 1);
       } else setStatus({ kind: 'error', text: t.error });
     } finally {
       setBusy(false);
@@ -103,6 +110,7 @@ export function CardEditPage() {
       <h1>{c.editTitle}</h1>
       <p>{c.editLead}</p>
       <form
+        ref={form}
         noValidate
         onSubmit={(e) => {
           e.preventDefault();
@@ -113,7 +121,10 @@ export function CardEditPage() {
           <input id="holderName" type="text" autoComplete="name" value={draft.holderName} aria-invalid={!!err('holderName')} aria-describedby={described('holderName', 'holderName')} onChange={(e) => set({ holderName: e.target.value })} />
         </Field>
         <Field id="relation" label={c.relation} required help={c.relationHelp} error={err('relation')}>
-          <select id="relation" value={draft.relation} onChange={(e) => set({ relation: e.target.value })}>
+          <select id="relation" value={draft.relation} aria-invalid={!!err('relation')} aria-describedby={described('relation', 'relation')} onChange={(e) => set({ relation: e.target.value })}>
+            <option value="" disabled>
+              {t.select}
+            </option>
             {[...RELATIONS, 'その他'].map((r) => (
               <option key={r} value={r}>
                 {r}
@@ -121,7 +132,7 @@ export function CardEditPage() {
             ))}
           </select>
           {draft.relation === 'その他' && (
-            <input aria-label={c.relationOther} type="text" value={draft.relationOther} aria-invalid={!!err('relation')} onChange={(e) => set({ relationOther: e.target.value })} />
+            <input aria-label={c.relationOther} type="text" value={draft.relationOther} aria-invalid={!!err('relation')} aria-describedby={described('relation', 'relation')} onChange={(e) => set({ relationOther: e.target.value })} />
           )}
         </Field>
         {draft.children.map((ch, i) => (
@@ -155,9 +166,12 @@ export function CardEditPage() {
           </label>
           {draft.pregnant && (
             <Field id="expectedDate" label={c.expectedDate} required error={err('expectedDate')}>
-              <input id="expectedDate" type="date" value={draft.expectedDate} aria-invalid={!!err('expectedDate')} onChange={(e) => set({ expectedDate: e.target.value })} />
+              <input id="expectedDate" type="date" value={draft.expectedDate} aria-invalid={!!err('expectedDate')} aria-describedby={described('expectedDate', 'expectedDate')} onChange={(e) => set({ expectedDate: e.target.value })} />
             </Field>
           )}
+        </fieldset>
+        <fieldset>
+          <legend>{c.grandparent}</legend>
           <label className="choice">
             <input type="checkbox" checked={draft.grandparent} onChange={(e) => set({ grandparent: e.target.checked })} />
             {c.isGrandparent}
@@ -169,23 +183,26 @@ export function CardEditPage() {
           </p>
         )}
         <button type="submit" className="primary" disabled={busy}>
-          {busy ? t.saving : c.save}
+          {busy ? (registered ? t.changing : t.saving) : registered ? c.change : c.save}
         </button>
       </form>
       {status?.kind === 'ok' && (
-        <p>
+        <div className="after-save">
           <a className="button primary" href="/liff/card">
             {c.toCard}
           </a>
-        </p>
+          <CloseButton />
+        </div>
       )}
-      <section className="danger-zone">
-        <h2>{c.deleteTitle}</h2>
-        <p>{c.deleteText}</p>
-        <button type="button" className="danger" onClick={() => void remove()}>
-          {c.deleteButton}
-        </button>
-      </section>
+      {registered && (
+        <section className="danger-zone">
+          <h2>{c.deleteTitle}</h2>
+          <p>{c.deleteText}</p>
+          <button type="button" className="danger" onClick={() => void remove()}>
+            {c.deleteButton}
+          </button>
+        </section>
+      )}
     </main>
   );
 }

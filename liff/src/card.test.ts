@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { draftFrom, emptyDraft, japaneseDate, jstClock, missingDates, toInput } from './card';
+import { draftFrom, emptyDraft, japaneseDate, jstClock, missingFields, toInput } from './card';
 
 describe('card form', () => {
   it('sends the chosen relation, or the one typed under その他', () => {
-    const d = { ...emptyDraft(), holderName: '埼玉 花子', children: [{ name: '一郎', birthDate: '2020-05-05' }] };
+    const d = { ...emptyDraft(), holderName: '埼玉 花子', relation: '母', children: [{ name: '一郎', birthDate: '2020-05-05' }] };
     expect(toInput(d).relation).toBe('母');
     expect(toInput({ ...d, relation: 'その他', relationOther: '叔母' }).relation).toBe('叔母');
   });
@@ -24,9 +24,15 @@ describe('card form', () => {
     expect(d.grandparent).toBe(true);
   });
 
-  it('asks for missing dates before sending', () => {
+  it('asks for the relation and missing dates before sending', () => {
     const d = { ...emptyDraft(), holderName: 'a', children: [{ name: '一郎', birthDate: '' }], pregnant: true };
-    expect(missingDates(d).map((e) => e.field)).toEqual(['children[0].birthDate', 'expectedDate']);
+    expect(missingFields(d).map((e) => e.field)).toEqual(['relation', 'children[0].birthDate', 'expectedDate']);
+    expect(missingFields({ ...d, relation: '父' }).map((e) => e.field)).toEqual(['children[0].birthDate', 'expectedDate']);
+  });
+
+  it('does not preselect the relation of a new registration', () => {
+    expect(emptyDraft().relation).toBe('');
+    expect(draftFrom({ holderName: null, relation: null, children: [], grandparent: false }).relation).toBe('');
   });
 
   it('writes dates the Japanese way and the clock in JST', () => {

@@ -17,7 +17,8 @@ export const MAX_CHILDREN = 5;
 export const RELATIONS = ['母', '父', '祖母', '祖父'] as const;
 
 export function emptyDraft(): CardDraft {
-  return { holderName: '', relation: '母', relationOther: '', children: [{ name: '', birthDate: '' }], pregnant: false, expectedDate: '', grandparent: false };
+  // 続柄 is not guessed: a father would otherwise register as 母 by leaving it.
+  return { holderName: '', relation: '', relationOther: '', children: [{ name: '', birthDate: '' }], pregnant: false, expectedDate: '', grandparent: false };
 }
 
 /** The registered card, back into the form. */
@@ -28,8 +29,8 @@ export function draftFrom(card: {
   expectedDate?: string | null;
   grandparent: boolean;
 }): CardDraft {
-  const relation = card.relation ?? '母';
-  const known = (RELATIONS as readonly string[]).includes(relation);
+  const relation = card.relation ?? '';
+  const known = relation === '' || (RELATIONS as readonly string[]).includes(relation);
   return {
     holderName: card.holderName ?? '',
     relation: known ? relation : 'その他',
@@ -53,9 +54,13 @@ export function toInput(d: CardDraft): CardInput {
   };
 }
 
-/** Dates the server cannot even parse are caught here; everything else is the server's to check. */
-export function missingDates(d: CardDraft): { field: string; message: string }[] {
+/**
+ * What the page asks for before sending: the relation not yet chosen and
+ * dates the server cannot even parse. Everything else is the server's to check.
+ */
+export function missingFields(d: CardDraft): { field: string; message: string }[] {
   const out: { field: string; message: string }[] = [];
+  if (d.relation === '') out.push({ field: 'relation', message: '続柄を選択してください' });
   toInput(d).children.forEach((c, i) => {
     if (!c.birthDate) out.push({ field: `children[${i}].birthDate`, message: `第${i + 1}子の生年月日を入力してください` });
   });

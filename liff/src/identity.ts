@@ -5,6 +5,8 @@ import liff from '@line/liff';
 
 export type Config = { liffId: string; sandboxLogin: string | null };
 const KEY = 'tenohira.idToken';
+// Set once the LIFF SDK is initialised: only then can the page close itself.
+let liffReady = false;
 
 async function config(): Promise<Config> {
   const r = await fetch('/liff/config.json');
@@ -53,6 +55,7 @@ export async function idToken(): Promise<string> {
       return new Promise(() => undefined);
     case 'liff': {
       await liff.init({ liffId: source.liffId });
+      liffReady = true;
       if (!liff.isLoggedIn()) {
         liff.login();
         return new Promise(() => undefined);
@@ -67,4 +70,21 @@ export async function idToken(): Promise<string> {
 /** Forgets a token the server refused (expired): the next call logs in again. */
 export function forgetToken() {
   sessionStorage.removeItem(KEY);
+}
+
+export type CloseWay = 'liff' | 'window';
+
+/** How 閉じる returns to the chat: LINE's own call inside the LINE app, else the browser's. */
+export function closeWay(liffInitialised: boolean, inClient: boolean): CloseWay {
+  return liffInitialised && inClient ? 'liff' : 'window';
+}
+
+/**
+ * Closes the page. Inside LINE this returns to the chat; an ordinary browser
+ * (the sandbox) closes only windows a script opened, so the caller says
+ * what to do when the page is still there.
+ */
+export function closePage(): void {
+  if (closeWay(liffReady, liffReady && liff.isInClient()) === 'liff') liff.closeWindow();
+  else window.close();
 }

@@ -1,5 +1,5 @@
-//! Demo data: Saitama's 63 municipalities and a realistic set of lifestyle
-//! and interest items, and a receive-item tree. Seeded once (only into an
+//! Demo data: Saitama's 63 municipalities, a realistic set of lifestyle
+//! items, and the receive-item tree of information fields. Seeded once (only into an
 //! empty catalogue).
 
 use diesel::prelude::*;
@@ -88,7 +88,7 @@ pub async fn seed(app: &App) -> anyhow::Result<bool> {
         .iter()
         .map(|s| s.to_string())
         .collect();
-    let items: [(&str, &str, &str, Vec<String>); 7] = [
+    let items: [(&str, &str, &str, Vec<String>); 6] = [
         (
             "居住地域",
             "municipality",
@@ -126,23 +126,6 @@ pub async fn seed(app: &App) -> anyhow::Result<bool> {
             .to_vec(),
         ),
         (
-            "配信を希望する情報分野",
-            "multiple",
-            "受け取りたい情報を選んでください（複数可）。",
-            [
-                "防災・防犯",
-                "子育て・教育",
-                "健康・医療・福祉",
-                "観光・イベント",
-                "環境・まちづくり",
-                "移住・定住",
-                "文化・スポーツ",
-                "県政ニュース",
-            ]
-            .map(String::from)
-            .to_vec(),
-        ),
-        (
             "その他ご要望",
             "free_text",
             "県へのご要望があればご記入ください（任意）。",
@@ -163,11 +146,17 @@ pub async fn seed(app: &App) -> anyhow::Result<bool> {
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
-    let tree: [(&str, &[&str]); 4] = [
+    // 配信を希望する情報分野 (seed 2.4(4)イ) is asked by this tree alone: a
+    // separate multiple-choice item with the same fields would ask the
+    // resident the same thing twice, and staff would not know which to use.
+    let tree: [(&str, &[&str]); 7] = [
         ("防災", &["避難情報", "雨量", "水位", "地震"]),
-        ("子育て", &["保育・教育", "手当・助成"]),
-        ("イベント", &["観光", "スポーツ"]),
-        ("お知らせ", &["県政ニュース"]),
+        ("子育て・教育", &["保育・教育", "手当・助成"]),
+        ("健康・医療・福祉", &["健康づくり", "医療", "介護・福祉"]),
+        ("イベント・観光", &["観光", "スポーツ", "文化・芸術"]),
+        ("環境・まちづくり", &["環境", "まちづくり"]),
+        ("移住・定住", &["移住相談", "住まい"]),
+        ("お知らせ", &["県政ニュース", "募集・採用"]),
     ];
     for (field, subs) in tree {
         let f = service::create_node(app, &system, None, field.into())

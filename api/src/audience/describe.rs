@@ -102,9 +102,10 @@ fn words(e: &Expr, names: &Names, nested: bool) -> String {
         Expr::And(items) => group(items, " かつ "),
         Expr::Or(items) => group(items, " または "),
         Expr::Not(inner) => format!("「{}」ではない", words(inner, names, false)),
-        Expr::AnyOf(ids) | Expr::GenderIn(ids) | Expr::ResidenceIn(ids) | Expr::RegionsOverlap(ids) => {
-            names.options(ids, "のいずれか")
-        }
+        Expr::AnyOf(ids)
+        | Expr::GenderIn(ids)
+        | Expr::ResidenceIn(ids)
+        | Expr::RegionsOverlap(ids) => names.options(ids, "のいずれか"),
         Expr::AllOf(ids) => names.options(ids, "のすべて"),
         Expr::BirthYear { from, to } => match (from, to) {
             (Some(a), Some(b)) if a == b => format!("生まれ年が {a}年"),
@@ -130,9 +131,15 @@ mod tests {
     #[test]
     fn conditions_read_as_japanese() {
         let mut names = Names::default();
-        names.options.insert(1, ("居住地域".into(), "川口市".into()));
-        names.options.insert(2, ("居住地域".into(), "さいたま市".into()));
-        names.options.insert(3, ("関心のある分野".into(), "防災".into()));
+        names
+            .options
+            .insert(1, ("居住地域".into(), "川口市".into()));
+        names
+            .options
+            .insert(2, ("居住地域".into(), "さいたま市".into()));
+        names
+            .options
+            .insert(3, ("関心のある分野".into(), "防災".into()));
         names.nodes.insert(10, (None, "防災".into()));
         names.nodes.insert(11, (Some(10), "避難情報".into()));
         let e = Expr::And(vec![

@@ -26,6 +26,43 @@ pub enum AttributeKind {
     FreeText,
 }
 
+/// How the residents' form asks an item: one rule for the LIFF page and the
+/// console's preview of it, so the preview cannot draw what the page does not.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(rename_items = "SCREAMING_SNAKE_CASE")]
+pub enum FormControl {
+    /// ラジオボタン（1つ選ぶ）
+    Radio,
+    /// プルダウン（1つ選ぶ、選択肢が多いとき）
+    Select,
+    /// チェックボックス（いくつでも）
+    Checkboxes,
+    /// 西暦4桁の入力欄
+    Year,
+    /// 文章の入力欄
+    Text,
+}
+
+/// More one-of choices than this are a dropdown: 63 radio buttons fill a phone.
+const MAX_RADIO_OPTIONS: usize = 8;
+
+impl FormControl {
+    fn of(kind: AttributeKind, live_options: usize) -> Self {
+        match kind {
+            AttributeKind::Single | AttributeKind::Gender | AttributeKind::Municipality => {
+                if live_options > MAX_RADIO_OPTIONS {
+                    Self::Select
+                } else {
+                    Self::Radio
+                }
+            }
+            AttributeKind::Multiple | AttributeKind::Regions => Self::Checkboxes,
+            AttributeKind::BirthYear => Self::Year,
+            AttributeKind::FreeText => Self::Text,
+        }
+    }
+}
+
 impl AttributeKind {
     fn as_str(self) -> &'static str {
         match self {
@@ -80,17 +117,22 @@ pub struct Attribute {
     /// Archived items are hidden from registration forms; answers and segments keep working.
     pub archived: bool,
     pub options: Vec<AttributeOption>,
+    /// How the residents' form asks it (from its live options).
+    pub control: FormControl,
 }
 
 fn attribute(a: AttrRow, options: Vec<AttrOption>) -> Attribute {
+    let kind = AttributeKind::parse(&a.kind);
+    let options: Vec<AttributeOption> = options.into_iter().map(Into::into).collect();
     Attribute {
         id: a.id,
         name: a.name,
-        kind: AttributeKind::parse(&a.kind),
+        control: FormControl::of(kind, options.iter().filter(|o| !o.archived).count()),
+        kind,
         help_text: a.help_text,
         position: a.position,
         archived: a.archived_at.is_some(),
-        options: options.into_iter().map(Into::into).collect(),
+        options,
     }
 }
 
@@ -495,6 +537,8 @@ pub struct FormAttribute {
     pub help_text: String,
     pub required: bool,
     pub options: Vec<AttributeOption>,
+    /// How to ask it: radio buttons, a dropdown, checkboxes, a year or a text.
+    pub control: FormControl,
 }
 
 #[derive(SimpleObject)]
@@ -620,13 +664,17 @@ impl ResidentAudienceQuery {
             version,
             attributes: entries
                 .into_iter()
-                .map(|e| FormAttribute {
-                    id: e.attribute.id,
-                    name: e.attribute.name,
-                    kind: AttributeKind::parse(&e.attribute.kind),
-                    help_text: e.attribute.help_text,
-                    required: e.required,
-                    options: e.options.into_iter().map(Into::into).collect(),
+                .map(|e| {
+                    let kind = AttributeKind::parse(&e.attribute.kind);
+                    FormAttribute {
+                        id: e.attribute.id,
+                        name: e.attribute.name,
+                        control: FormControl::of(kind, e.options.len()),
+                        kind,
+                        help_text: e.attribute.help_text,
+                        required: e.required,
+                        options: e.options.into_iter().map(Into::into).collect(),
+                    }
                 })
                 .collect(),
             categories: nodes.into_iter().map(Into::into).collect(),
@@ -704,5 +752,20 @@ impl FriendListQuery {
             }
         };
         Ok(FriendPage::of(rows, total))
+    }
+}
+
+#[cfg(test)]
+mod form_control_tests {
+    use super::{AttributeKind, FormControl, MAX_RADIO_OPTIONS};
+
+    #[test]
+    fn many_one_of_choices_are_a_dropdown() {
+        assert!(FormControl::of(AttributeKind::Gender, 3) == FormControl::Radio);
+        assert!(FormControl::of(AttributeKind::Single, MAX_RADIO_OPTIONS) == FormControl::Radio);
+        assert!(FormControl::of(AttributeKind::Municipality, 63) == FormControl::Select);
+        assert!(FormControl::of(AttributeKind::Regions, 63) == FormControl::Checkboxes);
+        assert!(FormControl::of(AttributeKind::BirthYear, 0) == FormControl::Year);
+        assert!(FormControl::of(AttributeKind::FreeText, 0) == FormControl::Text);
     }
 }

@@ -233,14 +233,18 @@ struct Filed {
 }
 
 /// The friends `ids` covers (through friends' own reads) with their
-/// settings, as index members.
+/// settings, as index members. Both reads come back in id order and are
+/// merged as they stream past: no map of a page's settings is built (at
+/// 2 million friends that map was the loader's largest allocation).
 async fn read_members(
     conn: &mut diesel_async::AsyncPgConnection,
     ids: Ids<'_>,
 ) -> anyhow::Result<Vec<Member>> {
     use crate::db::schema::friend_settings as s;
     let friends = crate::friends::lookup::states(conn, ids).await?;
-    let q = s::table.select((s::friend_id, s::option_ids, s::node_ids, s::birth_year));
+    let q = s::table
+        .select((s::friend_id, s::option_ids, s::node_ids, s::birth_year))
+        .order(s::friend_id);
     let settings: Vec<Filed> = match ids {
         Ids::Range(lo, hi) => {
             q.filter(s::friend_id.gt(lo))
@@ -250,25 +254,30 @@ async fn read_members(
         }
         Ids::List(list) => q.filter(s::friend_id.eq_any(list)).load(conn).await?,
     };
-    let mut filed: HashMap<i64, Filed> = settings.into_iter().map(|f| (f.friend_id, f)).collect();
-    Ok(friends
-        .into_iter()
-        .filter_map(|f| {
-            let settings = filed.remove(&f.id);
-            Some(Member {
-                id: u32::try_from(f.id).ok()?,
-                following: f.following(),
-                followed_day: jst_day(f.followed_at),
-                registered: settings.is_some(),
-                birth_year: settings.as_ref().and_then(|s| s.birth_year),
-                options: settings
-                    .as_ref()
-                    .map(|s| s.option_ids.clone())
-                    .unwrap_or_default(),
-                nodes: settings.map(|s| s.node_ids).unwrap_or_default(),
-            })
-        })
-        .collect())
+    let mut settings = settings.into_iter().peekable();
+    let mut members = Vec::with_capacity(friends.len());
+    for f in friends {
+        // Settings of friends not in this read (none in practice) are passed over.
+        while settings.next_if(|s| s.friend_id < f.id).is_some() {}
+        let own = settings.next_if(|s| s.friend_id == f.id);
+        let Ok(id) = u32::try_from(f.id) else {
+            continue;
+        };
+        let (registered, birth_year, options, nodes) = match own {
+            Some(s) => (true, s.birth_year, s.option_ids, s.node_ids),
+            None => (false, None, Vec::new(), Vec::new()),
+        };
+        members.push(Member {
+            id,
+            following: f.following(),
+            followed_day: jst_day(f.followed_at),
+            registered,
+            birth_year,
+            options,
+            nodes,
+        });
+    }
+    Ok(members)
 }
 
 pub const REFRESH_INTERVAL: Duration = Duration::from_millis(250);
@@ -312,8 +321,9 @@ impl AudienceIndex {
             .await?;
         let mut bitmaps = Bitmaps::default();
         let max_id = crate::friends::lookup::max_id(&mut conn).await?;
-        // Pages are id ranges on both tables, so each is a cheap range read.
-        const PAGE: i64 = 100_000;
+        // Pages are id ranges on both tables, so each is a cheap range read;
+        // small enough that a page in memory is a few MiB, not tens.
+        const PAGE: i64 = 25_000;
         let mut lo: i64 = 0;
         while lo < max_id.unwrap_or(0) {
             for m in read_members(&mut conn, Ids::Range(lo, lo + PAGE)).await? {

@@ -1039,7 +1039,10 @@ pub async fn describe_segment(
         .optional()?;
     let Some(row) = row else { return Ok(None) };
     let names = super::describe::Names::load(conn).await?;
-    Ok(Some((row.name.clone(), super::describe::describe(&row.expr()?, &names))))
+    Ok(Some((
+        row.name.clone(),
+        super::describe::describe(&row.expr()?, &names),
+    )))
 }
 
 pub async fn describe_expression(

@@ -43,7 +43,10 @@ const ACTIONS: &[(&str, &str)] = &[
     ("staff.account.reset_password", "パスワードの再発行"),
     ("staff.account.reset_totp", "二要素認証のリセット"),
     ("staff.account.import", "職員アカウントのCSV一括登録"),
-    ("staff.permission.grant_personal_data", "個人情報に関わる権限の付与"),
+    (
+        "staff.permission.grant_personal_data",
+        "個人情報に関わる権限の付与",
+    ),
     ("staff.team.create", "チームの作成"),
     ("staff.team.update", "チームの変更"),
     ("staff.team.delete", "チームの削除"),
@@ -114,7 +117,12 @@ mod tests {
                     continue;
                 }
                 let text = std::fs::read_to_string(&path).unwrap_or_default();
-                for window in text.split("audited(").skip(1).chain(text.split("record_now(").skip(1)).chain(text.split("audit::record(").skip(1)) {
+                for window in text
+                    .split("audited(")
+                    .skip(1)
+                    .chain(text.split("record_now(").skip(1))
+                    .chain(text.split("audit::record(").skip(1))
+                {
                     if let Some(key) = window
                         .split('"')
                         .nth(1)
@@ -128,6 +136,9 @@ mod tests {
         }
         missing.sort();
         missing.dedup();
-        assert!(missing.is_empty(), "actions without a Japanese label: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "actions without a Japanese label: {missing:?}"
+        );
     }
 }

@@ -651,5 +651,7 @@ pub async fn expected_recipients(app: &App, d: &Delivery) -> AppResult<u64> {
         .map_err(AppError::internal)?;
     let mut conn = app.db.get().await?;
     let target = d.target_value().unwrap_or(Target::Friends(vec![]));
-    Ok(super::dispatch::resolve(app, &mut conn, &target).await?.len())
+    Ok(super::dispatch::resolve(app, &mut conn, &target)
+        .await?
+        .len())
 }

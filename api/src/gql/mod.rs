@@ -55,7 +55,10 @@ impl ContextExt for Context<'_> {
 #[derive(Default)]
 pub struct RequestCache(
     std::sync::Mutex<
-        std::collections::HashMap<std::any::TypeId, std::sync::Arc<dyn std::any::Any + Send + Sync>>,
+        std::collections::HashMap<
+            std::any::TypeId,
+            std::sync::Arc<dyn std::any::Any + Send + Sync>,
+        >,
     >,
 );
 
@@ -81,4 +84,3 @@ impl RequestCache {
         Ok(value)
     }
 }
-

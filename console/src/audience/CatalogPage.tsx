@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { request } from '../api/client';
@@ -7,7 +7,9 @@ import { graphql } from '../gql';
 import type { AttributeKind } from '../gql/graphql';
 import { Alert } from '../ui/Alert';
 import { InlineRename } from '../ui/InlineRename';
-import { MoveButtons, moved } from '../ui/MoveButtons';
+import { moved } from '../ui/MoveButtons';
+import { AttributeItem } from './AttributeItem';
+import { itemsToOpen, matchingItems } from './catalogSearch';
 import { keys } from '../api/keys';
 import { useAction } from '../ui/useAction';
 import { waiting } from '../ui/QueryState';
@@ -21,32 +23,11 @@ const CatalogQuery = graphql(`
 const CreateAttribute = graphql(`
   mutation CatalogCreateAttribute($input: AttributeInput!) { createAttribute(input: $input) { id } }
 `);
-const AddOption = graphql(`
-  mutation CatalogAddOption($attributeId: Int!, $label: String!) { addAttributeOption(attributeId: $attributeId, label: $label) { id } }
-`);
-const DeleteOption = graphql(`
-  mutation CatalogDeleteOption($id: Int!) { deleteAttributeOption(id: $id) }
-`);
-const ArchiveOption = graphql(`
-  mutation CatalogArchiveOption($id: Int!, $archived: Boolean!) { updateAttributeOption(id: $id, input: {archived: $archived}) { id } }
-`);
-const RenameOption = graphql(`
-  mutation CatalogRenameOption($id: Int!, $label: String!) { updateAttributeOption(id: $id, input: {label: $label}) { id } }
-`);
-const RenameAttribute = graphql(`
-  mutation CatalogRenameAttribute($id: Int!, $name: String!) { updateAttribute(id: $id, input: {name: $name}) }
-`);
 const ReorderAttributes = graphql(`
   mutation CatalogReorderAttributes($ids: [Int!]!) { reorderAttributes(ids: $ids) }
 `);
-const ReorderOptions = graphql(`
-  mutation CatalogReorderOptions($attributeId: Int!, $ids: [Int!]!) { reorderAttributeOptions(attributeId: $attributeId, ids: $ids) }
-`);
 const RenameNode = graphql(`
   mutation CatalogRenameNode($id: Int!, $name: String!) { renameCategoryNode(id: $id, name: $name) { id } }
-`);
-const DeleteAttribute = graphql(`
-  mutation CatalogDeleteAttribute($id: Int!) { deleteAttribute(id: $id) }
 `);
 const CreateNode = graphql(`
   mutation CatalogCreateNode($parentId: Int, $name: String!) { createCategoryNode(parentId: $parentId, name: $name) { id } }
@@ -64,15 +45,26 @@ export function CatalogPage() {
   const [name, setName] = useState('');
   const [kind, setKind] = useState<AttributeKind>('MULTIPLE');
   const [options, setOptions] = useState('');
-  const [newOption, setNewOption] = useState<Record<number, string>>({});
   const [newNode, setNewNode] = useState<Record<string, string>>({});
+  const [query, setQuery] = useState('');
+  // Items are collapsed until opened: 63 municipalities would otherwise fill the page.
+  const [expanded, setExpanded] = useState<Set<number>>(new Set());
+  const [added, setAdded] = useState<number | null>(null);
 
-
+  // A new item is opened, scrolled to and marked, so it is not lost at the end of a long list.
+  const present = catalog.data?.attributes.some((a) => a.id === added) ?? false;
+  useEffect(() => {
+    if (added === null || !present) return;
+    const el = document.getElementById(`attribute-${added}`);
+    el?.scrollIntoView?.({ block: 'center' });
+    el?.querySelector<HTMLElement>('summary')?.focus({ preventScroll: true });
+  }, [added, present]);
 
   const wait = waiting(t, catalog);
   if (wait) return wait;
   const nodes = catalog.data?.categoryTree ?? [];
   const attributes = catalog.data?.attributes ?? [];
+  const shown = matchingItems(attributes, query);
   const tree = (parent: number | null) => {
     const items = nodes.filter((n) => n.parentId === parent);
     const key = String(parent ?? 'root');
@@ -118,9 +110,12 @@ export function CatalogPage() {
         onSubmit={(e) => {
           e.preventDefault();
           void act(async () => {
-            await request(CreateAttribute, { input: { name, kind, options: options.split('\n').map((o) => o.trim()).filter(Boolean) } });
+            const id = (await request(CreateAttribute, { input: { name, kind, options: options.split('\n').map((o) => o.trim()).filter(Boolean) } })).createAttribute.id;
             setName('');
             setOptions('');
+            setQuery('');
+            setExpanded(new Set([...expanded, id]));
+            setAdded(id);
           }, t('catalog.created'));
         }}
       >
@@ -148,66 +143,41 @@ export function CatalogPage() {
         </button>
       </form>
       <h2>{t('catalog.attributes')}</h2>
-      {attributes.map((a, i) => (
-        <fieldset key={a.id} className="permission-group" data-testid={`attribute-${a.name}`}>
-          <legend>
-            {a.name}（{t(`catalog.kinds.${a.kind}`)}）{a.archived && <span className="badge">{t('catalog.archived')}</span>}
-          </legend>
-          <p>
-            <InlineRename current={a.name} what={a.name} onRename={(name) => act(() => request(RenameAttribute, { id: a.id, name }))} />{' '}
-            <MoveButtons name={a.name} index={i} count={attributes.length} onMove={(to) => void act(() => request(ReorderAttributes, { ids: moved(attributes.map((x) => x.id), i, to) }))} />
-          </p>
-          <ul>
-            {a.options.map((o, j) => (
-              <li key={o.id}>
-                {o.label} {o.archived && <span className="badge">{t('catalog.archived')}</span>}{' '}
-                <InlineRename current={o.label} what={o.label} onRename={(label) => act(() => request(RenameOption, { id: o.id, label }))} />{' '}
-                <MoveButtons
-                  name={o.label}
-                  index={j}
-                  count={a.options.length}
-                  onMove={(to) => void act(() => request(ReorderOptions, { attributeId: a.id, ids: moved(a.options.map((x) => x.id), j, to) }))}
-                />{' '}
-                <button type="button" onClick={() => void act(() => request(ArchiveOption, { id: o.id, archived: !o.archived }))}>
-                  {o.archived ? t('catalog.restore') : t('catalog.archive')}
-                </button>{' '}
-                <button
-                  type="button"
-                  aria-label={`${o.label} ${t('common.delete')}`}
-                  onClick={() =>
-                    window.confirm(t('catalog.confirmDeleteOption', { label: o.label })) &&
-                    void act(
-                      () => request(DeleteOption, { id: o.id }),
-                      (r) => t('catalog.flagged', { count: r.deleteAttributeOption.length }),
-                    )
-                  }
-                >
-                  {t('common.delete')}
-                </button>
-              </li>
-            ))}
-          </ul>
-          {!['BIRTH_YEAR', 'FREE_TEXT'].includes(a.kind) && (
-            <p>
-              <input aria-label={t('catalog.newOption', { name: a.name })} value={newOption[a.id] ?? ''} onChange={(e) => setNewOption({ ...newOption, [a.id]: e.target.value })} />{' '}
-              <button
-                type="button"
-                onClick={() =>
-                  void act(async () => {
-                    await request(AddOption, { attributeId: a.id, label: newOption[a.id] ?? '' });
-                    setNewOption({ ...newOption, [a.id]: '' });
-                  })
-                }
-              >
-                {t('catalog.add')}
-              </button>
-            </p>
-          )}
-          <button type="button" onClick={() => window.confirm(t('catalog.confirmDeleteAttribute', { name: a.name })) && void act(() => request(DeleteAttribute, { id: a.id }))}>
-            {t('catalog.deleteAttribute')}
-          </button>
-        </fieldset>
-      ))}
+      <p className="inline-form">
+        <label>
+          {t('catalog.search')}{' '}
+          <input
+            type="search"
+            value={query}
+            onChange={(e) => {
+              setQuery(e.target.value);
+              setExpanded(new Set(itemsToOpen(attributes, e.target.value)));
+            }}
+          />
+        </label>{' '}
+        <span className="help" aria-live="polite">
+          {t('catalog.shown', { shown: shown.length, total: attributes.length })}
+        </span>
+      </p>
+      {shown.map((a) => {
+        const i = attributes.indexOf(a);
+        return (
+          <AttributeItem
+            key={a.id}
+            attribute={a}
+            move={{ index: i, count: attributes.length, onMove: (to) => void act(() => request(ReorderAttributes, { ids: moved(attributes.map((x) => x.id), i, to) })) }}
+            expanded={expanded.has(a.id)}
+            onToggle={(open) => {
+              const next = new Set(expanded);
+              if (open) next.add(a.id);
+              else next.delete(a.id);
+              setExpanded(next);
+            }}
+            highlighted={added === a.id}
+            act={act}
+          />
+        );
+      })}
       <h2>{t('catalog.tree')}</h2>
       <p>{t('catalog.treeHelp')}</p>
       {tree(null)}

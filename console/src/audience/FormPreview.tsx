@@ -1,11 +1,11 @@
 import { useTranslation } from 'react-i18next';
+import type { FormControl } from '../gql/graphql';
 
 export type DraftItem = { attributeId: number; required: boolean; helpText: string };
 
-type Attribute = { id: number; name: string; kind: string; helpText: string; options: { id: number; label: string; archived: boolean }[] };
+type Attribute = { id: number; name: string; control: FormControl; helpText: string; options: { id: number; label: string; archived: boolean }[] };
 type TreeNode = { id: number; parentId?: number | null; name: string };
 
-const CHOOSE_ONE = new Set(['SINGLE', 'GENDER', 'MUNICIPALITY']);
 
 /**
  * The registration form as a resident will see it on the phone, drawn from
@@ -46,14 +46,24 @@ export function FormPreview({ items, roots, attributes, tree }: { items: DraftIt
               {item.required && <span className="required">{t('common.required')}</span>}
             </legend>
             {help && <p className="help">{help}</p>}
-            {a.kind === 'BIRTH_YEAR' && <input disabled placeholder={t('forms.yearPlaceholder')} />}
-            {a.kind === 'FREE_TEXT' && <textarea disabled rows={2} />}
-            {options.map((o) => (
-              <label key={o.id} className="check">
-                <input type={CHOOSE_ONE.has(a.kind) ? 'radio' : 'checkbox'} disabled name={`preview-${a.id}`} />
-                <span>{o.label}</span>
-              </label>
-            ))}
+            {/* The control is the server's (FormControl), as on the resident's page. */}
+            {a.control === 'YEAR' && <input disabled aria-label={`${a.name} ${t('forms.yearPlaceholder')}`} placeholder={t('forms.yearPlaceholder')} />}
+            {a.control === 'TEXT' && <textarea disabled aria-label={a.name} rows={2} />}
+            {a.control === 'SELECT' && (
+              <select disabled aria-label={a.name} data-testid={`preview-select-${a.name}`}>
+                <option>{t('forms.choose')}</option>
+                {options.map((o) => (
+                  <option key={o.id}>{o.label}</option>
+                ))}
+              </select>
+            )}
+            {(a.control === 'RADIO' || a.control === 'CHECKBOXES') &&
+              options.map((o) => (
+                <label key={o.id} className="check">
+                  <input type={a.control === 'RADIO' ? 'radio' : 'checkbox'} disabled name={`preview-${a.id}`} />
+                  <span>{o.label}</span>
+                </label>
+              ))}
           </fieldset>
         );
       })}

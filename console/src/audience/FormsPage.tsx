@@ -13,7 +13,7 @@ import { waiting } from '../ui/QueryState';
 
 const FormsQuery = graphql(`
   query FormsPage {
-    attributes { id name kind helpText archived options { id label archived } }
+    attributes { id name kind control helpText archived options { id label archived } }
     categoryTree { id parentId name level }
     registrationForms { version items { attributeId required helpText } categoryRootIds createdAt }
   }

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { uploadMedia } from '../delivery/upload';
+import { FilePicker } from '../ui/FilePicker';
 
 /** Uploaded images by id, shown as thumbnails, with upload and removal.
  * `onChange` takes an update (a state setter fits), so an upload that ends
@@ -23,30 +24,24 @@ export function ImageList({ label, ids, max, onChange, onError }: { label: strin
         {ids.length === 0 && <li className="help">{t('card.noImage')}</li>}
       </ul>
       {ids.length < max && (
-        <label className="button">
+        <FilePicker
+          accept="image/jpeg,image/png"
+          disabled={busy}
+          onFile={async (file) => {
+            setBusy(true);
+            try {
+              const uploaded = (await uploadMedia(file)).id;
+              // Against the list as it is now, not as it was when the upload began.
+              onChange((current) => [...current, uploaded]);
+            } catch (err) {
+              onError(err);
+            } finally {
+              setBusy(false);
+            }
+          }}
+        >
           {t('card.addImage')}
-          <input
-            type="file"
-            accept="image/jpeg,image/png"
-            className="visually-hidden"
-            disabled={busy}
-            onChange={async (e) => {
-              const file = e.target.files?.[0];
-              e.target.value = '';
-              if (!file) return;
-              setBusy(true);
-              try {
-                const uploaded = (await uploadMedia(file)).id;
-                // Against the list as it is now, not as it was when the upload began.
-                onChange((current) => [...current, uploaded]);
-              } catch (err) {
-                onError(err);
-              } finally {
-                setBusy(false);
-              }
-            }}
-          />
-        </label>
+        </FilePicker>
       )}
     </fieldset>
   );

@@ -10,6 +10,7 @@ import { Alert } from '../ui/Alert';
 import { MoveButtons, moved } from '../ui/MoveButtons';
 import { MAX_MESSAGES, MAX_TEXT_UNITS, deliveryInput, fromStored, targetInput, utf16Length, type Draft, type DraftMessage, type DraftTarget } from './draft';
 import { VideoPicker } from './VideoPicker';
+import { FilePicker } from '../ui/FilePicker';
 import { ComposeChoices, CreateDelivery, DeliveryQuery, TargetCount, UpdateDelivery } from './queries';
 import { TalkPreview } from './TalkPreview';
 import { uploadMedia } from './upload';
@@ -33,6 +34,8 @@ export function ComposePage() {
   const [draft, setDraft] = useState<Draft | null>(editing === null ? EMPTY : null);
   const [error, setError] = useState<unknown>(null);
   const [uploading, setUploading] = useState(false);
+  // The video's two file inputs appear only once 動画を追加 is chosen.
+  const [addingVideo, setAddingVideo] = useState(false);
 
   // Editing: start from what was saved.
   useEffect(() => {
@@ -61,6 +64,7 @@ export function ComposePage() {
   const setMessages = (messages: DraftMessage[]) => setDraft({ ...draft, messages });
   const setMessage = (i: number, m: DraftMessage) => setMessages(draft.messages.map((x, j) => (j === i ? m : x)));
   const setTarget = (target: DraftTarget) => setDraft({ ...draft, target });
+  const full = draft.messages.length >= MAX_MESSAGES;
 
   const addImage = async (file: File) => {
     setError(null);
@@ -131,28 +135,24 @@ export function ComposePage() {
             })}
           </ol>
           <p>
-            <button type="button" disabled={draft.messages.length >= MAX_MESSAGES} onClick={() => setMessages([...draft.messages, { kind: 'text', text: '' }])}>
+            <button type="button" disabled={full} onClick={() => setMessages([...draft.messages, { kind: 'text', text: '' }])}>
               {t('delivery.addText')}
             </button>{' '}
-            <label className={`button${draft.messages.length >= MAX_MESSAGES || uploading ? ' disabled' : ''}`}>
+            <FilePicker accept="image/jpeg,image/png" disabled={full || uploading} onFile={(f) => void addImage(f)}>
               {uploading ? t('delivery.uploading') : t('delivery.addImage')}
-              <input
-                type="file"
-                accept="image/jpeg,image/png"
-                hidden
-                disabled={draft.messages.length >= MAX_MESSAGES || uploading}
-                onChange={(e) => {
-                  const f = e.target.files?.[0];
-                  e.target.value = '';
-                  if (f) void addImage(f);
-                }}
-              />
-            </label>{' '}
+            </FilePicker>{' '}
+            <button type="button" disabled={full} aria-expanded={addingVideo} onClick={() => setAddingVideo(true)}>
+              {t('delivery.addVideo')}
+            </button>{' '}
             <span className="help">{t('delivery.messageLimit', { max: MAX_MESSAGES })}</span>
           </p>
-          {draft.messages.length < MAX_MESSAGES && (
+          {addingVideo && !full && (
             <VideoPicker
-              onAdded={(video) => setMessages([...draft.messages, { kind: 'video', ...video }])}
+              onAdded={(video) => {
+                setMessages([...draft.messages, { kind: 'video', ...video }]);
+                setAddingVideo(false);
+              }}
+              onCancel={() => setAddingVideo(false)}
               onError={setError}
             />
           )}

@@ -29,6 +29,9 @@ export const ja = {
     moveDown: '下へ',
     moveUpOf: '{{name}} を上へ',
     moveDownOf: '{{name}} を下へ',
+    actions: '操作',
+    actionsOf: '{{name}} の操作',
+    copied: 'コピーしました',
   },
   errors: {
     UNAUTHENTICATED: 'サインインしてください。',

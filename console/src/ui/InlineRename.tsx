@@ -7,24 +7,23 @@ type Props = { current: string; what: string; onRename: (name: string) => Promis
 export function InlineRename({ current, what, onRename }: Props) {
   const { t } = useTranslation();
   const [editing, setEditing] = useState(false);
-  const [value, setValue] = useState(current);
   if (!editing) {
     return (
-      <button
-        type="button"
-        aria-label={t('common.renameOf', { name: what })}
-        onClick={() => {
-          setValue(current);
-          setEditing(true);
-        }}
-      >
+      <button type="button" aria-label={t('common.renameOf', { name: what })} onClick={() => setEditing(true)}>
         {t('common.rename')}
       </button>
     );
   }
+  return <RenameInput current={current} what={what} onRename={onRename} onDone={() => setEditing(false)} />;
+}
+
+/** The input of a rename, for a row that starts it from elsewhere (an action menu). */
+export function RenameInput({ current, what, onRename, onDone }: Props & { onDone: () => void }) {
+  const { t } = useTranslation();
+  const [value, setValue] = useState(current);
   const save = async () => {
     await onRename(value.trim());
-    setEditing(false);
+    onDone();
   };
   return (
     <span className="inline-rename">
@@ -34,7 +33,7 @@ export function InlineRename({ current, what, onRename }: Props) {
         autoFocus
         onChange={(e) => setValue(e.target.value)}
         onKeyDown={(e) => {
-          if (e.key === 'Escape') setEditing(false);
+          if (e.key === 'Escape') onDone();
           if (e.key === 'Enter') {
             e.preventDefault();
             void save();
@@ -44,7 +43,7 @@ export function InlineRename({ current, what, onRename }: Props) {
       <button type="button" className="primary" onClick={() => void save()}>
         {t('common.save')}
       </button>{' '}
-      <button type="button" onClick={() => setEditing(false)}>
+      <button type="button" onClick={onDone}>
         {t('common.cancel')}
       </button>
     </span>

@@ -238,6 +238,31 @@ async fn bench_audience() {
     })
     .await;
     tenohira::audience::demo::seed(&t.app).await.unwrap();
+    // The demo asks for information fields in the receive-item tree; the
+    // workload keeps an interest item of its own so its figures stay comparable.
+    tenohira::audience::service::create_attribute(
+        &t.app,
+        &tenohira::auth::Caller::system(),
+        tenohira::audience::service::NewAttribute {
+            name: "配信を希望する情報分野".into(),
+            kind: "multiple".into(),
+            help_text: String::new(),
+            options: [
+                "防災・防犯",
+                "子育て・教育",
+                "健康・医療・福祉",
+                "観光・イベント",
+                "環境・まちづくり",
+                "移住・定住",
+                "文化・スポーツ",
+                "県政ニュース",
+            ]
+            .map(String::from)
+            .to_vec(),
+        },
+    )
+    .await
+    .unwrap();
     let started = Instant::now();
     {
         let mut c = t.db().await;
