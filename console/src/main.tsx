@@ -9,6 +9,7 @@ import { SignInPage } from './auth/SignInPage';
 import { Layout } from './shell/Layout';
 import { RequireAuth, RequirePermission } from './shell/RequireAuth';
 import { NAV, ROUTES } from './routes';
+import { ToastProvider } from './ui/Toasts';
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -41,7 +42,9 @@ const router = createBrowserRouter(
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <QueryClientProvider client={queryClient}>
-      <RouterProvider router={router} />
+      <ToastProvider>
+        <RouterProvider router={router} />
+      </ToastProvider>
     </QueryClientProvider>
   </StrictMode>,
 );

@@ -4,7 +4,7 @@
 // The server enforces the same permissions; hiding only spares dead ends.
 import type { ReactNode } from 'react';
 import { PasswordPage } from './auth/PasswordPage';
-import { DashboardPage } from './friends/DashboardPage';
+import { DashboardPage } from './dashboard/DashboardPage';
 import { FriendsPage } from './friends/FriendsPage';
 import { StaffListPage } from './staff/StaffListPage';
 import { StaffFormPage } from './staff/StaffFormPage';

@@ -157,6 +157,20 @@ async fn residents_register_and_staff_see_counts_change() {
         1
     );
     assert_eq!(count(&staff, json!({"registered": false})).await, 1);
+    // The dashboard's numbers: one of the two friends has registered, this week.
+    let dashboard = t
+        .signed_in("dashboard", &[tenohira::auth::Permission::FriendsRead])
+        .await;
+    let r = dashboard
+        .gql(
+            "{ registrationCounts { registered registeredLast7Days } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        r["data"]["registrationCounts"],
+        json!({"registered": 1, "registeredLast7Days": 1})
+    );
 
     // Recipient resolution streams the LINE ids the segment selects.
     {

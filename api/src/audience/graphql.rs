@@ -753,6 +753,24 @@ impl FriendListQuery {
         };
         Ok(FriendPage::of(rows, total))
     }
+
+    /// Following friends with registered settings, and registrations in the
+    /// last 7 days (numbers only). Needs `friends.read`.
+    async fn registration_counts(&self, ctx: &Context<'_>) -> Result<RegistrationCounts> {
+        let c = service::registration_counts(ctx.app(), ctx.caller()).await?;
+        Ok(RegistrationCounts {
+            registered: c.registered,
+            registered_last_7_days: c.registered_last_7_days,
+        })
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct RegistrationCounts {
+    /// Following friends who have registered their settings.
+    pub registered: u64,
+    /// Settings registered for the first time in the last 7 days.
+    pub registered_last_7_days: i64,
 }
 
 #[cfg(test)]

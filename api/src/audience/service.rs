@@ -1052,3 +1052,32 @@ pub async fn describe_expression(
     let names = super::describe::Names::load(conn).await?;
     Ok(super::describe::describe(e, &names))
 }
+
+/// How many following friends have registered their settings, and how many
+/// registrations the last 7 days brought: aggregates for the dashboard.
+pub struct RegistrationCounts {
+    pub registered: u64,
+    pub registered_last_7_days: i64,
+}
+
+/// Needs `friends.read` (numbers only, no one's settings).
+pub async fn registration_counts(app: &App, caller: &Caller) -> AppResult<RegistrationCounts> {
+    use crate::db::schema::friend_settings;
+    caller.require(Permission::FriendsRead)?;
+    let index = crate::audience::index(app);
+    index
+        .ensure_loaded(&app.db)
+        .await
+        .map_err(AppError::internal)?;
+    let mut conn = app.db.get().await?;
+    let week_ago = Utc::now() - chrono::Duration::days(7);
+    let recent: i64 = friend_settings::table
+        .filter(friend_settings::registered_at.ge(week_ago))
+        .count()
+        .get_result(&mut conn)
+        .await?;
+    Ok(RegistrationCounts {
+        registered: index.count(&Expr::Registered(true)),
+        registered_last_7_days: recent,
+    })
+}

@@ -88,6 +88,7 @@ const HEADER: &[&str] = &[
     "IPアドレス",
     "ユーザーエージェント",
     "リクエストID",
+    "内容（JSON）",
 ];
 
 fn row(e: Entry) -> Vec<Cell> {
@@ -98,13 +99,17 @@ fn row(e: Entry) -> Vec<Cell> {
         e.actor_label,
         labels::action(&e.action),
         e.action,
-        e.target_kind.unwrap_or_default(),
+        e.target_kind
+            .as_deref()
+            .map(labels::target_kind)
+            .unwrap_or_default(),
         e.target_id.unwrap_or_default(),
         labels::result(&e.result),
-        e.summary.to_string(),
+        labels::details(&e.summary),
         e.ip.unwrap_or_default(),
         e.user_agent.unwrap_or_default(),
         e.request_id.unwrap_or_default(),
+        e.summary.to_string(),
     ]
 }
 

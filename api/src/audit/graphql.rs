@@ -22,6 +22,10 @@ pub struct AuditEntry {
     pub target_id: Option<String>,
     /// What changed, as JSON.
     pub summary: async_graphql::Json<serde_json::Value>,
+    /// The same in Japanese (「理由：防災訓練の案内、件数：12」).
+    pub details: String,
+    /// The target kind in Japanese (「職員アカウント」).
+    pub target_kind_label: Option<String>,
     /// success | failure | denied
     pub result: String,
     /// 成功 | 失敗 | 拒否
@@ -39,6 +43,11 @@ impl From<Entry> for AuditEntry {
             actor_kind_label: super::labels::actor_kind(&e.actor_kind).to_string(),
             action_label: super::labels::action(&e.action).to_string(),
             result_label: super::labels::result(&e.result).to_string(),
+            details: super::labels::details(&e.summary),
+            target_kind_label: e
+                .target_kind
+                .as_deref()
+                .map(|k| super::labels::target_kind(k).to_string()),
             actor_kind: e.actor_kind,
             actor_id: e.actor_id,
             actor_label: e.actor_label,

@@ -30,6 +30,130 @@ pub fn result(result: &str) -> &str {
     }
 }
 
+/// What kind of thing an entry is about, in Japanese.
+pub fn target_kind(kind: &str) -> &str {
+    match kind {
+        "attribute" => "属性",
+        "attribute_option" => "選択肢",
+        "card_holder" => "カード利用者",
+        "card_settings" => "カード設定",
+        "category_node" => "受信項目",
+        "delivery" => "配信",
+        "friend" => "友だち",
+        "kek" => "鍵暗号化鍵",
+        "media" => "画像・動画",
+        "pass_version" => "まいたまパスの版",
+        "registration_form" => "登録フォーム",
+        "segment" => "セグメント",
+        "service_account" => "サービスアカウント",
+        "setting" => "設定",
+        "staff_account" => "職員アカウント",
+        "team" => "チーム",
+        other => other,
+    }
+}
+
+/// The details of an entry in Japanese: 「理由：防災訓練の案内、件数：12」.
+/// Keys without a label show as themselves; nested values in brackets.
+pub fn details(summary: &serde_json::Value) -> String {
+    use serde_json::Value;
+    fn value(v: &Value) -> String {
+        match v {
+            Value::Null => "なし".into(),
+            Value::Bool(true) => "はい".into(),
+            Value::Bool(false) => "いいえ".into(),
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            Value::Array(items) => items.iter().map(value).collect::<Vec<_>>().join("・"),
+            Value::Object(_) => format!("（{}）", details(v)),
+        }
+    }
+    match summary {
+        Value::Object(map) => map
+            .iter()
+            .filter(|(_, v)| !v.is_null() && v.as_str() != Some(""))
+            .map(|(k, v)| format!("{}：{}", detail_key(k), value(v)))
+            .collect::<Vec<_>>()
+            .join("、"),
+        Value::Null => String::new(),
+        other => value(other),
+    }
+}
+
+fn detail_key(key: &str) -> &str {
+    DETAIL_KEYS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map_or(key, |(_, label)| label)
+}
+
+const DETAIL_KEYS: &[(&str, &str)] = &[
+    ("name", "名前"),
+    ("label", "選択肢名"),
+    ("title", "タイトル"),
+    ("reason", "理由"),
+    ("loginId", "ログインID"),
+    ("displayName", "氏名"),
+    ("before", "変更前"),
+    ("after", "変更後"),
+    ("rows", "件数"),
+    ("total", "合計"),
+    ("count", "件数"),
+    ("kind", "種類"),
+    ("type", "種類"),
+    ("options", "選択肢の数"),
+    ("nodes", "受信項目の数"),
+    ("birthYear", "生まれ年の登録"),
+    ("permissions", "権限"),
+    ("granted", "付与した権限"),
+    ("team", "チーム"),
+    ("teamId", "チーム"),
+    ("description", "説明"),
+    ("archived", "アーカイブ"),
+    ("deleted", "削除"),
+    ("flaggedSegments", "要確認になったセグメント"),
+    ("sessionsEnded", "終了したセッション"),
+    ("otherSessionsEnded", "終了したほかのセッション"),
+    ("sessionId", "セッション"),
+    ("secondFactor", "二要素認証"),
+    ("wasEnrolled", "設定済みだった"),
+    ("status", "状態"),
+    ("scheduledAt", "予約日時"),
+    ("immediate", "すぐに配信"),
+    ("segmentId", "セグメント"),
+    ("target", "配信対象"),
+    ("expression", "条件"),
+    ("messages", "メッセージ数"),
+    ("recipients", "配信数"),
+    ("holders", "利用者数"),
+    ("children", "お子さまの数"),
+    ("pregnancy", "出産予定"),
+    ("images", "画像の数"),
+    ("barcode", "バーコード"),
+    ("pregnancyGraceDays", "出産予定日後の猶予日数"),
+    ("categoryRootIds", "受信項目"),
+    ("items", "項目"),
+    ("required", "必須"),
+    ("parentId", "親の受信項目"),
+    ("level", "階層"),
+    ("order", "並び順"),
+    ("accounts", "アカウント数"),
+    ("newTeams", "新しいチーム"),
+    ("byName", "氏名で検索"),
+    ("shown", "表示件数"),
+    ("offset", "開始位置"),
+    ("limit", "件数の上限"),
+    ("friends", "友だち数"),
+    ("fileName", "ファイル名"),
+    ("contentType", "形式"),
+    ("size", "サイズ（バイト）"),
+    ("error", "エラー"),
+    ("code", "コード"),
+    ("message", "メッセージ"),
+    ("version", "版"),
+    ("attributeId", "属性"),
+];
+
 const ACTIONS: &[(&str, &str)] = &[
     ("staff.login", "サインイン"),
     ("staff.login.password", "サインイン（パスワード確認）"),
@@ -100,6 +224,17 @@ const ACTIONS: &[(&str, &str)] = &[
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn details_read_in_japanese() {
+        let summary = serde_json::json!({"reason": "防災訓練の案内", "rows": 12, "archived": true, "before": {"name": "防災"}, "empty": null});
+        assert_eq!(
+            super::details(&summary),
+            "アーカイブ：はい、変更前：（名前：防災）、理由：防災訓練の案内、件数：12"
+        );
+        assert_eq!(super::details(&serde_json::Value::Null), "");
+        assert_eq!(super::target_kind("staff_account"), "職員アカウント");
+    }
+
     #[test]
     fn every_action_the_code_writes_has_a_label() {
         // The actions written by `audited`/`record` calls in the sources.

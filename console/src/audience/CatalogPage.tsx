@@ -2,10 +2,8 @@ import { useEffect, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { request } from '../api/client';
-import { errorMessage } from '../api/errors';
 import { graphql } from '../gql';
 import type { AttributeKind } from '../gql/graphql';
-import { Alert } from '../ui/Alert';
 import { InlineRename } from '../ui/InlineRename';
 import { moved } from '../ui/MoveButtons';
 import { AttributeItem } from './AttributeItem';
@@ -41,7 +39,7 @@ const KINDS: AttributeKind[] = ['SINGLE', 'MULTIPLE', 'BIRTH_YEAR', 'GENDER', 'M
 export function CatalogPage() {
   const { t } = useTranslation();
   const catalog = useQuery({ queryKey: keys.catalogPage, queryFn: () => request(CatalogQuery) });
-  const { run: act, error, notice } = useAction([keys.catalogPage, keys.segmentsPage]);
+  const { run: act } = useAction([keys.catalogPage, keys.segmentsPage]);
   const [name, setName] = useState('');
   const [kind, setKind] = useState<AttributeKind>('MULTIPLE');
   const [options, setOptions] = useState('');
@@ -103,8 +101,6 @@ export function CatalogPage() {
   return (
     <section>
       <h1>{t('catalog.title')}</h1>
-      {error !== null && <Alert kind="error">{errorMessage(error, t)}</Alert>}
-      {notice && <Alert kind="success">{notice}</Alert>}
       <form
         className="inline-form"
         onSubmit={(e) => {

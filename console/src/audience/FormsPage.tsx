@@ -2,9 +2,7 @@ import { useEffect, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { request } from '../api/client';
-import { errorMessage } from '../api/errors';
 import { graphql } from '../gql';
-import { Alert } from '../ui/Alert';
 import { MoveButtons, moved } from '../ui/MoveButtons';
 import { FormPreview, type DraftItem } from './FormPreview';
 import { keys } from '../api/keys';
@@ -30,7 +28,7 @@ export function FormsPage() {
   const page = useQuery({ queryKey: keys.formsPage, queryFn: () => request(FormsQuery) });
   const [items, setItems] = useState<DraftItem[] | null>(null);
   const [roots, setRoots] = useState<number[]>([]);
-  const { run: act, error, notice, fields } = useAction([keys.formsPage]);
+  const { run: act, fields } = useAction([keys.formsPage]);
 
   // Start from the published version once it has loaded.
   useEffect(() => {
@@ -58,8 +56,6 @@ export function FormsPage() {
     <section>
       <h1>{t('forms.title')}</h1>
       <p>{t('forms.help')}</p>
-      {error !== null && <Alert kind="error">{errorMessage(error, t)}</Alert>}
-      {notice && <Alert kind="success">{notice}</Alert>}
       <div className="builder">
         <div className="builder-conditions">
           <h2>{t('forms.items')}</h2>

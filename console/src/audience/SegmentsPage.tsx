@@ -4,7 +4,6 @@ import { useTranslation } from 'react-i18next';
 import { request } from '../api/client';
 import { errorMessage } from '../api/errors';
 import { graphql } from '../gql';
-import { Alert } from '../ui/Alert';
 import { Field } from '../ui/Field';
 import { emptyGroup, fromExpression, toExpression, type Group, type SegmentExpr } from './expression';
 import { ConditionTree } from './ConditionTree';
@@ -39,7 +38,7 @@ export function SegmentsPage() {
   const [name, setName] = useState('');
   // The saved segment being changed (null: a new one).
   const [editing, setEditing] = useState<number | null>(null);
-  const { run, error, notice, fields } = useAction([keys.segmentsPage]);
+  const { run, fields } = useAction([keys.segmentsPage]);
   const expression = toExpression(root);
   // The count follows every tick; the query key is the expression itself.
   const count = useQuery({
@@ -103,8 +102,6 @@ export function SegmentsPage() {
           </button>
         )}
       </form>
-      {error !== null && <Alert kind="error">{errorMessage(error, t)}</Alert>}
-      {notice && <Alert kind="success">{notice}</Alert>}
       <h2>{t('segments.saved_list')}</h2>
       <table>
         <thead>

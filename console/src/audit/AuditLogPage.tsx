@@ -14,7 +14,7 @@ const AuditLogQuery = graphql(`
   query AuditLog($filter: AuditLogFilter, $offset: Int!, $limit: Int!) {
     auditLog(filter: $filter, offset: $offset, limit: $limit) {
       totalCount
-      items { id occurredAt actorKind actorKindLabel actorLabel action actionLabel targetKind targetId summary result resultLabel ip }
+      items { id occurredAt actorKind actorKindLabel actorLabel action actionLabel targetKind targetKindLabel targetId details result resultLabel ip }
     }
   }
 `);
@@ -22,14 +22,6 @@ const AuditLogQuery = graphql(`
 const PAGE = 50;
 
 /** The details as 「項目：値」 lines rather than JSON. */
-function summaryText(summary: unknown): string {
-  if (summary === null || typeof summary !== 'object') return summary == null ? '' : String(summary);
-  return Object.entries(summary as Record<string, unknown>)
-    .filter(([, v]) => v !== null && v !== undefined && v !== '')
-    .map(([k, v]) => `${k}：${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
-    .join('、');
-}
-
 export function AuditLogPage() {
   const { t } = useTranslation();
   const [form, setForm] = useState<AuditFilterForm>(EMPTY_FILTER);
@@ -92,9 +84,9 @@ export function AuditLogPage() {
                   <td>
                     {e.actionLabel} <code className="help">{e.action}</code>
                   </td>
-                  <td>{e.targetKind ? `${e.targetKind}:${e.targetId ?? ''}` : '—'}</td>
+                  <td>{e.targetKind ? `${e.targetKindLabel ?? e.targetKind}：${e.targetId ?? ''}` : '—'}</td>
                   <td>{e.resultLabel}</td>
-                  <td className="summary">{summaryText(e.summary)}</td>
+                  <td className="audit-details">{e.details}</td>
                   <td>{e.ip ?? '—'}</td>
                 </tr>
               ))}

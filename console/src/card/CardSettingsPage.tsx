@@ -21,7 +21,7 @@ export function CardSettingsPage() {
   const [barcode, setBarcode] = useState('');
   const [grace, setGrace] = useState('365');
   const [lapse, setLapse] = useState('');
-  const { run: act, error, setError, notice: done, fields } = useAction([keys.cardSettings]);
+  const { run: act, error, setError, notice: done, fields } = useAction([keys.cardSettings], { inline: true });
   const s = current.data?.cardSettings;
   useEffect(() => {
     if (!s) return;

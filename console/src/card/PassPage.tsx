@@ -19,7 +19,7 @@ export function PassPage() {
   const [images, setImages] = useState<string[]>([]);
   const [body, setBody] = useState('');
   const [link, setLink] = useState('');
-  const { run: act, error, setError, notice, fields } = useAction([keys.passVersions]);
+  const { run: act, error, setError, notice, fields } = useAction([keys.passVersions], { inline: true });
   const current = versions.data?.maitamaPassVersions[0];
   useEffect(() => {
     if (current) {

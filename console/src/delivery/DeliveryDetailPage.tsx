@@ -33,7 +33,7 @@ export function DeliveryDetailPage() {
       return code !== null && !q.state.data?.myTesterLinkedAt ? 2000 : false;
     },
   });
-  const { run: act, error, notice } = useAction([keys.delivery(id), keys.deliveriesAll]);
+  const { run: act, error, notice } = useAction([keys.delivery(id), keys.deliveriesAll], { inline: true });
 
   const d = page.data?.delivery;
   const wait = waiting(t, page);
@@ -85,9 +85,11 @@ export function DeliveryDetailPage() {
               {page.data?.myTesterLinkedAt ? (
                 <p>
                   {t('delivery.testerLinked', { at: formatDateTime(page.data.myTesterLinkedAt) })}{' '}
-                  <button type="button" disabled={!can('delivery.create')} onClick={() => void act(() => request(TestSend, { id }), t('delivery.testSent'))}>
-                    {t('delivery.testSendButton')}
-                  </button>
+                  {can('delivery.create') && (
+                    <button type="button" onClick={() => void act(() => request(TestSend, { id }), t('delivery.testSent'))}>
+                      {t('delivery.testSendButton')}
+                    </button>
+                  )}
                 </p>
               ) : (
                 <div>
@@ -123,7 +125,8 @@ export function DeliveryDetailPage() {
                   </button>
                 </p>
               )}
-              {can('delivery.send') && (
+              {can('delivery.send') && needsApproval && <p className="help">{t('delivery.sendAfterApproval')}</p>}
+              {can('delivery.send') && !needsApproval && (
                 <div className="inline-form">
                   <label>
                     {t('delivery.scheduleAt')}{' '}
@@ -132,7 +135,7 @@ export function DeliveryDetailPage() {
                   <button
                     type="button"
                     className="primary"
-                    disabled={jstLocalToIso(at) === null || needsApproval}
+                    disabled={jstLocalToIso(at) === null}
                     onClick={() => {
                       const when = jstLocalToIso(at);
                       if (when === null) return;
@@ -149,7 +152,6 @@ export function DeliveryDetailPage() {
                   <button
                     type="button"
                     className="primary"
-                    disabled={needsApproval}
                     onClick={() => window.confirm(t('delivery.confirmSendNow', whom)) && void act(() => request(ScheduleDelivery, { id, at: null }), t('delivery.sentNotice'))}
                   >
                     {t('delivery.sendNow')}

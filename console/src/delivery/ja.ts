@@ -37,6 +37,7 @@ export const ja = {
     scheduledFor: '予約日時：{{at}}',
     approved: '承認済み（{{at}}）',
     needsApproval: 'この配信は、送信前に別の職員の承認が必要です。',
+    sendAfterApproval: '承認されると、ここから予約・配信できます。',
     approve: '承認する',
     approvedNotice: '承認しました',
     testSend: 'テスト送信',

@@ -21,14 +21,4 @@ export const ja = {
     followedAt: '友だち追加日時',
     blockedAt: 'ブロック日時',
   },
-  dashboard: {
-    title: 'ダッシュボード',
-    following: '友だち数',
-    newThisWeek: '今週の新規友だち',
-    blockedThisWeek: '今週のブロック',
-    blocked: 'ブロック数（累計）',
-    blockRate: 'ブロック率',
-    welcome: 'ようこそ、{{name}}さん',
-    noPermissions: 'このアカウントには、まだ操作できる機能がありません。管理者に権限の付与を依頼してください。',
-  },
 } as const;

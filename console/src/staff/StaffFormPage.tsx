@@ -5,9 +5,9 @@ import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { useNavigate, useParams } from 'react-router';
 import { request } from '../api/client';
-import { errorMessage } from '../api/errors';
 import { Alert } from '../ui/Alert';
 import { Field } from '../ui/Field';
+import { CopyButton } from '../ui/CopyButton';
 import { PermissionPicker } from './PermissionPicker';
 import { waiting } from '../ui/QueryState';
 import {
@@ -31,8 +31,9 @@ export function StaffFormPage() {
   const [displayName, setDisplayName] = useState('');
   const [teamId, setTeamId] = useState('');
   const [permissions, setPermissions] = useState<string[]>([]);
-  const { run: act, error, notice, fields } = useAction([keys.staffAccountsAll, keys.staffAccount(id)]);
-  const [secret, setSecret] = useState<string | null>(null);
+  const { run: act, fields } = useAction([keys.staffAccountsAll, keys.staffAccount(id)]);
+  // The temporary password just issued, and for whom: shown once, with a copy button.
+  const [secret, setSecret] = useState<{ loginId: string; password: string } | null>(null);
 
   const a = account.data?.staffAccount;
   useEffect(() => {
@@ -44,8 +45,6 @@ export function StaffFormPage() {
     }
   }, [a]);
 
-
-
   // Editing starts from the stored account: no form before it has loaded.
   if (!isNew && !a) {
     return waiting(t, account) ?? <p role="status">{t('common.loading')}</p>;
@@ -53,11 +52,10 @@ export function StaffFormPage() {
   return (
     <section>
       <h1>{isNew ? t('staff.createTitle') : t('staff.editTitle', { loginId: a?.loginId ?? '' })}</h1>
-      {error !== null && <Alert kind="error">{errorMessage(error, t)}</Alert>}
-      {notice && <Alert kind="success">{notice}</Alert>}
       {secret && (
         <Alert kind="info">
-          {t('staff.temporaryPassword')} <code data-testid="temporary-password">{secret}</code>
+          {t('staff.temporaryPasswordOf', { loginId: secret.loginId })} <code data-testid="temporary-password">{secret.password}</code>{' '}
+          <CopyButton text={secret.password} label={t('staff.copyTemporary')} />
           <br />
           {t('staff.temporaryHelp')}
         </Alert>
@@ -70,7 +68,13 @@ export function StaffFormPage() {
               const r = await request(CreateStaffAccountMutation, {
                 input: { loginId, displayName, teamId: teamId || null, permissions },
               });
-              setSecret(r.createStaffAccount.temporaryPassword ?? null);
+              const password = r.createStaffAccount.temporaryPassword;
+              if (password) setSecret({ loginId, password });
+              // Ready for the next account: a second one must not inherit these permissions.
+              setLoginId('');
+              setDisplayName('');
+              setTeamId('');
+              setPermissions([]);
             } else {
               await request(UpdateStaffAccountMutation, { id: id!, input: { displayName, teamId: teamId || null, permissions } });
             }
@@ -126,7 +130,7 @@ export function StaffFormPage() {
               if (!window.confirm(t('staff.confirmReset', { loginId: a.loginId }))) return;
               void act(async () => {
                 const r = await request(ResetPasswordMutation, { id: a.id });
-                setSecret(r.resetStaffPassword.temporaryPassword);
+                setSecret({ loginId: a.loginId, password: r.resetStaffPassword.temporaryPassword });
               });
             }}
           >

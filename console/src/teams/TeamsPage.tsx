@@ -2,9 +2,7 @@ import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { request } from '../api/client';
-import { errorMessage } from '../api/errors';
 import { graphql } from '../gql';
-import { Alert } from '../ui/Alert';
 import { Field } from '../ui/Field';
 import { keys } from '../api/keys';
 import { InlineRename } from '../ui/InlineRename';
@@ -32,7 +30,7 @@ export function TeamsPage() {
   const teams = useQuery({ queryKey: keys.teams, queryFn: () => request(TeamsQuery) });
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
-  const { run, error, notice, fields } = useAction([keys.teams, keys.catalogue]);
+  const { run, fields } = useAction([keys.teams, keys.catalogue]);
   return (
     <section>
       <h1>{t('teams.title')}</h1>
@@ -54,8 +52,6 @@ export function TeamsPage() {
           {t('common.create')}
         </button>
       </form>
-      {error !== null && <Alert kind="error">{errorMessage(error, t)}</Alert>}
-      {notice && <Alert kind="success">{notice}</Alert>}
       {waiting(t, teams)}
       <table>
         <thead>

@@ -17,6 +17,14 @@ pub fn ops() -> Vec<Op> {
             also: &[],
         },
         Op {
+            field: "registrationCounts",
+            permission: FriendsRead,
+            query: "{ registrationCounts { registered registeredLast7Days } }",
+            vars: |_| json!({}),
+            audit: None,
+            also: &[],
+        },
+        Op {
             field: "attributes",
             permission: SegmentManage,
             query: "{ attributes { id options { id } } }",

@@ -1,0 +1,25 @@
+// The dashboard's Japanese texts (merged into the console's catalogue in catalogue.ts).
+export const ja = {
+  dashboard: {
+    title: 'ダッシュボード',
+    following: '友だち数',
+    newThisWeek: '今週の新規友だち',
+    blockedThisWeek: '今週のブロック',
+    blockRate: 'ブロック率',
+    registered: '受信設定の登録者',
+    registeredShare: '友だちの{{share}}',
+    registeredThisWeek: '今週の受信設定の登録',
+    welcome: 'ようこそ、{{name}}さん',
+    noPermissions: 'このアカウントには、まだ操作できる機能がありません。管理者に権限の付与を依頼してください。',
+    chartTitle: '友だち数の推移（過去30日）',
+    chartSummary: '{{from}}から{{to}}までの友だち数：{{first}}人から{{last}}人',
+    chartTable: '日ごとの数を表で見る',
+    noDays: 'まだ記録がありません。',
+    day: '日付',
+    follows: '友だち追加',
+    unfollows: 'ブロック',
+    recentTitle: '最近の配信',
+    noDeliveries: 'まだ配信はありません。',
+    allDeliveries: '配信一覧を見る',
+  },
+} as const;
