@@ -30,7 +30,7 @@ export async function run({ browser, stack, test }) {
     await signIn.enterCode(code);
     adminEnrolled(secret, code);
     await page.getByRole('heading', { name: 'ダッシュボード' }).waitFor();
-    await page.getByText('友だち数').waitFor();
+    await page.getByRole('term').filter({ hasText: /^友だち数$/ }).waitFor();
     assert.deepEqual(await shell.navLabels(), ['ダッシュボード', '職員アカウント管理', 'チーム管理', 'サービスアカウント', '友だち一覧', '属性・受信項目', '登録フォーム', 'セグメント', '配信', 'カード利用者', '操作ログ']);
     await shot(page, '02-dashboard');
   });
@@ -40,6 +40,18 @@ export async function run({ browser, stack, test }) {
     const teams = new TeamsPage(page);
     await teams.create('防災課', '防災・危機管理');
     await teams.row('防災課').waitFor();
+    // Renamed in place, and a team's deliveries can be made to need approval.
+    await teams.create('広報課', '広報');
+    await teams.row('広報課').getByRole('button', { name: '広報課 の名前を変更' }).click();
+    await page.getByLabel('広報課 の新しい名前').fill('広報広聴課');
+    await page.getByLabel('広報課 の新しい名前').press('Enter');
+    const renamed = teams.row('広報広聴課');
+    // The box follows the server: it shows ticked once the setting is saved.
+    await renamed.getByRole('checkbox', { name: '配信の承認を必須にする' }).click();
+    await page.getByText('「広報広聴課」の配信は、送信前に別の職員の承認が必要になりました').waitFor();
+    await page.waitForFunction(() => [...document.querySelectorAll('tr')].some((r) => r.textContent.includes('広報広聴課') && r.querySelector('input[type="checkbox"]')?.checked));
+    await page.reload();
+    assert.ok(await teams.row('広報広聴課').getByRole('checkbox', { name: '配信の承認を必須にする' }).isChecked());
     await shot(page, '03-teams');
   });
 
@@ -47,6 +59,8 @@ export async function run({ browser, stack, test }) {
     await shell.go('職員アカウント管理');
     await new StaffListPage(page).newAccount();
     const form = new StaffFormPage(page);
+    // Capabilities not built yet are marked as such in the permission picker.
+    await page.getByText('準備中（機能の提供後に有効になります）').first().waitFor();
     // A bad login id first: the field shows the API's Japanese message.
     await form.fill({ loginId: 'x', displayName: '防災 太郎', team: '防災課', permissions: ['audit.read'] });
     await form.submit();
@@ -54,6 +68,13 @@ export async function run({ browser, stack, test }) {
     await page.getByLabel('ログインID').fill('bousai01');
     await form.submit();
     bousaiTemp = await form.temporaryPassword();
+    // The password names whom it belongs to and copies in one click; the form is ready for the next account.
+    await page.getByText('bousai01 の仮パスワード').waitFor();
+    assert.equal(await page.getByRole('textbox', { name: 'ログインID' }).inputValue(), '');
+    await admin.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: stack.base });
+    await page.getByRole('button', { name: '仮パスワードをコピー' }).click();
+    await page.getByText('コピーしました').waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), bousaiTemp);
     await shot(page, '04-staff-created');
 
     await shell.go('職員アカウント管理');
@@ -152,6 +173,9 @@ export async function run({ browser, stack, test }) {
     assert.ok(text.includes('\r\n'), 'CRLF line ends');
     assert.ok(text.includes('日時(JST)'));
     assert.equal(text.trim().split('\r\n').length, 4, 'header and the three filtered rows');
+    // What was done reads in Japanese, in the page and in the file.
+    assert.ok(text.includes('ログインID：bousai01'), 'details in Japanese in the CSV');
+    await page.getByText(/ログインID：bousai01/).first().waitFor();
   });
 
   await test('CSV一括登録：誤りが1行でもあれば何も登録されない', async () => {

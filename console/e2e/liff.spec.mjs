@@ -77,7 +77,7 @@ export async function run({ browser, stack, test }) {
     await p.getByLabel(/^セグメント名/).fill('川口市・さいたま市の住民');
     await p.getByRole('button', { name: 'この条件で保存' }).click();
     await p.getByText('セグメントを保存しました').waitFor();
-    await p.getByRole('cell', { name: '川口市・さいたま市の住民' }).waitFor();
+    await p.getByRole('cell', { name: '川口市・さいたま市の住民', exact: true }).waitFor();
     // Nested: (川口市 or さいたま市) and not (関心: 観光) — the resident chose 観光.
     await root.getByRole('button', { name: 'グループを追加' }).click();
     const inner = p.getByTestId('group-1');
@@ -102,6 +102,32 @@ export async function run({ browser, stack, test }) {
     await staff.close();
   });
 
+  await test('保存したセグメントを開いて条件と名前を変えて保存し、削除できる', async () => {
+    await gql('mutation($o: Int!) { saveSegment(input: {name: "川口市の住民（仮）", expression: {residenceIn: [$o]}}) { id } }', { o: kawaguchi });
+    const { context: staff, page: p } = await adminContext(browser, stack.base);
+    await new Shell(p).go('セグメント');
+    await p.getByRole('button', { name: '「川口市の住民（仮）」を開く' }).click();
+    await p.getByText('セグメント「川口市の住民（仮）」を編集中').waitFor();
+    assert.ok(await p.getByRole('checkbox', { name: '川口市' }).isChecked(), 'the saved condition is back in the builder');
+    await p.waitForFunction(() => document.querySelector('[data-testid="audience-count"]')?.textContent === '1');
+    await p.getByRole('checkbox', { name: '川越市' }).check();
+    await p.getByLabel(/^セグメント名/).fill('川口市・川越市の住民');
+    await p.getByRole('button', { name: '変更を保存' }).click();
+    await p.getByText('セグメントを変更しました').waitFor();
+    // The toast would cover the list's lower corner: closed as a user would.
+    await p.getByTestId('toasts').getByRole('button', { name: '通知を閉じる' }).click();
+    // The list states each segment's conditions in words.
+    const row = p.getByRole('row').filter({ has: p.getByRole('cell', { name: '川口市・川越市の住民', exact: true }) });
+    await row.getByRole('cell', { name: '居住地域が 川口市・川越市 のいずれか' }).waitFor();
+    assert.equal(await p.getByRole('cell', { name: '川口市の住民（仮）', exact: true }).count(), 0, 'changed, not copied');
+    await shot(p, '23-segment-edit');
+    p.once('dialog', (d) => void d.accept());
+    await p.getByRole('button', { name: '「川口市・川越市の住民」を削除' }).click();
+    await p.getByText('セグメントを削除しました').waitFor();
+    await p.getByRole('cell', { name: '川口市・川越市の住民', exact: true }).waitFor({ state: 'detached' });
+    await staff.close();
+  });
+
   await test('職員が項目と受信項目を編集し、使われている選択肢の削除でセグメントが要確認になる', async () => {
     const { context: staff, page: p } = await adminContext(browser, stack.base);
     await new Shell(p).go('属性・受信項目');
@@ -110,15 +136,23 @@ export async function run({ browser, stack, test }) {
     await p.getByLabel('選択肢（1行に1つ）').fill('子育て中\n学生');
     await p.getByRole('button', { name: '作成' }).click();
     await p.getByText('項目を作成しました').waitFor();
+    // The new item is opened and marked, not lost at the end of the list; the others stay collapsed.
+    const item = p.getByTestId('attribute-ライフスタイル');
+    await p.waitForFunction(() => document.querySelector('[data-testid="attribute-ライフスタイル"]')?.matches('details[open].just-added'));
+    assert.equal(await p.getByTestId('attribute-居住地域').evaluate((e) => e.open), false);
     await p.getByLabel('「ライフスタイル」に選択肢を追加').fill('介護中');
-    await p.getByLabel('「ライフスタイル」に選択肢を追加').press('Tab');
-    await p.getByTestId('attribute-ライフスタイル').getByRole('button', { name: '追加' }).click();
-    await p.getByTestId('attribute-ライフスタイル').getByText('介護中').waitFor();
+    await p.getByLabel('「ライフスタイル」に選択肢を追加').press('Enter');
+    await item.getByText('介護中').waitFor();
     await p.getByLabel('追加する中カテゴリの名前').first().fill('避難情報');
     await p.getByRole('button', { name: '中カテゴリを追加' }).first().click();
     await p.getByText('避難情報').waitFor();
+    // Searching by an option opens the item that holds it; its actions are behind 操作.
+    await p.getByLabel('項目・選択肢を検索').fill('さいたま');
+    const residence = p.getByTestId('attribute-居住地域');
+    await residence.getByRole('button', { name: 'さいたま市 の操作' }).click();
+    await shot(p, '24-catalog-menu');
     p.once('dialog', (d) => d.accept());
-    await p.getByRole('button', { name: 'さいたま市 削除' }).click();
+    await residence.getByRole('button', { name: '削除', exact: true }).click();
     await p.getByText('要確認になったセグメント：1件').waitFor();
     await shot(p, '24-catalog');
     await new Shell(p).go('セグメント');
@@ -126,10 +160,12 @@ export async function run({ browser, stack, test }) {
     await shot(p, '25-segment-needs-review');
     // Renaming and reordering items and options.
     await new Shell(p).go('属性・受信項目');
-    await p.getByRole('button', { name: '学生 の名前を変更' }).click();
+    await item.locator('summary').click();
+    await item.getByRole('button', { name: '学生 の操作' }).click();
+    await item.getByRole('button', { name: '名前を変更', exact: true }).click();
     await p.getByLabel('学生 の新しい名前').fill('学生（大学・専門学校）');
     await p.getByRole('button', { name: '保存', exact: true }).click();
-    await p.getByTestId('attribute-ライフスタイル').getByText('学生（大学・専門学校）').waitFor();
+    await item.getByText('学生（大学・専門学校）').waitFor();
     await p.getByRole('button', { name: 'ライフスタイル を上へ' }).click();
     await p.waitForFunction(() => {
       const names = [...document.querySelectorAll('[data-testid^="attribute-"]')].map((e) => e.dataset.testid);
@@ -144,11 +180,13 @@ export async function run({ browser, stack, test }) {
   });
 
   await test('職員が登録フォームを組み立て、プレビューを見て公開する', async () => {
+    await gql('mutation { createAttribute(input: {name: "よく使う窓口", kind: SINGLE, options: ["本庁", "東部", "西部", "南部", "北部", "秩父", "利根", "比企", "川越"]}) { id } }');
     const { context: staff, page: p } = await adminContext(browser, stack.base);
     await new Shell(p).go('登録フォーム');
     await p.getByRole('heading', { name: '登録フォーム' }).waitFor();
     await p.getByLabel('項目を追加').selectOption({ label: '関心のある分野' });
     await p.getByLabel('項目を追加').selectOption({ label: '居住地域' });
+    await p.getByLabel('項目を追加').selectOption({ label: 'よく使う窓口' });
     await p.getByRole('button', { name: '居住地域 を上へ' }).click();
     await p.getByLabel('「居住地域」を必須にする').check();
     await p.getByLabel('「居住地域」の説明文（空欄なら項目の説明）').fill('お住まいの市町村を1つ選んでください');
@@ -156,11 +194,13 @@ export async function run({ browser, stack, test }) {
     const preview = p.getByTestId('form-preview');
     await preview.getByText('お住まいの市町村を1つ選んでください').waitFor();
     const legends = await preview.locator('legend').allTextContents();
-    assert.deepEqual(legends, ['居住地域必須', '関心のある分野', '受け取りたい情報']);
+    assert.deepEqual(legends, ['居住地域必須', '関心のある分野', 'よく使う窓口', '受け取りたい情報']);
+    // Past eight choices the resident gets a dropdown, as the server decides (FormControl).
+    assert.equal(await preview.getByTestId('preview-select-よく使う窓口').locator('option').count(), 10);
     await preview.getByText('避難情報').waitFor();
     await p.getByRole('button', { name: 'この内容で公開' }).click();
     await p.getByText('第1版を公開しました').waitFor();
-    await p.getByRole('cell', { name: '居住地域（必須）、関心のある分野' }).waitFor();
+    await p.getByRole('cell', { name: '居住地域（必須）、関心のある分野、よく使う窓口' }).waitFor();
     await shot(p, '26-form-builder');
     await staff.close();
   });
@@ -215,7 +255,10 @@ export async function run({ browser, stack, test }) {
     const p = await context.newPage();
     await p.goto(`${stack.base}/liff/`);
     await p.getByRole('link', { name: /秩父 学/ }).click();
-    // The birth year's accessible name is the label the resident reads.
+    // Nine choices come as a dropdown; the birth year's accessible name is the label the resident reads.
+    const office = p.getByRole('combobox', { name: 'よく使う窓口' });
+    await office.waitFor();
+    assert.equal(await office.locator('option').count(), 10);
     await p.getByRole('spinbutton', { name: '西暦（4桁）' }).fill('85');
     // A parent receive item includes its children: they show as included.
     await p.getByRole('checkbox', { name: '防災・安全' }).check();

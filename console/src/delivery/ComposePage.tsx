@@ -174,7 +174,7 @@ export function ComposePage() {
           {draft.target.kind === 'segment' && (
             <label>
               {t('delivery.segment')}{' '}
-              <select value={draft.target.segmentId ?? ''} onChange={(e) => setTarget({ kind: 'segment', segmentId: e.target.value === '' ? null : Number(e.target.value) })}>
+              <select aria-label={t('delivery.segment')} value={draft.target.segmentId ?? ''} onChange={(e) => setTarget({ kind: 'segment', segmentId: e.target.value === '' ? null : Number(e.target.value) })}>
                 {choices.data.segments.map((s) => (
                   <option key={s.id} value={s.id}>
                     {s.name}

@@ -15,7 +15,7 @@ export const ja = {
     yes: 'はい',
     no: 'いいえ',
     close: '閉じる',
-    closeNotice: '「{{text}}」を閉じる',
+    closeNotice: '通知を閉じる',
     previous: '前へ',
     next: '次へ',
     page: '{{from}}〜{{to}}件 / 全{{total}}件',

@@ -1,5 +1,7 @@
 // Toasts: what an action did, shown where the eye is (the corner of the
-// screen) however far down the page the action was, and kept until closed.
+// screen) however far down the page the action was. A success goes by
+// itself after a few seconds (it would otherwise cover the page's lower
+// corner); an error stays until closed.
 import { createContext, useContext } from 'react';
 
 export type ToastKind = 'success' | 'error';
@@ -8,10 +10,12 @@ export type PushToast = (kind: ToastKind, text: string) => void;
 
 export const ToastContext = createContext<PushToast>(() => undefined);
 
-/** Shows a toast; it stays until its 閉じる is pressed. */
+/** Shows a toast: a success for SUCCESS_MS, an error until its 閉じる is pressed. */
 export function useToast(): PushToast {
   return useContext(ToastContext);
 }
+
+export const SUCCESS_MS = 6000;
 
 /** At most this many at once: older ones have been seen by the time three more came. */
 export const MAX_TOASTS = 3;
