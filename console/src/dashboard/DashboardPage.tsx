@@ -9,6 +9,7 @@ import { formatDateTime, formatPercent } from '../ui/format';
 import { waiting } from '../ui/QueryState';
 import { keys } from '../api/keys';
 import { FriendsChart } from './FriendsChart';
+import { recipientsCell } from '../delivery/recipients';
 import { lastDays } from './chart';
 
 const FriendCountsQuery = graphql(`
@@ -26,7 +27,7 @@ const FriendDaysQuery = graphql(`
 
 const RecentDeliveriesQuery = graphql(`
   query DashboardDeliveries {
-    deliveries(offset: 0, limit: 5) { items { id title status createdAt scheduledAt startedAt finishedAt recipients accepted failed } }
+    deliveries(offset: 0, limit: 5) { items { id title status createdAt scheduledAt startedAt finishedAt recipients expectedRecipients accepted failed } }
   }
 `);
 
@@ -97,7 +98,7 @@ export function DashboardPage() {
                       </td>
                       <td>{t(`delivery.status.${d.status}`)}</td>
                       <td>{formatDateTime(d.finishedAt ?? d.startedAt ?? d.scheduledAt ?? d.createdAt)}</td>
-                      <td>{n(d.recipients)}</td>
+                      <td>{recipientsCell(d, t)}</td>
                       <td>{n(d.accepted)}</td>
                       <td>{n(d.failed)}</td>
                     </tr>

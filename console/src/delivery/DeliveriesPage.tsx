@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { request } from '../api/client';
 import { errorMessage } from '../api/errors';
 import { useViewer } from '../auth/useViewer';
+import { recipientsCell } from './recipients';
 import type { DeliveryStatus } from '../gql/graphql';
 import { Alert } from '../ui/Alert';
 import { Pagination } from '../ui/Pagination';
@@ -92,7 +93,7 @@ export function DeliveriesPage() {
                 )}
               </td>
               <td>{formatDateTime(d.finishedAt ?? d.startedAt ?? d.scheduledAt ?? d.createdAt)}</td>
-              <td>{n(d.recipients)}</td>
+              <td>{recipientsCell(d, t)}</td>
               <td>{n(d.accepted)}</td>
               <td>{n(d.failed)}</td>
             </tr>

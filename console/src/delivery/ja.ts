@@ -56,6 +56,7 @@ export const ja = {
     confirmSchedule: '{{at}}に{{count}}人（{{target}}）へ配信を予約します。よろしいですか？',
     confirmPastSchedule: '指定した予約日時（{{at}}）は過ぎています。{{count}}人（{{target}}）に今すぐ配信しますか？',
     expected: '現在の対象者数',
+    expectedCell: '{{count}}（予定）',
     expectedNote: '送信の時点の友だちに配信されます（この数は目安です）',
     scheduledNotice: '配信を予約しました',
     sentNotice: '配信を開始しました',

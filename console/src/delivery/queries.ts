@@ -29,7 +29,7 @@ export const DeliveryQuery = graphql(`
 
 export const DeliveriesQuery = graphql(`
   query DeliveriesPage($filter: DeliveryFilter, $offset: Int!, $limit: Int!) {
-    deliveries(filter: $filter, offset: $offset, limit: $limit) { totalCount items { ...DeliveryFields } }
+    deliveries(filter: $filter, offset: $offset, limit: $limit) { totalCount items { ...DeliveryFields expectedRecipients } }
     deliveryTotals(filter: $filter) { deliveries recipients accepted failed }
   }
 `);
