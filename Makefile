@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: demo test services build rust-build lint fmt schema test-rust test-console test-liff test-e2e console-deps console-build liff-deps liff-build bench-line-fake bench-webhook bench-audience bench-delivery bench-card
+.PHONY: demo test services build rust-build lint fmt schema test-rust test-console test-liff test-e2e console-deps console-build liff-deps liff-build bench-line-fake bench-webhook bench-audience bench-delivery bench-card bench-faq
 
 ## Build everything and start the whole system in the LINE sandbox with demo data.
 demo: services build
@@ -110,3 +110,7 @@ bench-card: services
 bench-delivery: services
 	$(CARGO) build --release -p line-fake -p tenohira -p tenohira-tests --bin line-fake --bin tenohira --bin bench
 	./target/release/bench delivery
+
+bench-faq:
+	$(CARGO) build --release -p tenohira-tests --bin bench
+	./target/release/bench faq

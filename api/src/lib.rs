@@ -7,6 +7,7 @@ pub mod audience;
 pub mod audit;
 pub mod auth;
 pub mod card;
+pub mod chatbot;
 pub mod cli;
 pub mod config;
 pub mod crypto;

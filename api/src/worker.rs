@@ -15,6 +15,7 @@ pub const CAPABILITIES: &[fn(&mut Registry)] = &[
     crate::audience::register,
     crate::delivery::register,
     crate::card::register,
+    crate::chatbot::register,
 ];
 
 /// The registry of every capability's background work.

@@ -32,7 +32,7 @@ const INFRASTRUCTURE: &[&str] = &[
 ];
 /// Floor 2: one room each.
 const CAPABILITIES: &[&str] = &[
-    "staff", "friends", "inbox", "audience", "delivery", "card", "media",
+    "staff", "friends", "inbox", "audience", "delivery", "card", "media", "chatbot",
 ];
 /// Floor 3: the only modules that name every capability.
 const ASSEMBLY: &[&str] = &[

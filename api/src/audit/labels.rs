@@ -39,6 +39,8 @@ pub fn target_kind(kind: &str) -> &str {
         "card_settings" => "カード設定",
         "category_node" => "受信項目",
         "delivery" => "配信",
+        "faq_entry" => "FAQ",
+        "faq_synonyms" => "同義語",
         "friend" => "友だち",
         "kek" => "鍵暗号化鍵",
         "media" => "画像・動画",
@@ -91,6 +93,10 @@ const DETAIL_KEYS: &[(&str, &str)] = &[
     ("name", "名前"),
     ("label", "選択肢名"),
     ("title", "タイトル"),
+    ("question", "質問"),
+    ("terms", "同義語"),
+    ("category", "カテゴリ"),
+    ("enabled", "公開"),
     ("reason", "理由"),
     ("loginId", "ログインID"),
     ("displayName", "氏名"),
@@ -220,6 +226,11 @@ const ACTIONS: &[(&str, &str)] = &[
     ("card.pii.export", "カード利用者のCSV出力"),
     ("card.push", "カード利用者へのプッシュ配信"),
     ("kek.erase", "鍵暗号化鍵の破棄（全データの消去）"),
+    ("chatbot.faq.create", "FAQの作成"),
+    ("chatbot.faq.update", "FAQの変更"),
+    ("chatbot.faq.delete", "FAQの削除"),
+    ("chatbot.synonyms.save", "同義語の保存"),
+    ("chatbot.synonyms.delete", "同義語の削除"),
 ];
 
 #[cfg(test)]

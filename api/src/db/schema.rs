@@ -415,3 +415,48 @@ diesel::joinable!(card_name_index -> card_holders (line_user_id));
 diesel::allow_tables_to_appear_in_same_query!(card_holders, card_name_index);
 diesel::allow_tables_to_appear_in_same_query!(card_holders, friends);
 diesel::allow_tables_to_appear_in_same_query!(card_holders, data_keys);
+
+diesel::table! {
+    faq_entries (id) {
+        id -> Int4,
+        question -> Text,
+        variants -> Array<Text>,
+        answer -> Text,
+        category -> Text,
+        keywords -> Array<Text>,
+        enabled -> Bool,
+        valid_from -> Nullable<Timestamptz>,
+        valid_to -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    faq_synonyms (id) {
+        id -> Int4,
+        terms -> Array<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    faq_revision (only_row) {
+        only_row -> Bool,
+        revision -> Int8,
+    }
+}
+
+diesel::table! {
+    chatbot_talk_log (id) {
+        id -> Int8,
+        line_user_id -> Text,
+        occurred_at -> Timestamptz,
+        question -> Text,
+        decision -> Text,
+        faq_entry_id -> Nullable<Int4>,
+        confidence -> Nullable<Float4>,
+        resolved -> Nullable<Bool>,
+        created_at -> Timestamptz,
+    }
+}

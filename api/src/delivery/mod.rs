@@ -9,6 +9,8 @@ pub mod service;
 pub mod stats;
 mod testers;
 
+pub use testers::is_link_code;
+
 /// Delivery's part in the worker: expansion and batch jobs, the tester link
 /// codes residents' messages may carry, the scheduler (every 500 ms), and the
 /// reconciler that re-queues work whose queue entry was lost.

@@ -146,6 +146,14 @@ pub fn register(r: &mut Registry) {
     r.on_event("message", on_message);
 }
 
+/// Whether a resident's text is a tester link code (the chatbot leaves those alone).
+pub fn is_link_code(text: &str) -> bool {
+    let code = text.trim().to_ascii_uppercase();
+    code.starts_with(PREFIX)
+        && code.len() == PREFIX.len() + 6
+        && code[PREFIX.len()..].bytes().all(|b| b.is_ascii_digit())
+}
+
 /// A text message holding a live code links its sender as that staff member's tester.
 async fn on_message(ctx: Arc<EventContext>) -> anyhow::Result<()> {
     let (Some(user), Some(text)) = (
@@ -154,10 +162,10 @@ async fn on_message(ctx: Arc<EventContext>) -> anyhow::Result<()> {
     ) else {
         return Ok(());
     };
-    let code = text.trim().to_ascii_uppercase();
-    if !code.starts_with(PREFIX) || code.len() != PREFIX.len() + 6 {
+    if !is_link_code(text) {
         return Ok(());
     }
+    let code = text.trim().to_ascii_uppercase();
     // A million codes and a few live ones: guessing must not pay. Each LINE
     // account gets a handful of tries an hour; without Redis to count them,
     // linking waits (it is never urgent).

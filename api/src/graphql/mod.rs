@@ -20,6 +20,7 @@ pub struct QueryRoot(
     crate::audience::graphql::AudienceQuery,
     crate::delivery::graphql::DeliveryQuery,
     crate::card::graphql::CardQuery,
+    crate::chatbot::graphql::ChatbotQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -29,6 +30,7 @@ pub struct MutationRoot(
     crate::audience::graphql::AudienceMutation,
     crate::delivery::graphql::DeliveryMutation,
     crate::card::graphql::CardMutation,
+    crate::chatbot::graphql::ChatbotMutation,
 );
 
 pub type StaffSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

@@ -5,6 +5,9 @@
 //!   bench delivery    a push to 2,000,000 friends through API and worker processes
 //!   bench card        Papa-Mama card views over 100,000 holders with valid ID tokens
 
+#[path = "../bench_faq.rs"]
+mod faq;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -470,7 +473,8 @@ async fn main() {
         Some("audience") => bench_audience().await,
         Some("delivery") => bench_delivery().await,
         Some("card") => bench_card().await,
-        _ => eprintln!("usage: bench line-fake | webhook | audience | delivery | card"),
+        Some("faq") => faq::run(),
+        _ => eprintln!("usage: bench line-fake | webhook | audience | delivery | card | faq"),
     }
 }
 

@@ -6,6 +6,7 @@
 mod audience;
 mod audit;
 mod card;
+mod chatbot;
 mod delivery;
 mod friends;
 mod staff;
@@ -41,6 +42,8 @@ pub struct Fixture {
     delivery: i64,
     holder: String,
     image: String,
+    faq: i32,
+    synonyms: i32,
 }
 
 pub struct Op {
@@ -61,6 +64,7 @@ fn ops() -> Vec<Op> {
         friends::ops(),
         audience::ops(),
         card::ops(),
+        chatbot::ops(),
         delivery::ops(),
         staff::ops(),
     ]
@@ -188,7 +192,29 @@ async fn fixture(t: &TestApp) -> Fixture {
         .await
         .unwrap();
     }
+    let faq = tenohira::chatbot::faq::create(
+        &t.app,
+        &system,
+        tenohira::chatbot::faq::FaqInput {
+            question: "粗大ごみの出し方".into(),
+            answer: "受付センターに申し込んでください".into(),
+            enabled: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let synonyms = tenohira::chatbot::faq::save_synonyms(
+        &t.app,
+        &system,
+        None,
+        vec!["ごみ".into(), "ゴミ袋".into()],
+    )
+    .await
+    .unwrap();
     Fixture {
+        faq: faq.id,
+        synonyms: synonyms.id,
         holder: holder.to_string(),
         image: image.to_string(),
         team: team.id.to_string(),
