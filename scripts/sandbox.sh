@@ -3,6 +3,7 @@
 #   scripts/sandbox.sh follow            a new resident follows the account; prints the welcome message
 #   scripts/sandbox.sh unfollow USER     the resident blocks the account
 #   scripts/sandbox.sh say USER TEXT     the resident sends a text message
+#   scripts/sandbox.sh tap USER DATA     the resident taps a button or quick reply (its postback data)
 #   scripts/sandbox.sh inbox USER        what the resident received
 #   scripts/sandbox.sh token USER        a LIFF ID token for the resident (for /liff/graphql)
 #   scripts/sandbox.sh totp SECRET       the current TOTP code for a staff account's secret (an authenticator app stand-in)
@@ -24,6 +25,7 @@ case "${1:-}" in
     ;;
   unfollow) curl -sf -XPOST "$FAKE/_fake/users/$2/unfollow" -H 'content-type: application/json' -d '{}'; echo ;;
   say) curl -sf -XPOST "$FAKE/_fake/users/$2/message" -H 'content-type: application/json' -d "$(python3 -c 'import json,sys; print(json.dumps({"text": sys.argv[1]}))' "$3")"; echo ;;
+  tap) curl -sf -XPOST "$FAKE/_fake/users/$2/postback" -H 'content-type: application/json' -d "$(python3 -c 'import json,sys; print(json.dumps({"data": sys.argv[1]}))' "$3")"; echo ;;
   inbox) curl -sf "$FAKE/_fake/users/$2/inbox"; echo ;;
   token) curl -sf -XPOST "$FAKE/_fake/id-token" -H 'content-type: application/json' -d "{\"userId\":\"$2\"}" | json 'd["idToken"]' ;;
   totp) python3 - "$2" <<'PY'
