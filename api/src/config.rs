@@ -288,6 +288,12 @@ pub const VARIABLES: &[VarDoc] = &[
         description: "Most card holders' rows an API process keeps (about 1 KB each).",
     },
     VarDoc {
+        name: "TENOHIRA_FAQ_DICTIONARY",
+        default: Some("/usr/share/mecab/dic/ipadic"),
+        secret: false,
+        description: "MeCab IPADIC sources (Debian's mecab-ipadic) the FAQ search cuts Japanese into words with; `none`, or a directory that is not there: character bigrams alone (with a warning).",
+    },
+    VarDoc {
         name: "TENOHIRA_MEDIA_DIR",
         default: Some("./data/media"),
         secret: false,
@@ -498,6 +504,8 @@ pub struct Config {
     pub delivery_concurrency: usize,
     pub delivery_reconcile: std::time::Duration,
     pub media_dir: std::path::PathBuf,
+    /// IPADIC sources for the FAQ's word analysis (empty: none).
+    pub faq_dictionary: String,
     pub media_public_url: String,
     /// `None`: the filesystem store; otherwise the S3-compatible bucket.
     pub s3: Option<S3Config>,
@@ -654,6 +662,7 @@ impl Config {
                 r.positive::<u64>("TENOHIRA_DELIVERY_RECONCILE_SECONDS")?,
             ),
             media_dir: r.string("TENOHIRA_MEDIA_DIR")?.into(),
+            faq_dictionary: r.string("TENOHIRA_FAQ_DICTIONARY")?,
             s3: match r.string("TENOHIRA_MEDIA_STORE")?.as_str() {
                 "fs" => None,
                 "s3" => Some(S3Config {

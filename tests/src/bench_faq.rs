@@ -39,82 +39,68 @@ pub fn run() {
             valid_to: None,
         })
         .collect();
-    let flat = Options {
-        answer_weight: 0.0,
-        grammar_weight: 1.0,
+    let o = |answer_weight, grammar_weight, word_weight| Options {
+        answer_weight,
+        grammar_weight,
+        word_weight,
     };
     row(
         "bigram BM25, question+answer as one text (reference)",
-        &Engine::with_options(plain, Synonyms::default(), flat),
+        &Engine::with_options(plain, Synonyms::default(), None, o(0.0, 1.0, 0.0)),
+    );
+    let started = Instant::now();
+    let dictionary = std::env::var("TENOHIRA_FAQ_DICTIONARY")
+        .unwrap_or_else(|_| "/usr/share/mecab/dic/ipadic".into());
+    let words = tenohira::chatbot::words::Analyzer::load(std::path::Path::new(&dictionary))
+        .ok()
+        .map(std::sync::Arc::new);
+    println!(
+        "dictionary {dictionary}: {} in {:.1} s",
+        if words.is_some() {
+            "compiled"
+        } else {
+            "MISSING"
+        },
+        started.elapsed().as_secs_f64()
     );
     let variants = [
-        (
-            "question and keywords only",
-            Options {
-                answer_weight: 0.0,
-                grammar_weight: 1.0,
-            },
-            false,
-        ),
+        ("question and keywords only", o(0.0, 1.0, 0.0), false, false),
         (
             "+ hiragana-only bigrams at 0.2",
-            Options {
-                answer_weight: 0.0,
-                grammar_weight: 0.2,
-            },
+            o(0.0, 0.2, 0.0),
+            false,
+            false,
+        ),
+        ("+ answer at 0.3", o(0.3, 0.2, 0.0), false, false),
+        ("+ synonyms", o(0.3, 0.2, 0.0), true, false),
+        (
+            "hiragana-only bigrams at 0.5, answer 0.3, synonyms",
+            o(0.3, 0.5, 0.0),
+            true,
             false,
         ),
         (
-            "+ answer at 0.3",
-            Options {
-                answer_weight: 0.3,
-                grammar_weight: 0.2,
-            },
-            false,
-        ),
-        (
-            "+ answer at 0.3, synonyms",
-            Options {
-                answer_weight: 0.3,
-                grammar_weight: 0.2,
-            },
-            true,
-        ),
-        (
-            "answer at 0.1, synonyms",
-            Options {
-                answer_weight: 0.1,
-                grammar_weight: 0.2,
-            },
-            true,
-        ),
-        (
-            "answer at 0.6, synonyms",
-            Options {
-                answer_weight: 0.6,
-                grammar_weight: 0.2,
-            },
-            true,
-        ),
-        (
-            "hiragana-only bigrams at 0.5, answer 0.3, synonyms (default)",
+            "+ words (IPADIC base forms) at 1.0 (default)",
             Options::default(),
             true,
-        ),
-        (
-            "hiragana-only bigrams at 1.0, answer 0.3, synonyms",
-            Options {
-                answer_weight: 0.3,
-                grammar_weight: 1.0,
-            },
             true,
         ),
+        ("words at 0.5", o(0.3, 0.5, 0.5), true, true),
+        ("words at 2.0", o(0.3, 0.5, 2.0), true, true),
+        ("words at 1.0, answer at 0.1", o(0.1, 0.5, 1.0), true, true),
     ];
-    for (name, options, synonyms) in variants {
-        row(name, &eval::demo_engine(options, synonyms).unwrap());
+    for (name, options, synonyms, with_words) in variants {
+        if with_words && words.is_none() {
+            continue;
+        }
+        let analyzer = if with_words { words.clone() } else { None };
+        row(
+            name,
+            &eval::demo_engine(options, synonyms, analyzer).unwrap(),
+        );
     }
 
-    let engine = eval::demo_engine(Options::default(), true).unwrap();
+    let engine = eval::demo_engine(Options::default(), true, words.clone()).unwrap();
     println!(
         "answer threshold (confidence) and margin (runner-up below this share of the best) → share answered outright, right among those:"
     );
@@ -145,7 +131,7 @@ pub fn run() {
     }
     let questions: Vec<String> = docs.iter().map(|d| d.question.clone()).collect();
     let started = Instant::now();
-    let big = Engine::new(docs, Synonyms::default());
+    let big = Engine::new(docs, Synonyms::default(), words.clone());
     println!(
         "index of {} entries built in {:.1} ms",
         big.len(),

@@ -10,10 +10,12 @@
 //! an on-disk index would add a build-time and operational cost for nothing.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 use super::fold::{Synonyms, bigrams, fold, without_frames};
+use super::words::Analyzer;
 
 const K1: f32 = 1.2;
 const B: f32 = 0.75;
@@ -27,6 +29,8 @@ pub struct Options {
     pub answer_weight: f32,
     /// A bigram of two hiragana is mostly grammar (です, ください): its share of the weight.
     pub grammar_weight: f32,
+    /// A word's share (its base form, from the dictionary) beside the bigrams.
+    pub word_weight: f32,
 }
 
 impl Default for Options {
@@ -34,6 +38,7 @@ impl Default for Options {
         Self {
             answer_weight: 0.3,
             grammar_weight: 0.5,
+            word_weight: 1.0,
         }
     }
 }
@@ -74,6 +79,7 @@ struct Phrasing {
 
 pub struct Engine {
     options: Options,
+    analyzer: Option<Arc<Analyzer>>,
     docs: Vec<Doc>,
     synonyms: Synonyms,
     phrasings: Vec<Phrasing>,
@@ -88,20 +94,45 @@ pub struct Engine {
     df: HashMap<String, u32>,
 }
 
-fn counts(text: &str, synonyms: &Synonyms) -> HashMap<String, u16> {
+/// A text's terms: its bigrams, and with a dictionary its words (marked
+/// apart, `w:` + base form), each with whether it is mostly grammar.
+fn terms(
+    text: &str,
+    synonyms: &Synonyms,
+    analyzer: Option<&Analyzer>,
+) -> Vec<(String, bool, bool)> {
+    let mut out: Vec<(String, bool, bool)> = bigrams(&without_frames(&synonyms.apply(&fold(text))))
+        .into_iter()
+        .map(|(t, grammar)| (t, grammar, false))
+        .collect();
+    if let Some(a) = analyzer {
+        for word in a.words(text) {
+            out.push((format!("w:{}", synonyms.apply(&word)), false, true));
+        }
+    }
+    out
+}
+
+fn counts(text: &str, synonyms: &Synonyms, analyzer: Option<&Analyzer>) -> HashMap<String, u16> {
     let mut tf = HashMap::new();
-    for (term, _) in bigrams(&without_frames(&synonyms.apply(&fold(text)))) {
+    for (term, _, _) in terms(text, synonyms, analyzer) {
         *tf.entry(term).or_insert(0u16) += 1;
     }
     tf
 }
 
 impl Engine {
-    pub fn new(docs: Vec<Doc>, synonyms: Synonyms) -> Self {
-        Self::with_options(docs, synonyms, Options::default())
+    pub fn new(docs: Vec<Doc>, synonyms: Synonyms, analyzer: Option<Arc<Analyzer>>) -> Self {
+        Self::with_options(docs, synonyms, analyzer, Options::default())
     }
 
-    pub fn with_options(docs: Vec<Doc>, synonyms: Synonyms, options: Options) -> Self {
+    pub fn with_options(
+        docs: Vec<Doc>,
+        synonyms: Synonyms,
+        analyzer: Option<Arc<Analyzer>>,
+        options: Options,
+    ) -> Self {
+        let words = analyzer.as_deref();
         let mut phrasings = Vec::new();
         let mut asked: HashMap<String, Vec<(u32, u16)>> = HashMap::new();
         let mut answers: HashMap<String, Vec<(u32, u16)>> = HashMap::new();
@@ -114,7 +145,7 @@ impl Engine {
                 .chain(doc.variants.iter().map(String::as_str))
                 .chain((!keywords.is_empty()).then_some(keywords.as_str()));
             for text in texts {
-                let tf = counts(text, &synonyms);
+                let tf = counts(text, &synonyms, words);
                 let p = phrasings.len() as u32;
                 phrasings.push(Phrasing {
                     doc: d,
@@ -125,7 +156,7 @@ impl Engine {
                     asked.entry(term).or_default().push((p, n));
                 }
             }
-            let tf = counts(&doc.answer, &synonyms);
+            let tf = counts(&doc.answer, &synonyms, words);
             answer_len.push(tf.values().map(|&n| f32::from(n)).sum());
             for (term, n) in tf {
                 seen.insert(term.clone());
@@ -146,6 +177,7 @@ impl Engine {
         let avg_answer_len = mean(&mut answer_len.iter().copied(), answer_len.len());
         Self {
             options,
+            analyzer,
             docs,
             synonyms,
             phrasings,
@@ -175,19 +207,21 @@ impl Engine {
     /// The entries valid at `now` that share anything with `text`, best first.
     pub fn search(&self, text: &str, limit: usize, now: DateTime<Utc>) -> Vec<Hit> {
         // The question's distinct terms with their weights (idf, grammar weighed down).
-        let mut terms: HashMap<String, f32> = HashMap::new();
+        let mut weights: HashMap<String, f32> = HashMap::new();
         // What the confidence divides by: a term no entry holds counts at a
         // fraction (a typo or a word the FAQ never uses should not by itself
         // turn a fitting answer into 「見つかりませんでした」).
         let mut total = 0f32;
-        for (term, grammar) in bigrams(&without_frames(&self.synonyms.apply(&fold(text)))) {
-            let w = self.idf(&term)
-                * if grammar {
-                    self.options.grammar_weight
-                } else {
-                    1.0
-                };
-            if terms.insert(term.clone(), w).is_none() {
+        for (term, grammar, word) in terms(text, &self.synonyms, self.analyzer.as_deref()) {
+            let share = if word {
+                self.options.word_weight
+            } else if grammar {
+                self.options.grammar_weight
+            } else {
+                1.0
+            };
+            let w = self.idf(&term) * share;
+            if weights.insert(term.clone(), w).is_none() {
                 total += if self.df.contains_key(&term) {
                     w
                 } else {
@@ -195,13 +229,13 @@ impl Engine {
                 };
             }
         }
-        if terms.is_empty() || total <= 0.0 || limit == 0 {
+        if weights.is_empty() || total <= 0.0 || limit == 0 {
             return Vec::new();
         }
         let mut phrasing_score = vec![0f32; self.phrasings.len()];
         let mut phrasing_cover = vec![0f32; self.phrasings.len()];
         let mut answer_score = vec![0f32; self.docs.len()];
-        for (term, &w) in &terms {
+        for (term, &w) in &weights {
             for &(p, tf) in self.asked.get(term).map_or(&[][..], Vec::as_slice) {
                 let len = self.phrasings[p as usize].len;
                 phrasing_score[p as usize] += w * saturate(tf, len, self.avg_phrasing_len);
@@ -264,7 +298,7 @@ mod tests {
             .iter()
             .map(|g| g.iter().map(|s| s.to_string()).collect())
             .collect();
-        Engine::new(docs, Synonyms::new(&groups))
+        Engine::new(docs, Synonyms::new(&groups), None)
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::db::schema::chatbot_talk_log;
 use crate::registry::{EventContext, Registry};
 
 /// At or above this confidence the best entry is the answer.
-pub const ANSWER_AT: f32 = 0.6;
+pub const ANSWER_AT: f32 = 0.5;
 /// At or above this, entries are offered as choices.
 pub const SUGGEST_AT: f32 = 0.25;
 /// Choices offered under 「もしかして」.
@@ -178,7 +178,7 @@ async fn on_message(ctx: Arc<EventContext>) -> anyhow::Result<()> {
     }
     let started = std::time::Instant::now();
     let hits = super::index(&ctx.app)
-        .search(&ctx.app.db, &text, SUGGESTIONS.max(1) + 2)
+        .search(&ctx.app, &text, SUGGESTIONS.max(1) + 2)
         .await?;
     let decision = decide(&hits);
     metrics::histogram!("chatbot_retrieval_seconds").record(started.elapsed().as_secs_f64());

@@ -89,7 +89,11 @@ pub fn measure(
 }
 
 /// The demo FAQ as an engine whose entry ids are the source ids (no database).
-pub fn demo_engine(options: super::bm25::Options, with_synonyms: bool) -> anyhow::Result<Engine> {
+pub fn demo_engine(
+    options: super::bm25::Options,
+    with_synonyms: bool,
+    analyzer: Option<std::sync::Arc<super::words::Analyzer>>,
+) -> anyhow::Result<Engine> {
     let docs = super::demo::entries()?
         .into_iter()
         .map(|(id, e)| super::bm25::Doc {
@@ -113,6 +117,7 @@ pub fn demo_engine(options: super::bm25::Options, with_synonyms: bool) -> anyhow
     Ok(Engine::with_options(
         docs,
         super::fold::Synonyms::new(&groups),
+        analyzer,
         options,
     ))
 }

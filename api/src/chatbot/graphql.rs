@@ -85,7 +85,7 @@ pub struct FaqMatch {
     /// BM25 score: comparable between the matches of one question only.
     pub score: f64,
     /// 0–1: how much of the question the entry's wording covers; the bot
-    /// answers at 0.6 and offers choices from 0.25.
+    /// answers at 0.5 (with no close runner-up) and offers choices from 0.25.
     pub confidence: f64,
 }
 
@@ -156,7 +156,7 @@ impl ChatbotQuery {
             return Err(AppError::bad_input("limit", "件数は1〜20で指定してください").into());
         }
         let hits = super::index(app)
-            .search(&app.db, &text, limit as usize)
+            .search(app, &text, limit as usize)
             .await
             .map_err(AppError::internal)?;
         let ids: Vec<i32> = hits.iter().map(|h| h.id).collect();

@@ -11,6 +11,7 @@ use diesel_async::RunQueryDsl;
 
 use super::bm25::{Doc, Engine, Hit};
 use super::fold::Synonyms;
+use super::words::Analyzer;
 use crate::db::DbPool;
 use crate::db::schema::{faq_entries, faq_revision, faq_synonyms};
 use crate::sync::ReadWrite;
@@ -18,13 +19,29 @@ use crate::sync::ReadWrite;
 #[derive(Default)]
 pub struct FaqIndex {
     current: RwLock<Option<(i64, Arc<Engine>)>>,
+    /// The dictionary, compiled once per process (None: bigrams alone).
+    analyzer: tokio::sync::OnceCell<Option<Arc<Analyzer>>>,
     /// One rebuild at a time; the others wait for it and use its result.
     rebuilding: tokio::sync::Mutex<()>,
 }
 
 impl FaqIndex {
     /// The index as of the FAQ's current revision.
-    pub async fn engine(&self, db: &DbPool) -> anyhow::Result<Arc<Engine>> {
+    /// The dictionary `setting` names, compiled on first use (a few seconds, off the async threads).
+    pub async fn analyzer(&self, setting: &str) -> Option<Arc<Analyzer>> {
+        let setting = setting.to_string();
+        self.analyzer
+            .get_or_init(|| async move {
+                tokio::task::spawn_blocking(move || Analyzer::configured(&setting).map(Arc::new))
+                    .await
+                    .ok()
+                    .flatten()
+            })
+            .await
+            .clone()
+    }
+
+    pub async fn engine(&self, db: &DbPool, dictionary: &str) -> anyhow::Result<Arc<Engine>> {
         let mut conn = db.get().await?;
         let revision: i64 = faq_revision::table
             .select(faq_revision::revision)
@@ -69,6 +86,12 @@ impl FaqIndex {
             .load(&mut conn)
             .await?;
         drop(conn);
+        // No FAQ, no dictionary: most processes (and tests) never pay for compiling it.
+        let analyzer = if rows.is_empty() {
+            None
+        } else {
+            self.analyzer(dictionary).await
+        };
         let docs = rows
             .into_iter()
             .map(
@@ -84,7 +107,10 @@ impl FaqIndex {
             )
             .collect();
         let engine = Arc::new(
-            tokio::task::spawn_blocking(move || Engine::new(docs, Synonyms::new(&groups))).await?,
+            tokio::task::spawn_blocking(move || {
+                Engine::new(docs, Synonyms::new(&groups), analyzer)
+            })
+            .await?,
         );
         tracing::info!(
             revision,
@@ -104,8 +130,13 @@ impl FaqIndex {
     }
 
     /// The best entries for a resident's or a staff member's question.
-    pub async fn search(&self, db: &DbPool, text: &str, limit: usize) -> anyhow::Result<Vec<Hit>> {
-        let engine = self.engine(db).await?;
+    pub async fn search(
+        &self,
+        app: &crate::app::App,
+        text: &str,
+        limit: usize,
+    ) -> anyhow::Result<Vec<Hit>> {
+        let engine = self.engine(&app.db, &app.config.faq_dictionary).await?;
         Ok(engine.search(text, limit, Utc::now()))
     }
 }

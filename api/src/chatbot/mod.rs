@@ -9,6 +9,7 @@ pub mod faq;
 pub mod fold;
 pub mod graphql;
 mod index;
+pub mod words;
 
 pub use bm25::Hit;
 
@@ -17,7 +18,27 @@ pub fn index(app: &crate::app::App) -> std::sync::Arc<index::FaqIndex> {
     app.state(|_| index::FaqIndex::default())
 }
 
-/// The chatbot's part in the worker: it answers text messages and its own postbacks.
+/// The chatbot's part in the worker (it answers text messages and its own
+/// postbacks) and beside the HTTP server: the index (and the dictionary,
+/// when there is an FAQ) is built at start and kept current, so the first
+/// resident's question does not wait for it.
 pub fn register(r: &mut crate::registry::Registry) {
     bot::register(r);
+    r.periodic(
+        "chatbot.index",
+        crate::registry::Schedule::Every(std::time::Duration::from_secs(30)),
+        |app| async move { warm(&app).await },
+    );
+    r.beside_http("chatbot.index", |app, _| async move {
+        if let Err(e) = warm(&app).await {
+            tracing::warn!(error = %e, "FAQ index not built at start");
+        }
+    });
+}
+
+async fn warm(app: &crate::app::App) -> anyhow::Result<usize> {
+    Ok(index(app)
+        .engine(&app.db, &app.config.faq_dictionary)
+        .await?
+        .len())
 }
