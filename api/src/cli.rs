@@ -153,12 +153,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if app.config.migrate_on_start {
                 crate::db::migrate(&app.db).await?;
             }
-            if crate::chatbot::demo::seed(&app).await? {
-                println!(
-                    "demo FAQ (661 entries; {}) created",
-                    crate::chatbot::demo::CREDIT
-                );
-            }
             let listener = tokio::net::TcpListener::bind(listen).await?;
             tracing::info!(%listen, with_workers, "serving");
             crate::server::serve(
@@ -385,6 +379,12 @@ async fn demo(config: Config) -> anyhow::Result<()> {
     if crate::audience::demo::seed(&app).await? {
         println!(
             "demo attributes (Saitama's 63 municipalities, interests) and receive items created"
+        );
+    }
+    if crate::chatbot::demo::seed(&app).await? {
+        println!(
+            "demo FAQ (661 entries; {}) created",
+            crate::chatbot::demo::CREDIT
         );
     }
     let listener = tokio::net::TcpListener::bind(listen).await?;

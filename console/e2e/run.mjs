@@ -7,6 +7,7 @@ import { run as consoleSpec } from './console.spec.mjs';
 import { run as liffSpec } from './liff.spec.mjs';
 import { run as deliverySpec } from './delivery.spec.mjs';
 import { run as cardSpec } from './card.spec.mjs';
+import { run as chatbotSpec } from './chatbot.spec.mjs';
 import { run as graphqlHttpSpec } from './graphql-http.spec.mjs';
 import { shot } from './pages/index.mjs';
 
@@ -48,6 +49,7 @@ try {
   await liffSpec({ browser, stack, test });
   await deliverySpec({ browser, stack, test });
   await cardSpec({ browser, stack, test });
+  await chatbotSpec({ browser, stack, test });
 } finally {
   await browser.close();
   await stack.stop();

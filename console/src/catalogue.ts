@@ -5,6 +5,7 @@ import { ja as audience } from './audience/ja';
 import { ja as audit } from './audit/ja';
 import { ja as auth } from './auth/ja';
 import { ja as card } from './card/ja';
+import { ja as chatbot } from './chatbot/ja';
 import { ja as dashboard } from './dashboard/ja';
 import { ja as delivery } from './delivery/ja';
 import { ja as friends } from './friends/ja';
@@ -12,6 +13,6 @@ import { ja as serviceAccounts } from './service-accounts/ja';
 import { ja as staff } from './staff/ja';
 import { ja as teams } from './teams/ja';
 
-addTexts(audience, audit, auth, card, dashboard, delivery, friends, serviceAccounts, staff, teams);
+addTexts(audience, audit, auth, card, chatbot, dashboard, delivery, friends, serviceAccounts, staff, teams);
 
 export default i18n;

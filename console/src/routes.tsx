@@ -21,6 +21,7 @@ import { DeliveryDetailPage } from './delivery/DeliveryDetailPage';
 import { PassPage } from './card/PassPage';
 import { CardSettingsPage } from './card/CardSettingsPage';
 import { HoldersPage } from './card/HoldersPage';
+import { FaqPage } from './chatbot/FaqPage';
 import type { NavItem } from './shell/nav';
 
 export type AppRoute = {
@@ -52,6 +53,7 @@ export const ROUTES: AppRoute[] = [
   { path: 'deliveries/new', element: <ComposePage />, permission: 'delivery.create' },
   { path: 'deliveries/:id', element: <DeliveryDetailPage />, permission: DELIVERY },
   { path: 'deliveries/:id/edit', element: <ComposePage />, permission: 'delivery.create' },
+  { path: 'faq', element: <FaqPage />, permission: 'chatbot.manage', nav: 'nav.faq' },
   { path: 'pass', element: <PassPage />, permission: 'pass.manage', nav: 'nav.pass' },
   { path: 'card/settings', element: <CardSettingsPage />, permission: 'card.settings', nav: 'nav.cardSettings' },
   { path: 'card/holders', element: <HoldersPage />, permission: 'card.pii.read', nav: 'nav.cardHolders' },

@@ -309,3 +309,13 @@ async fn staff_search_edit_and_the_bot_sees_changes_at_once() {
         .await;
     assert_eq!(error_code(&r).as_deref(), Some("FORBIDDEN"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serving_starts_with_no_faq_only_the_demo_loads_one() {
+    // `tenohira serve` (production's command, a process of its own) must never seed demo data.
+    let t = TestApp::spawn().await;
+    let (mut api, _base) = t.spawn_api(&[]).await;
+    assert_eq!(t.count("faq_entries").await, 0);
+    assert_eq!(t.count("faq_synonyms").await, 0);
+    api.kill().await.unwrap();
+}

@@ -28,6 +28,9 @@ export const keys = {
   composeChoices: ['composeChoices'] as const,
   deliveryTargetCount: (target: unknown) => ['deliveryTargetCount', target] as const,
   passVersions: ['passVersions'] as const,
+  faqEntries: (search: string, offset: number) => ['faqEntries', search, offset] as const,
+  faqEntriesAll: ['faqEntries'] as const,
+  faqSearch: (text: string) => ['faqEntries', 'search', text] as const,
   cardSettings: ['cardSettings'] as const,
   cardHolders: (name: string | null, offset: number) => ['cardHolders', name, offset] as const,
 };

@@ -65,6 +65,7 @@ export const ja = {
     segments: 'セグメント',
     forms: '登録フォーム',
     deliveries: '配信',
+    faq: 'FAQ',
     pass: 'まいたまパス',
     cardSettings: 'パパママカード設定',
     cardHolders: 'カード利用者',
