@@ -32,7 +32,7 @@ export async function run({ browser, stack, test }) {
     const first = page.getByTestId('faq-try-results').locator('li').first();
     await first.getByText('ドローンを飛ばすには許可が必要ですか').waitFor();
     assert.match(await first.textContent(), /一致度 \d+/);
-    await shot(page, '40-faq');
+    await shot(page, '50-faq');
   });
 
   await test('住民がLINEで自分の言葉で質問すると、FAQの回答と「解決しましたか？」が届く', async () => {
