@@ -292,6 +292,9 @@ async fn staff_search_edit_and_the_bot_sees_changes_at_once() {
     let resident = t.fake.user(true).await;
     let reply = say(&t, &resident, "ドローンの飛行許可はどこで取れますか").await;
     assert!(!reply.to_string().contains("国の許可"), "{reply}");
+    // Nor can a postback naming its id bring it back.
+    let tapped = tap(&t, &resident, &format!("faq:answer:{id}")).await;
+    assert!(!tapped.to_string().contains("国の許可"), "{tapped}");
     let actions: Vec<String> = t
         .audit_actions()
         .await

@@ -254,7 +254,8 @@ async fn on_postback(ctx: Arc<EventContext>) -> anyhow::Result<()> {
             let entry = faq::by_ids(&mut conn, &[id])
                 .await?
                 .pop()
-                .filter(|e| e.enabled);
+                // A postback can name any id: only an entry residents may see now is answered.
+                .filter(|e| e.live_at(chrono::Utc::now()));
             drop(conn);
             let Some(entry) = entry else {
                 send(&ctx, &[json!({ "type": "text", "text": FALLBACK })]).await;

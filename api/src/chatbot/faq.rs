@@ -4,11 +4,11 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::json;
 
 use crate::app::App;
-use crate::audit::{self, Outcome, Target};
+use crate::audit::{self, Target};
 use crate::auth::{Caller, Permission};
 use crate::db::schema::{faq_entries, faq_synonyms};
 use crate::error::{AppError, AppResult, Problems};
@@ -36,7 +36,18 @@ pub struct FaqEntry {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Clone, Debug, Default)]
+impl FaqEntry {
+    /// Published and inside its validity window: what residents may be shown.
+    pub fn live_at(&self, now: DateTime<Utc>) -> bool {
+        self.enabled
+            && self.valid_from.is_none_or(|f| f <= now)
+            && self.valid_to.is_none_or(|t| now < t)
+    }
+}
+
+/// What staff write; also the row's columns (insert and update alike).
+#[derive(Clone, Debug, Default, Insertable, AsChangeset)]
+#[diesel(table_name = faq_entries, treat_none_as_null = true)]
 pub struct FaqInput {
     pub question: String,
     pub variants: Vec<String>,
@@ -208,41 +219,26 @@ fn summary(e: &FaqEntry) -> serde_json::Value {
     json!({ "question": e.question, "category": e.category, "enabled": e.enabled })
 }
 
+/// The audit row's target and summary for a changed entry.
+fn audited_entry(e: FaqEntry) -> (FaqEntry, Target, serde_json::Value) {
+    let summary = summary(&e);
+    let target = Target::new("faq_entry", e.id);
+    (e, target, summary)
+}
+
 pub async fn create(app: &App, caller: &Caller, input: FaqInput) -> AppResult<FaqEntry> {
     caller.require(Permission::ChatbotManage)?;
     check(&input)?;
-    let mut conn = app.db.get().await?;
-    let caller = caller.clone();
-    conn.transaction::<FaqEntry, AppError, _>(async move |conn| {
-        let entry = insert(conn, &input).await?;
-        audit::record(
-            conn,
-            &caller,
-            "chatbot.faq.create",
-            Some(Target::new("faq_entry", entry.id)),
-            summary(&entry),
-            Outcome::Success,
-        )
-        .await?;
-        Ok(entry)
+    audit::audited(app, caller, "chatbot.faq.create", move |conn| {
+        Box::pin(async move { Ok(audited_entry(insert(conn, &input).await?)) })
     })
     .await
 }
 
-/// Inserts one checked entry (also for imports, inside their transaction).
+/// Inserts one checked entry (also for imports and the demo, inside their transaction).
 pub async fn insert(conn: &mut AsyncPgConnection, input: &FaqInput) -> AppResult<FaqEntry> {
-    let i = input.tidied();
     Ok(diesel::insert_into(faq_entries::table)
-        .values((
-            faq_entries::question.eq(&i.question),
-            faq_entries::variants.eq(&i.variants),
-            faq_entries::answer.eq(&i.answer),
-            faq_entries::category.eq(&i.category),
-            faq_entries::keywords.eq(&i.keywords),
-            faq_entries::enabled.eq(i.enabled),
-            faq_entries::valid_from.eq(i.valid_from),
-            faq_entries::valid_to.eq(i.valid_to),
-        ))
+        .values(&input.tidied())
         .returning(FaqEntry::as_returning())
         .get_result(conn)
         .await?)
@@ -251,64 +247,35 @@ pub async fn insert(conn: &mut AsyncPgConnection, input: &FaqInput) -> AppResult
 pub async fn update(app: &App, caller: &Caller, id: i32, input: FaqInput) -> AppResult<FaqEntry> {
     caller.require(Permission::ChatbotManage)?;
     check(&input)?;
-    let i = input.tidied();
-    let mut conn = app.db.get().await?;
-    let caller = caller.clone();
-    conn.transaction::<FaqEntry, AppError, _>(async move |conn| {
-        let entry: FaqEntry = diesel::update(faq_entries::table.find(id))
-            .set((
-                faq_entries::question.eq(&i.question),
-                faq_entries::variants.eq(&i.variants),
-                faq_entries::answer.eq(&i.answer),
-                faq_entries::category.eq(&i.category),
-                faq_entries::keywords.eq(&i.keywords),
-                faq_entries::enabled.eq(i.enabled),
-                faq_entries::valid_from.eq(i.valid_from),
-                faq_entries::valid_to.eq(i.valid_to),
-                faq_entries::updated_at.eq(diesel::dsl::now),
-            ))
-            .returning(FaqEntry::as_returning())
-            .get_result(conn)
-            .await
-            .optional()?
-            .ok_or_else(|| AppError::NotFound("faq entry".into()))?;
-        audit::record(
-            conn,
-            &caller,
-            "chatbot.faq.update",
-            Some(Target::new("faq_entry", id)),
-            summary(&entry),
-            Outcome::Success,
-        )
-        .await?;
-        Ok(entry)
+    let columns = input.tidied();
+    audit::audited(app, caller, "chatbot.faq.update", move |conn| {
+        Box::pin(async move {
+            let entry: FaqEntry = diesel::update(faq_entries::table.find(id))
+                .set((&columns, faq_entries::updated_at.eq(diesel::dsl::now)))
+                .returning(FaqEntry::as_returning())
+                .get_result(conn)
+                .await
+                .optional()?
+                .ok_or_else(|| AppError::NotFound("faq entry".into()))?;
+            Ok(audited_entry(entry))
+        })
     })
     .await
 }
 
 pub async fn delete(app: &App, caller: &Caller, id: i32) -> AppResult<bool> {
     caller.require(Permission::ChatbotManage)?;
-    let mut conn = app.db.get().await?;
-    let caller = caller.clone();
-    conn.transaction::<bool, AppError, _>(async move |conn| {
-        let gone: Option<FaqEntry> = diesel::delete(faq_entries::table.find(id))
-            .returning(FaqEntry::as_returning())
-            .get_result(conn)
-            .await
-            .optional()?;
-        let Some(entry) = gone else {
-            return Err(AppError::NotFound("faq entry".into()));
-        };
-        audit::record(
-            conn,
-            &caller,
-            "chatbot.faq.delete",
-            Some(Target::new("faq_entry", id)),
-            summary(&entry),
-            Outcome::Success,
-        )
-        .await?;
-        Ok(true)
+    audit::audited(app, caller, "chatbot.faq.delete", move |conn| {
+        Box::pin(async move {
+            let entry: FaqEntry = diesel::delete(faq_entries::table.find(id))
+                .returning(FaqEntry::as_returning())
+                .get_result(conn)
+                .await
+                .optional()?
+                .ok_or_else(|| AppError::NotFound("faq entry".into()))?;
+            let (_, target, summary) = audited_entry(entry);
+            Ok((true, target, summary))
+        })
     })
     .await
 }
@@ -354,60 +321,74 @@ pub async fn save_synonyms(
         );
     }
     p.into_result()?;
-    let mut conn = app.db.get().await?;
-    let caller = caller.clone();
-    conn.transaction::<SynonymGroup, AppError, _>(async move |conn| {
-        let group: SynonymGroup = match id {
-            None => {
-                diesel::insert_into(faq_synonyms::table)
-                    .values(faq_synonyms::terms.eq(&terms))
+    audit::audited(app, caller, "chatbot.synonyms.save", move |conn| {
+        Box::pin(async move {
+            let group: SynonymGroup = match id {
+                None => {
+                    diesel::insert_into(faq_synonyms::table)
+                        .values(faq_synonyms::terms.eq(&terms))
+                        .returning(SynonymGroup::as_returning())
+                        .get_result(conn)
+                        .await?
+                }
+                Some(id) => diesel::update(faq_synonyms::table.find(id))
+                    .set(faq_synonyms::terms.eq(&terms))
                     .returning(SynonymGroup::as_returning())
                     .get_result(conn)
-                    .await?
-            }
-            Some(id) => diesel::update(faq_synonyms::table.find(id))
-                .set(faq_synonyms::terms.eq(&terms))
-                .returning(SynonymGroup::as_returning())
-                .get_result(conn)
-                .await
-                .optional()?
-                .ok_or_else(|| AppError::NotFound("synonym group".into()))?,
-        };
-        audit::record(
-            conn,
-            &caller,
-            "chatbot.synonyms.save",
-            Some(Target::new("faq_synonyms", group.id)),
-            json!({ "terms": group.terms }),
-            Outcome::Success,
-        )
-        .await?;
-        Ok(group)
+                    .await
+                    .optional()?
+                    .ok_or_else(|| AppError::NotFound("synonym group".into()))?,
+            };
+            let summary = json!({ "terms": group.terms });
+            let target = Target::new("faq_synonyms", group.id);
+            Ok((group, target, summary))
+        })
     })
     .await
 }
 
 pub async fn delete_synonyms(app: &App, caller: &Caller, id: i32) -> AppResult<bool> {
     caller.require(Permission::ChatbotManage)?;
-    let mut conn = app.db.get().await?;
-    let caller = caller.clone();
-    conn.transaction::<bool, AppError, _>(async move |conn| {
-        let n = diesel::delete(faq_synonyms::table.find(id))
-            .execute(conn)
-            .await?;
-        if n == 0 {
-            return Err(AppError::NotFound("synonym group".into()));
-        }
-        audit::record(
-            conn,
-            &caller,
-            "chatbot.synonyms.delete",
-            Some(Target::new("faq_synonyms", id)),
-            json!({}),
-            Outcome::Success,
-        )
-        .await?;
-        Ok(true)
+    audit::audited(app, caller, "chatbot.synonyms.delete", move |conn| {
+        Box::pin(async move {
+            let n = diesel::delete(faq_synonyms::table.find(id))
+                .execute(conn)
+                .await?;
+            if n == 0 {
+                return Err(AppError::NotFound("synonym group".into()));
+            }
+            Ok((true, Target::new("faq_synonyms", id), json!({})))
+        })
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, Utc};
+
+    use super::FaqEntry;
+
+    #[test]
+    fn only_published_entries_inside_their_window_are_live() {
+        let now = Utc::now();
+        let entry = |enabled, from: Option<i64>, to: Option<i64>| FaqEntry {
+            id: 1,
+            question: "q".into(),
+            variants: vec![],
+            answer: "a".into(),
+            category: String::new(),
+            keywords: vec![],
+            enabled,
+            valid_from: from.map(|d| now + Duration::days(d)),
+            valid_to: to.map(|d| now + Duration::days(d)),
+            created_at: now,
+            updated_at: now,
+        };
+        assert!(entry(true, None, None).live_at(now));
+        assert!(!entry(false, None, None).live_at(now));
+        assert!(!entry(true, None, Some(-1)).live_at(now), "expired");
+        assert!(!entry(true, Some(1), None).live_at(now), "not yet");
+        assert!(entry(true, Some(-1), Some(1)).live_at(now));
+    }
 }
