@@ -49,13 +49,28 @@ pub const SYNONYMS: &[&[&str]] = &[
     &["住民票", "住民票の写し"],
 ];
 
+/// Phrasings staff added to a few entries after reading the talk log, as the
+/// console's 「未回答から登録」 does. The labelled set's figures are measured
+/// without them (`entries(false)`), so they do not flatter the evaluation.
+pub const STAFF_VARIANTS: &[(i32, &[&str])] = &[
+    (
+        332,
+        &[
+            "粗大ごみを出すにはどうすればいいですか",
+            "大きな家具や家電を捨てたい",
+        ],
+    ),
+    (375, &["資源ごみや燃えるごみの出し方"]),
+];
+
 fn fill(text: &str) -> String {
     FILL.iter()
         .fold(text.to_string(), |t, (from, to)| t.replace(from, to))
 }
 
-/// The demo entries in source order, with their source ids.
-pub fn entries() -> anyhow::Result<Vec<(i32, FaqInput)>> {
+/// The demo entries in source order, with their source ids; with the staff's
+/// added phrasings when `staff_variants`.
+pub fn entries(staff_variants: bool) -> anyhow::Result<Vec<(i32, FaqInput)>> {
     let items: Vec<Item> = serde_json::from_str(CORPUS)?;
     Ok(items
         .into_iter()
@@ -70,10 +85,16 @@ pub fn entries() -> anyhow::Result<Vec<(i32, FaqInput)>> {
             } else {
                 vec![i.service_name]
             };
+            let variants = STAFF_VARIANTS
+                .iter()
+                .filter(|(id, _)| staff_variants && *id == i.faq_id)
+                .flat_map(|(_, v)| v.iter().map(|s| s.to_string()))
+                .collect();
             (
                 i.faq_id,
                 FaqInput {
                     question: fill(&i.question),
+                    variants,
                     answer: fill(&i.answer),
                     category,
                     keywords,
@@ -88,7 +109,7 @@ pub fn entries() -> anyhow::Result<Vec<(i32, FaqInput)>> {
 /// Loads the demo FAQ into an empty one; returns source id → entry id.
 pub async fn load(conn: &mut AsyncPgConnection) -> anyhow::Result<Vec<(i32, i32)>> {
     let mut ids = Vec::new();
-    for (source, input) in entries()? {
+    for (source, input) in entries(true)? {
         let entry = faq::insert(conn, &input).await?;
         ids.push((source, entry.id));
     }

@@ -88,13 +88,15 @@ pub fn measure(
     f
 }
 
-/// The demo FAQ as an engine whose entry ids are the source ids (no database).
+/// The demo FAQ as an engine whose entry ids are the source ids (no database);
+/// `as_seeded` adds the staff's phrasings `make demo` seeds.
 pub fn demo_engine(
     options: super::bm25::Options,
     with_synonyms: bool,
     analyzer: Option<std::sync::Arc<super::words::Analyzer>>,
+    as_seeded: bool,
 ) -> anyhow::Result<Engine> {
-    let docs = super::demo::entries()?
+    let docs = super::demo::entries(as_seeded)?
         .into_iter()
         .map(|(id, e)| super::bm25::Doc {
             id,
