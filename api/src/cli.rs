@@ -383,7 +383,7 @@ async fn demo(config: Config) -> anyhow::Result<()> {
     }
     if crate::chatbot::demo::seed(&app).await? {
         println!(
-            "demo FAQ (661 entries; {}) created",
+            "demo FAQ (661 entries; {}) and scenarios (ごみの出し方, 子育て支援の案内, 災害時の情報) created",
             crate::chatbot::demo::CREDIT
         );
     }

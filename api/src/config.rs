@@ -294,6 +294,30 @@ pub const VARIABLES: &[VarDoc] = &[
         description: "MeCab IPADIC sources (Debian's mecab-ipadic) the FAQ search cuts Japanese into words with; `none`, or a directory that is not there: character bigrams alone (with a warning).",
     },
     VarDoc {
+        name: "TENOHIRA_CHATBOT_AI_URL",
+        default: Some(""),
+        secret: false,
+        description: "The prefecture's external AI bot (seed §2.4(3)ア): the endpoint the chatbot asks when no scenario, trigger or FAQ entry answers (contract in the README). Empty: not asked.",
+    },
+    VarDoc {
+        name: "TENOHIRA_CHATBOT_AI_TOKEN",
+        default: Some(""),
+        secret: true,
+        description: "Bearer token sent to the external AI bot. Empty: none.",
+    },
+    VarDoc {
+        name: "TENOHIRA_CHATBOT_AI_TIMEOUT_MS",
+        default: Some("1500"),
+        secret: false,
+        description: "How long one call to the external AI bot may take; it is retried once, so a reply waits at most twice this (the reply token lasts about a minute; residents expect an answer within seconds).",
+    },
+    VarDoc {
+        name: "TENOHIRA_TALK_LOG_DAYS",
+        default: Some("365"),
+        secret: false,
+        description: "Days the chatbot's talk log (residents' questions, sealed, and the bot's decisions) is kept for the statistics; older rows are deleted daily.",
+    },
+    VarDoc {
         name: "TENOHIRA_MEDIA_DIR",
         default: Some("./data/media"),
         secret: false,
@@ -506,6 +530,11 @@ pub struct Config {
     pub media_dir: std::path::PathBuf,
     /// IPADIC sources for the FAQ's word analysis (empty: none).
     pub faq_dictionary: String,
+    /// The external AI bot: endpoint (empty: off), token, one call's timeout.
+    pub chatbot_ai_url: String,
+    pub chatbot_ai_token: Secret,
+    pub chatbot_ai_timeout: std::time::Duration,
+    pub talk_log_days: u32,
     pub media_public_url: String,
     /// `None`: the filesystem store; otherwise the S3-compatible bucket.
     pub s3: Option<S3Config>,
@@ -663,6 +692,15 @@ impl Config {
             ),
             media_dir: r.string("TENOHIRA_MEDIA_DIR")?.into(),
             faq_dictionary: r.string("TENOHIRA_FAQ_DICTIONARY")?,
+            chatbot_ai_url: match r.string("TENOHIRA_CHATBOT_AI_URL")? {
+                u if u.is_empty() => u,
+                _ => r.url("TENOHIRA_CHATBOT_AI_URL")?,
+            },
+            chatbot_ai_token: Secret::new(r.string("TENOHIRA_CHATBOT_AI_TOKEN")?),
+            chatbot_ai_timeout: std::time::Duration::from_millis(
+                r.positive::<u64>("TENOHIRA_CHATBOT_AI_TIMEOUT_MS")?,
+            ),
+            talk_log_days: r.positive::<u32>("TENOHIRA_TALK_LOG_DAYS")?,
             s3: match r.string("TENOHIRA_MEDIA_STORE")?.as_str() {
                 "fs" => None,
                 "s3" => Some(S3Config {

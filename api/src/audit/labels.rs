@@ -229,6 +229,12 @@ const ACTIONS: &[(&str, &str)] = &[
     ("chatbot.faq.create", "FAQの作成"),
     ("chatbot.faq.update", "FAQの変更"),
     ("chatbot.faq.delete", "FAQの削除"),
+    ("chatbot.scenario.create", "シナリオの作成"),
+    ("chatbot.scenario.save", "シナリオの下書き保存"),
+    ("chatbot.scenario.publish", "シナリオの公開"),
+    ("chatbot.scenario.rollback", "シナリオを以前の版に戻す"),
+    ("chatbot.scenario.unpublish", "シナリオの公開停止"),
+    ("chatbot.scenario.delete", "シナリオの削除"),
     ("chatbot.synonyms.save", "同義語の保存"),
     ("chatbot.synonyms.delete", "同義語の削除"),
 ];

@@ -1,11 +1,7 @@
-//! The bot in the LINE chat: a resident's text is answered from the FAQ
-//! when one entry clearly fits, offered as 「もしかして」 choices when a few
-//! might, and otherwise met with the fallback message and logged as
-//! unanswered. Every decision is a row of the talk log, which the statistics
-//! read. Pictures, video, audio and files get a polite notice; their content
-//! is never fetched.
-
-use std::sync::Arc;
+//! The FAQ's part of the bot: a resident's text is answered from the FAQ
+//! when one entry clearly fits and offered as 「もしかして」 choices when a
+//! few might; 解決しましたか？ records whether it helped. Every decision is a
+//! row of the talk log, which the statistics read.
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -13,8 +9,9 @@ use serde_json::{Value, json};
 
 use super::bm25::Hit;
 use super::faq::{self, FaqEntry};
+use super::talk::{self, Talk};
 use crate::db::schema::chatbot_talk_log;
-use crate::registry::{EventContext, Registry};
+use crate::registry::EventContext;
 
 /// At or above this confidence the best entry is the answer.
 pub const ANSWER_AT: f32 = 0.5;
@@ -22,19 +19,10 @@ pub const ANSWER_AT: f32 = 0.5;
 pub const SUGGEST_AT: f32 = 0.25;
 /// Choices offered under 「もしかして」.
 const SUGGESTIONS: usize = 3;
-/// A question longer than this is cut before searching (LINE allows 5,000).
-const MAX_QUESTION_CHARS: usize = 500;
 
 pub const FALLBACK: &str = "申し訳ありません。お答えできる情報が見つかりませんでした。言葉を変えてもう一度お試しいただくか、担当の窓口にお問い合わせください。";
-const MEDIA_NOTICE: &str =
-    "画像・動画・音声・ファイルにはお答えできません。お問い合わせの内容を文字で送ってください。";
 const SUGGEST_TEXT: &str = "もしかして、次のご質問ですか？当てはまるものを選んでください。";
 const FEEDBACK_TEXT: &str = "解決しましたか？";
-
-pub fn register(r: &mut Registry) {
-    r.on_event("message", on_message);
-    r.on_event("postback", on_postback);
-}
 
 /// What the bot decided for one question.
 #[derive(Clone, Debug, PartialEq)]
@@ -118,88 +106,43 @@ fn suggestion_messages(entries: &[FaqEntry]) -> Vec<Value> {
     vec![json!({ "type": "text", "text": SUGGEST_TEXT, "quickReply": { "items": items } })]
 }
 
-async fn log(
+/// The FAQ's step of the routing: an answer, 「もしかして」 choices, or
+/// `None` when nothing is close (the next step tries).
+pub async fn from_faq(
     ctx: &EventContext,
     user: &str,
-    question: &str,
-    decision: &str,
-    entry: Option<i32>,
-    confidence: Option<f32>,
-) -> anyhow::Result<i64> {
-    let mut conn = ctx.app.db.get().await?;
-    Ok(diesel::insert_into(chatbot_talk_log::table)
-        .values((
-            chatbot_talk_log::line_user_id.eq(user),
-            chatbot_talk_log::occurred_at.eq(ctx.event.occurred_at),
-            chatbot_talk_log::question.eq(question),
-            chatbot_talk_log::decision.eq(decision),
-            chatbot_talk_log::faq_entry_id.eq(entry),
-            chatbot_talk_log::confidence.eq(confidence),
-        ))
-        .returning(chatbot_talk_log::id)
-        .get_result(&mut conn)
-        .await?)
-}
-
-async fn send(ctx: &EventContext, messages: &[Value]) {
-    if let Err(e) = ctx.reply(messages).await {
-        tracing::warn!(error = %e, event = %ctx.event.webhook_event_id, "chatbot reply not sent");
-    }
-}
-
-async fn on_message(ctx: Arc<EventContext>) -> anyhow::Result<()> {
-    // In standby another bot (or a person) is answering: stay silent.
-    if !ctx.event.may_reply() {
-        return Ok(());
-    }
-    let Some(user) = ctx.event.source_user_id.clone() else {
-        return Ok(());
-    };
-    let message = &ctx.event.payload["message"];
-    match message["type"].as_str() {
-        Some("text") => {}
-        Some("image" | "video" | "audio" | "file") => {
-            log(&ctx, &user, "", "notice", None, None).await?;
-            send(&ctx, &[json!({ "type": "text", "text": MEDIA_NOTICE })]).await;
-            return Ok(());
-        }
-        // Stickers, locations: nothing to answer.
-        _ => return Ok(()),
-    }
-    let text: String = message["text"]
-        .as_str()
-        .unwrap_or_default()
-        .trim()
-        .chars()
-        .take(MAX_QUESTION_CHARS)
-        .collect();
-    if text.is_empty() || crate::delivery::is_link_code(&text) {
-        return Ok(());
-    }
+    text: &str,
+) -> anyhow::Result<Option<Vec<Value>>> {
     let started = std::time::Instant::now();
     let hits = super::index(&ctx.app)
-        .search(&ctx.app, &text, SUGGESTIONS.max(1) + 2)
+        .search(&ctx.app, text, SUGGESTIONS.max(1) + 2)
         .await?;
     let decision = decide(&hits);
     metrics::histogram!("chatbot_retrieval_seconds").record(started.elapsed().as_secs_f64());
+    let talk = |decision, entry, confidence| Talk {
+        user,
+        occurred_at: ctx.event.occurred_at,
+        question: text,
+        route: "faq",
+        decision,
+        faq_entry: entry,
+        confidence,
+        ..Talk::default()
+    };
     let mut conn = ctx.app.db.get().await?;
     match decision {
         Decision::Answer(hit) => {
             let entry = faq::by_ids(&mut conn, &[hit.id]).await?.pop();
             drop(conn);
             let Some(entry) = entry else {
-                return unanswered(&ctx, &user, &text).await;
+                return Ok(None);
             };
-            let id = log(
-                &ctx,
-                &user,
-                &text,
-                "answered",
-                Some(entry.id),
-                Some(hit.confidence),
+            let id = talk::log(
+                &ctx.app,
+                talk("answered", Some(entry.id), Some(hit.confidence)),
             )
             .await?;
-            send(&ctx, &answer_messages(&entry, id)).await;
+            Ok(Some(answer_messages(&entry, id)))
         }
         Decision::Suggest(hits) => {
             let ids: Vec<i32> = hits.iter().map(|h| h.id).collect();
@@ -207,91 +150,82 @@ async fn on_message(ctx: Arc<EventContext>) -> anyhow::Result<()> {
             drop(conn);
             entries.sort_by_key(|e| ids.iter().position(|&i| i == e.id));
             let top = hits.as_slice().first().map(|h| h.confidence);
-            log(
-                &ctx,
-                &user,
-                &text,
-                "suggested",
-                entries.as_slice().first().map(|e| e.id),
-                top,
+            talk::log(
+                &ctx.app,
+                talk("suggested", entries.as_slice().first().map(|e| e.id), top),
             )
             .await?;
-            send(&ctx, &suggestion_messages(&entries)).await;
+            Ok(Some(suggestion_messages(&entries)))
         }
-        Decision::Unanswered => {
-            drop(conn);
-            unanswered(&ctx, &user, &text).await?;
-        }
+        Decision::Unanswered => Ok(None),
     }
-    metrics::counter!("chatbot_questions_total").increment(1);
-    Ok(())
 }
 
-async fn unanswered(ctx: &EventContext, user: &str, text: &str) -> anyhow::Result<()> {
-    log(ctx, user, text, "unanswered", None, None).await?;
-    send(ctx, &[json!({ "type": "text", "text": FALLBACK })]).await;
-    Ok(())
-}
-
-/// The bot's own postbacks: a choice under 「もしかして」, and 解決しましたか？.
-async fn on_postback(ctx: Arc<EventContext>) -> anyhow::Result<()> {
-    if !ctx.event.may_reply() {
-        return Ok(());
-    }
-    let Some(user) = ctx.event.source_user_id.clone() else {
-        return Ok(());
+/// The entry's answer with its feedback buttons, logged as reached from `route`
+/// (a choice under 「もしかして」, or a scenario's jump).
+pub async fn answer_entry(
+    ctx: &EventContext,
+    user: &str,
+    id: i32,
+    said: &str,
+    route: &'static str,
+) -> anyhow::Result<Option<Vec<Value>>> {
+    let mut conn = ctx.app.db.get().await?;
+    let entry = faq::by_ids(&mut conn, &[id])
+        .await?
+        .pop()
+        // A postback can name any id: only an entry residents may see now is answered.
+        .filter(|e| e.live_at(chrono::Utc::now()));
+    drop(conn);
+    let Some(entry) = entry else {
+        return Ok(None);
     };
-    let data = ctx.event.payload["postback"]["data"]
-        .as_str()
-        .unwrap_or_default();
-    let parts: Vec<&str> = data.split(':').collect();
-    match parts.as_slice() {
-        ["faq", "answer", id] => {
-            let Ok(id) = id.parse::<i32>() else {
-                return Ok(());
-            };
-            let mut conn = ctx.app.db.get().await?;
-            let entry = faq::by_ids(&mut conn, &[id])
-                .await?
-                .pop()
-                // A postback can name any id: only an entry residents may see now is answered.
-                .filter(|e| e.live_at(chrono::Utc::now()));
-            drop(conn);
-            let Some(entry) = entry else {
-                send(&ctx, &[json!({ "type": "text", "text": FALLBACK })]).await;
-                return Ok(());
-            };
-            let log_id = log(&ctx, &user, &entry.question, "chosen", Some(entry.id), None).await?;
-            send(&ctx, &answer_messages(&entry, log_id)).await;
-        }
-        ["faq", "feedback", id, answer @ ("yes" | "no")] => {
-            let Ok(id) = id.parse::<i64>() else {
-                return Ok(());
-            };
-            let resolved = *answer == "yes";
-            let mut conn = ctx.app.db.get().await?;
-            // Only the resident who was answered can say whether it helped.
-            let n = diesel::update(
-                chatbot_talk_log::table
-                    .filter(chatbot_talk_log::id.eq(id))
-                    .filter(chatbot_talk_log::line_user_id.eq(&user)),
-            )
-            .set(chatbot_talk_log::resolved.eq(resolved))
-            .execute(&mut conn)
-            .await?;
-            drop(conn);
-            if n == 1 {
-                let text = if resolved {
-                    "ありがとうございます。お役に立ててよかったです。"
-                } else {
-                    "お役に立てず申し訳ありません。言葉を変えてもう一度お試しいただくか、担当の窓口にお問い合わせください。"
-                };
-                send(&ctx, &[json!({ "type": "text", "text": text })]).await;
-            }
-        }
-        _ => {}
+    let log_id = talk::log(
+        &ctx.app,
+        Talk {
+            user,
+            occurred_at: ctx.event.occurred_at,
+            // A tap says nothing itself: the entry's question stands for it.
+            question: if said.is_empty() {
+                &entry.question
+            } else {
+                said
+            },
+            route,
+            decision: "chosen",
+            faq_entry: Some(entry.id),
+            ..Talk::default()
+        },
+    )
+    .await?;
+    Ok(Some(answer_messages(&entry, log_id)))
+}
+
+/// 解決しましたか？: only the resident who was answered can say whether it helped.
+pub async fn feedback(
+    ctx: &EventContext,
+    user: &str,
+    log_id: i64,
+    resolved: bool,
+) -> anyhow::Result<Option<Vec<Value>>> {
+    let mut conn = ctx.app.db.get().await?;
+    let n = diesel::update(
+        chatbot_talk_log::table
+            .filter(chatbot_talk_log::id.eq(log_id))
+            .filter(chatbot_talk_log::line_user_id.eq(user)),
+    )
+    .set(chatbot_talk_log::resolved.eq(resolved))
+    .execute(&mut conn)
+    .await?;
+    if n != 1 {
+        return Ok(None);
     }
-    Ok(())
+    let text = if resolved {
+        "ありがとうございます。お役に立ててよかったです。"
+    } else {
+        "お役に立てず申し訳ありません。言葉を変えてもう一度お試しいただくか、担当の窓口にお問い合わせください。"
+    };
+    Ok(Some(vec![json!({ "type": "text", "text": text })]))
 }
 
 #[cfg(test)]

@@ -123,13 +123,14 @@ pub async fn load(conn: &mut AsyncPgConnection) -> anyhow::Result<Vec<(i32, i32)
     Ok(ids)
 }
 
-/// `make demo`: the FAQ, once.
+/// `make demo`: the FAQ and the template scenarios, once each.
 pub async fn seed(app: &App) -> anyhow::Result<bool> {
     let mut conn = app.db.get().await?;
     let existing: i64 = faq_entries::table.count().get_result(&mut conn).await?;
-    if existing > 0 {
-        return Ok(false);
+    let faq = existing == 0;
+    if faq {
+        load(&mut conn).await?;
     }
-    load(&mut conn).await?;
-    Ok(true)
+    let scenarios = super::scenario::templates::seed(&mut conn).await?;
+    Ok(faq || scenarios)
 }

@@ -1,6 +1,7 @@
 //! FAQ and chatbot (seed §2.4(3)): FAQ entries staff maintain, Japanese
 //! retrieval over them, and the bot answering residents in the LINE chat.
 
+pub mod ai;
 pub mod bm25;
 pub mod bot;
 pub mod demo;
@@ -9,6 +10,9 @@ pub mod faq;
 pub mod fold;
 pub mod graphql;
 mod index;
+pub mod route;
+pub mod scenario;
+pub mod talk;
 pub mod words;
 
 pub use bm25::Hit;
@@ -23,7 +27,17 @@ pub fn index(app: &crate::app::App) -> std::sync::Arc<index::FaqIndex> {
 /// when there is an FAQ) is built at start and kept current, so the first
 /// resident's question does not wait for it.
 pub fn register(r: &mut crate::registry::Registry) {
-    bot::register(r);
+    route::register(r);
+    r.periodic(
+        "chatbot.sessions",
+        crate::registry::Schedule::Every(std::time::Duration::from_secs(60)),
+        |app| async move { scenario::expire_sessions(&app).await },
+    );
+    r.periodic(
+        "chatbot.talk_log_retention",
+        crate::registry::Schedule::DailyJst,
+        |app| async move { talk::prune(&app, app.config.talk_log_days).await },
+    );
     r.periodic(
         "chatbot.index",
         crate::registry::Schedule::Every(std::time::Duration::from_secs(30)),

@@ -458,5 +458,59 @@ diesel::table! {
         confidence -> Nullable<Float4>,
         resolved -> Nullable<Bool>,
         created_at -> Timestamptz,
+        route -> Text,
+        scenario_id -> Nullable<Int4>,
+        scenario_version -> Nullable<Int4>,
+        node_id -> Nullable<Text>,
+        question_sealed -> Nullable<Bytea>,
     }
 }
+
+diesel::table! {
+    chatbot_scenarios (id) {
+        id -> Int4,
+        name -> Text,
+        description -> Text,
+        triggers -> Array<Text>,
+        live_version -> Nullable<Int4>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    chatbot_scenario_versions (scenario_id, version) {
+        scenario_id -> Int4,
+        version -> Int4,
+        graph -> Jsonb,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        published_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    chatbot_sessions (line_user_id) {
+        line_user_id -> Text,
+        scenario_id -> Int4,
+        version -> Int4,
+        node_id -> Text,
+        answers -> Jsonb,
+        testing -> Bool,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    chatbot_handovers (id) {
+        id -> Int8,
+        line_user_id -> Text,
+        scenario_id -> Nullable<Int4>,
+        node_id -> Text,
+        created_at -> Timestamptz,
+        closed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(chatbot_scenario_versions -> chatbot_scenarios (scenario_id));
+diesel::allow_tables_to_appear_in_same_query!(chatbot_scenarios, chatbot_scenario_versions);

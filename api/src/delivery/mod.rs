@@ -9,7 +9,7 @@ pub mod service;
 pub mod stats;
 mod testers;
 
-pub use testers::is_link_code;
+pub use testers::{is_link_code, is_tester};
 
 /// Delivery's part in the worker: expansion and batch jobs, the tester link
 /// codes residents' messages may carry, the scheduler (every 500 ms), and the

@@ -224,3 +224,15 @@ async fn on_message(ctx: Arc<EventContext>) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// Whether a LINE account is some staff member's tester (it may try drafts).
+pub async fn is_tester(
+    conn: &mut diesel_async::AsyncPgConnection,
+    line_user_id: &str,
+) -> diesel::QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        delivery_testers::table.filter(delivery_testers::line_user_id.eq(line_user_id)),
+    ))
+    .get_result(conn)
+    .await
+}

@@ -21,6 +21,7 @@ pub struct QueryRoot(
     crate::delivery::graphql::DeliveryQuery,
     crate::card::graphql::CardQuery,
     crate::chatbot::graphql::ChatbotQuery,
+    crate::chatbot::scenario::graphql::ScenarioQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -31,6 +32,7 @@ pub struct MutationRoot(
     crate::delivery::graphql::DeliveryMutation,
     crate::card::graphql::CardMutation,
     crate::chatbot::graphql::ChatbotMutation,
+    crate::chatbot::scenario::graphql::ScenarioMutation,
 );
 
 pub type StaffSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

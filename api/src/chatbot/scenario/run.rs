@@ -1,0 +1,316 @@
+//! Scenarios in the LINE chat: a resident in one goes on from where they
+//! are; their words can start one (its triggers); a quick-reply tap or a
+//! rich-menu postback moves them. Testers (delivery's tester accounts)
+//! get a scenario's newest version, draft or not: the test channel.
+
+use std::collections::BTreeMap;
+
+use chrono::Utc;
+use serde_json::Value;
+
+use super::engine::{Effect, Input, Position, Runner, Turn};
+use super::store::{self, Session};
+use crate::chatbot::fold::fold;
+use crate::chatbot::talk::{self, Talk};
+use crate::registry::EventContext;
+
+/// A resident silent this long has left the scenario.
+pub const SESSION_MINUTES: i64 = 30;
+
+/// What the scenario did with the resident's message.
+pub enum Outcome {
+    /// Answered: these messages are the reply.
+    Replied(Vec<Value>),
+    /// Not the scenario's: routing goes on.
+    NotMine,
+}
+
+/// A reply's messages and the FAQ the scenario jumped to (the bot adds its answer).
+pub struct Reply {
+    pub messages: Vec<Value>,
+    pub faq: Option<i32>,
+}
+
+fn trigger_matches(text: &str, trigger: &str) -> bool {
+    let strip = |s: &str| {
+        fold(s)
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .to_string()
+    };
+    let t = strip(trigger);
+    !t.is_empty() && strip(text) == t
+}
+
+/// The resident's text, inside a scenario or as a trigger.
+pub async fn on_text(ctx: &EventContext, user: &str, text: &str) -> anyhow::Result<Option<Reply>> {
+    let mut conn = ctx.app.db.get().await?;
+    if let Some(session) = store::session_of(&mut conn, user).await? {
+        drop(conn);
+        let fresh = Utc::now() - session.updated_at < chrono::Duration::minutes(SESSION_MINUTES);
+        if fresh {
+            let reply = resume(ctx, user, &session, Input::Text(text.to_string()), text).await?;
+            if reply.is_some() {
+                return Ok(reply);
+            }
+        } else {
+            dropped(ctx, &session).await?;
+        }
+        conn = ctx.app.db.get().await?;
+    }
+    let tester = crate::delivery::is_tester(&mut conn, user).await?;
+    let candidates = if tester {
+        store::newest_triggers(&mut conn).await?
+    } else {
+        store::live_triggers(&mut conn).await?
+    };
+    drop(conn);
+    let Some((id, version, _)) = candidates
+        .into_iter()
+        .find(|(_, _, triggers)| triggers.iter().any(|t| trigger_matches(text, t)))
+    else {
+        return Ok(None);
+    };
+    start(ctx, user, id, Some(version), tester, text, "keyword")
+        .await
+        .map(Some)
+}
+
+/// Starts a scenario: its live version, or `version` for a tester.
+pub async fn start(
+    ctx: &EventContext,
+    user: &str,
+    id: i32,
+    version: Option<i32>,
+    testing: bool,
+    said: &str,
+    route: &'static str,
+) -> anyhow::Result<Reply> {
+    let mut conn = ctx.app.db.get().await?;
+    let live = store::find_live(&mut conn, id).await?;
+    let version = match (version, testing) {
+        (Some(v), true) => Some(v),
+        _ => live,
+    };
+    let graph = match version {
+        Some(v) => store::version(&mut conn, id, v).await?,
+        None => None,
+    };
+    drop(conn);
+    let (Some(v), Some(graph)) = (version, graph) else {
+        return Ok(Reply {
+            messages: vec![],
+            faq: None,
+        });
+    };
+    let graph = graph.graph()?;
+    let turn = Runner {
+        graph: &graph,
+        scenario: id,
+        version: v,
+    }
+    .step(None, Input::Start);
+    finish(ctx, user, (id, v), testing, turn, said, route).await
+}
+
+async fn resume(
+    ctx: &EventContext,
+    user: &str,
+    session: &Session,
+    input: Input,
+    said: &str,
+) -> anyhow::Result<Option<Reply>> {
+    let mut conn = ctx.app.db.get().await?;
+    let Some(version) = store::version(&mut conn, session.scenario_id, session.version).await?
+    else {
+        store::end_session(&mut conn, user).await?;
+        return Ok(None);
+    };
+    drop(conn);
+    let graph = version.graph()?;
+    // A tap is logged as the label the resident saw.
+    let said = match &input {
+        Input::Choice { node, index } => graph
+            .node(node)
+            .and_then(|n| n.choices().get(*index))
+            .map_or(String::new(), |c| c.label.clone()),
+        _ => said.to_string(),
+    };
+    let answers: BTreeMap<String, String> =
+        serde_json::from_value(session.answers.clone()).unwrap_or_default();
+    let at = Position {
+        node: session.node_id.clone(),
+        answers,
+    };
+    let turn = Runner {
+        graph: &graph,
+        scenario: session.scenario_id,
+        version: session.version,
+    }
+    .step(Some(&at), input);
+    if turn.unmatched {
+        // The resident asked something else: the scenario steps aside.
+        dropped(ctx, session).await?;
+        return Ok(None);
+    }
+    finish(
+        ctx,
+        user,
+        (session.scenario_id, session.version),
+        session.testing,
+        turn,
+        &said,
+        "scenario",
+    )
+    .await
+    .map(Some)
+}
+
+/// A quick-reply tap inside a scenario (`scn:…`).
+pub async fn on_choice(
+    ctx: &EventContext,
+    user: &str,
+    (id, version, node, index): (i32, i32, String, usize),
+) -> anyhow::Result<Reply> {
+    let mut conn = ctx.app.db.get().await?;
+    let session = store::session_of(&mut conn, user).await?;
+    drop(conn);
+    // The tap names its version; a session of that scenario keeps its answers.
+    let session = match session {
+        Some(s) if s.scenario_id == id && s.version == version => s,
+        other => Session {
+            line_user_id: user.to_string(),
+            scenario_id: id,
+            version,
+            node_id: node.clone(),
+            answers: Value::Object(Default::default()),
+            testing: other.is_some_and(|s| s.testing),
+            updated_at: Utc::now(),
+        },
+    };
+    Ok(
+        resume(ctx, user, &session, Input::Choice { node, index }, "")
+            .await?
+            .unwrap_or(Reply {
+                messages: vec![],
+                faq: None,
+            }),
+    )
+}
+
+/// Records the turn, keeps or ends the session, and carries out its effects.
+async fn finish(
+    ctx: &EventContext,
+    user: &str,
+    (id, version): (i32, i32),
+    testing: bool,
+    turn: Turn,
+    said: &str,
+    route: &'static str,
+) -> anyhow::Result<Reply> {
+    let mut conn = ctx.app.db.get().await?;
+    let mut faq = None;
+    let mut messages = turn.messages;
+    let mut decision = if turn.position.is_some() {
+        "step"
+    } else {
+        "ended"
+    };
+    for effect in &turn.effects {
+        match effect {
+            Effect::Faq { id } => faq = Some(*id),
+            Effect::Handover { node } => {
+                decision = "handover";
+                store::open_handover(&mut conn, user, id, node).await?;
+            }
+            Effect::Scenario { id: next } if *next != id => {
+                drop(conn);
+                let more = Box::pin(start(ctx, user, *next, None, false, "", "scenario")).await?;
+                messages.extend(more.messages);
+                faq = faq.or(more.faq);
+                conn = ctx.app.db.get().await?;
+            }
+            Effect::Scenario { .. } => {}
+        }
+    }
+    match &turn.position {
+        Some(p) => {
+            store::save_session(
+                &mut conn,
+                &Session {
+                    line_user_id: user.to_string(),
+                    scenario_id: id,
+                    version,
+                    node_id: p.node.clone(),
+                    answers: serde_json::to_value(&p.answers)?,
+                    testing,
+                    updated_at: Utc::now(),
+                },
+            )
+            .await?;
+        }
+        None if !turn
+            .effects
+            .iter()
+            .any(|e| matches!(e, Effect::Scenario { .. })) =>
+        {
+            store::end_session(&mut conn, user).await?;
+        }
+        None => {}
+    }
+    drop(conn);
+    let node = turn
+        .position
+        .as_ref()
+        .map(|p| p.node.clone())
+        .or_else(|| turn.visited.last().cloned());
+    talk::log(
+        &ctx.app,
+        Talk {
+            user,
+            occurred_at: ctx.event.occurred_at,
+            question: said,
+            route,
+            decision,
+            faq_entry: faq,
+            scenario: Some((id, version)),
+            node: node.as_deref(),
+            ..Talk::default()
+        },
+    )
+    .await?;
+    Ok(Reply { messages, faq })
+}
+
+/// The resident left a scenario at a node that waited for them (the drop-off figure).
+async fn dropped(ctx: &EventContext, session: &Session) -> anyhow::Result<()> {
+    let mut conn = ctx.app.db.get().await?;
+    store::end_session(&mut conn, &session.line_user_id).await?;
+    drop(conn);
+    talk::log(
+        &ctx.app,
+        Talk {
+            user: &session.line_user_id,
+            occurred_at: ctx.event.occurred_at,
+            route: "scenario",
+            decision: "dropped",
+            scenario: Some((session.scenario_id, session.version)),
+            node: Some(&session.node_id),
+            ..Talk::default()
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_trigger_matches_the_whole_message_whatever_the_width_or_kana() {
+        use super::trigger_matches as m;
+        assert!(m("ごみの出し方", "ごみの出し方"));
+        assert!(m("ゴミの出し方！", "ごみの出し方"));
+        assert!(m(" ｺﾞﾐの出し方 ", "ごみの出し方"));
+        assert!(!m("粗大ごみの出し方を教えて", "ごみの出し方"));
+        assert!(!m("!!", "!!"));
+    }
+}
