@@ -526,6 +526,34 @@ impl TestApp {
         Session::new(&self.base)
     }
 
+    /// A resident sends a text through line-fake (a signed webhook); returns
+    /// the next request the bot made to them (reply or push).
+    pub async fn say(&self, user: &str, text: &str) -> Value {
+        self.to_bot(user, "message", json!({ "text": text })).await
+    }
+
+    /// A resident taps a postback (a quick reply, a rich menu area).
+    pub async fn tap(&self, user: &str, data: &str) -> Value {
+        self.to_bot(user, "postback", json!({ "data": data })).await
+    }
+
+    async fn to_bot(&self, user: &str, kind: &str, body: Value) -> Value {
+        let before = self.fake.inbox(user).await.len();
+        self.fake
+            .post(&format!("/_fake/users/{user}/{kind}"), body)
+            .await;
+        self.eventually(10, "the bot's reply", || async {
+            self.fake.inbox(user).await.len() > before
+        })
+        .await;
+        self.fake
+            .inbox(user)
+            .await
+            .get(before)
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// Creates a staff account directly through the service layer.
     pub async fn create_staff(&self, login_id: &str, permissions: &[Permission]) -> uuid::Uuid {
         let created = tenohira::staff::accounts::create(

@@ -200,3 +200,30 @@ impl Client {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_breaker_opens_after_failures_in_a_row_and_lets_one_trial_through_later() {
+        let c = Client::default();
+        for _ in 0..TRIP_AFTER - 1 {
+            c.record(false);
+        }
+        assert!(c.may_call(), "not yet");
+        c.record(true);
+        for _ in 0..TRIP_AFTER {
+            c.record(false);
+        }
+        assert!(c.is_open());
+        assert!(!c.may_call());
+        // Time passes: one question is let through, the next waits for its outcome.
+        c.breaker.lock().unwrap().open_until = Some(Instant::now());
+        assert!(c.may_call());
+        assert!(!c.may_call());
+        c.record(true);
+        assert!(!c.is_open());
+        assert!(c.may_call());
+    }
+}

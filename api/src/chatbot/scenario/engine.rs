@@ -142,7 +142,9 @@ impl Runner<'_> {
                 key, choices, next, ..
             } => {
                 let chosen = choices.iter().find(|c| fold(c.label.trim()) == folded);
-                if chosen.is_none() && !choices.is_empty() && text.trim().is_empty() {
+                // With choices, only a choice answers (anything else is another
+                // question); without, what the resident typed is the answer.
+                if chosen.is_none() && (!choices.is_empty() || text.trim().is_empty()) {
                     return None;
                 }
                 let value = match chosen {

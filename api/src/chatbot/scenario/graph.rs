@@ -48,8 +48,9 @@ pub enum Kind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         next: Option<String>,
     },
-    /// Asks and keeps the answer under `key` (the tapped label, or what the
-    /// resident typed); then `next`, or a choice's own edge.
+    /// Asks and keeps the answer under `key`: with choices, the one tapped (or
+    /// its label typed); without, what the resident typed. Then `next`, or a
+    /// choice's own edge.
     Question {
         text: String,
         key: String,
