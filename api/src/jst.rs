@@ -14,3 +14,14 @@ pub fn date(t: DateTime<Utc>) -> NaiveDate {
 pub fn today() -> NaiveDate {
     date(Utc::now())
 }
+
+/// The instant a JST calendar day begins.
+pub fn start_of_day(day: NaiveDate) -> DateTime<Utc> {
+    day.and_time(chrono::NaiveTime::MIN)
+        .and_local_timezone(offset())
+        .single()
+        .map_or_else(
+            || day.and_time(chrono::NaiveTime::MIN).and_utc(),
+            |t| t.to_utc(),
+        )
+}

@@ -72,6 +72,10 @@ pub fn router(app: App) -> Router {
             get(crate::delivery::stats::deliveries_csv),
         )
         .route(
+            "/exports/chatbot-daily.csv",
+            get(crate::chatbot::stats::daily_csv),
+        )
+        .route(
             "/exports/card-holders.csv",
             get(crate::card::export::card_holders_csv),
         )

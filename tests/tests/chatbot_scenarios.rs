@@ -393,4 +393,41 @@ async fn routing_goes_scenario_trigger_faq_ai_fallback_and_a_slow_ai_falls_back_
             r("fallback", "unanswered"),
         ]
     );
+
+    // The statistics are the logged events, counted.
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).unwrap())
+        .date_naive()
+        .to_string();
+    let r = s
+        .gql(
+            "query($d: NaiveDate!) { chatbotStatistics(from: $d, to: $d) { questions answered unanswered answeredRate days { date questions } nodes { nodeId visits dropped } faq { question hits } unansweredGroups { example count } } }",
+            json!({"d": today}),
+        )
+        .await;
+    let st = &r["data"]["chatbotStatistics"];
+    assert_eq!(st["questions"], 5, "{r}");
+    assert_eq!(st["answered"], 3);
+    assert_eq!(st["unanswered"], 2);
+    assert_eq!(st["days"][0]["questions"], 5);
+    assert_eq!(st["nodes"], json!([{"nodeId": "ask", "visits": 1, "dropped": 1}]));
+    assert_eq!(st["faq"][0]["hits"], 1);
+    let examples = st["unansweredGroups"].to_string();
+    assert!(examples.contains("遅い質問") && examples.contains("自信なしの質問"), "{r}");
+    let csv = s
+        .get(&format!("/exports/chatbot-daily.csv?from={today}&to={today}"))
+        .await;
+    assert_eq!(csv.status(), 200);
+    let body = csv.text().await.unwrap();
+    assert!(body.starts_with('\u{feff}'), "UTF-8 with BOM for Excel");
+    assert!(body.contains("\r\n"));
+    let records = tenohira_tests::csv_records(&body);
+    assert_eq!(records[1][1], "5", "{body}");
+    let bad = s
+        .gql(
+            "{ chatbotStatistics(from: \"2026-12-02\", to: \"2026-01-01\") { questions } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&bad).as_deref(), Some("BAD_USER_INPUT"));
 }

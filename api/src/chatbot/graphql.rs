@@ -227,3 +227,131 @@ impl ChatbotMutation {
         Ok(faq::delete_synonyms(ctx.app(), ctx.caller(), id).await?)
     }
 }
+
+#[derive(SimpleObject)]
+pub struct ChatbotDay {
+    pub date: chrono::NaiveDate,
+    /// Residents' messages the bot handled (taps in scenarios included).
+    pub questions: i64,
+    pub answered: i64,
+    /// Met with 「もしかして」 choices.
+    pub suggested: i64,
+    pub unanswered: i64,
+    pub resolved_yes: i64,
+    pub resolved_no: i64,
+}
+
+#[derive(SimpleObject)]
+pub struct FaqHitCount {
+    pub faq_entry_id: i32,
+    pub question: String,
+    pub hits: i64,
+    pub resolved_yes: i64,
+    pub resolved_no: i64,
+}
+
+#[derive(SimpleObject)]
+pub struct ScenarioNodeCount {
+    pub scenario_id: i32,
+    pub node_id: String,
+    /// Turns that stopped at the node (waiting or ending there).
+    pub visits: i64,
+    /// Residents who left while it waited for them.
+    pub dropped: i64,
+}
+
+#[derive(SimpleObject)]
+pub struct UnansweredGroup {
+    /// The newest question of the group (what staff answer).
+    pub example: String,
+    pub count: i32,
+    /// Up to five of its questions as residents wrote them.
+    pub questions: Vec<String>,
+    pub last_asked: DateTime<Utc>,
+}
+
+#[derive(SimpleObject)]
+pub struct ChatbotStatistics {
+    pub days: Vec<ChatbotDay>,
+    pub questions: i64,
+    pub answered: i64,
+    pub unanswered: i64,
+    /// Answered (or chosen, or walked in a scenario) among all questions, 0–1.
+    pub answered_rate: Option<f64>,
+    pub resolved_yes: i64,
+    pub resolved_no: i64,
+    pub faq: Vec<FaqHitCount>,
+    pub nodes: Vec<ScenarioNodeCount>,
+    pub unanswered_groups: Vec<UnansweredGroup>,
+}
+
+#[derive(Default)]
+pub struct ChatbotStatsQuery;
+
+#[Object]
+impl ChatbotStatsQuery {
+    /// Answer statistics over a JST date range (`chatbot.manage`; at most 366 days).
+    async fn chatbot_statistics(
+        &self,
+        ctx: &Context<'_>,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<ChatbotStatistics> {
+        let s = super::stats::compute(ctx.app(), ctx.caller(), from, to).await?;
+        let sum = |f: fn(&super::stats::Day) -> i64| s.days.iter().map(f).sum::<i64>();
+        let questions = sum(|d| d.questions);
+        let answered = sum(|d| d.answered);
+        Ok(ChatbotStatistics {
+            questions,
+            answered,
+            unanswered: sum(|d| d.unanswered),
+            answered_rate: (questions > 0).then(|| answered as f64 / questions as f64),
+            resolved_yes: sum(|d| d.resolved_yes),
+            resolved_no: sum(|d| d.resolved_no),
+            days: s
+                .days
+                .iter()
+                .map(|d| ChatbotDay {
+                    date: d.date,
+                    questions: d.questions,
+                    answered: d.answered,
+                    suggested: d.suggested,
+                    unanswered: d.unanswered,
+                    resolved_yes: d.resolved_yes,
+                    resolved_no: d.resolved_no,
+                })
+                .collect(),
+            faq: s
+                .faq
+                .into_iter()
+                .map(|f| FaqHitCount {
+                    faq_entry_id: f.faq_entry_id,
+                    question: f.question,
+                    hits: f.hits,
+                    resolved_yes: f.resolved_yes,
+                    resolved_no: f.resolved_no,
+                })
+                .collect(),
+            nodes: s
+                .nodes
+                .into_iter()
+                .map(|n| ScenarioNodeCount {
+                    scenario_id: n.scenario_id,
+                    node_id: n.node_id,
+                    visits: n.visits,
+                    dropped: n.dropped,
+                })
+                .collect(),
+            unanswered_groups: s
+                .unanswered
+                .into_iter()
+                .map(|g| UnansweredGroup {
+                    example: g.example,
+                    count: g.count as i32,
+                    questions: g.questions,
+                    last_asked: g.last_asked,
+                })
+                .collect(),
+        })
+    }
+}

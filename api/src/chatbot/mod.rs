@@ -12,6 +12,7 @@ pub mod graphql;
 mod index;
 pub mod route;
 pub mod scenario;
+pub mod stats;
 pub mod talk;
 pub mod words;
 

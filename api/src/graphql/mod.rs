@@ -22,6 +22,7 @@ pub struct QueryRoot(
     crate::card::graphql::CardQuery,
     crate::chatbot::graphql::ChatbotQuery,
     crate::chatbot::scenario::graphql::ScenarioQuery,
+    crate::chatbot::graphql::ChatbotStatsQuery,
 );
 
 #[derive(MergedObject, Default)]
