@@ -44,6 +44,7 @@ pub struct Fixture {
     image: String,
     faq: i32,
     synonyms: i32,
+    scenario: i32,
 }
 
 pub struct Op {
@@ -212,7 +213,19 @@ async fn fixture(t: &TestApp) -> Fixture {
     )
     .await
     .unwrap();
+    let scenario = tenohira::chatbot::scenario::store::create(
+        &t.app,
+        &system,
+        tenohira::chatbot::scenario::store::Header {
+            name: "権限確認".into(),
+            ..Default::default()
+        },
+        serde_json::json!({"start": "a", "nodes": [{"id": "a", "type": "end", "text": "おわり"}]}),
+    )
+    .await
+    .unwrap();
     Fixture {
+        scenario: scenario.id,
         faq: faq.id,
         synonyms: synonyms.id,
         holder: holder.to_string(),
