@@ -22,6 +22,8 @@ import { PassPage } from './card/PassPage';
 import { CardSettingsPage } from './card/CardSettingsPage';
 import { HoldersPage } from './card/HoldersPage';
 import { FaqPage } from './chatbot/FaqPage';
+import { ScenariosPage } from './chatbot/scenario/ScenariosPage';
+import { StatsPage } from './chatbot/StatsPage';
 import type { NavItem } from './shell/nav';
 
 export type AppRoute = {
@@ -54,6 +56,8 @@ export const ROUTES: AppRoute[] = [
   { path: 'deliveries/:id', element: <DeliveryDetailPage />, permission: DELIVERY },
   { path: 'deliveries/:id/edit', element: <ComposePage />, permission: 'delivery.create' },
   { path: 'faq', element: <FaqPage />, permission: 'chatbot.manage', nav: 'nav.faq' },
+  { path: 'scenarios', element: <ScenariosPage />, permission: 'chatbot.manage', nav: 'nav.scenarios' },
+  { path: 'chatbot/stats', element: <StatsPage />, permission: 'chatbot.manage', nav: 'nav.chatbotStats' },
   { path: 'pass', element: <PassPage />, permission: 'pass.manage', nav: 'nav.pass' },
   { path: 'card/settings', element: <CardSettingsPage />, permission: 'card.settings', nav: 'nav.cardSettings' },
   { path: 'card/holders', element: <HoldersPage />, permission: 'card.pii.read', nav: 'nav.cardHolders' },

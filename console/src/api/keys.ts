@@ -31,6 +31,9 @@ export const keys = {
   faqEntries: (search: string, offset: number) => ['faqEntries', search, offset] as const,
   faqEntriesAll: ['faqEntries'] as const,
   faqSearch: (text: string) => ['faqEntries', 'search', text] as const,
+  scenariosAll: ['scenarios'] as const,
+  scenario: (id: number) => ['scenarios', id] as const,
+  chatbotStats: (from: string, to: string) => ['chatbotStats', from, to] as const,
   cardSettings: ['cardSettings'] as const,
   cardHolders: (name: string | null, offset: number) => ['cardHolders', name, offset] as const,
 };

@@ -66,6 +66,8 @@ export const ja = {
     forms: '登録フォーム',
     deliveries: '配信',
     faq: 'FAQ',
+    scenarios: 'シナリオ',
+    chatbotStats: '応答統計',
     pass: 'まいたまパス',
     cardSettings: 'パパママカード設定',
     cardHolders: 'カード利用者',
