@@ -51,5 +51,88 @@ export async function run({ browser, stack, test }) {
     assert.equal(reply.messages[1].text, '解決しましたか？');
   });
 
+  await test('職員がフローチャートでシナリオを編集し、シミュレーターで試して公開する', async () => {
+    await new Shell(page).go('シナリオ');
+    await page.getByRole('heading', { name: 'シナリオ', exact: true }).waitFor();
+    await page.getByLabel('新しいシナリオの名前').fill('ごみ案内テスト');
+    await page.getByRole('button', { name: '作成', exact: true }).click();
+    await page.getByText('シナリオを作成しました').waitFor();
+    const chart = page.getByTestId('flow-chart');
+    await chart.getByRole('button', { name: 'メッセージ：はじめ' }).click();
+    const panel = page.getByRole('form', { name: 'ノードの編集' });
+    await panel.getByLabel('本文').fill('ごみの種類を選んでください。');
+    await panel.getByRole('button', { name: '反映' }).click();
+    // A node after はじめ: it waits for a tap, so the new node gets a choice of its own.
+    await panel.getByRole('button', { name: 'このあとにノードを追加' }).click();
+    await chart.getByRole('button', { name: /^メッセージ：message_1$/ }).waitFor();
+    await panel.getByLabel('本文').fill('燃やすごみは月曜日と木曜日の朝8時30分までに出してください。');
+    await panel.getByLabel('見出し').fill('燃やすごみ');
+    await panel.getByRole('button', { name: '反映' }).click();
+    await chart.getByRole('button', { name: 'メッセージ：燃やすごみ' }).waitFor();
+    // Delete it and take that back.
+    await panel.getByRole('button', { name: 'ノードを削除' }).click();
+    assert.equal(await chart.getByRole('button', { name: 'メッセージ：燃やすごみ' }).count(), 0);
+    await page.getByRole('button', { name: '元に戻す' }).click();
+    await chart.getByRole('button', { name: 'メッセージ：燃やすごみ' }).waitFor();
+    await chart.getByRole('button', { name: 'メッセージ：はじめ' }).click();
+    await panel.getByLabel('選択肢2').fill('燃やすごみ');
+    await panel.getByRole('button', { name: '反映' }).click();
+    await page.getByLabel('ノードを検索').fill('燃やす');
+    await page.getByText('1件').waitFor();
+    await page.getByRole('button', { name: '拡大' }).click();
+    await page.getByLabel('開始キーワード（、で区切る）').fill('ごみ案内');
+    await page.getByRole('button', { name: '公開前の確認' }).click();
+    await page.getByText('問題は見つかりませんでした。公開できます。').waitFor();
+    await page.getByRole('button', { name: '下書き保存' }).click();
+    await page.getByText('下書きを保存しました').waitFor();
+    // The simulator: nothing stored, nothing sent.
+    const sim = page.getByRole('region', { name: 'シミュレーター（第1版）' });
+    await sim.getByRole('button', { name: '最初から始める' }).click();
+    await sim.getByTestId('simulator-log').getByText('ごみの種類を選んでください。').waitFor();
+    await sim.getByRole('group', { name: '選択肢' }).getByRole('button', { name: '燃やすごみ' }).click();
+    await sim.getByTestId('simulator-log').getByText('燃やすごみは月曜日と木曜日の朝8時30分までに出してください。').waitFor();
+    await page.getByRole('button', { name: '公開', exact: true }).click();
+    await page.getByText('シナリオを公開しました').waitFor();
+    await page.getByTestId('scenario-versions').getByRole('cell', { name: '公開中', exact: true }).waitFor();
+    await shot(page, '51-scenario-flow-chart');
+  });
+
+  await test('住民がキーワードでシナリオを始めて選択肢で進み、職員が統計とフローチャートで見る', async () => {
+    const { userId } = await fake(stack, '/_fake/users', { displayName: '川越 五郎' });
+    await fake(stack, `/_fake/users/${userId}/follow`, {});
+    const inboxFind = async (pred) => {
+      for (let i = 0; i < 100; i++) {
+        const found = (await fake(stack, `/_fake/users/${userId}/inbox`)).messages.find(pred);
+        if (found) return found;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.fail('the bot did not reply');
+    };
+    await fake(stack, `/_fake/users/${userId}/message`, { text: 'ごみ案内' });
+    const menu = await inboxFind((m) => m.messages[0]?.text === 'ごみの種類を選んでください。');
+    const item = menu.messages[0].quickReply.items.find((i) => i.action.label === '燃やすごみ');
+    await fake(stack, `/_fake/users/${userId}/postback`, { data: item.action.data });
+    await inboxFind((m) => m.messages[0]?.text?.startsWith('燃やすごみは月曜日'));
+    await fake(stack, `/_fake/users/${userId}/message`, { text: 'ペットの登録はどこでするの' });
+    await inboxFind((m) => m.messages[0]?.text?.includes('見つかりませんでした'));
+
+    await new Shell(page).go('応答統計');
+    await page.getByRole('heading', { name: '応答統計', exact: true }).waitFor();
+    await page.getByTestId('node-figures').getByRole('cell', { name: 'message_1', exact: true }).waitFor();
+    const groups = page.getByTestId('unanswered-groups');
+    await groups.getByRole('cell', { name: 'ペットの登録はどこでするの' }).waitFor();
+    await shot(page, '52-chatbot-statistics');
+    // One click: the unanswered question becomes a new FAQ entry.
+    await groups.getByRole('button', { name: 'FAQとして登録' }).first().click();
+    assert.equal(await page.getByLabel(/^質問＊?$/).inputValue(), 'ペットの登録はどこでするの');
+    await page.getByLabel(/^回答＊?$/).fill('犬の登録は市町村の窓口で行います。');
+    await page.getByRole('button', { name: '保存' }).click();
+    await page.getByText('FAQを作成しました').waitFor();
+    // The flow chart shows what residents did at each node.
+    await new Shell(page).go('シナリオ');
+    await page.getByRole('button', { name: '「ごみ案内テスト」を開く' }).click();
+    await page.getByTestId('flow-chart').getByText(/通過1・離脱0/).first().waitFor();
+  });
+
   await context.close();
 }

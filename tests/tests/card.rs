@@ -484,6 +484,21 @@ async fn a_deleted_registration_is_unreadable_even_from_a_dump_taken_before() {
         json!({"holderName": "春日部 陽子", "relation": "母", "children": [{"name": "春日部 光", "birthDate": "2020-01-01"}]}),
     )
     .await;
+    // What A once asked the chatbot goes with the rest.
+    tenohira::chatbot::talk::log(
+        &t.app,
+        tenohira::chatbot::talk::Talk {
+            user: &a_user,
+            occurred_at: chrono::Utc::now(),
+            question: "児童手当の申請はどこですか",
+            route: "fallback",
+            decision: "unanswered",
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(t.count("chatbot_talk_log").await, 1);
     // The documented backup of the application data (the keyring is kept apart).
     let dump = std::env::temp_dir().join(format!("{}-before.sql", t.db_name));
     let url = t.env["DATABASE_URL"].clone();
@@ -505,6 +520,11 @@ async fn a_deleted_registration_is_unreadable_even_from_a_dump_taken_before() {
     assert!(r.get("errors").is_none(), "{r}");
     let card = &t.liff(Some(&a), CARD).await["data"]["papaMamaCard"];
     assert_eq!(card["registered"], false);
+    assert_eq!(
+        t.count("chatbot_talk_log").await,
+        0,
+        "the talk log is erased too"
+    );
     {
         use diesel_async::RunQueryDsl;
         let n: Vec<tenohira_tests::Count> = diesel::sql_query(

@@ -410,12 +410,20 @@ async fn routing_goes_scenario_trigger_faq_ai_fallback_and_a_slow_ai_falls_back_
     assert_eq!(st["answered"], 3);
     assert_eq!(st["unanswered"], 2);
     assert_eq!(st["days"][0]["questions"], 5);
-    assert_eq!(st["nodes"], json!([{"nodeId": "ask", "visits": 1, "dropped": 1}]));
+    assert_eq!(
+        st["nodes"],
+        json!([{"nodeId": "ask", "visits": 1, "dropped": 1}])
+    );
     assert_eq!(st["faq"][0]["hits"], 1);
     let examples = st["unansweredGroups"].to_string();
-    assert!(examples.contains("遅い質問") && examples.contains("自信なしの質問"), "{r}");
+    assert!(
+        examples.contains("遅い質問") && examples.contains("自信なしの質問"),
+        "{r}"
+    );
     let csv = s
-        .get(&format!("/exports/chatbot-daily.csv?from={today}&to={today}"))
+        .get(&format!(
+            "/exports/chatbot-daily.csv?from={today}&to={today}"
+        ))
         .await;
     assert_eq!(csv.status(), 200);
     let body = csv.text().await.unwrap();

@@ -69,6 +69,8 @@ pub async fn erase_resident(
             return Err(AppError::NotFound("card registration".into()));
         };
         diesel::delete(card_holders::table.find(&user)).execute(conn).await?;
+        // What the resident told the chatbot goes with the rest of their data.
+        crate::chatbot::talk::forget(conn, &user).await?;
         app2.keyring.destroy(conn, key_id).await?;
         super::cache::notify(conn, &user).await?;
         // The row keeps its id for the certificate but no longer belongs to the LINE user.
@@ -86,6 +88,7 @@ pub async fn erase_resident(
                 "対象子の氏名・生年月日".into(),
                 "出産予定日・祖父母の区分".into(),
                 "氏名検索用索引".into(),
+                "チャットボットの会話記録".into(),
             ],
             operator: operator.clone(),
             erased_at: Utc::now(),

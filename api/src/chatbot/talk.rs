@@ -100,9 +100,18 @@ pub async fn prune(app: &App, days: u32) -> anyhow::Result<usize> {
     )
 }
 
-/// Deletes a resident's rows (their data erased or their friendship ended for good).
+/// Deletes everything the chatbot keeps of a resident: talk log, scenario
+/// place, hand-over flags (their data erased; inside the caller's transaction).
 pub async fn forget(conn: &mut AsyncPgConnection, user: &str) -> QueryResult<usize> {
-    diesel::delete(chatbot_talk_log::table.filter(chatbot_talk_log::line_user_id.eq(user)))
+    use crate::db::schema::{chatbot_handovers, chatbot_sessions};
+    let n = diesel::delete(chatbot_talk_log::table.filter(chatbot_talk_log::line_user_id.eq(user)))
         .execute(conn)
-        .await
+        .await?;
+    diesel::delete(chatbot_sessions::table.find(user))
+        .execute(conn)
+        .await?;
+    diesel::delete(chatbot_handovers::table.filter(chatbot_handovers::line_user_id.eq(user)))
+        .execute(conn)
+        .await?;
+    Ok(n)
 }

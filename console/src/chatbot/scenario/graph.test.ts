@@ -34,3 +34,11 @@ describe('scenario graph edits', () => {
     expect(deleteNode(g, 'ask').start).toBe('a');
   });
 });
+
+describe('connecting a node that waits for a tap', () => {
+  it('adds a choice leading to the new node', () => {
+    const menu: Graph = { start: 'm', nodes: [{ id: 'm', type: 'message', text: 'どれ？', choices: [{ label: 'A', next: 'm' }] }] };
+    const { graph, id } = addNode(menu, 'end', 'm');
+    expect(graph.nodes[0]).toMatchObject({ choices: [{ label: 'A', next: 'm' }, { label: '選択肢2', next: id }] });
+  });
+});

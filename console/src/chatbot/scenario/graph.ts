@@ -99,12 +99,15 @@ export function addNode(g: Graph, type: NodeType, after?: string): { graph: Grap
   return { graph, id };
 }
 
-/** `from` goes on to `to`: its `next` (or `otherwise` for a branch). */
+/** `from` goes on to `to`: a new choice when it offers choices (it waits for a tap), else its `next` (`otherwise` for a branch). */
 export function connect(g: Graph, from: string, to: string): Graph {
   return {
     ...g,
     nodes: g.nodes.map((n) => {
       if (n.id !== from) return n;
+      if (n.type === 'message' && n.choices?.length) {
+        return { ...n, choices: [...n.choices, { label: `選択肢${n.choices.length + 1}`, next: to }] };
+      }
       if (n.type === 'message' || n.type === 'question') return { ...n, next: to };
       if (n.type === 'branch') return { ...n, otherwise: to };
       return n;
