@@ -2,7 +2,7 @@
 //! message through line-fake's signed webhook gets the answer, choices or the
 //! fallback in their inbox, and every decision is in the talk log.
 
-use serde_json::{Value, json};
+use serde_json::json;
 use tenohira::auth::Permission;
 use tenohira_tests::{Options, TestApp, error_code};
 

@@ -439,3 +439,42 @@ async fn routing_goes_scenario_trigger_faq_ai_fallback_and_a_slow_ai_falls_back_
         .await;
     assert_eq!(error_code(&bad).as_deref(), Some("BAD_USER_INPUT"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn in_the_demo_a_resident_asks_about_bulky_waste_and_walks_the_waste_template() {
+    let (t, s) = app(vec![]).await;
+    assert!(tenohira::chatbot::demo::seed(&t.app).await.unwrap());
+    assert!(
+        !tenohira::chatbot::demo::seed(&t.app).await.unwrap(),
+        "once"
+    );
+    let resident = t.fake.user(true).await;
+    let answer = t.say(&resident, "粗大ゴミってどうやって出すの？").await;
+    assert!(
+        texts(&answer)[0].contains("粗大ごみ受付センター"),
+        "{answer}"
+    );
+    let menu = t.say(&resident, "ごみの出し方").await;
+    assert!(
+        texts(&menu)[0].contains("ごみの種類を選んでください"),
+        "{menu}"
+    );
+    let burn = t.tap(&resident, &quick(&menu, "燃やすごみ")).await;
+    assert!(texts(&burn)[0].starts_with("燃やすごみは"), "{burn}");
+    let again = t.tap(&resident, &quick(&burn, "ほかの種類も調べる")).await;
+    // 粗大ごみ jumps to the FAQ's answer, with its feedback buttons.
+    let bulky = t.tap(&resident, &quick(&again, "粗大ごみ")).await;
+    let said = texts(&bulky);
+    assert!(said[0].contains("粗大ごみ受付センター"), "{bulky}");
+    assert_eq!(said[1], "解決しましたか？");
+    let r = s
+        .gql("{ chatbotScenarios { name liveVersion } }", json!({}))
+        .await;
+    let names: Vec<&str> = r["data"]["chatbotScenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["ごみの出し方", "子育て支援の案内", "災害時の情報"]);
+}
