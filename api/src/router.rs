@@ -75,6 +75,8 @@ pub fn router(app: App) -> Router {
             "/exports/chatbot-daily.csv",
             get(crate::chatbot::stats::daily_csv),
         )
+        .route("/exports/faq.csv", get(crate::chatbot::transfer::faq_csv))
+        .route("/exports/faq.json", get(crate::chatbot::transfer::faq_json))
         .route(
             "/exports/card-holders.csv",
             get(crate::card::export::card_holders_csv),

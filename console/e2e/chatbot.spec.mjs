@@ -134,5 +134,24 @@ export async function run({ browser, stack, test }) {
     await page.getByTestId('flow-chart').getByText(/通過1・離脱0/).first().waitFor();
   });
 
+  await test('職員がExcelのCSV（Shift_JIS）でFAQを一括取り込みし、誤りのある行は行番号つきで示され何も取り込まれない', async () => {
+    await new Shell(page).go('FAQ');
+    const section = page.getByRole('region', { name: '一括取り込み・書き出し' });
+    const broken = '質問,回答,カテゴリ\r\n介護保険の申請,,福祉\r\n';
+    await section.getByLabel('取り込むファイル').setInputFiles({ name: 'faq.csv', mimeType: 'text/csv', buffer: Buffer.from(broken, 'utf8') });
+    await section.getByRole('button', { name: '内容を確認' }).click();
+    const problems = section.getByTestId('faq-import-problems');
+    await problems.getByRole('cell', { name: '回答を入力してください' }).waitFor();
+    assert.equal(await problems.locator('tbody tr td').first().textContent(), '2');
+    assert.ok(await section.getByRole('button', { name: '取り込む', exact: true }).isDisabled());
+    const good = '\ufeff質問,回答,カテゴリ\r\n介護保険の申請はどこでできますか,お住まいの市町村の介護保険担当窓口で申請できます。,福祉\r\n';
+    await section.getByLabel('取り込むファイル').setInputFiles({ name: 'faq.csv', mimeType: 'text/csv', buffer: Buffer.from(good, 'utf8') });
+    await section.getByRole('button', { name: '内容を確認' }).click();
+    await page.getByText('1行を確認しました。問題はありません').waitFor();
+    await section.getByRole('button', { name: '取り込む', exact: true }).click();
+    await page.getByText('取り込みました（新規1件・更新0件）').waitFor();
+    await page.getByTestId('faq-entries').getByRole('cell', { name: '介護保険の申請はどこでできますか', exact: true }).waitFor();
+  });
+
   await context.close();
 }

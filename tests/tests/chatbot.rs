@@ -285,3 +285,74 @@ async fn serving_starts_with_no_faq_only_the_demo_loads_one() {
     assert_eq!(t.count("faq_synonyms").await, 0);
     api.kill().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn faq_import_is_all_or_nothing_reads_shift_jis_and_the_export_stays_text() {
+    use base64::Engine as _;
+    let t = TestApp::spawn().await;
+    let s = t
+        .signed_in("faq-importer", &[Permission::ChatbotManage])
+        .await;
+    let import = |bytes: Vec<u8>, dry: bool| {
+        let s = &s;
+        async move {
+            s.gql(
+                "mutation($f: String!, $d: Boolean!) { importFaqEntries(fileBase64: $f, dryRun: $d) { applied rows created updated problems { line column message } } }",
+                json!({"f": base64::engine::general_purpose::STANDARD.encode(bytes), "d": dry}),
+            )
+            .await
+        }
+    };
+    // A broken row (no answer) and a bad date: reported at their lines, nothing saved.
+    let broken = "質問,言い換え,回答,カテゴリ,公開,掲載開始\r\n粗大ごみの出し方,\"大型ごみ\n粗大ゴミ\",受付センターへ,ごみ,する,2026/04/01\r\n燃えるごみの日,,,ごみ,する,\r\nペット,,登録は窓口で,くらし,する,4月1日\r\n";
+    let r = import(broken.as_bytes().to_vec(), false).await;
+    let res = &r["data"]["importFaqEntries"];
+    assert_eq!(res["applied"], false, "{r}");
+    let at: Vec<(i64, String)> = res["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["line"].as_i64().unwrap(),
+                p["column"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        at,
+        [(4, "回答".to_string()), (5, "掲載開始".to_string())],
+        "{r}"
+    );
+    assert_eq!(t.count("faq_entries").await, 0, "all or nothing");
+    // Fixed and saved from Excel as Shift_JIS, with a cell Excel would run.
+    let good = "質問,回答,カテゴリ,キーワード\r\n粗大ごみの出し方,受付センターへ,ごみ,粗大ごみ、大型ごみ\r\n=HYPERLINK(\"http://x\"),市役所へ,くらし,\r\n";
+    let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode(good);
+    let dry = import(sjis.to_vec(), true).await;
+    assert_eq!(dry["data"]["importFaqEntries"]["applied"], false, "{dry}");
+    assert_eq!(t.count("faq_entries").await, 0);
+    let r = import(sjis.to_vec(), false).await;
+    assert_eq!(r["data"]["importFaqEntries"]["created"], 2, "{r}");
+    assert_eq!(r["data"]["importFaqEntries"]["applied"], true);
+    let csv = s.get("/exports/faq.csv").await.text().await.unwrap();
+    assert!(csv.starts_with('\u{feff}'));
+    let records = tenohira_tests::csv_records(&csv);
+    assert_eq!(records[1][1], "粗大ごみの出し方");
+    assert_eq!(records[1][5], "粗大ごみ、大型ごみ");
+    tenohira_tests::assert_no_formula(&records);
+    // The JSON export reads back: a round trip updates the same entries.
+    let json_export = s.get("/exports/faq.json").await.bytes().await.unwrap();
+    let r = import(json_export.to_vec(), false).await;
+    assert_eq!(r["data"]["importFaqEntries"]["updated"], 2, "{r}");
+    assert_eq!(t.count("faq_entries").await, 2);
+    let actions: Vec<String> = t
+        .audit_actions()
+        .await
+        .into_iter()
+        .map(|(a, _)| a)
+        .collect();
+    assert!(
+        actions.iter().any(|a| a == "chatbot.faq.import"),
+        "{actions:?}"
+    );
+}

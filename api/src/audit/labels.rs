@@ -229,6 +229,7 @@ const ACTIONS: &[(&str, &str)] = &[
     ("chatbot.faq.create", "FAQの作成"),
     ("chatbot.faq.update", "FAQの変更"),
     ("chatbot.faq.delete", "FAQの削除"),
+    ("chatbot.faq.import", "FAQの一括取り込み"),
     ("chatbot.scenario.create", "シナリオの作成"),
     ("chatbot.scenario.save", "シナリオの下書き保存"),
     ("chatbot.scenario.publish", "シナリオの公開"),

@@ -247,20 +247,28 @@ pub async fn insert(conn: &mut AsyncPgConnection, input: &FaqInput) -> AppResult
 pub async fn update(app: &App, caller: &Caller, id: i32, input: FaqInput) -> AppResult<FaqEntry> {
     caller.require(Permission::ChatbotManage)?;
     check(&input)?;
-    let columns = input.tidied();
     audit::audited(app, caller, "chatbot.faq.update", move |conn| {
-        Box::pin(async move {
-            let entry: FaqEntry = diesel::update(faq_entries::table.find(id))
-                .set((&columns, faq_entries::updated_at.eq(diesel::dsl::now)))
-                .returning(FaqEntry::as_returning())
-                .get_result(conn)
-                .await
-                .optional()?
-                .ok_or_else(|| AppError::NotFound("faq entry".into()))?;
-            Ok(audited_entry(entry))
-        })
+        Box::pin(async move { Ok(audited_entry(update_in(conn, id, &input).await?)) })
     })
     .await
+}
+
+/// Updates one checked entry (also for imports, inside their transaction).
+pub async fn update_in(
+    conn: &mut AsyncPgConnection,
+    id: i32,
+    input: &FaqInput,
+) -> AppResult<FaqEntry> {
+    diesel::update(faq_entries::table.find(id))
+        .set((
+            &input.tidied(),
+            faq_entries::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(FaqEntry::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?
+        .ok_or_else(|| AppError::NotFound("faq entry".into()))
 }
 
 pub async fn delete(app: &App, caller: &Caller, id: i32) -> AppResult<bool> {

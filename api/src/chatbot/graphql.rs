@@ -355,3 +355,62 @@ impl ChatbotStatsQuery {
         })
     }
 }
+
+#[derive(SimpleObject)]
+pub struct FaqImportProblem {
+    /// The line in the CSV (the header is 1), or the position in a JSON list.
+    pub line: i32,
+    /// The column (質問, 回答, …), or `row` for the whole row.
+    pub column: String,
+    pub message: String,
+}
+
+#[derive(SimpleObject)]
+pub struct FaqImportResult {
+    /// Whether the entries were saved (never with a problem, nor in a dry run).
+    pub applied: bool,
+    pub rows: i32,
+    pub created: i32,
+    pub updated: i32,
+    pub problems: Vec<FaqImportProblem>,
+}
+
+#[derive(Default)]
+pub struct FaqImportMutation;
+
+#[Object]
+impl FaqImportMutation {
+    /// Imports FAQ entries from a file: CSV in the export's layout (UTF-8,
+    /// with or without BOM, or Shift_JIS) or the JSON export, as Base64.
+    /// Every row is checked; nothing is saved unless all are good
+    /// (`chatbot.manage`; at most 5,000 rows).
+    async fn import_faq_entries(
+        &self,
+        ctx: &Context<'_>,
+        file_base64: String,
+        #[graphql(default = false)] dry_run: bool,
+    ) -> Result<FaqImportResult> {
+        use base64::Engine as _;
+        ctx.caller().require(Permission::ChatbotManage)?;
+        // 5,000 rows of 5,000-character answers fit in 40 MB; the request limit applies first.
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(file_base64.trim())
+            .map_err(|_| AppError::bad_input("fileBase64", "ファイルを読めません（Base64）"))?;
+        let r = super::transfer::import(ctx.app(), ctx.caller(), &bytes, dry_run).await?;
+        Ok(FaqImportResult {
+            applied: r.applied,
+            rows: r.rows as i32,
+            created: r.created as i32,
+            updated: r.updated as i32,
+            problems: r
+                .problems
+                .into_iter()
+                .map(|(line, e)| FaqImportProblem {
+                    line: line as i32,
+                    column: e.field,
+                    message: e.message,
+                })
+                .collect(),
+        })
+    }
+}

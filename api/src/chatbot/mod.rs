@@ -14,6 +14,7 @@ pub mod route;
 pub mod scenario;
 pub mod stats;
 pub mod talk;
+pub mod transfer;
 pub mod words;
 
 pub use bm25::Hit;

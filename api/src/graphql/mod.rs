@@ -34,6 +34,7 @@ pub struct MutationRoot(
     crate::card::graphql::CardMutation,
     crate::chatbot::graphql::ChatbotMutation,
     crate::chatbot::scenario::graphql::ScenarioMutation,
+    crate::chatbot::graphql::FaqImportMutation,
 );
 
 pub type StaffSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

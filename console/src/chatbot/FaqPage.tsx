@@ -8,6 +8,7 @@ import { Pagination } from '../ui/Pagination';
 import { waiting } from '../ui/QueryState';
 import { useAction } from '../ui/useAction';
 import { FaqEditor } from './FaqEditor';
+import { FaqTransfer } from './FaqTransfer';
 import { FaqTry } from './FaqTry';
 
 const PAGE = 20;
@@ -46,6 +47,7 @@ export function FaqPage() {
       <h1>{t('faq.title')}</h1>
       <p className="help">{t('faq.help')}</p>
       <FaqTry />
+      <FaqTransfer />
       {editing ? (
         <FaqEditor entry={editing} onDone={() => setEditing(null)} />
       ) : (

@@ -168,5 +168,13 @@ pub fn ops() -> Vec<Op> {
             audit: Some("chatbot.scenario.delete"),
             also: &[],
         },
+        Op {
+            field: "importFaqEntries",
+            permission: ChatbotManage,
+            query: "mutation { importFaqEntries(fileBase64: \"6LOq5ZWPLOWbnuetlArmlrDjgZfjgYTos6rllY8s5paw44GX44GE5Zue562UCg==\") { applied } }",
+            vars: |_| json!({}),
+            audit: Some("chatbot.faq.import"),
+            also: &[],
+        },
     ]
 }
