@@ -279,18 +279,16 @@ pub async fn withdraw(app: &App, caller: &Caller) -> AppResult<bool> {
         let n = diesel::delete(friend_settings::table.find(fid))
             .execute(conn)
             .await?;
-        // "Delete everything I registered" includes what they told the chatbot.
-        let talk = crate::chatbot::talk::forget(conn, &user).await?;
         audit::record(
             conn,
             &caller,
             "audience.settings.withdraw",
             Some(Target::new("friend", fid)),
-            json!({ "deleted": n > 0, "talkLogRows": talk }),
+            json!({ "deleted": n > 0 }),
             Outcome::Success,
         )
         .await?;
-        Ok(n > 0 || talk > 0)
+        Ok(n > 0)
     })
     .await
 }
