@@ -133,6 +133,13 @@ async fn a_resident_walks_a_published_scenario_and_drafts_reach_only_testers() {
     .await;
     assert_eq!(r["data"]["saveScenarioDraft"]["version"], 2, "{r}");
     assert_eq!(r["data"]["saveScenarioDraft"]["scenario"]["liveVersion"], 1);
+    // A resident forging a tap into the draft gets nothing from it.
+    t.fake
+        .post(
+            &format!("/_fake/users/{resident}/postback"),
+            json!({"data": format!("scn:{id}:2:ask:1")}),
+        )
+        .await;
     let tester = t.fake.user(true).await;
     {
         use diesel::prelude::*;
@@ -158,6 +165,13 @@ async fn a_resident_walks_a_published_scenario_and_drafts_reach_only_testers() {
         assert_eq!(texts(&answer), [expect], "{who}");
     }
 
+    let seen = t.fake.inbox(&resident).await;
+    assert!(
+        !serde_json::to_string(&seen)
+            .unwrap()
+            .contains("電話かインターネット"),
+        "a draft never reaches a resident: {seen:?}"
+    );
     // Publish 2, then roll back to 1; a never-published version cannot be "rolled back" to.
     assert_eq!(
         publish(&s, id, 2).await["data"]["publishScenario"]["liveVersion"],

@@ -175,25 +175,39 @@ pub async fn on_choice(
     let session = store::session_of(&mut conn, user).await?;
     drop(conn);
     // The tap names its version; a session of that scenario keeps its answers.
+    let nothing = || Reply {
+        messages: vec![],
+        faq: None,
+    };
     let session = match session {
         Some(s) if s.scenario_id == id && s.version == version => s,
-        other => Session {
-            line_user_id: user.to_string(),
-            scenario_id: id,
-            version,
-            node_id: node.clone(),
-            answers: Value::Object(Default::default()),
-            testing: other.is_some_and(|s| s.testing),
-            updated_at: Utc::now(),
-        },
+        _ => {
+            // A postback can name any scenario and version: outside its own
+            // session a resident taps only into a version that has been live;
+            // a draft is for testers.
+            let mut conn = ctx.app.db.get().await?;
+            let shown = store::version(&mut conn, id, version)
+                .await?
+                .is_some_and(|v| v.published_at.is_some());
+            let tester = !shown && crate::delivery::is_tester(&mut conn, user).await?;
+            if !shown && !tester {
+                return Ok(nothing());
+            }
+            Session {
+                line_user_id: user.to_string(),
+                scenario_id: id,
+                version,
+                node_id: node.clone(),
+                answers: Value::Object(Default::default()),
+                testing: tester,
+                updated_at: Utc::now(),
+            }
+        }
     };
     Ok(
         resume(ctx, user, &session, Input::Choice { node, index }, "")
             .await?
-            .unwrap_or(Reply {
-                messages: vec![],
-                faq: None,
-            }),
+            .unwrap_or_else(nothing),
     )
 }
 
