@@ -122,6 +122,7 @@ pub enum StaffCommand {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    crate::worker::install_erasure();
     if let Command::PrintSchema { out, liff_out } = &cli.command {
         std::fs::write(out, crate::graphql::sdl())?;
         if let Some(dir) = liff_out.parent().filter(|d| !d.as_os_str().is_empty()) {

@@ -180,6 +180,12 @@ pub const VARIABLES: &[VarDoc] = &[
         description: "Jobs a worker process runs at once per queue.",
     },
     VarDoc {
+        name: "TENOHIRA_EVENTS_CONCURRENCY",
+        default: Some("64"),
+        secret: false,
+        description: "Webhook events a worker process handles at once (each mostly waits on PostgreSQL and the reply call: after a large push, tens of thousands of residents' taps must be answered within their reply token's minute).",
+    },
+    VarDoc {
         name: "TENOHIRA_DELIVERY_CONCURRENCY",
         default: Some("64"),
         secret: false,
@@ -525,6 +531,7 @@ pub struct Config {
     pub liff_rate_per_resident: u32,
     pub liff_rate_per_ip: u32,
     pub worker_concurrency: usize,
+    pub events_concurrency: usize,
     pub delivery_concurrency: usize,
     pub delivery_reconcile: std::time::Duration,
     pub media_dir: std::path::PathBuf,
@@ -686,6 +693,7 @@ impl Config {
             liff_rate_per_resident: r.parse("TENOHIRA_LIFF_REQUESTS_PER_RESIDENT")?,
             liff_rate_per_ip: r.parse("TENOHIRA_LIFF_REQUESTS_PER_IP")?,
             worker_concurrency: r.positive("TENOHIRA_WORKER_CONCURRENCY")?,
+            events_concurrency: r.positive("TENOHIRA_EVENTS_CONCURRENCY")?,
             delivery_concurrency: r.positive("TENOHIRA_DELIVERY_CONCURRENCY")?,
             delivery_reconcile: std::time::Duration::from_secs(
                 r.positive::<u64>("TENOHIRA_DELIVERY_RECONCILE_SECONDS")?,

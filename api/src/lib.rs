@@ -14,6 +14,7 @@ pub mod crypto;
 pub mod csv;
 pub mod db;
 pub mod delivery;
+pub mod erasure;
 pub mod error;
 pub mod friends;
 pub mod gql;

@@ -134,6 +134,7 @@ pub struct Registry {
     periodic: Vec<Periodic>,
     recoveries: Vec<(&'static str, TaskFn)>,
     serving: Vec<(&'static str, ServiceFn)>,
+    erasure: Vec<(&'static str, crate::erasure::Hook)>,
 }
 
 fn boxed_task<F, Fut>(task: F) -> TaskFn
@@ -204,6 +205,17 @@ impl Registry {
         Fut: Future<Output = anyhow::Result<usize>> + Send + 'static,
     {
         self.recoveries.push((name, boxed_task(task)));
+    }
+
+    /// What the capability keeps of a resident, deleted when the resident is
+    /// erased (see `crate::erasure`).
+    pub fn on_erasure(&mut self, name: &'static str, hook: crate::erasure::Hook) {
+        self.erasure.push((name, hook));
+    }
+
+    /// Every capability's erasure hook, in registration order.
+    pub fn erasure_hooks(&self) -> Vec<(&'static str, crate::erasure::Hook)> {
+        self.erasure.clone()
     }
 
     /// Something an API process keeps running beside its HTTP server (a

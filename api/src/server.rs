@@ -32,6 +32,7 @@ pub async fn serve(
     with_workers: bool,
     mut shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
+    crate::worker::install_erasure();
     let workers =
         with_workers.then(|| tokio::spawn(crate::worker::run(app.clone(), shutdown.clone())));
     // What capabilities keep running beside the HTTP server (caches, indexes).

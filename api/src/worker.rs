@@ -27,7 +27,13 @@ pub fn registry() -> Registry {
     r
 }
 
+/// Installs every capability's erasure hook in this process (serve, worker, CLI).
+pub fn install_erasure() {
+    crate::erasure::install(registry().erasure_hooks());
+}
+
 /// Runs the workers until `shutdown` turns true.
 pub async fn run(app: App, shutdown: watch::Receiver<bool>) {
+    install_erasure();
     registry().run(app, shutdown).await;
 }

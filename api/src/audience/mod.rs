@@ -1,6 +1,7 @@
 //! Audience: attributes and options staff define, the receive-item tree,
 //! residents' settings, saved segments and live audience counts.
 
+pub mod chat;
 pub mod demo;
 pub mod describe;
 pub mod export;

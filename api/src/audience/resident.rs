@@ -279,6 +279,8 @@ pub async fn withdraw(app: &App, caller: &Caller) -> AppResult<bool> {
         let n = diesel::delete(friend_settings::table.find(fid))
             .execute(conn)
             .await?;
+        // What other capabilities keep of the resident (the chatbot's talk log) goes too.
+        crate::erasure::erase(conn, &user).await?;
         audit::record(
             conn,
             &caller,

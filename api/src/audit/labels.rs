@@ -202,6 +202,7 @@ const ACTIONS: &[(&str, &str)] = &[
     ("audience.segment.update", "セグメントの変更"),
     ("audience.segment.delete", "セグメントの削除"),
     ("audience.settings.save", "住民による受信設定の登録"),
+    ("audience.settings.chat", "住民がチャットで答えた属性の保存"),
     ("audience.settings.withdraw", "住民による受信設定の削除"),
     ("delivery.create", "配信の作成"),
     ("delivery.update", "配信の変更"),
@@ -236,6 +237,7 @@ const ACTIONS: &[(&str, &str)] = &[
     ("chatbot.scenario.rollback", "シナリオを以前の版に戻す"),
     ("chatbot.scenario.unpublish", "シナリオの公開停止"),
     ("chatbot.scenario.delete", "シナリオの削除"),
+    ("chatbot.handover.close", "担当者への引き継ぎを対応済みにする"),
     ("chatbot.synonyms.save", "同義語の保存"),
     ("chatbot.synonyms.delete", "同義語の削除"),
 ];

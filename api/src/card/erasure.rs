@@ -69,8 +69,8 @@ pub async fn erase_resident(
             return Err(AppError::NotFound("card registration".into()));
         };
         diesel::delete(card_holders::table.find(&user)).execute(conn).await?;
-        // What the resident told the chatbot goes with the rest of their data.
-        crate::chatbot::talk::forget(conn, &user).await?;
+        // What other capabilities keep of the resident (the chatbot's talk log) goes too.
+        crate::erasure::erase(conn, &user).await?;
         app2.keyring.destroy(conn, key_id).await?;
         super::cache::notify(conn, &user).await?;
         // The row keeps its id for the certificate but no longer belongs to the LINE user.

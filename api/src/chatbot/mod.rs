@@ -30,6 +30,7 @@ pub fn index(app: &crate::app::App) -> std::sync::Arc<index::FaqIndex> {
 /// resident's question does not wait for it.
 pub fn register(r: &mut crate::registry::Registry) {
     route::register(r);
+    r.on_erasure("chatbot.talk_log", forget);
     r.periodic(
         "chatbot.sessions",
         crate::registry::Schedule::Every(std::time::Duration::from_secs(60)),
@@ -50,6 +51,14 @@ pub fn register(r: &mut crate::registry::Registry) {
             tracing::warn!(error = %e, "FAQ index not built at start");
         }
     });
+}
+
+/// The talk log, scenario place and hand-over flags of an erased resident.
+fn forget<'c>(
+    conn: &'c mut diesel_async::AsyncPgConnection,
+    user: &'c str,
+) -> futures::future::BoxFuture<'c, diesel::QueryResult<usize>> {
+    Box::pin(talk::forget(conn, user))
 }
 
 async fn warm(app: &crate::app::App) -> anyhow::Result<usize> {

@@ -34,12 +34,29 @@ pub struct Talk<'a> {
     pub node: Option<&'a str>,
 }
 
+/// This process's copy of the talk log's key, kept as long as the keyring
+/// keeps opened keys (`TENOHIRA_DATA_KEY_CACHE_SECONDS`): every answered
+/// message seals with it, and a database read for it each time would double
+/// the log's cost under a burst.
+#[derive(Default)]
+struct KeyCache(std::sync::Mutex<Option<(std::time::Instant, std::sync::Arc<seal::DataKey>)>>);
+
 async fn key(app: &App, conn: &mut AsyncPgConnection) -> AppResult<std::sync::Arc<seal::DataKey>> {
-    match app.keyring.load_or_create(conn, KEY_OWNER).await {
-        Ok(k) => Ok(k),
-        // Two processes creating it at once: the other one's is there now.
-        Err(_) => app.keyring.load_or_create(conn, KEY_OWNER).await,
+    use crate::sync::Lock;
+    let cache = app.state(|_| KeyCache::default());
+    let ttl = app.config.data_key_cache_ttl;
+    if let Some((at, k)) = cache.0.locked().as_ref()
+        && at.elapsed() < ttl
+    {
+        return Ok(k.clone());
     }
+    let k = match app.keyring.load_or_create(conn, KEY_OWNER).await {
+        Ok(k) => k,
+        // Two processes creating it at once: the other one's is there now.
+        Err(_) => app.keyring.load_or_create(conn, KEY_OWNER).await?,
+    };
+    *cache.0.locked() = Some((std::time::Instant::now(), k.clone()));
+    Ok(k)
 }
 
 pub async fn log(app: &App, t: Talk<'_>) -> AppResult<i64> {

@@ -514,3 +514,4 @@ diesel::table! {
 
 diesel::joinable!(chatbot_scenario_versions -> chatbot_scenarios (scenario_id));
 diesel::allow_tables_to_appear_in_same_query!(chatbot_scenarios, chatbot_scenario_versions);
+diesel::allow_tables_to_appear_in_same_query!(chatbot_handovers, chatbot_scenarios, friends);

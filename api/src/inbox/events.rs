@@ -57,7 +57,7 @@ impl Event {
     }
 }
 
-/// Runs the handlers of one stored event (the `line.events` job)./// Runs the handlers of one stored event (the `line.events` job).
+/// Runs the handlers of one stored event (the `line.events` job).
 pub async fn process(app: &App, handlers: &EventHandlers, event_id: i64) -> Result<(), JobError> {
     let mut conn = app
         .db
@@ -153,7 +153,7 @@ pub async fn reconcile(app: &App, older_than: chrono::Duration) -> anyhow::Resul
 /// The inbox's part in the worker: the event job and its reconciler.
 pub fn register(r: &mut crate::registry::Registry) {
     use crate::registry::{Concurrency, Schedule};
-    r.job::<ProcessEvent, _, _>(Concurrency::Default, |ctx, job| async move {
+    r.job::<ProcessEvent, _, _>(Concurrency::From(|c| c.events_concurrency), |ctx, job| async move {
         process(&ctx.app, &ctx.events, job.event).await
     });
     // Events whose queue entry was lost (Redis flushed, push failed).

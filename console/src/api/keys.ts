@@ -32,6 +32,7 @@ export const keys = {
   faqEntriesAll: ['faqEntries'] as const,
   faqSearch: (text: string) => ['faqEntries', 'search', text] as const,
   scenariosAll: ['scenarios'] as const,
+  handovers: ['chatbotHandovers'] as const,
   scenario: (id: number) => ['scenarios', id] as const,
   chatbotStats: (from: string, to: string) => ['chatbotStats', from, to] as const,
   cardSettings: ['cardSettings'] as const,

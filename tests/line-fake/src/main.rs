@@ -7,6 +7,7 @@
 // Gate checks return the finished error response itself; boxing it buys nothing here.
 #![allow(clippy::result_large_err)]
 
+mod burst;
 mod control;
 mod gate;
 mod identity;
@@ -125,6 +126,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/_fake/users/{id}/postback", post(control::postback))
         .route("/_fake/users/{id}/inbox", get(control::inbox))
         .route("/_fake/events", post(control::raw_events))
+        .route("/_fake/burst", post(burst::burst))
+        .route("/_fake/replies", get(burst::replies))
+        .route("/_fake/replies/reset", post(burst::reset_replies))
         .route("/_fake/stats", get(control::stats))
         .route("/_fake/inbox-histogram", get(control::inbox_histogram))
         .route("/_fake/faults", post(control::set_faults))

@@ -174,9 +174,15 @@ pub fn validate(messages: &Value) -> Vec<Detail> {
                 }
             }
             Some("template") => {
-                if m["altText"].as_str().is_none_or(str::is_empty) {
-                    d.push(detail(format!("{p}.altText"), "May not be empty"));
+                match m["altText"].as_str() {
+                    None | Some("") => d.push(detail(format!("{p}.altText"), "May not be empty")),
+                    Some(t) if utf16_len(t) > 400 => d.push(detail(
+                        format!("{p}.altText"),
+                        "Length must be between 0 and 400",
+                    )),
+                    _ => {}
                 }
+                check_template(&mut d, &m["template"], &format!("{p}.template"));
             }
             _ => d.push(detail(format!("{p}.type"), "invalid message type")),
         }
@@ -210,6 +216,60 @@ pub fn validate(messages: &Value) -> Vec<Detail> {
         }
     }
     d
+}
+
+/// The buttons and carousel templates' limits (LINE's Messaging API
+/// reference): buttons text ≤ 160 (≤ 60 with a title or image) and 1–4
+/// actions; a carousel 1–10 columns, each text ≤ 120 (≤ 60 with a title or
+/// image), title ≤ 40, 1–3 actions, the same number in every column.
+fn check_template(d: &mut Vec<Detail>, t: &Value, p: &str) {
+    let column = |d: &mut Vec<Detail>, c: &Value, p: &str, text_max: usize, actions_max: usize| {
+        let short = c.get("title").is_some() || c.get("thumbnailImageUrl").is_some();
+        let max = if short { 60 } else { text_max };
+        match c["text"].as_str() {
+            Some(t) if !t.is_empty() && utf16_len(t) <= max => {}
+            _ => d.push(detail(format!("{p}.text"), format!("Length must be between 1 and {max}"))),
+        }
+        if c["title"].as_str().is_some_and(|t| utf16_len(t) > 40) {
+            d.push(detail(format!("{p}.title"), "Length must be between 0 and 40"));
+        }
+        match c["actions"].as_array() {
+            Some(a) if (1..=actions_max).contains(&a.len()) => {
+                for (j, action) in a.iter().enumerate() {
+                    check_action(d, action, &format!("{p}.actions[{j}]"), false);
+                }
+            }
+            _ => d.push(detail(
+                format!("{p}.actions"),
+                format!("Size must be between 1 and {actions_max}"),
+            )),
+        }
+    };
+    match t["type"].as_str() {
+        Some("buttons") => column(d, t, p, 160, 4),
+        Some("confirm") => {}
+        Some("carousel") => match t["columns"].as_array() {
+            Some(cols) if (1..=10).contains(&cols.len()) => {
+                let n = cols[0]["actions"].as_array().map_or(0, Vec::len);
+                let kinds = |c: &Value| (c.get("title").is_some(), c.get("thumbnailImageUrl").is_some());
+                for (i, c) in cols.iter().enumerate() {
+                    let at = format!("{p}.columns[{i}]");
+                    column(d, c, &at, 120, 3);
+                    if kinds(c) != kinds(&cols[0]) {
+                        d.push(detail(at.clone(), "All columns must have the same fields (title, thumbnailImageUrl)"));
+                    }
+                    if c["actions"].as_array().map_or(0, Vec::len) != n {
+                        d.push(detail(
+                            format!("{at}.actions"),
+                            "All columns must have the same number of actions",
+                        ));
+                    }
+                }
+            }
+            _ => d.push(detail(format!("{p}.columns"), "Size must be between 1 and 10")),
+        },
+        _ => d.push(detail(format!("{p}.type"), "invalid template type")),
+    }
 }
 
 /// Validates rich-menu bodies (create and validate endpoints).

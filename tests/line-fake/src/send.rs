@@ -274,8 +274,20 @@ pub async fn reply(State(state): S, headers: HeaderMap, body: Bytes) -> Response
     let user = {
         let mut data = state.data.lock().unwrap();
         match data.reply_tokens.remove(token) {
-            Some((user, expires)) if expires > std::time::Instant::now() => Some(user),
-            _ => None,
+            Some((user, issued)) if issued.elapsed() < crate::state::REPLY_TOKEN_TTL => {
+                if issued >= data.replies.since {
+                    let us = issued.elapsed().as_micros() as u64;
+                    data.replies.latencies_us.push(us);
+                }
+                Some(user)
+            }
+            Some((_, issued)) => {
+                if issued >= data.replies.since {
+                    data.replies.late += 1;
+                }
+                None
+            }
+            None => None,
         }
     };
     let Some(user) = user else {

@@ -65,10 +65,32 @@ pub struct Counters {
     pub messages_delivered: u64,
 }
 
+/// Replies measured from the moment their token was issued (just before the
+/// webhook that carried it was sent) to the moment the reply call arrived.
+pub struct ReplyStats {
+    pub since: Instant,
+    pub latencies_us: Vec<u64>,
+    /// Reply calls that came after their token had expired.
+    pub late: u64,
+}
+
+impl Default for ReplyStats {
+    fn default() -> Self {
+        Self {
+            since: Instant::now(),
+            latencies_us: Vec::new(),
+            late: 0,
+        }
+    }
+}
+
 pub struct Data {
     pub users: Users,
     pub retry_keys: HashMap<String, Accepted>,
+    /// Reply token → (user, when it was issued); valid for `REPLY_TOKEN_TTL`.
     pub reply_tokens: HashMap<String, (String, Instant)>,
+    /// How fast tenohira answered the tokens issued since the last reset.
+    pub replies: ReplyStats,
     pub rich_menus: HashMap<String, RichMenu>,
     pub aliases: BTreeMap<String, String>,
     pub default_rich_menu: Option<String>,
@@ -215,6 +237,7 @@ impl Default for Data {
             users: Users::default(),
             retry_keys: HashMap::new(),
             reply_tokens: HashMap::new(),
+            replies: ReplyStats::default(),
             rich_menus: HashMap::new(),
             aliases: BTreeMap::new(),
             default_rich_menu: None,

@@ -8,7 +8,7 @@ use rand::RngExt;
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use crate::state::{AppState, REPLY_TOKEN_TTL, now_ms, random_hex};
+use crate::state::{AppState, now_ms, random_hex};
 
 pub fn sign(secret: &str, body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
@@ -48,10 +48,7 @@ pub fn event(state: &AppState, kind: &str, user_id: &str, extra: Value, mode: &s
         let token = random_hex(16);
         state.data.lock().unwrap().reply_tokens.insert(
             token.clone(),
-            (
-                user_id.to_string(),
-                std::time::Instant::now() + REPLY_TOKEN_TTL,
-            ),
+            (user_id.to_string(), std::time::Instant::now()),
         );
         e["replyToken"] = json!(token);
     }

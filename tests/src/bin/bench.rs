@@ -4,7 +4,11 @@
 //!   bench audience    live counts and recipient resolution over 2,000,000 friends
 //!   bench delivery    a push to 2,000,000 friends through API and worker processes
 //!   bench card        Papa-Mama card views over 100,000 holders with valid ID tokens
+//!   bench faq         FAQ retrieval quality per ranking variant, and its time
+//!   bench chatbot     webhook → reply, retrieval alone, a 50,000-event burst
 
+#[path = "../bench_chatbot.rs"]
+mod chatbot;
 #[path = "../bench_faq.rs"]
 mod faq;
 
@@ -470,11 +474,12 @@ async fn main() {
     match std::env::args().nth(1).as_deref() {
         Some("line-fake") => bench_line_fake().await,
         Some("webhook") => bench_webhook().await,
+        Some("chatbot") => chatbot::run().await,
         Some("audience") => bench_audience().await,
         Some("delivery") => bench_delivery().await,
         Some("card") => bench_card().await,
         Some("faq") => faq::run(),
-        _ => eprintln!("usage: bench line-fake | webhook | audience | delivery | card | faq"),
+        _ => eprintln!("usage: bench line-fake | webhook | audience | delivery | card | faq | chatbot"),
     }
 }
 

@@ -161,6 +161,22 @@ pub fn ops() -> Vec<Op> {
             also: &[],
         },
         Op {
+            field: "chatbotHandovers",
+            permission: ChatbotManage,
+            query: "{ chatbotHandovers { id friendId scenario nodeId createdAt } }",
+            vars: |_| json!({}),
+            audit: None,
+            also: &[],
+        },
+        Op {
+            field: "closeChatbotHandover",
+            permission: ChatbotManage,
+            query: "mutation($id: Int!) { closeChatbotHandover(id: $id) }",
+            vars: |f| json!({"id": f.handover}),
+            audit: Some("chatbot.handover.close"),
+            also: &[],
+        },
+        Op {
             field: "deleteScenario",
             permission: ChatbotManage,
             query: "mutation($id: Int!) { deleteScenario(id: $id) }",

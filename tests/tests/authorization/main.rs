@@ -45,6 +45,7 @@ pub struct Fixture {
     faq: i32,
     synonyms: i32,
     scenario: i32,
+    handover: i64,
 }
 
 pub struct Op {
@@ -154,7 +155,7 @@ async fn fixture(t: &TestApp) -> Fixture {
     let holder_user = t.bulk_friends(1).await.remove(0);
     let resident = tenohira::auth::Caller::with(tenohira::auth::Principal::Resident(
         tenohira::auth::ResidentPrincipal {
-            line_user_id: holder_user,
+            line_user_id: holder_user.clone(),
         },
     ));
     tenohira::card::resident::save(
@@ -224,7 +225,22 @@ async fn fixture(t: &TestApp) -> Fixture {
     )
     .await
     .unwrap();
+    let handover: i64 = {
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        diesel::insert_into(tenohira::db::schema::chatbot_handovers::table)
+            .values((
+                tenohira::db::schema::chatbot_handovers::line_user_id.eq(&holder_user),
+                tenohira::db::schema::chatbot_handovers::scenario_id.eq(scenario.id),
+                tenohira::db::schema::chatbot_handovers::node_id.eq("a"),
+            ))
+            .returning(tenohira::db::schema::chatbot_handovers::id)
+            .get_result(&mut t.db().await)
+            .await
+            .unwrap()
+    };
     Fixture {
+        handover,
         scenario: scenario.id,
         faq: faq.id,
         synonyms: synonyms.id,

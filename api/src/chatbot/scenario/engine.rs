@@ -17,6 +17,21 @@ pub const MAX_MESSAGES: usize = 5;
 const MAX_STEPS: usize = 50;
 /// A typed answer is kept up to this many characters.
 const MAX_ANSWER_CHARS: usize = 200;
+/// The extra choice of a question that saves to an attribute: answer, keep nothing.
+pub const SKIP_SAVING: &str = "保存せずに進む";
+
+/// The consent line under a question that saves its answer to an attribute.
+fn consent_line(attribute: &str) -> String {
+    format!(
+        "※選んだ答えは受信設定の「{attribute}」として保存され、配信の対象選びに使われます。保存しない場合は「{SKIP_SAVING}」を選んでください。"
+    )
+}
+
+/// Where the answers keep an attribute value saved during this scenario
+/// (a branch after the question sees it before the database does).
+fn saved_key(attribute: &str) -> String {
+    format!("@{attribute}")
+}
 
 /// Where a resident is: the node waiting for them and what they answered so far.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -43,6 +58,8 @@ pub enum Effect {
     Faq { id: i32 },
     Scenario { id: i32 },
     Handover { node: String },
+    /// The resident chose `value` under the consent line: save it as their `attribute`.
+    SaveAttribute { attribute: String, value: String },
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -79,11 +96,29 @@ pub struct Runner<'a> {
     pub graph: &'a Graph,
     pub scenario: i32,
     pub version: i32,
+    /// The resident's attribute values by attribute name (option labels), for branches.
+    pub attributes: BTreeMap<String, Vec<String>>,
 }
 
-impl Runner<'_> {
+/// What a waiting node did with an answer.
+struct Answered {
+    next: Option<String>,
+    save: Option<Effect>,
+}
+
+impl<'a> Runner<'a> {
+    pub fn new(graph: &'a Graph, scenario: i32, version: i32) -> Self {
+        Self {
+            graph,
+            scenario,
+            version,
+            attributes: BTreeMap::new(),
+        }
+    }
+
     pub fn step(&self, at: Option<&Position>, input: Input) -> Turn {
         let mut answers = at.map(|p| p.answers.clone()).unwrap_or_default();
+        let mut save = None;
         let next = match input {
             Input::Start => Some(self.graph.start.clone()),
             Input::Text(text) => {
@@ -94,7 +129,10 @@ impl Runner<'_> {
                     };
                 };
                 match self.answer(node, &text, &mut answers) {
-                    Some(next) => next,
+                    Some(a) => {
+                        save = a.save;
+                        a.next
+                    }
                     None => {
                         return Turn {
                             unmatched: true,
@@ -111,18 +149,34 @@ impl Runner<'_> {
                         ..Turn::default()
                     };
                 };
-                let choices = match &node.kind {
-                    Kind::Message { choices, .. } | Kind::Question { choices, .. } => choices,
-                    _ => return Turn::default(),
+                let label = match &node.kind {
+                    Kind::Message { choices, .. } => choices.get(index).map(|c| c.label.as_str()),
+                    Kind::Question {
+                        choices, attribute, ..
+                    } => match choices.get(index) {
+                        Some(c) => Some(c.label.as_str()),
+                        None if attribute.is_some() && index == choices.len() => {
+                            Some(SKIP_SAVING)
+                        }
+                        None => None,
+                    },
+                    _ => None,
                 };
-                let Some(choice) = choices.get(index) else {
+                let Some(label) = label else {
                     return Turn::default();
                 };
-                self.answer(node, &choice.label, &mut answers)
-                    .unwrap_or_default()
+                match self.answer(node, label, &mut answers) {
+                    Some(a) => {
+                        save = a.save;
+                        a.next
+                    }
+                    None => None,
+                }
             }
         };
-        self.run(next, answers)
+        let mut turn = self.run(next, answers);
+        turn.effects.splice(0..0, save);
+        turn
     }
 
     /// Where the waiting node goes with this answer; `None` if it does not take it.
@@ -131,30 +185,70 @@ impl Runner<'_> {
         node: &Node,
         text: &str,
         answers: &mut BTreeMap<String, String>,
-    ) -> Option<Option<String>> {
+    ) -> Option<Answered> {
         let folded = fold(text.trim());
         match &node.kind {
             Kind::Message { choices, .. } => choices
                 .iter()
                 .find(|c| fold(c.label.trim()) == folded)
-                .map(|c| c.next.clone()),
+                .map(|c| Answered {
+                    next: c.next.clone(),
+                    save: None,
+                }),
             Kind::Question {
-                key, choices, next, ..
+                key,
+                attribute,
+                choices,
+                next,
+                ..
             } => {
+                if attribute.is_some() && folded == fold(SKIP_SAVING) {
+                    return Some(Answered {
+                        next: next.clone(),
+                        save: None,
+                    });
+                }
                 let chosen = choices.iter().find(|c| fold(c.label.trim()) == folded);
                 // With choices, only a choice answers (anything else is another
                 // question); without, what the resident typed is the answer.
                 if chosen.is_none() && (!choices.is_empty() || text.trim().is_empty()) {
                     return None;
                 }
-                let value = match chosen {
+                let value: String = match chosen {
                     Some(c) => c.label.trim().to_string(),
                     None => text.trim().chars().take(MAX_ANSWER_CHARS).collect(),
                 };
-                answers.insert(key.clone(), value);
-                Some(chosen.and_then(|c| c.next.clone()).or_else(|| next.clone()))
+                answers.insert(key.clone(), value.clone());
+                let save = attribute.as_ref().map(|a| {
+                    answers.insert(saved_key(a), value.clone());
+                    Effect::SaveAttribute {
+                        attribute: a.clone(),
+                        value,
+                    }
+                });
+                Some(Answered {
+                    next: chosen.and_then(|c| c.next.clone()).or_else(|| next.clone()),
+                    save,
+                })
             }
             _ => None,
+        }
+    }
+
+    /// A branch's values: an answer, or the resident's values of an attribute
+    /// (the one chosen in this scenario first).
+    fn branch_values(
+        &self,
+        key: &str,
+        attribute: Option<&str>,
+        answers: &BTreeMap<String, String>,
+    ) -> Vec<String> {
+        match attribute {
+            None => answers.get(key).cloned().into_iter().collect(),
+            Some(a) => match answers.get(&saved_key(a)) {
+                Some(v) => vec![v.clone()],
+                None => self.attributes.get(a).cloned().unwrap_or_default(),
+            },
         }
     }
 
@@ -176,27 +270,23 @@ impl Runner<'_> {
                     text,
                     image_url,
                     links,
+                    cards,
                     choices,
                     next: after,
                 } => {
+                    let mut out = Vec::new();
                     if let Some(url) = image_url {
-                        self.push(
-                            &mut turn,
-                            json!({ "type": "image", "originalContentUrl": url, "previewImageUrl": url }),
-                        );
+                        out.push(json!({ "type": "image", "originalContentUrl": url, "previewImageUrl": url }));
                     }
-                    let mut message = json!({ "type": "text", "text": fill(text, &answers) });
-                    if !choices.is_empty() {
-                        message["quickReply"] = self.quick_replies(node, choices);
-                    }
-                    self.push(&mut turn, message);
+                    out.push(json!({ "type": "text", "text": fill(text, &answers) }));
                     if !links.is_empty() {
-                        let actions: Vec<Value> = links
-                            .iter()
-                            .map(|l| json!({ "type": "uri", "label": l.label, "uri": l.uri }))
-                            .collect();
-                        self.push(&mut turn, buttons("リンク", actions));
+                        out.push(buttons("リンク", links.iter().map(uri_action).collect()));
                     }
+                    if !cards.is_empty() {
+                        out.push(carousel(text, cards));
+                    }
+                    let labels: Vec<&str> = choices.iter().map(|c| c.label.trim()).collect();
+                    self.push_all(&mut turn, out, node, &labels);
                     if !choices.is_empty() {
                         turn.position = Some(Position {
                             node: id,
@@ -206,12 +296,24 @@ impl Runner<'_> {
                     }
                     next = after.clone();
                 }
-                Kind::Question { text, choices, .. } => {
-                    let mut message = json!({ "type": "text", "text": fill(text, &answers) });
-                    if !choices.is_empty() {
-                        message["quickReply"] = self.quick_replies(node, choices);
+                Kind::Question {
+                    text,
+                    choices,
+                    attribute,
+                    ..
+                } => {
+                    let mut body = fill(text, &answers);
+                    let mut labels: Vec<&str> = choices.iter().map(|c| c.label.trim()).collect();
+                    if let Some(a) = attribute {
+                        body = format!("{body}\n\n{}", consent_line(a));
+                        labels.push(SKIP_SAVING);
                     }
-                    self.push(&mut turn, message);
+                    self.push_all(
+                        &mut turn,
+                        vec![json!({ "type": "text", "text": body })],
+                        node,
+                        &labels,
+                    );
                     turn.position = Some(Position {
                         node: id,
                         answers: answers.clone(),
@@ -220,13 +322,18 @@ impl Runner<'_> {
                 }
                 Kind::Branch {
                     key,
+                    attribute,
                     cases,
                     otherwise,
                 } => {
-                    let value = answers.get(key).map(|v| fold(v.trim()));
+                    let values: Vec<String> = self
+                        .branch_values(key, attribute.as_deref(), &answers)
+                        .iter()
+                        .map(|v| fold(v.trim()))
+                        .collect();
                     next = cases
                         .iter()
-                        .find(|c| value.as_deref() == Some(fold(c.equals.trim()).as_str()))
+                        .find(|c| values.contains(&fold(c.equals.trim())))
                         .map(|c| c.next.clone())
                         .or_else(|| otherwise.clone());
                 }
@@ -236,10 +343,7 @@ impl Runner<'_> {
                         Target::Scenario { id } => turn.effects.push(Effect::Scenario { id: *id }),
                         Target::Liff { label, uri } => self.push(
                             &mut turn,
-                            buttons(
-                                label,
-                                vec![json!({ "type": "uri", "label": label, "uri": uri })],
-                            ),
+                            buttons(label, vec![json!({ "type": "uri", "label": label, "uri": uri })]),
                         ),
                         Target::Survey { id } => {
                             let uri = format!("https://liff.line.me/surveys/{id}");
@@ -287,21 +391,64 @@ impl Runner<'_> {
         }
     }
 
-    fn quick_replies(&self, node: &Node, choices: &[super::graph::Choice]) -> Value {
-        let items: Vec<Value> = choices
+    /// A node's messages, its quick replies on the last one (LINE shows them
+    /// only there), within the reply's five.
+    fn push_all(&self, turn: &mut Turn, mut out: Vec<Value>, node: &Node, labels: &[&str]) {
+        if !labels.is_empty()
+            && let Some(last) = out.last_mut()
+        {
+            last["quickReply"] = self.quick_replies(node, labels);
+        }
+        for m in out {
+            self.push(turn, m);
+        }
+    }
+
+    fn quick_replies(&self, node: &Node, labels: &[&str]) -> Value {
+        let items: Vec<Value> = labels
             .iter()
             .enumerate()
-            .map(|(i, c)| {
+            .map(|(i, label)| {
                 json!({ "type": "action", "action": {
                     "type": "postback",
-                    "label": c.label.trim(),
+                    "label": label,
                     "data": choice_data(self.scenario, self.version, &node.id, i),
-                    "displayText": c.label.trim(),
+                    "displayText": label,
                 }})
             })
             .collect();
         json!({ "items": items })
     }
+}
+
+fn uri_action(l: &super::graph::Link) -> Value {
+    json!({ "type": "uri", "label": l.label.trim(), "uri": l.uri })
+}
+
+/// A carousel template: one column per card.
+fn carousel(alt: &str, cards: &[super::graph::Card]) -> Value {
+    let columns: Vec<Value> = cards
+        .iter()
+        .map(|c| {
+            let mut column = json!({
+                "text": c.text.trim(),
+                "actions": c.links.iter().map(uri_action).collect::<Vec<_>>(),
+            });
+            if !c.title.trim().is_empty() {
+                column["title"] = json!(c.title.trim());
+            }
+            if let Some(url) = &c.image_url {
+                column["thumbnailImageUrl"] = json!(url);
+            }
+            column
+        })
+        .collect();
+    let alt: String = alt.chars().take(400).collect();
+    json!({
+        "type": "template",
+        "altText": if alt.trim().is_empty() { "ご案内".to_string() } else { alt },
+        "template": { "type": "carousel", "columns": columns },
+    })
 }
 
 fn buttons(text: &str, actions: Vec<Value>) -> Value {
@@ -343,11 +490,7 @@ mod tests {
     #[test]
     fn a_tap_stores_the_answer_and_the_branch_uses_it() {
         let g = waste();
-        let r = Runner {
-            graph: &g,
-            scenario: 3,
-            version: 2,
-        };
+        let r = Runner::new(&g, 3, 2);
         let first = r.step(None, Input::Start);
         assert_eq!(first.visited, ["ask"]);
         let items = &first.messages[0]["quickReply"]["items"];
@@ -379,11 +522,7 @@ mod tests {
             { "id": "e", "type": "end", "text": "おわり" },
         ]}))
         .unwrap();
-        let r = Runner {
-            graph: &g,
-            scenario: 1,
-            version: 1,
-        };
+        let r = Runner::new(&g, 1, 1);
         let at = r.step(None, Input::Start).position.unwrap();
         assert!(
             r.step(Some(&at), Input::Text("住民票がほしい".into()))
@@ -399,5 +538,67 @@ mod tests {
         );
         assert_eq!(parse_choice_data("scn:x:1:m:0"), None);
         assert_eq!(parse_choice_data("faq:answer:1"), None);
+    }
+
+    fn area() -> Graph {
+        serde_json::from_value(json!({ "start": "ask", "nodes": [
+            { "id": "ask", "type": "question", "text": "お住まいの地域は？", "key": "area",
+              "attribute": "居住地域", "choices": [{ "label": "北部" }, { "label": "南部" }], "next": "which" },
+            { "id": "which", "type": "branch", "attribute": "居住地域",
+              "cases": [{ "equals": "南部", "next": "south" }], "otherwise": "north" },
+            { "id": "south", "type": "message", "text": "南部の窓口です。", "links": [{ "label": "地図", "uri": "https://example.jp/s" }],
+              "cards": [{ "title": "窓口A", "text": "平日9時から", "links": [{ "label": "詳しく", "uri": "https://example.jp/a" }] },
+                        { "title": "窓口B", "text": "土曜も開いています", "links": [{ "label": "詳しく", "uri": "https://example.jp/b" }] }],
+              "choices": [{ "label": "もどる", "next": "ask" }] },
+            { "id": "north", "type": "end", "text": "北部の窓口です。" },
+        ]}))
+        .unwrap()
+    }
+
+    #[test]
+    fn an_attribute_question_asks_for_consent_and_saves_only_a_chosen_answer() {
+        let g = area();
+        let r = Runner::new(&g, 5, 1);
+        let first = r.step(None, Input::Start);
+        let text = first.messages[0]["text"].as_str().unwrap();
+        assert!(text.contains("受信設定の「居住地域」として保存"), "{text}");
+        let items = first.messages[0]["quickReply"]["items"].as_array().unwrap();
+        assert_eq!(items.len(), 3);
+        assert_eq!(items[2]["action"]["label"], SKIP_SAVING);
+        let at = first.position.unwrap();
+        // Chosen: saved, and the branch after it sees the new value at once.
+        let south = r.step(Some(&at), Input::Choice { node: "ask".into(), index: 1 });
+        assert_eq!(
+            south.effects,
+            [Effect::SaveAttribute { attribute: "居住地域".into(), value: "南部".into() }]
+        );
+        assert_eq!(south.visited, ["which", "south"]);
+        // Skipped (tapped or typed): nothing saved, the scenario goes on.
+        for input in [
+            Input::Choice { node: "ask".into(), index: 2 },
+            Input::Text("保存せずに進む".into()),
+        ] {
+            let skipped = r.step(Some(&at), input);
+            assert!(skipped.effects.is_empty());
+            assert_eq!(skipped.visited, ["which", "north"]);
+        }
+    }
+
+    #[test]
+    fn a_branch_on_an_attribute_reads_the_residents_values() {
+        let g = area();
+        let mut r = Runner::new(&g, 5, 1);
+        r.attributes.insert("居住地域".into(), vec!["南部".into()]);
+        let at = Position { node: "ask".into(), answers: BTreeMap::new() };
+        let turn = r.step(Some(&at), Input::Choice { node: "ask".into(), index: 2 });
+        assert_eq!(turn.visited, ["which", "south"]);
+        // Text, link buttons, then the carousel; the quick replies ride on the last.
+        assert_eq!(turn.messages.len(), 3);
+        assert!(turn.messages[0].get("quickReply").is_none());
+        let carousel = &turn.messages[2];
+        assert_eq!(carousel["template"]["type"], "carousel");
+        assert_eq!(carousel["template"]["columns"][0]["title"], "窓口A");
+        assert_eq!(carousel["template"]["columns"][1]["title"], "窓口B");
+        assert_eq!(carousel["quickReply"]["items"][0]["action"]["label"], "もどる");
     }
 }

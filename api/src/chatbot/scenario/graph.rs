@@ -12,6 +12,9 @@ use crate::error::Problems;
 /// LINE allows 13 quick-reply buttons and 4 actions on a buttons template.
 pub const MAX_CHOICES: usize = 13;
 pub const MAX_LINKS: usize = 4;
+/// A carousel holds up to 10 cards of up to 3 links each (LINE's template limits).
+pub const MAX_CARDS: usize = 10;
+pub const MAX_CARD_LINKS: usize = 3;
 pub const MAX_NODES: usize = 200;
 const MAX_TEXT_UTF16: usize = 5000;
 const MAX_LABEL_UTF16: usize = 20;
@@ -43,6 +46,9 @@ pub enum Kind {
         image_url: Option<String>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         links: Vec<Link>,
+        /// A carousel of cards sent after the text (each with its own links).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        cards: Vec<Card>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         choices: Vec<Choice>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -50,18 +56,26 @@ pub enum Kind {
     },
     /// Asks and keeps the answer under `key`: with choices, the one tapped (or
     /// its label typed); without, what the resident typed. Then `next`, or a
-    /// choice's own edge.
+    /// choice's own edge. With `attribute`, a tapped answer is also saved as
+    /// that attribute of the resident's 受信設定 — only when they choose it
+    /// under the consent line the bot adds, which offers 「保存せずに進む」 too.
     Question {
         text: String,
         key: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        attribute: Option<String>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         choices: Vec<Choice>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         next: Option<String>,
     },
-    /// Goes where the answer under `key` equals a case, else `otherwise`.
+    /// Goes where the answer under `key` — or, with `attribute`, one of the
+    /// resident's values of that attribute — equals a case, else `otherwise`.
     Branch {
+        #[serde(default)]
         key: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        attribute: Option<String>,
         cases: Vec<Case>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         otherwise: Option<String>,
@@ -87,6 +101,17 @@ pub struct Choice {
 pub struct Link {
     pub label: String,
     pub uri: String,
+}
+
+/// One card of a carousel.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Card {
+    #[serde(default)]
+    pub title: String,
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_url: Option<String>,
+    pub links: Vec<Link>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -240,9 +265,17 @@ impl Graph {
                     );
                 }
             }
-            if let Kind::Question { choices, next, .. } = &n.kind
+            // 「保存せずに進む」 goes on to `next` too.
+            if let Kind::Question {
+                choices,
+                next,
+                attribute,
+                ..
+            } = &n.kind
                 && next.is_none()
-                && (choices.is_empty() || choices.iter().any(|c| c.next.is_none()))
+                && (choices.is_empty()
+                    || attribute.is_some()
+                    || choices.iter().any(|c| c.next.is_none()))
             {
                 dangling = true;
                 p.add(
@@ -416,6 +449,41 @@ impl Graph {
             .collect()
     }
 
+    /// The attributes the graph saves answers to or branches on, with the
+    /// node's index and the labels it expects to find among the options.
+    pub fn attributes(&self) -> Vec<(usize, &str, Vec<&str>)> {
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| match &n.kind {
+                Kind::Question {
+                    attribute: Some(a),
+                    choices,
+                    ..
+                } => Some((i, a.as_str(), choices.iter().map(|c| c.label.trim()).collect())),
+                Kind::Branch {
+                    attribute: Some(a),
+                    cases,
+                    ..
+                } => Some((i, a.as_str(), cases.iter().map(|c| c.equals.trim()).collect())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Whether a turn may need the resident's attributes (a branch on one).
+    pub fn branches_on_attributes(&self) -> bool {
+        self.nodes.iter().any(|n| {
+            matches!(
+                &n.kind,
+                Kind::Branch {
+                    attribute: Some(_),
+                    ..
+                }
+            )
+        })
+    }
+
     /// FAQ entries and scenarios the graph jumps to (checked against the database at publish).
     pub fn jump_targets(&self) -> Vec<(usize, &Target)> {
         self.nodes
@@ -473,45 +541,50 @@ fn node_shape(n: &Node, at: &dyn Fn(&str) -> String, p: &mut Problems) {
             text,
             image_url,
             links,
+            cards,
             choices,
             ..
         } => {
             text_ok(p, text, true);
             choices_ok(p, choices);
             if let Some(url) = image_url {
-                p.check(
-                    url.starts_with("https://") && url.len() <= 2000,
-                    &at("imageUrl"),
-                    "画像はhttps://で始まるURLで指定してください",
-                );
+                image_ok(url, &at("imageUrl"), p);
             }
             p.check(
                 links.len() <= MAX_LINKS,
                 &at("links"),
                 "リンクは4個までです",
             );
-            for (j, l) in links.iter().enumerate() {
-                p.check(
-                    (1..=MAX_LABEL_UTF16).contains(&utf16(l.label.trim())),
-                    &at(&format!("links[{j}].label")),
-                    "リンクのラベルは1〜20文字で入力してください",
-                );
-                p.check(
-                    web_uri(&l.uri),
-                    &at(&format!("links[{j}].uri")),
-                    "リンク先はhttps://で始まるURLで指定してください",
-                );
-            }
+            links_ok(links, &|j| at(&format!("links[{j}]")), p);
+            cards_ok(cards, &|s| at(&format!("cards{s}")), p);
         }
         Kind::Question {
-            text, key, choices, ..
+            text,
+            key,
+            attribute,
+            choices,
+            ..
         } => {
             text_ok(p, text, true);
             choices_ok(p, choices);
             key_ok(key, &at("key"), p);
+            if attribute.is_some() {
+                p.check(
+                    !choices.is_empty() && choices.len() < MAX_CHOICES,
+                    &at("choices"),
+                    "属性に保存する質問には選択肢を1〜12個作成してください（「保存せずに進む」が加わります）",
+                );
+            }
         }
-        Kind::Branch { key, cases, .. } => {
-            key_ok(key, &at("key"), p);
+        Kind::Branch {
+            key,
+            attribute,
+            cases,
+            ..
+        } => {
+            if attribute.is_none() {
+                key_ok(key, &at("key"), p);
+            }
             p.check(
                 !cases.is_empty(),
                 &at("cases"),
@@ -534,6 +607,83 @@ fn node_shape(n: &Node, at: &dyn Fn(&str) -> String, p: &mut Problems) {
         }
         Kind::Handover { text } => text_ok(p, text, true),
         Kind::End { text } => text_ok(p, text, false),
+    }
+}
+
+fn image_ok(url: &str, field: &str, p: &mut Problems) {
+    p.check(
+        url.starts_with("https://") && url.len() <= 2000,
+        field,
+        "画像はhttps://で始まるURLで指定してください",
+    );
+}
+
+fn links_ok(links: &[Link], at: &dyn Fn(usize) -> String, p: &mut Problems) {
+    for (j, l) in links.iter().enumerate() {
+        p.check(
+            (1..=MAX_LABEL_UTF16).contains(&utf16(l.label.trim())),
+            &format!("{}.label", at(j)),
+            "リンクのラベルは1〜20文字で入力してください",
+        );
+        p.check(
+            web_uri(&l.uri),
+            &format!("{}.uri", at(j)),
+            "リンク先はhttps://で始まるURLで指定してください",
+        );
+    }
+}
+
+/// LINE's carousel rules: 1–10 cards, each with 1–3 links and every card
+/// the same number and the same kinds of fields (title, image); a title up
+/// to 40; text up to 120, or 60 with a title or image.
+fn cards_ok(cards: &[Card], at: &dyn Fn(&str) -> String, p: &mut Problems) {
+    if cards.is_empty() {
+        return;
+    }
+    p.check(
+        cards.len() <= MAX_CARDS,
+        &at(""),
+        "カルーセルのカードは10枚までです",
+    );
+    for (j, c) in cards.iter().enumerate() {
+        let card = |s: &str| at(&format!("[{j}].{s}"));
+        p.check(
+            utf16(c.title.trim()) <= 40,
+            &card("title"),
+            "カードの見出しは40文字以内で入力してください",
+        );
+        let limit = if c.title.trim().is_empty() && c.image_url.is_none() {
+            120
+        } else {
+            60
+        };
+        let len = utf16(c.text.trim());
+        p.check(
+            (1..=limit).contains(&len),
+            &card("text"),
+            &format!("カードの本文は1〜{limit}文字で入力してください（見出しか画像があると60文字まで）"),
+        );
+        if let Some(url) = &c.image_url {
+            image_ok(url, &card("imageUrl"), p);
+        }
+        p.check(
+            (1..=MAX_CARD_LINKS).contains(&c.links.len()),
+            &card("links"),
+            "カードのリンクは1〜3個です",
+        );
+        p.check(
+            c.links.len() == cards[0].links.len(),
+            &card("links"),
+            "カルーセルのカードはどれも同じ数のリンクにしてください",
+        );
+        // LINE wants the same kinds of fields on every column.
+        p.check(
+            c.title.trim().is_empty() == cards[0].title.trim().is_empty()
+                && c.image_url.is_some() == cards[0].image_url.is_some(),
+            &card("title"),
+            "見出しと画像は、すべてのカードにつけるか、どれにもつけないかにしてください",
+        );
+        links_ok(&c.links, &|k| card(&format!("links[{k}]")), p);
     }
 }
 
@@ -647,5 +797,23 @@ mod tests {
         ] {
             assert!(fields.contains(&f), "{f} in {fields:?}");
         }
+    }
+
+    #[test]
+    fn carousels_keep_lines_rules_and_attribute_questions_need_next() {
+        let g = graph(serde_json::json!({ "start": "m", "nodes": [
+            { "id": "m", "type": "message", "text": "窓口", "cards": [
+                { "title": "本庁", "text": "平日", "links": [{ "label": "地図", "uri": "https://example.jp/a" }] },
+                { "text": "土曜", "links": [] }
+            ], "next": "q" },
+            { "id": "q", "type": "question", "text": "地域は？", "key": "a", "attribute": "居住地域",
+              "choices": [{ "label": "北部", "next": "e" }] },
+            { "id": "e", "type": "end" },
+        ]}));
+        let errors = publish_errors(&g).join("\n");
+        assert!(errors.contains("graph.nodes[0].cards[1].links: カードのリンクは1〜3個です"), "{errors}");
+        assert!(errors.contains("graph.nodes[0].cards[1].title"), "{errors}");
+        // 「保存せずに進む」 needs somewhere to go even when every choice has an edge.
+        assert!(errors.contains("graph.nodes[1].next"), "{errors}");
     }
 }

@@ -80,6 +80,32 @@ impl Scenario {
     }
 }
 
+/// A resident waiting for a person (a hand-over node reached).
+#[derive(SimpleObject)]
+pub struct ChatbotHandover {
+    pub id: i64,
+    /// The friend's number in tenohira (友だち番号); none if they have left.
+    pub friend_id: Option<i64>,
+    /// The scenario's name (none if it was deleted since).
+    pub scenario: Option<String>,
+    pub node_id: String,
+    pub created_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+impl From<super::handover::Handover> for ChatbotHandover {
+    fn from(h: super::handover::Handover) -> Self {
+        Self {
+            id: h.id,
+            friend_id: h.friend_id,
+            scenario: h.scenario,
+            node_id: h.node_id,
+            created_at: h.created_at,
+            closed_at: h.closed_at,
+        }
+    }
+}
+
 #[derive(InputObject)]
 pub struct ScenarioInput {
     pub name: String,
@@ -166,6 +192,19 @@ pub struct ScenarioQuery;
 
 #[Object]
 impl ScenarioQuery {
+    /// Residents waiting for a person, newest first (`closed`: those already taken over).
+    async fn chatbot_handovers(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] closed: bool,
+    ) -> Result<Vec<ChatbotHandover>> {
+        Ok(super::handover::list(ctx.app(), ctx.caller(), closed)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
     async fn chatbot_scenarios(&self, ctx: &Context<'_>) -> Result<Vec<Scenario>> {
         Ok(store::list(ctx.app(), ctx.caller())
             .await?
@@ -258,12 +297,7 @@ impl ScenarioQuery {
             }
         };
         let at = position.map(|p| p.0);
-        let turn = Runner {
-            graph: &graph,
-            scenario: id,
-            version,
-        }
-        .step(at.as_ref(), input);
+        let turn = Runner::new(&graph, id, version).step(at.as_ref(), input);
         let faq_answer = match turn.effects.iter().find_map(|e| match e {
             Effect::Faq { id } => Some(*id),
             _ => None,
@@ -334,6 +368,11 @@ impl ScenarioMutation {
 
     async fn unpublish_scenario(&self, ctx: &Context<'_>, id: i32) -> Result<Scenario> {
         Ok(store::unpublish(ctx.app(), ctx.caller(), id).await?.into())
+    }
+
+    /// Marks a hand-over as taken over by a person (対応済み).
+    async fn close_chatbot_handover(&self, ctx: &Context<'_>, id: i64) -> Result<bool> {
+        Ok(super::handover::close(ctx.app(), ctx.caller(), id).await?)
     }
 
     async fn delete_scenario(&self, ctx: &Context<'_>, id: i32) -> Result<bool> {

@@ -5,6 +5,7 @@
 pub mod engine;
 pub mod graph;
 pub mod graphql;
+pub mod handover;
 pub mod run;
 pub mod store;
 pub mod templates;

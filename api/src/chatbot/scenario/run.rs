@@ -57,22 +57,45 @@ pub async fn on_text(ctx: &EventContext, user: &str, text: &str) -> anyhow::Resu
         }
         conn = ctx.app.db.get().await?;
     }
-    let tester = crate::delivery::is_tester(&mut conn, user).await?;
-    let candidates = if tester {
-        store::newest_triggers(&mut conn).await?
-    } else {
-        store::live_triggers(&mut conn).await?
-    };
-    drop(conn);
-    let Some((id, version, _)) = candidates
+    // Which scenario the words start, if any; only then does it matter
+    // whether the resident is a tester (most messages are questions).
+    let matched: Vec<store::Triggers> = store::triggers(&mut conn)
+        .await?
         .into_iter()
-        .find(|(_, _, triggers)| triggers.iter().any(|t| trigger_matches(text, t)))
-    else {
+        .filter(|s| s.triggers.iter().any(|t| trigger_matches(text, t)))
+        .collect();
+    if matched.is_empty() {
+        return Ok(None);
+    }
+    let tester = crate::delivery::is_tester(&mut conn, user).await?;
+    drop(conn);
+    let chosen = matched.iter().find_map(|s| match (tester, s.live) {
+        (true, _) => Some((s.id, s.newest)),
+        (false, Some(live)) => Some((s.id, live)),
+        (false, None) => None,
+    });
+    let Some((id, version)) = chosen else {
         return Ok(None);
     };
     start(ctx, user, id, Some(version), tester, text, "keyword")
         .await
         .map(Some)
+}
+
+/// The turn engine for a resident, with their attributes when the graph branches on one.
+async fn runner<'a>(
+    ctx: &EventContext,
+    user: &str,
+    graph: &'a super::graph::Graph,
+    scenario: i32,
+    version: i32,
+) -> anyhow::Result<Runner<'a>> {
+    let mut r = Runner::new(graph, scenario, version);
+    if graph.branches_on_attributes() {
+        let mut conn = ctx.app.db.get().await?;
+        r.attributes = crate::audience::chat::values_of(&mut conn, user).await?;
+    }
+    Ok(r)
 }
 
 /// Starts a scenario: its live version, or `version` for a tester.
@@ -103,12 +126,9 @@ pub async fn start(
         });
     };
     let graph = graph.graph()?;
-    let turn = Runner {
-        graph: &graph,
-        scenario: id,
-        version: v,
-    }
-    .step(None, Input::Start);
+    let turn = runner(ctx, user, &graph, id, v)
+        .await?
+        .step(None, Input::Start);
     finish(ctx, user, (id, v), testing, turn, said, route).await
 }
 
@@ -141,12 +161,9 @@ async fn resume(
         node: session.node_id.clone(),
         answers,
     };
-    let turn = Runner {
-        graph: &graph,
-        scenario: session.scenario_id,
-        version: session.version,
-    }
-    .step(Some(&at), input);
+    let turn = runner(ctx, user, &graph, session.scenario_id, session.version)
+        .await?
+        .step(Some(&at), input);
     if turn.unmatched {
         // The resident asked something else: the scenario steps aside.
         dropped(ctx, session).await?;
@@ -244,6 +261,15 @@ async fn finish(
                 conn = ctx.app.db.get().await?;
             }
             Effect::Scenario { .. } => {}
+            // A tester's draft never writes to their settings.
+            Effect::SaveAttribute { .. } if testing => {}
+            Effect::SaveAttribute { attribute, value } => {
+                let saved =
+                    crate::audience::chat::save_chosen(&mut conn, user, attribute, value).await?;
+                if !saved {
+                    tracing::info!(scenario = id, attribute = %attribute, "chat answer not saved: no such friend, attribute or option");
+                }
+            }
         }
     }
     match &turn.position {

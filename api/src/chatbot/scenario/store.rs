@@ -328,6 +328,28 @@ pub async fn publish_problems(conn: &mut AsyncPgConnection, graph: &Graph) -> Ap
             &format!("「{}」の移動先が見つかりません", graph.nodes[i].id),
         );
     }
+    // Saved or branched-on attributes exist, and each label is one of their options.
+    for (i, attribute, labels) in graph.attributes() {
+        let node = &graph.nodes[i].id;
+        let Some(options) = crate::audience::chat::options_of(conn, attribute).await? else {
+            p.add(
+                format!("graph.nodes[{i}].attribute"),
+                format!("「{node}」の属性「{attribute}」は選択式の属性として見つかりません"),
+            );
+            continue;
+        };
+        let field = |j: usize| match graph.nodes[i].kind {
+            super::graph::Kind::Branch { .. } => format!("cases[{j}].equals"),
+            _ => format!("choices[{j}].label"),
+        };
+        for (j, label) in labels.iter().enumerate() {
+            p.check(
+                options.iter().any(|o| o.trim() == *label),
+                &format!("graph.nodes[{i}].{}", field(j)),
+                &format!("「{label}」は属性「{attribute}」の選択肢にありません"),
+            );
+        }
+    }
     p.into_result()
 }
 
@@ -489,38 +511,37 @@ pub async fn end_session(conn: &mut AsyncPgConnection, user: &str) -> QueryResul
     Ok(())
 }
 
-/// Live scenarios with their triggers (what a resident's words may start).
-pub async fn live_triggers(
-    conn: &mut AsyncPgConnection,
-) -> QueryResult<Vec<(i32, i32, Vec<String>)>> {
-    let rows: Vec<(i32, Option<i32>, Vec<String>)> = scenarios::table
-        .filter(scenarios::live_version.is_not_null())
-        .select((scenarios::id, scenarios::live_version, scenarios::triggers))
-        .load(conn)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(id, v, t)| Some((id, v?, t)))
-        .collect())
+/// Every scenario with a version: its triggers, live version and newest
+/// version (a tester gets the newest, draft or not).
+pub struct Triggers {
+    pub id: i32,
+    pub triggers: Vec<String>,
+    pub live: Option<i32>,
+    pub newest: i32,
 }
 
-/// Every scenario's newest version and triggers (a tester tries drafts).
-pub async fn newest_triggers(
-    conn: &mut AsyncPgConnection,
-) -> QueryResult<Vec<(i32, i32, Vec<String>)>> {
-    let rows: Vec<(i32, Vec<String>, Option<i32>)> = scenarios::table
+pub async fn triggers(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Triggers>> {
+    let rows: Vec<(i32, Vec<String>, Option<i32>, Option<i32>)> = scenarios::table
         .left_join(versions::table)
-        .group_by((scenarios::id, scenarios::triggers))
+        .group_by((scenarios::id, scenarios::triggers, scenarios::live_version))
         .select((
             scenarios::id,
             scenarios::triggers,
+            scenarios::live_version,
             diesel::dsl::max(versions::version).nullable(),
         ))
         .load(conn)
         .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(id, t, v)| Some((id, v?, t)))
+        .filter_map(|(id, triggers, live, newest)| {
+            Some(Triggers {
+                id,
+                triggers,
+                live,
+                newest: newest?,
+            })
+        })
         .collect())
 }
 

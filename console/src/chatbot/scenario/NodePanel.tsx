@@ -1,8 +1,47 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { NODE_TYPES, type Choice, type Graph, type Node, type NodeType } from './graph';
+import { NODE_TYPES, type Card, type Choice, type Graph, type Link, type Node, type NodeType } from './graph';
 
 const lines = (s: string) => s.split('\n').map((x) => x.trim()).filter(Boolean);
+const parseLinks = (s: string): Link[] => lines(s).map((l) => ({ label: l.split('|')[0] ?? '', uri: l.split('|')[1] ?? '' }));
+const showLinks = (links: Link[]) => links.map((l) => `${l.label}|${l.uri}`).join('\n');
+const optional = (s: string) => (s.trim() ? s : undefined);
+
+/** A carousel's cards: title, text, image and links each. */
+function Cards({ cards, onChange }: { cards: Card[]; onChange: (c: Card[]) => void }) {
+  const { t } = useTranslation();
+  const patch = (i: number, p: Partial<Card>) => onChange(cards.map((c, j) => (j === i ? { ...c, ...p } : c)));
+  return (
+    <fieldset>
+      <legend>{t('scenario.cards')}</legend>
+      {cards.map((c, i) => (
+        <fieldset key={i}>
+          <legend>{t('scenario.card', { n: i + 1 })}</legend>
+          <label className="field">
+            {t('scenario.cardTitle')} <input value={c.title ?? ''} maxLength={40} onChange={(e) => patch(i, { title: optional(e.target.value) })} />
+          </label>
+          <label className="field">
+            {t('scenario.cardText')} <textarea rows={2} value={c.text} onChange={(e) => patch(i, { text: e.target.value })} />
+          </label>
+          <label className="field">
+            {t('scenario.cardImage')} <input value={c.image_url ?? ''} onChange={(e) => patch(i, { image_url: optional(e.target.value) })} />
+          </label>
+          <label className="field">
+            {t('scenario.cardLinks')} <textarea rows={2} value={showLinks(c.links)} onChange={(e) => patch(i, { links: parseLinks(e.target.value) })} />
+          </label>
+          <button type="button" onClick={() => onChange(cards.filter((_, j) => j !== i))}>
+            {t('scenario.removeCard')}
+          </button>
+        </fieldset>
+      ))}
+      {cards.length < 10 && (
+        <button type="button" onClick={() => onChange([...cards, { text: '', links: [] }])}>
+          {t('scenario.addCard')}
+        </button>
+      )}
+    </fieldset>
+  );
+}
 
 function Target({ graph, value, onChange, label }: { graph: Graph; value?: string; onChange: (v?: string) => void; label: string }) {
   const { t } = useTranslation();
@@ -109,15 +148,20 @@ export function NodePanel({
           <Target graph={graph} label={t('scenario.next')} value={draft.next} onChange={(next) => set({ next })} />
         </>
       )}
-      {draft.type === 'message' && (
+      {(draft.type === 'question' || draft.type === 'branch') && (
         <label className="field">
-          {t('scenario.links')}{' '}
-          <textarea
-            rows={2}
-            value={(draft.links ?? []).map((l) => `${l.label}|${l.uri}`).join('\n')}
-            onChange={(e) => set({ links: lines(e.target.value).map((l) => ({ label: l.split('|')[0] ?? '', uri: l.split('|')[1] ?? '' })) })}
-          />
+          {t(draft.type === 'question' ? 'scenario.questionAttribute' : 'scenario.branchAttribute')}{' '}
+          <input value={draft.attribute ?? ''} maxLength={100} onChange={(e) => set({ attribute: optional(e.target.value) })} />
+          <small>{t(draft.type === 'question' ? 'scenario.questionAttributeHelp' : 'scenario.branchAttributeHelp')}</small>
         </label>
+      )}
+      {draft.type === 'message' && (
+        <>
+          <label className="field">
+            {t('scenario.links')} <textarea rows={2} value={showLinks(draft.links ?? [])} onChange={(e) => set({ links: parseLinks(e.target.value) })} />
+          </label>
+          <Cards cards={draft.cards ?? []} onChange={(cards) => set({ cards: cards.length ? cards : undefined })} />
+        </>
       )}
       {draft.type === 'branch' && (
         <fieldset>

@@ -6,6 +6,7 @@ import { graphql } from '../../gql';
 import { keys } from '../../api/keys';
 import { waiting } from '../../ui/QueryState';
 import { useAction } from '../../ui/useAction';
+import { Handovers } from './Handovers';
 import { ScenarioEditor } from './ScenarioEditor';
 
 const ScenariosQuery = graphql(`
@@ -87,6 +88,7 @@ export function ScenariosPage() {
         {fields['input.name'] && <p className="field-error">{fields['input.name']}</p>}
       </form>
       {open !== null && <ScenarioEditor key={open} id={open} onClose={() => setOpen(null)} />}
+      <Handovers />
     </section>
   );
 }

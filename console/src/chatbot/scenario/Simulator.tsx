@@ -14,7 +14,21 @@ const Simulate = graphql(`
 
 type Said = { who: 'bot' | 'resident'; text: string };
 type QuickReply = { label: string; node: string; index: number };
-type LineMessage = { type: string; text?: string; altText?: string; quickReply?: { items: { action: { label: string; data: string } }[] } };
+type Column = { title?: string; text: string };
+type LineMessage = {
+  type: string;
+  text?: string;
+  altText?: string;
+  template?: { type: string; columns?: Column[] };
+  quickReply?: { items: { action: { label: string; data: string } }[] };
+};
+
+/** How a message reads in the simulator's chat: a carousel as its cards. */
+function shown(m: LineMessage, t: (k: string) => string): string {
+  const columns = m.template?.columns;
+  if (columns) return `${t('scenario.simCarousel')}${columns.map((c) => `［${c.title ? `${c.title}：` : ''}${c.text}］`).join('')}`;
+  return m.text ?? m.altText ?? `（${m.type}）`;
+}
 
 /** A chat with one version, as a resident would have it: nothing is stored or sent to LINE. */
 export function Simulator({ id, version }: { id: number; version: number }) {
@@ -29,7 +43,7 @@ export function Simulator({ id, version }: { id: number; version: number }) {
       const r = await request(Simulate, { id, version, position: step ? position : null, step });
       const sim = r.simulateScenario;
       const messages = sim.messages as LineMessage[];
-      const bot: Said[] = messages.map((m) => ({ who: 'bot', text: m.text ?? m.altText ?? `（${m.type}）` }));
+      const bot: Said[] = messages.map((m) => ({ who: 'bot', text: shown(m, t) }));
       if (sim.faqAnswer) bot.push({ who: 'bot', text: sim.faqAnswer });
       if (sim.leftScenario) bot.push({ who: 'bot', text: t('scenario.simLeft') });
       setLog((l) => [...(step ? l : []), ...(said ? [{ who: 'resident' as const, text: said }] : []), ...bot]);

@@ -4,6 +4,7 @@
 export type Choice = { label: string; next?: string };
 export type Link = { label: string; uri: string };
 export type Case = { equals: string; next: string };
+export type Card = { title?: string; text: string; image_url?: string; links: Link[] };
 export type Target =
   | { kind: 'faq'; id: number }
   | { kind: 'scenario'; id: number }
@@ -12,9 +13,9 @@ export type Target =
 
 type Base = { id: string; title?: string };
 export type Node =
-  | (Base & { type: 'message'; text: string; image_url?: string; links?: Link[]; choices?: Choice[]; next?: string })
-  | (Base & { type: 'question'; text: string; key: string; choices?: Choice[]; next?: string })
-  | (Base & { type: 'branch'; key: string; cases: Case[]; otherwise?: string })
+  | (Base & { type: 'message'; text: string; image_url?: string; links?: Link[]; cards?: Card[]; choices?: Choice[]; next?: string })
+  | (Base & { type: 'question'; text: string; key: string; attribute?: string; choices?: Choice[]; next?: string })
+  | (Base & { type: 'branch'; key: string; attribute?: string; cases: Case[]; otherwise?: string })
   | (Base & { type: 'jump'; target: Target })
   | (Base & { type: 'handover'; text: string })
   | (Base & { type: 'end'; text?: string });
