@@ -74,7 +74,8 @@ fn quick(reply: &Value, label: &str) -> String {
 
 /// The resident's option labels as stored, through the audience's own entry point.
 async fn attributes(t: &TestApp, user: &str) -> std::collections::BTreeMap<String, Vec<String>> {
-    tenohira::audience::chat::values_of(&mut t.db().await, user)
+    let mut conn = t.db().await;
+    tenohira::audience::chat::values_of(&mut conn, user)
         .await
         .unwrap()
 }
