@@ -16,6 +16,7 @@ const INFRASTRUCTURE: &[&str] = &[
     "csv",
     "csv_row",
     "db",
+    "erasure",
     "error",
     "gql",
     "jobs",
