@@ -84,7 +84,10 @@ pub async fn run() {
         .post("/_fake/config", json!({"recordInbox": false}))
         .await;
     t.fake
-        .post("/_fake/users/bulk", json!({"prefix": PREFIX, "count": USERS}))
+        .post(
+            "/_fake/users/bulk",
+            json!({"prefix": PREFIX, "count": USERS}),
+        )
         .await;
     let entries = t.count("faq_entries").await;
     println!(

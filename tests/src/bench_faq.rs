@@ -168,7 +168,10 @@ pub fn time_retrieval(
             ours.push(t.elapsed().as_secs_f64() * 1e3);
             let t = Instant::now();
             let folded = q.to_lowercase();
-            found += corpus.iter().filter(|x| x.contains(folded.as_str())).count();
+            found += corpus
+                .iter()
+                .filter(|x| x.contains(folded.as_str()))
+                .count();
             bare.push(t.elapsed().as_secs_f64() * 1e3);
         }
     }

@@ -64,7 +64,12 @@ fn quick(reply: &Value, label: &str) -> String {
         .as_array()
         .unwrap()
         .iter()
-        .flat_map(|m| m["quickReply"]["items"].as_array().cloned().unwrap_or_default())
+        .flat_map(|m| {
+            m["quickReply"]["items"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
         .find(|i| i["action"]["label"] == label)
         .unwrap_or_else(|| panic!("no quick reply {label} in {reply}"))["action"]["data"]
         .as_str()
@@ -114,14 +119,20 @@ async fn a_chosen_answer_is_saved_as_an_attribute_only_with_consent_and_branches
     let text = first["messages"][0]["text"].as_str().unwrap();
     assert!(text.contains("受信設定の「居住地域」として保存"), "{first}");
     let skipped = t.tap(&resident, &quick(&first, "保存せずに進む")).await;
-    assert_eq!(skipped["messages"][0]["text"], "担当者からご連絡します。", "{skipped}");
+    assert_eq!(
+        skipped["messages"][0]["text"], "担当者からご連絡します。",
+        "{skipped}"
+    );
     assert!(attributes(&t, &resident).await.is_empty());
 
     // Choosing saves it (audited as the resident's own act), and the branch sees it at once.
     let again = t.say(&resident, "窓口").await;
     let chosen = t.tap(&resident, &quick(&again, town)).await;
     let messages = chosen["messages"].as_array().unwrap();
-    assert_eq!(messages[0]["text"], "近くの窓口をご案内します。", "{chosen}");
+    assert_eq!(
+        messages[0]["text"], "近くの窓口をご案内します。",
+        "{chosen}"
+    );
     assert_eq!(messages[1]["template"]["type"], "carousel", "{chosen}");
     assert_eq!(messages[1]["template"]["columns"][1]["title"], "支所");
     assert_eq!(attributes(&t, &resident).await["居住地域"], [town]);
@@ -135,12 +146,18 @@ async fn a_chosen_answer_is_saved_as_an_attribute_only_with_consent_and_branches
     // Another choice replaces a one-option attribute; a later visit branches on the stored value.
     let third = t.say(&resident, "窓口").await;
     let far = t.tap(&resident, &quick(&third, other)).await;
-    assert_eq!(far["messages"][0]["text"], "担当者からご連絡します。", "{far}");
+    assert_eq!(
+        far["messages"][0]["text"], "担当者からご連絡します。",
+        "{far}"
+    );
     assert_eq!(attributes(&t, &resident).await["居住地域"], [other]);
 
     // The hand-overs reached are listed for staff, without the LINE user id, and closed once.
     let r = s
-        .gql("{ chatbotHandovers { id friendId scenario nodeId } }", json!({}))
+        .gql(
+            "{ chatbotHandovers { id friendId scenario nodeId } }",
+            json!({}),
+        )
         .await;
     let flags = r["data"]["chatbotHandovers"].as_array().unwrap().clone();
     assert_eq!(flags.len(), 1, "one open flag per resident: {r}");
@@ -153,9 +170,7 @@ async fn a_chosen_answer_is_saved_as_an_attribute_only_with_consent_and_branches
     assert_eq!(r["data"]["closeChatbotHandover"], true, "{r}");
     let r = s.gql(close, json!({"id": flags[0]["id"]})).await;
     assert_eq!(error_code(&r).as_deref(), Some("CONFLICT"), "{r}");
-    let r = s
-        .gql("{ chatbotHandovers { id } }", json!({}))
-        .await;
+    let r = s.gql("{ chatbotHandovers { id } }", json!({})).await;
     assert_eq!(r["data"]["chatbotHandovers"], json!([]), "{r}");
     let r = s
         .gql("{ chatbotHandovers(closed: true) { id } }", json!({}))
@@ -163,18 +178,30 @@ async fn a_chosen_answer_is_saved_as_an_attribute_only_with_consent_and_branches
     assert_eq!(r["data"]["chatbotHandovers"].as_array().unwrap().len(), 1);
 
     // Withdrawing 受信設定 in LIFF deletes what the chatbot kept of the resident.
-    assert!(t.count(&format!("chatbot_talk_log WHERE line_user_id = '{resident}'")).await > 0);
+    assert!(
+        t.count(&format!(
+            "chatbot_talk_log WHERE line_user_id = '{resident}'"
+        ))
+        .await
+            > 0
+    );
     let token = t.fake.id_token(json!({"userId": resident})).await;
     let r = t
         .liff(Some(&token), "mutation { withdrawMySettings }")
         .await;
     assert_eq!(r["data"]["withdrawMySettings"], true, "{r}");
     assert_eq!(
-        t.count(&format!("chatbot_talk_log WHERE line_user_id = '{resident}'")).await,
+        t.count(&format!(
+            "chatbot_talk_log WHERE line_user_id = '{resident}'"
+        ))
+        .await,
         0
     );
     assert_eq!(
-        t.count(&format!("chatbot_handovers WHERE line_user_id = '{resident}'")).await,
+        t.count(&format!(
+            "chatbot_handovers WHERE line_user_id = '{resident}'"
+        ))
+        .await,
         0
     );
 }
@@ -204,6 +231,9 @@ async fn a_tester_trying_a_draft_never_writes_their_settings() {
     }
     let first = t.say(&tester, "下書き").await;
     let reply = t.tap(&tester, &quick(&first, towns[0])).await;
-    assert_eq!(reply["messages"][0]["text"], "近くの窓口をご案内します。", "{reply}");
+    assert_eq!(
+        reply["messages"][0]["text"], "近くの窓口をご案内します。",
+        "{reply}"
+    );
     assert!(attributes(&t, &tester).await.is_empty());
 }

@@ -237,7 +237,10 @@ const ACTIONS: &[(&str, &str)] = &[
     ("chatbot.scenario.rollback", "シナリオを以前の版に戻す"),
     ("chatbot.scenario.unpublish", "シナリオの公開停止"),
     ("chatbot.scenario.delete", "シナリオの削除"),
-    ("chatbot.handover.close", "担当者への引き継ぎを対応済みにする"),
+    (
+        "chatbot.handover.close",
+        "担当者への引き継ぎを対応済みにする",
+    ),
     ("chatbot.synonyms.save", "同義語の保存"),
     ("chatbot.synonyms.delete", "同義語の削除"),
 ];

@@ -153,9 +153,10 @@ pub async fn reconcile(app: &App, older_than: chrono::Duration) -> anyhow::Resul
 /// The inbox's part in the worker: the event job and its reconciler.
 pub fn register(r: &mut crate::registry::Registry) {
     use crate::registry::{Concurrency, Schedule};
-    r.job::<ProcessEvent, _, _>(Concurrency::From(|c| c.events_concurrency), |ctx, job| async move {
-        process(&ctx.app, &ctx.events, job.event).await
-    });
+    r.job::<ProcessEvent, _, _>(
+        Concurrency::From(|c| c.events_concurrency),
+        |ctx, job| async move { process(&ctx.app, &ctx.events, job.event).await },
+    );
     // Events whose queue entry was lost (Redis flushed, push failed).
     r.periodic(
         "inbox.reconcile",

@@ -49,7 +49,11 @@ fn burst_event(state: &AppState, b: &Burst, i: usize) -> Value {
             "active",
         );
     }
-    let text = b.texts.get(n % b.texts.len().max(1)).cloned().unwrap_or_default();
+    let text = b
+        .texts
+        .get(n % b.texts.len().max(1))
+        .cloned()
+        .unwrap_or_default();
     webhook::event(
         state,
         "message",
@@ -98,7 +102,8 @@ pub async fn burst(State(state): State<Arc<AppState>>, Json(b): Json<Burst>) -> 
                     let due = started + Duration::from_secs_f64(first as f64 / rate);
                     tokio::time::sleep_until(due.into()).await;
                 }
-                let events: Vec<Value> = (first..last).map(|i| burst_event(&state, &b, i)).collect();
+                let events: Vec<Value> =
+                    (first..last).map(|i| burst_event(&state, &b, i)).collect();
                 let sent = Instant::now();
                 match webhook::deliver(&state, events).await {
                     Ok(200) => acks.push(sent.elapsed().as_micros() as u64),

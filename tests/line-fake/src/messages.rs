@@ -228,10 +228,16 @@ fn check_template(d: &mut Vec<Detail>, t: &Value, p: &str) {
         let max = if short { 60 } else { text_max };
         match c["text"].as_str() {
             Some(t) if !t.is_empty() && utf16_len(t) <= max => {}
-            _ => d.push(detail(format!("{p}.text"), format!("Length must be between 1 and {max}"))),
+            _ => d.push(detail(
+                format!("{p}.text"),
+                format!("Length must be between 1 and {max}"),
+            )),
         }
         if c["title"].as_str().is_some_and(|t| utf16_len(t) > 40) {
-            d.push(detail(format!("{p}.title"), "Length must be between 0 and 40"));
+            d.push(detail(
+                format!("{p}.title"),
+                "Length must be between 0 and 40",
+            ));
         }
         match c["actions"].as_array() {
             Some(a) if (1..=actions_max).contains(&a.len()) => {
@@ -251,12 +257,20 @@ fn check_template(d: &mut Vec<Detail>, t: &Value, p: &str) {
         Some("carousel") => match t["columns"].as_array() {
             Some(cols) if (1..=10).contains(&cols.len()) => {
                 let n = cols[0]["actions"].as_array().map_or(0, Vec::len);
-                let kinds = |c: &Value| (c.get("title").is_some(), c.get("thumbnailImageUrl").is_some());
+                let kinds = |c: &Value| {
+                    (
+                        c.get("title").is_some(),
+                        c.get("thumbnailImageUrl").is_some(),
+                    )
+                };
                 for (i, c) in cols.iter().enumerate() {
                     let at = format!("{p}.columns[{i}]");
                     column(d, c, &at, 120, 3);
                     if kinds(c) != kinds(&cols[0]) {
-                        d.push(detail(at.clone(), "All columns must have the same fields (title, thumbnailImageUrl)"));
+                        d.push(detail(
+                            at.clone(),
+                            "All columns must have the same fields (title, thumbnailImageUrl)",
+                        ));
                     }
                     if c["actions"].as_array().map_or(0, Vec::len) != n {
                         d.push(detail(
@@ -266,7 +280,10 @@ fn check_template(d: &mut Vec<Detail>, t: &Value, p: &str) {
                     }
                 }
             }
-            _ => d.push(detail(format!("{p}.columns"), "Size must be between 1 and 10")),
+            _ => d.push(detail(
+                format!("{p}.columns"),
+                "Size must be between 1 and 10",
+            )),
         },
         _ => d.push(detail(format!("{p}.type"), "invalid template type")),
     }

@@ -479,7 +479,9 @@ async fn main() {
         Some("delivery") => bench_delivery().await,
         Some("card") => bench_card().await,
         Some("faq") => faq::run(),
-        _ => eprintln!("usage: bench line-fake | webhook | audience | delivery | card | faq | chatbot"),
+        _ => eprintln!(
+            "usage: bench line-fake | webhook | audience | delivery | card | faq | chatbot"
+        ),
     }
 }
 

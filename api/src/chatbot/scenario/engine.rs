@@ -55,11 +55,20 @@ pub enum Input {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Effect {
-    Faq { id: i32 },
-    Scenario { id: i32 },
-    Handover { node: String },
+    Faq {
+        id: i32,
+    },
+    Scenario {
+        id: i32,
+    },
+    Handover {
+        node: String,
+    },
     /// The resident chose `value` under the consent line: save it as their `attribute`.
-    SaveAttribute { attribute: String, value: String },
+    SaveAttribute {
+        attribute: String,
+        value: String,
+    },
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -155,9 +164,7 @@ impl<'a> Runner<'a> {
                         choices, attribute, ..
                     } => match choices.get(index) {
                         Some(c) => Some(c.label.as_str()),
-                        None if attribute.is_some() && index == choices.len() => {
-                            Some(SKIP_SAVING)
-                        }
+                        None if attribute.is_some() && index == choices.len() => Some(SKIP_SAVING),
                         None => None,
                     },
                     _ => None,
@@ -343,7 +350,10 @@ impl<'a> Runner<'a> {
                         Target::Scenario { id } => turn.effects.push(Effect::Scenario { id: *id }),
                         Target::Liff { label, uri } => self.push(
                             &mut turn,
-                            buttons(label, vec![json!({ "type": "uri", "label": label, "uri": uri })]),
+                            buttons(
+                                label,
+                                vec![json!({ "type": "uri", "label": label, "uri": uri })],
+                            ),
                         ),
                         Target::Survey { id } => {
                             let uri = format!("https://liff.line.me/surveys/{id}");
@@ -567,15 +577,27 @@ mod tests {
         assert_eq!(items[2]["action"]["label"], SKIP_SAVING);
         let at = first.position.unwrap();
         // Chosen: saved, and the branch after it sees the new value at once.
-        let south = r.step(Some(&at), Input::Choice { node: "ask".into(), index: 1 });
+        let south = r.step(
+            Some(&at),
+            Input::Choice {
+                node: "ask".into(),
+                index: 1,
+            },
+        );
         assert_eq!(
             south.effects,
-            [Effect::SaveAttribute { attribute: "居住地域".into(), value: "南部".into() }]
+            [Effect::SaveAttribute {
+                attribute: "居住地域".into(),
+                value: "南部".into()
+            }]
         );
         assert_eq!(south.visited, ["which", "south"]);
         // Skipped (tapped or typed): nothing saved, the scenario goes on.
         for input in [
-            Input::Choice { node: "ask".into(), index: 2 },
+            Input::Choice {
+                node: "ask".into(),
+                index: 2,
+            },
             Input::Text("保存せずに進む".into()),
         ] {
             let skipped = r.step(Some(&at), input);
@@ -589,8 +611,17 @@ mod tests {
         let g = area();
         let mut r = Runner::new(&g, 5, 1);
         r.attributes.insert("居住地域".into(), vec!["南部".into()]);
-        let at = Position { node: "ask".into(), answers: BTreeMap::new() };
-        let turn = r.step(Some(&at), Input::Choice { node: "ask".into(), index: 2 });
+        let at = Position {
+            node: "ask".into(),
+            answers: BTreeMap::new(),
+        };
+        let turn = r.step(
+            Some(&at),
+            Input::Choice {
+                node: "ask".into(),
+                index: 2,
+            },
+        );
         assert_eq!(turn.visited, ["which", "south"]);
         // Text, link buttons, then the carousel; the quick replies ride on the last.
         assert_eq!(turn.messages.len(), 3);
@@ -599,6 +630,9 @@ mod tests {
         assert_eq!(carousel["template"]["type"], "carousel");
         assert_eq!(carousel["template"]["columns"][0]["title"], "窓口A");
         assert_eq!(carousel["template"]["columns"][1]["title"], "窓口B");
-        assert_eq!(carousel["quickReply"]["items"][0]["action"]["label"], "もどる");
+        assert_eq!(
+            carousel["quickReply"]["items"][0]["action"]["label"],
+            "もどる"
+        );
     }
 }

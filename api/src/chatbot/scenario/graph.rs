@@ -460,12 +460,20 @@ impl Graph {
                     attribute: Some(a),
                     choices,
                     ..
-                } => Some((i, a.as_str(), choices.iter().map(|c| c.label.trim()).collect())),
+                } => Some((
+                    i,
+                    a.as_str(),
+                    choices.iter().map(|c| c.label.trim()).collect(),
+                )),
                 Kind::Branch {
                     attribute: Some(a),
                     cases,
                     ..
-                } => Some((i, a.as_str(), cases.iter().map(|c| c.equals.trim()).collect())),
+                } => Some((
+                    i,
+                    a.as_str(),
+                    cases.iter().map(|c| c.equals.trim()).collect(),
+                )),
                 _ => None,
             })
             .collect()
@@ -661,7 +669,9 @@ fn cards_ok(cards: &[Card], at: &dyn Fn(&str) -> String, p: &mut Problems) {
         p.check(
             (1..=limit).contains(&len),
             &card("text"),
-            &format!("カードの本文は1〜{limit}文字で入力してください（見出しか画像があると60文字まで）"),
+            &format!(
+                "カードの本文は1〜{limit}文字で入力してください（見出しか画像があると60文字まで）"
+            ),
         );
         if let Some(url) = &c.image_url {
             image_ok(url, &card("imageUrl"), p);
@@ -811,7 +821,10 @@ mod tests {
             { "id": "e", "type": "end" },
         ]}));
         let errors = publish_errors(&g).join("\n");
-        assert!(errors.contains("graph.nodes[0].cards[1].links: カードのリンクは1〜3個です"), "{errors}");
+        assert!(
+            errors.contains("graph.nodes[0].cards[1].links: カードのリンクは1〜3個です"),
+            "{errors}"
+        );
         assert!(errors.contains("graph.nodes[0].cards[1].title"), "{errors}");
         // 「保存せずに進む」 needs somewhere to go even when every choice has an edge.
         assert!(errors.contains("graph.nodes[1].next"), "{errors}");

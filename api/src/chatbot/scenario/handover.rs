@@ -41,8 +41,9 @@ pub async fn list(app: &App, caller: &Caller, closed: bool) -> AppResult<Vec<Han
     let mut conn = app.db.get().await?;
     let mut q = chatbot_handovers::table
         .left_join(
-            chatbot_scenarios::table
-                .on(chatbot_scenarios::id.nullable().eq(chatbot_handovers::scenario_id)),
+            chatbot_scenarios::table.on(chatbot_scenarios::id
+                .nullable()
+                .eq(chatbot_handovers::scenario_id)),
         )
         .left_join(friends::table.on(friends::line_user_id.eq(chatbot_handovers::line_user_id)))
         .select((

@@ -520,8 +520,11 @@ pub struct Triggers {
     pub newest: i32,
 }
 
+/// (id, triggers, live version, newest version) as read.
+type TriggerRow = (i32, Vec<String>, Option<i32>, Option<i32>);
+
 pub async fn triggers(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Triggers>> {
-    let rows: Vec<(i32, Vec<String>, Option<i32>, Option<i32>)> = scenarios::table
+    let rows: Vec<TriggerRow> = scenarios::table
         .left_join(versions::table)
         .group_by((scenarios::id, scenarios::triggers, scenarios::live_version))
         .select((
