@@ -875,3 +875,22 @@ pub struct Count {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub n: i64,
 }
+
+/// The postback data of the quick reply labelled `label` in a reply (panics when absent).
+pub fn quick_reply(reply: &Value, label: &str) -> String {
+    reply["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|m| {
+            m["quickReply"]["items"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .find(|i| i["action"]["label"] == label)
+        .unwrap_or_else(|| panic!("no quick reply {label} in {reply}"))["action"]["data"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}

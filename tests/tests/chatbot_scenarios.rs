@@ -57,21 +57,7 @@ async fn publish(s: &Session, id: i64, version: i64) -> Value {
 }
 
 fn quick(reply: &Value, label: &str) -> String {
-    reply["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|m| {
-            m["quickReply"]["items"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-        })
-        .find(|i| i["action"]["label"] == label)
-        .unwrap_or_else(|| panic!("no quick reply {label} in {reply}"))["action"]["data"]
-        .as_str()
-        .unwrap()
-        .to_string()
+    tenohira_tests::quick_reply(reply, label)
 }
 
 fn texts(reply: &Value) -> Vec<String> {
