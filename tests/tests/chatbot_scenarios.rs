@@ -232,6 +232,60 @@ async fn a_resident_walks_a_published_scenario_and_drafts_reach_only_testers() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn messages_that_arrive_together_are_answered_in_the_order_each_resident_wrote_them() {
+    let (t, s) = app(vec![]).await;
+    let id = create(
+        &s,
+        "ごみの出し方",
+        &["ごみの出し方"],
+        graph("粗大ごみは申し込み制です。"),
+    )
+    .await;
+    assert!(publish(&s, id, 1).await["errors"].is_null());
+    // Ten residents each start the scenario and answer it, all in one
+    // webhook: everyone's first message, then everyone's second (20 events,
+    // more than one job's worth). The answer only means something after the start.
+    let mut residents = Vec::new();
+    for _ in 0..10 {
+        residents.push(t.fake.user(true).await);
+    }
+    let said: Vec<Value> = ["ごみの出し方", "粗大ごみ"]
+        .iter()
+        .flat_map(|text| {
+            residents
+                .iter()
+                .map(move |r| json!({"userId": r, "text": text}))
+        })
+        .collect();
+    let r = t
+        .fake
+        .post("/_fake/messages", json!({"messages": said}))
+        .await;
+    assert_eq!(r["webhookStatus"], 200, "{r}");
+    for r in &residents {
+        t.eventually(10, "both replies", || async {
+            t.fake.inbox(r).await.len() >= 2
+        })
+        .await;
+        let inbox = t.fake.inbox(r).await;
+        let got: Vec<Vec<String>> = inbox.iter().map(texts).collect();
+        assert_eq!(
+            got,
+            [
+                vec!["どのごみですか？".to_string()],
+                vec!["粗大ごみは申し込み制です。".to_string()]
+            ],
+            "{r}"
+        );
+    }
+    assert_eq!(
+        t.count("line_webhook_events WHERE status = 'processed'")
+            .await,
+        20
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn the_simulator_walks_a_draft_without_sending_anything() {
     let (t, s) = app(vec![]).await;
     let id = create(&s, "試し", &[], graph("粗大ごみは申し込み制です。")).await;

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
-use super::events::ProcessEvent;
+use super::events::ProcessEvents;
 use crate::app::App;
 use crate::db::DbPool;
 use crate::db::schema::line_webhook_events;
@@ -249,20 +249,20 @@ async fn write_group(db: &DbPool, jobs: &JobQueue, group: Vec<Request>) {
         }
     };
     // The rows are committed; if this push is lost the reconciler queues them again.
-    let queued: Vec<ProcessEvent> = results
+    let queued: Vec<(i64, Option<&str>)> = results
         .iter()
         .flatten()
         .flatten()
-        .map(|(id, _)| ProcessEvent { event: *id })
+        .map(|(id, _, user)| (*id, user.as_deref()))
         .collect();
-    if let Err(e) = crate::registry::push(jobs, &queued).await {
+    if let Err(e) = crate::registry::push(jobs, &ProcessEvents::batches(&queued)).await {
         tracing::warn!(error = %e, "queueing webhook events failed; the reconciler will");
     }
     let new: std::collections::HashSet<&str> = results
         .iter()
         .flatten()
         .flatten()
-        .map(|(_, w)| w.as_str())
+        .map(|(_, w, _)| w.as_str())
         .collect();
     for ((reply, ids), result) in replies.into_iter().zip(ids_per_request).zip(&results) {
         let answer = match result {
@@ -273,7 +273,8 @@ async fn write_group(db: &DbPool, jobs: &JobQueue, group: Vec<Request>) {
     }
 }
 
-type Inserted = (i64, String);
+/// A stored row: its id, LINE's event id and the resident it came from.
+type Inserted = (i64, String, Option<String>);
 
 /// PostgreSQL answered and refused the statement (its content), as opposed
 /// to not being reachable.
@@ -295,6 +296,7 @@ async fn insert(db: &DbPool, rows: &[NewEvent]) -> anyhow::Result<Vec<Inserted>>
         .returning((
             line_webhook_events::id,
             line_webhook_events::webhook_event_id,
+            line_webhook_events::source_user_id,
         ))
         .get_results(&mut conn)
         .await?)

@@ -162,6 +162,45 @@ pub async fn message(State(state): S, Path(id): Path<String>, Json(t): Json<Text
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
+pub struct SaidText {
+    pub user_id: String,
+    pub text: String,
+}
+
+#[derive(Deserialize)]
+pub struct Texts {
+    pub messages: Vec<SaidText>,
+}
+
+/// Several texts (one resident typing fast, or many residents) in one
+/// signed webhook, in the order given, each with its own reply token: LINE
+/// batches events that way.
+pub async fn messages(State(state): S, Json(t): Json<Texts>) -> Response {
+    if let Some(m) = t.messages.iter().find(|m| !exists(&state, &m.user_id)) {
+        return bad(format!("no such user: {}", m.user_id));
+    }
+    let events: Vec<Value> = t
+        .messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            webhook::event(
+                &state,
+                "message",
+                &m.user_id,
+                json!({ "message": { "type": "text", "id": format!("{}{i:03}", crate::state::now_ms()), "text": m.text, "quoteToken": crate::state::random_hex(16) } }),
+                "active",
+            )
+        })
+        .collect();
+    match webhook::deliver(&state, events).await {
+        Ok(status) => Json(json!({ "webhookStatus": status })).into_response(),
+        Err(e) => (StatusCode::BAD_GATEWAY, Json(json!({ "error": e }))).into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct MediaMessage {
     /// image | video | audio | file
     pub kind: String,

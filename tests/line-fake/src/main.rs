@@ -126,6 +126,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/_fake/users/{id}/postback", post(control::postback))
         .route("/_fake/users/{id}/inbox", get(control::inbox))
         .route("/_fake/events", post(control::raw_events))
+        .route("/_fake/messages", post(control::messages))
         .route("/_fake/burst", post(burst::burst))
         .route("/_fake/replies", get(burst::replies))
         .route("/_fake/replies/reset", post(burst::reset_replies))

@@ -33,6 +33,22 @@ fn saved_key(attribute: &str) -> String {
     format!("@{attribute}")
 }
 
+/// The label of a node's `index`-th quick reply as the resident saw it
+/// (a question saving to an attribute has 「保存せずに進む」 after its choices).
+pub fn tapped_label(node: &Node, index: usize) -> Option<&str> {
+    match &node.kind {
+        Kind::Message { choices, .. } => choices.get(index).map(|c| c.label.as_str()),
+        Kind::Question {
+            choices, attribute, ..
+        } => match choices.get(index) {
+            Some(c) => Some(c.label.as_str()),
+            None if attribute.is_some() && index == choices.len() => Some(SKIP_SAVING),
+            None => None,
+        },
+        _ => None,
+    }
+}
+
 /// Where a resident is: the node waiting for them and what they answered so far.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Position {
@@ -158,18 +174,7 @@ impl<'a> Runner<'a> {
                         ..Turn::default()
                     };
                 };
-                let label = match &node.kind {
-                    Kind::Message { choices, .. } => choices.get(index).map(|c| c.label.as_str()),
-                    Kind::Question {
-                        choices, attribute, ..
-                    } => match choices.get(index) {
-                        Some(c) => Some(c.label.as_str()),
-                        None if attribute.is_some() && index == choices.len() => Some(SKIP_SAVING),
-                        None => None,
-                    },
-                    _ => None,
-                };
-                let Some(label) = label else {
+                let Some(label) = tapped_label(node, index) else {
                     return Turn::default();
                 };
                 match self.answer(node, label, &mut answers) {

@@ -71,12 +71,14 @@ impl Scenario {
 
     /// The newest version if it has never been live (what saving edits).
     async fn draft_version(&self, ctx: &Context<'_>) -> Result<Option<i32>> {
-        Ok(store::versions_for(ctx.app(), ctx.caller(), self.id)
-            .await?
-            .into_iter()
-            .next()
-            .filter(|v| v.published_at.is_none())
-            .map(|v| v.version))
+        // Read once per request for every scenario, not once per scenario.
+        struct Drafts(std::collections::HashMap<i32, i32>);
+        let (app, caller) = (ctx.app(), ctx.caller());
+        let drafts = ctx
+            .request_cache()
+            .get_or_load(|| async { store::drafts(app, caller).await.map(Drafts) })
+            .await?;
+        Ok(drafts.0.get(&self.id).copied())
     }
 }
 

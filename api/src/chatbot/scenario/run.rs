@@ -151,8 +151,9 @@ async fn resume(
     let said = match &input {
         Input::Choice { node, index } => graph
             .node(node)
-            .and_then(|n| n.choices().get(*index))
-            .map_or(String::new(), |c| c.label.clone()),
+            .and_then(|n| super::engine::tapped_label(n, *index))
+            .unwrap_or_default()
+            .to_string(),
         _ => said.to_string(),
     };
     let answers: BTreeMap<String, String> =

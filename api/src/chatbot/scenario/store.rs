@@ -164,6 +164,28 @@ pub async fn versions_for(app: &App, caller: &Caller, id: i32) -> AppResult<Vec<
     Ok(versions_of(&mut conn, id).await?)
 }
 
+/// Each scenario's draft: its newest version when that has never been live.
+/// One query for every scenario (a list shows them all).
+pub async fn drafts(app: &App, caller: &Caller) -> AppResult<std::collections::HashMap<i32, i32>> {
+    caller.require(Permission::ChatbotManage)?;
+    let mut conn = app.db.get().await?;
+    let newest: Vec<(i32, i32, Option<DateTime<Utc>>)> = versions::table
+        .distinct_on(versions::scenario_id)
+        .order((versions::scenario_id, versions::version.desc()))
+        .select((
+            versions::scenario_id,
+            versions::version,
+            versions::published_at,
+        ))
+        .load(&mut conn)
+        .await?;
+    Ok(newest
+        .into_iter()
+        .filter(|(_, _, published)| published.is_none())
+        .map(|(id, v, _)| (id, v))
+        .collect())
+}
+
 fn staff_id(caller: &Caller) -> Option<uuid::Uuid> {
     caller.staff().ok().map(|s| s.account_id)
 }
