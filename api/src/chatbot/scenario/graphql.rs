@@ -82,32 +82,6 @@ impl Scenario {
     }
 }
 
-/// A resident waiting for a person (a hand-over node reached).
-#[derive(SimpleObject)]
-pub struct ChatbotHandover {
-    pub id: i64,
-    /// The friend's number in tenohira (友だち番号); none if they have left.
-    pub friend_id: Option<i64>,
-    /// The scenario's name (none if it was deleted since).
-    pub scenario: Option<String>,
-    pub node_id: String,
-    pub created_at: DateTime<Utc>,
-    pub closed_at: Option<DateTime<Utc>>,
-}
-
-impl From<super::handover::Handover> for ChatbotHandover {
-    fn from(h: super::handover::Handover) -> Self {
-        Self {
-            id: h.id,
-            friend_id: h.friend_id,
-            scenario: h.scenario,
-            node_id: h.node_id,
-            created_at: h.created_at,
-            closed_at: h.closed_at,
-        }
-    }
-}
-
 #[derive(InputObject)]
 pub struct ScenarioInput {
     pub name: String,
@@ -199,12 +173,8 @@ impl ScenarioQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(default)] closed: bool,
-    ) -> Result<Vec<ChatbotHandover>> {
-        Ok(super::handover::list(ctx.app(), ctx.caller(), closed)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+    ) -> Result<Vec<super::handover::Handover>> {
+        Ok(super::handover::list(ctx.app(), ctx.caller(), closed).await?)
     }
 
     async fn chatbot_scenarios(&self, ctx: &Context<'_>) -> Result<Vec<Scenario>> {

@@ -17,23 +17,19 @@ use crate::error::{AppError, AppResult};
 /// How many flags one listing returns (newest first).
 const PAGE: i64 = 200;
 
+/// A resident waiting for a person (a hand-over node reached).
+#[derive(Queryable, async_graphql::SimpleObject)]
+#[graphql(name = "ChatbotHandover")]
 pub struct Handover {
     pub id: i64,
+    /// The friend's number in tenohira (友だち番号); none if they have left.
     pub friend_id: Option<i64>,
+    /// The scenario's name (none if it was deleted since).
     pub scenario: Option<String>,
     pub node_id: String,
     pub created_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
 }
-
-type Row = (
-    i64,
-    Option<i64>,
-    Option<String>,
-    String,
-    DateTime<Utc>,
-    Option<DateTime<Utc>>,
-);
 
 /// Open flags (or, with `closed`, the recently closed ones), newest first.
 pub async fn list(app: &App, caller: &Caller, closed: bool) -> AppResult<Vec<Handover>> {
@@ -62,20 +58,7 @@ pub async fn list(app: &App, caller: &Caller, closed: bool) -> AppResult<Vec<Han
     } else {
         q.filter(chatbot_handovers::closed_at.is_null())
     };
-    let rows: Vec<Row> = q.load(&mut conn).await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(id, friend_id, scenario, node_id, created_at, closed_at)| Handover {
-                id,
-                friend_id,
-                scenario,
-                node_id,
-                created_at,
-                closed_at,
-            },
-        )
-        .collect())
+    Ok(q.load(&mut conn).await?)
 }
 
 /// Closes an open flag (対応済み), audited; closing a closed one is refused.
