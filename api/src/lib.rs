@@ -27,6 +27,7 @@ pub mod media;
 pub mod metrics;
 pub mod ratelimit;
 pub mod registry;
+pub mod richmenu;
 pub mod router;
 pub mod server;
 pub mod settings;

@@ -33,7 +33,7 @@ const INFRASTRUCTURE: &[&str] = &[
 ];
 /// Floor 2: one room each.
 const CAPABILITIES: &[&str] = &[
-    "staff", "friends", "inbox", "audience", "delivery", "card", "media", "chatbot",
+    "staff", "friends", "inbox", "audience", "delivery", "card", "media", "chatbot", "richmenu",
 ];
 /// Floor 3: the only modules that name every capability.
 const ASSEMBLY: &[&str] = &[

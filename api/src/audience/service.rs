@@ -761,6 +761,14 @@ pub async fn get_segment(app: &App, caller: &Caller, id: i32) -> AppResult<Segme
         .ok_or_else(|| AppError::NotFound("segment".into()))
 }
 
+/// Whether a saved segment exists (for capabilities that point at one; no
+/// permission: their caller was checked by them).
+pub async fn segment_exists(conn: &mut AsyncPgConnection, id: i32) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(segments::table.find(id)))
+        .get_result(conn)
+        .await
+}
+
 /// A saved segment's expression, for capabilities that send to it (no
 /// permission: the caller of theirs was checked by them). `None`: no such
 /// segment (or one whose stored expression no longer reads).

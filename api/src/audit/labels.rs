@@ -243,6 +243,8 @@ const ACTIONS: &[(&str, &str)] = &[
     ),
     ("chatbot.synonyms.save", "同義語の保存"),
     ("chatbot.synonyms.delete", "同義語の削除"),
+    ("richmenu.create", "リッチメニューの作成"),
+    ("richmenu.save", "リッチメニューの下書き保存"),
 ];
 
 #[cfg(test)]

@@ -515,3 +515,30 @@ diesel::table! {
 diesel::joinable!(chatbot_scenario_versions -> chatbot_scenarios (scenario_id));
 diesel::allow_tables_to_appear_in_same_query!(chatbot_scenarios, chatbot_scenario_versions);
 diesel::allow_tables_to_appear_in_same_query!(chatbot_handovers, chatbot_scenarios, friends);
+
+diesel::table! {
+    rich_menus (id) {
+        id -> Int4,
+        name -> Text,
+        audience -> Text,
+        segment_id -> Nullable<Int4>,
+        live_version -> Nullable<Int4>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    rich_menu_versions (menu_id, version) {
+        menu_id -> Int4,
+        version -> Int4,
+        definition -> Jsonb,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        published_at -> Nullable<Timestamptz>,
+        line_menu_ids -> Nullable<Array<Nullable<Text>>>,
+    }
+}
+
+diesel::joinable!(rich_menu_versions -> rich_menus (menu_id));
+diesel::allow_tables_to_appear_in_same_query!(rich_menus, rich_menu_versions);

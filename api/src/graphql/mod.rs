@@ -23,6 +23,7 @@ pub struct QueryRoot(
     crate::chatbot::graphql::ChatbotQuery,
     crate::chatbot::scenario::graphql::ScenarioQuery,
     crate::chatbot::graphql::ChatbotStatsQuery,
+    crate::richmenu::graphql::RichMenuQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -35,6 +36,7 @@ pub struct MutationRoot(
     crate::chatbot::graphql::ChatbotMutation,
     crate::chatbot::scenario::graphql::ScenarioMutation,
     crate::chatbot::graphql::FaqImportMutation,
+    crate::richmenu::graphql::RichMenuMutation,
 );
 
 pub type StaffSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

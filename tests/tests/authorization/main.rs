@@ -9,6 +9,7 @@ mod card;
 mod chatbot;
 mod delivery;
 mod friends;
+mod richmenu;
 mod staff;
 
 use std::collections::{BTreeSet, HashMap};
@@ -46,6 +47,7 @@ pub struct Fixture {
     synonyms: i32,
     scenario: i32,
     handover: i64,
+    rich_menu: i32,
 }
 
 pub struct Op {
@@ -67,6 +69,7 @@ fn ops() -> Vec<Op> {
         audience::ops(),
         card::ops(),
         chatbot::ops(),
+        richmenu::ops(),
         delivery::ops(),
         staff::ops(),
     ]
@@ -239,7 +242,8 @@ async fn fixture(t: &TestApp) -> Fixture {
             .await
             .unwrap()
     };
-    Fixture {
+    let mut fixture = Fixture {
+        rich_menu: 0,
         handover,
         scenario: scenario.id,
         faq: faq.id,
@@ -254,7 +258,21 @@ async fn fixture(t: &TestApp) -> Fixture {
         nodes: [n1.id, n2.id],
         segment: seg.id,
         delivery: delivery.id,
-    }
+    };
+    fixture.rich_menu = tenohira::richmenu::store::create(
+        &t.app,
+        &system,
+        tenohira::richmenu::store::Draft {
+            name: "権限確認メニュー".into(),
+            audience: "none".into(),
+            segment_id: None,
+            definition: serde_json::from_value(richmenu::definition(&fixture, 1)).unwrap(),
+        },
+    )
+    .await
+    .unwrap()
+    .id;
+    fixture
 }
 
 /// Row counts of every table but the audit log: "nothing changed" means these stay equal.
@@ -466,6 +484,7 @@ async fn bad_input_on_every_mutation_changes_nothing() {
                 DeliveryApprove,
                 PassManage,
                 CardSettings,
+                RichmenuManage,
             ],
         )
         .await;
@@ -477,6 +496,7 @@ async fn bad_input_on_every_mutation_changes_nothing() {
         friends::bad_inputs(&f, &me),
         audience::bad_inputs(&f, &me),
         card::bad_inputs(&f, &me),
+        richmenu::bad_inputs(&f, &me),
         delivery::bad_inputs(&f, &me),
         staff::bad_inputs(&f, &me),
     ]

@@ -1,0 +1,172 @@
+//! Rich menus over GraphQL (staff console and integrations with
+//! `richmenu.manage`): list, read, create and save drafts.
+
+use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+
+use super::model::Definition;
+use super::store::{self, Draft};
+use crate::gql::ContextExt;
+
+/// Who sees a menu once it is live.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+#[graphql(name = "RichMenuAudience")]
+pub enum Audience {
+    /// Nobody until chosen (a proposal, a spare).
+    None,
+    /// Every friend without a menu of their own (LINE's default menu).
+    Default,
+    /// The friends in a saved segment (linked per resident).
+    Segment,
+    /// Everyone while disaster mode is on.
+    Disaster,
+}
+
+impl Audience {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Default => "default",
+            Self::Segment => "segment",
+            Self::Disaster => "disaster",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "default" => Self::Default,
+            "segment" => Self::Segment,
+            "disaster" => Self::Disaster,
+            _ => Self::None,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct RichMenu {
+    pub id: i32,
+    pub name: String,
+    pub audience: Audience,
+    pub segment_id: Option<i32>,
+    /// The version residents see; none: not on LINE.
+    pub live_version: Option<i32>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<store::Menu> for RichMenu {
+    fn from(m: store::Menu) -> Self {
+        Self {
+            id: m.id,
+            audience: Audience::parse(&m.audience),
+            name: m.name,
+            segment_id: m.segment_id,
+            live_version: m.live_version,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct RichMenuVersion {
+    pub version: i32,
+    pub definition: Definition,
+    pub created_at: DateTime<Utc>,
+    /// When it first went live; a version that has been live is never edited.
+    pub published_at: Option<DateTime<Utc>>,
+    pub live: bool,
+}
+
+#[ComplexObject]
+impl RichMenu {
+    /// Every version, newest first.
+    async fn versions(&self, ctx: &Context<'_>) -> Result<Vec<RichMenuVersion>> {
+        let mut out = Vec::new();
+        for v in store::versions_for(ctx.app(), ctx.caller(), self.id).await? {
+            out.push(RichMenuVersion {
+                definition: v.definition()?,
+                live: self.live_version == Some(v.version),
+                version: v.version,
+                created_at: v.created_at,
+                published_at: v.published_at,
+            });
+        }
+        Ok(out)
+    }
+}
+
+#[derive(InputObject)]
+pub struct RichMenuInput {
+    pub name: String,
+    #[graphql(default_with = "Audience::None")]
+    pub audience: Audience,
+    /// For `SEGMENT` only.
+    pub segment_id: Option<i32>,
+    pub definition: Definition,
+}
+
+impl From<RichMenuInput> for Draft {
+    fn from(i: RichMenuInput) -> Self {
+        Self {
+            name: i.name,
+            audience: i.audience.as_str().to_string(),
+            segment_id: i.segment_id,
+            definition: i.definition,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct SavedRichMenu {
+    pub menu: RichMenu,
+    /// The draft's version number.
+    pub version: i32,
+}
+
+#[derive(Default)]
+pub struct RichMenuQuery;
+
+#[Object]
+impl RichMenuQuery {
+    /// Every rich menu (one page or a tab set), oldest first.
+    async fn rich_menus(&self, ctx: &Context<'_>) -> Result<Vec<RichMenu>> {
+        Ok(store::list(ctx.app(), ctx.caller())
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    async fn rich_menu(&self, ctx: &Context<'_>, id: i32) -> Result<Option<RichMenu>> {
+        Ok(store::get(ctx.app(), ctx.caller(), id)
+            .await?
+            .map(Into::into))
+    }
+}
+
+#[derive(Default)]
+pub struct RichMenuMutation;
+
+#[Object]
+impl RichMenuMutation {
+    /// A new menu; its first version is a draft.
+    async fn create_rich_menu(&self, ctx: &Context<'_>, input: RichMenuInput) -> Result<RichMenu> {
+        Ok(store::create(ctx.app(), ctx.caller(), input.into())
+            .await?
+            .into())
+    }
+
+    /// Saves the draft (a new version once the newest has been live).
+    async fn save_rich_menu_draft(
+        &self,
+        ctx: &Context<'_>,
+        id: i32,
+        input: RichMenuInput,
+    ) -> Result<SavedRichMenu> {
+        let (menu, version) = store::save_draft(ctx.app(), ctx.caller(), id, input.into()).await?;
+        Ok(SavedRichMenu {
+            menu: menu.into(),
+            version,
+        })
+    }
+}

@@ -1,0 +1,8 @@
+//! Rich menus (seed §2.4(1)): the account's front door. Staff draw menus —
+//! one page, or a tab set of 2–4 pages — in versions; a version that has
+//! been live is never edited. Permission `richmenu.manage` (the PR
+//! division, seed §1.6(1)5).
+
+pub mod graphql;
+pub mod model;
+pub mod store;

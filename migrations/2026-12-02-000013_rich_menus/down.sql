@@ -1,0 +1,2 @@
+DROP TABLE rich_menu_versions;
+DROP TABLE rich_menus;

@@ -1,0 +1,108 @@
+//! Rich menus: every field needs richmenu.manage (the PR division).
+
+use serde_json::{Value, json};
+use tenohira::auth::Permission::*;
+
+use super::{Fixture, Op};
+
+/// A one-page menu over the fixture's image, with `areas` areas.
+pub fn definition(f: &Fixture, areas: usize) -> Value {
+    let areas: Vec<Value> = (0..areas)
+        .map(|i| {
+            json!({"x": i * 100, "y": 0, "width": 100, "height": 100,
+                   "action": {"kind": "MESSAGE", "text": "ごみの出し方"}})
+        })
+        .collect();
+    json!({"pages": [{"name": "くらし", "width": 2500, "height": 843,
+        "chatBarText": "メニュー", "image": f.image, "areas": areas}]})
+}
+
+pub fn ops() -> Vec<Op> {
+    vec![
+        Op {
+            field: "richMenus",
+            permission: RichmenuManage,
+            query: "{ richMenus { id name audience liveVersion versions { version live definition { pages { name areas { action { kind } } } } } } }",
+            vars: |_| json!({}),
+            audit: None,
+            also: &[],
+        },
+        Op {
+            field: "richMenu",
+            permission: RichmenuManage,
+            query: "query($id: Int!) { richMenu(id: $id) { id name } }",
+            vars: |f| json!({"id": f.rich_menu}),
+            audit: None,
+            also: &[],
+        },
+        Op {
+            field: "createRichMenu",
+            permission: RichmenuManage,
+            query: "mutation($d: RichMenuDefinitionInput!) { createRichMenu(input: {name: \"新しいメニュー\", definition: $d}) { id } }",
+            vars: |f| json!({"d": definition(f, 2)}),
+            audit: Some("richmenu.create"),
+            also: &[],
+        },
+        Op {
+            field: "saveRichMenuDraft",
+            permission: RichmenuManage,
+            query: "mutation($id: Int!, $d: RichMenuDefinitionInput!) { saveRichMenuDraft(id: $id, input: {name: \"権限確認\", definition: $d}) { version } }",
+            vars: |f| json!({"id": f.rich_menu, "d": definition(f, 3)}),
+            audit: Some("richmenu.save"),
+            also: &[],
+        },
+    ]
+}
+
+pub fn bad_inputs(
+    f: &Fixture,
+    _me: &str,
+) -> Vec<(&'static str, &'static str, Value, &'static str)> {
+    let mut outside = definition(f, 1);
+    outside["pages"][0]["areas"][0]["x"] = json!(2450);
+    let mut long_bar = definition(f, 1);
+    long_bar["pages"][0]["chatBarText"] = json!("十五文字を超えるメニューバーのテキスト");
+    let mut no_image = definition(f, 1);
+    no_image["pages"][0]["image"] = json!("00000000-0000-0000-0000-000000000001");
+    let mut switch_out = definition(f, 1);
+    switch_out["pages"][0]["areas"][0]["action"] = json!({"kind": "SWITCH", "tab": 3});
+    let create = "mutation($d: RichMenuDefinitionInput!) { createRichMenu(input: {name: \"だめ\", definition: $d}) { id } }";
+    vec![
+        (
+            "createRichMenu",
+            create,
+            json!({"d": definition(f, 21)}),
+            "input.definition.pages[0].areas",
+        ),
+        (
+            "createRichMenu",
+            create,
+            json!({"d": outside}),
+            "input.definition.pages[0].areas[0].x",
+        ),
+        (
+            "createRichMenu",
+            create,
+            json!({"d": long_bar}),
+            "input.definition.pages[0].chatBarText",
+        ),
+        (
+            "createRichMenu",
+            create,
+            json!({"d": no_image}),
+            "input.definition.pages[0].image",
+        ),
+        (
+            "createRichMenu",
+            create,
+            json!({"d": switch_out}),
+            "input.definition.pages[0].areas[0].action.tab",
+        ),
+        (
+            "saveRichMenuDraft",
+            "mutation($id: Int!, $d: RichMenuDefinitionInput!) { saveRichMenuDraft(id: $id, input: {name: \"既定\", audience: SEGMENT, definition: $d}) { version } }",
+            json!({"id": f.rich_menu, "d": definition(f, 1)}),
+            "input.segmentId",
+        ),
+    ]
+}
