@@ -16,6 +16,7 @@ pub const CAPABILITIES: &[fn(&mut Registry)] = &[
     crate::delivery::register,
     crate::card::register,
     crate::chatbot::register,
+    crate::richmenu::register,
 ];
 
 /// The registry of every capability's background work.

@@ -1,2 +1,3 @@
+DROP TABLE rich_menu_publishes;
 DROP TABLE rich_menu_versions;
 DROP TABLE rich_menus;

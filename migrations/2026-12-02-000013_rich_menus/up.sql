@@ -31,3 +31,23 @@ CREATE TABLE rich_menu_versions (
     line_menu_ids TEXT[],
     PRIMARY KEY (menu_id, version)
 );
+
+-- Each publish (or rollback) is a job; staff follow its progress here.
+CREATE TABLE rich_menu_publishes (
+    id BIGSERIAL PRIMARY KEY,
+    menu_id INT NOT NULL REFERENCES rich_menus (id) ON DELETE CASCADE,
+    version INT NOT NULL,
+    -- queued | running | done | failed
+    state TEXT NOT NULL DEFAULT 'queued',
+    -- What it is doing now (shown in the console).
+    step TEXT NOT NULL DEFAULT '',
+    -- LINE's (or our) refusals, field by field: [{field, message}].
+    problems JSONB NOT NULL DEFAULT '[]',
+    created_by UUID,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    -- When a worker took it (a crashed worker's claim is taken over after 5 minutes).
+    claimed_at TIMESTAMPTZ,
+    finished_at TIMESTAMPTZ
+);
+-- One publish of a menu at a time.
+CREATE UNIQUE INDEX rich_menu_publishes_one_running ON rich_menu_publishes (menu_id) WHERE state IN ('queued', 'running');

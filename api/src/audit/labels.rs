@@ -245,6 +245,10 @@ const ACTIONS: &[(&str, &str)] = &[
     ("chatbot.synonyms.delete", "同義語の削除"),
     ("richmenu.create", "リッチメニューの作成"),
     ("richmenu.save", "リッチメニューの下書き保存"),
+    (
+        "richmenu.publish",
+        "リッチメニューの公開（以前の版に戻すときも）",
+    ),
 ];
 
 #[cfg(test)]

@@ -542,3 +542,21 @@ diesel::table! {
 
 diesel::joinable!(rich_menu_versions -> rich_menus (menu_id));
 diesel::allow_tables_to_appear_in_same_query!(rich_menus, rich_menu_versions);
+
+diesel::table! {
+    rich_menu_publishes (id) {
+        id -> Int8,
+        menu_id -> Int4,
+        version -> Int4,
+        state -> Text,
+        step -> Text,
+        problems -> Jsonb,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        claimed_at -> Nullable<Timestamptz>,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(rich_menu_publishes -> rich_menus (menu_id));
+diesel::allow_tables_to_appear_in_same_query!(rich_menus, rich_menu_publishes);

@@ -1,5 +1,6 @@
 //! Rich menus over GraphQL (staff console and integrations with
-//! `richmenu.manage`): list, read, create and save drafts.
+//! `richmenu.manage`): list, read, create and save drafts, publish (a job
+//! whose progress is read back) and roll back (a publish of an earlier version).
 
 use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -123,6 +124,44 @@ pub struct SavedRichMenu {
     pub version: i32,
 }
 
+/// A publish (or rollback) of one version, run as a job.
+#[derive(SimpleObject)]
+pub struct RichMenuPublish {
+    pub id: i64,
+    pub menu_id: i32,
+    pub version: i32,
+    /// QUEUED | RUNNING | DONE | FAILED
+    pub state: String,
+    /// What it is doing now.
+    pub step: String,
+    /// LINE's refusals (or ours), field by field.
+    pub problems: Vec<PublishProblem>,
+    pub created_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+#[derive(SimpleObject, serde::Deserialize)]
+#[graphql(name = "RichMenuPublishProblem")]
+pub struct PublishProblem {
+    pub field: String,
+    pub message: String,
+}
+
+impl From<super::publish::Publish> for RichMenuPublish {
+    fn from(p: super::publish::Publish) -> Self {
+        Self {
+            id: p.id,
+            menu_id: p.menu_id,
+            version: p.version,
+            state: p.state.to_uppercase(),
+            step: p.step,
+            problems: serde_json::from_value(p.problems).unwrap_or_default(),
+            created_at: p.created_at,
+            finished_at: p.finished_at,
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct RichMenuQuery;
 
@@ -139,6 +178,17 @@ impl RichMenuQuery {
 
     async fn rich_menu(&self, ctx: &Context<'_>, id: i32) -> Result<Option<RichMenu>> {
         Ok(store::get(ctx.app(), ctx.caller(), id)
+            .await?
+            .map(Into::into))
+    }
+
+    /// A publish's progress and outcome.
+    async fn rich_menu_publish(
+        &self,
+        ctx: &Context<'_>,
+        id: i64,
+    ) -> Result<Option<RichMenuPublish>> {
+        Ok(super::publish::get(ctx.app(), ctx.caller(), id)
             .await?
             .map(Into::into))
     }
@@ -168,5 +218,18 @@ impl RichMenuMutation {
             menu: menu.into(),
             version,
         })
+    }
+
+    /// Publishes a version to LINE (a job; follow it with `richMenuPublish`).
+    /// Publishing an earlier version is the rollback.
+    async fn publish_rich_menu(
+        &self,
+        ctx: &Context<'_>,
+        id: i32,
+        version: i32,
+    ) -> Result<RichMenuPublish> {
+        Ok(super::publish::start(ctx.app(), ctx.caller(), id, version)
+            .await?
+            .into())
     }
 }

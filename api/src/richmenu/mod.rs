@@ -5,4 +5,10 @@
 
 pub mod graphql;
 pub mod model;
+pub mod publish;
 pub mod store;
+
+/// Rich menus' part in the worker.
+pub fn register(r: &mut crate::registry::Registry) {
+    publish::register(r);
+}

@@ -143,6 +143,19 @@ pub async fn versions_of(conn: &mut AsyncPgConnection, id: i32) -> QueryResult<V
         .await
 }
 
+pub async fn version(
+    conn: &mut AsyncPgConnection,
+    id: i32,
+    version: i32,
+) -> QueryResult<Option<Version>> {
+    versions::table
+        .find((id, version))
+        .select(Version::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
 fn audited(m: Menu, version: i32) -> (Menu, Target, serde_json::Value) {
     let target = Target::new("rich_menu", m.id);
     let summary = json!({ "name": m.name, "audience": m.audience, "version": version });

@@ -32,7 +32,7 @@ struct Bucket {
     last: Instant,
 }
 
-/// Token buckets; capacity is one second's worth (at least one token).
+/// Token buckets; capacity is one second's worth, or an hour's for per-hour limits.
 pub struct Buckets {
     inner: Mutex<HashMap<String, Bucket>>,
     rates: Mutex<HashMap<String, Option<f64>>>,
@@ -76,7 +76,9 @@ impl Buckets {
         let Some(rate) = rate else { return true };
         let mut inner = self.inner.lock().unwrap();
         let now = Instant::now();
-        let capacity = rate.max(1.0);
+        // Per-second limits hold a second's worth; per-hour ones (rich-menu
+        // creation, 100/hour) an hour's, as LINE counts them per hour.
+        let capacity = if rate >= 1.0 { rate } else { rate * 3600.0 };
         let b = inner.entry(endpoint.to_string()).or_insert(Bucket {
             rate,
             capacity,

@@ -51,6 +51,22 @@ pub fn ops() -> Vec<Op> {
             audit: Some("richmenu.save"),
             also: &[],
         },
+        Op {
+            field: "publishRichMenu",
+            permission: RichmenuManage,
+            query: "mutation($id: Int!) { publishRichMenu(id: $id, version: 1) { id state } }",
+            vars: |f| json!({"id": f.rich_menu}),
+            audit: Some("richmenu.publish"),
+            also: &[],
+        },
+        Op {
+            field: "richMenuPublish",
+            permission: RichmenuManage,
+            query: "{ richMenuPublish(id: 1) { id state step problems { field message } } }",
+            vars: |_| json!({}),
+            audit: None,
+            also: &[],
+        },
     ]
 }
 
@@ -103,6 +119,12 @@ pub fn bad_inputs(
             "mutation($id: Int!, $d: RichMenuDefinitionInput!) { saveRichMenuDraft(id: $id, input: {name: \"既定\", audience: SEGMENT, definition: $d}) { version } }",
             json!({"id": f.rich_menu, "d": definition(f, 1)}),
             "input.segmentId",
+        ),
+        (
+            "publishRichMenu",
+            "mutation($id: Int!) { publishRichMenu(id: $id, version: 99) { id } }",
+            json!({"id": f.rich_menu}),
+            "version",
         ),
     ]
 }

@@ -1,0 +1,459 @@
+//! Publishing a version to LINE, as a job. LINE cannot change a menu once
+//! its image is uploaded, so a version gets LINE menus of its own; then the
+//! aliases (tabs) and the default are moved to them. A resident tapping a
+//! tab meanwhile lands on an old page or a new one, never on nothing. A
+//! failure before the move deletes what it created and leaves the previous
+//! version live; a failure during the move moves the aliases back.
+//! Afterwards the LINE menus of every version but the live one and the
+//! previous one (kept for a one-click rollback) are deleted.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use futures::TryStreamExt;
+use serde_json::json;
+
+use super::model::{Definition, LineContext};
+use super::store::{self, Version};
+use crate::app::App;
+use crate::audit::{self, Target};
+use crate::auth::{Caller, Permission};
+use crate::db::schema::{
+    rich_menu_publishes as publishes, rich_menu_versions as versions, rich_menus as menus,
+};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::jobs::JobError;
+use crate::line::LineError;
+
+pub const QUEUE: &str = "richmenu.publish";
+
+/// The `richmenu.publish` job: one publish row.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct PublishVersion {
+    pub publish: i64,
+}
+
+impl crate::registry::Task for PublishVersion {
+    const QUEUE: &'static str = QUEUE;
+}
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = publishes)]
+pub struct Publish {
+    pub id: i64,
+    pub menu_id: i32,
+    pub version: i32,
+    pub state: String,
+    pub step: String,
+    pub problems: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// The alias LINE knows page `page` of menu `menu` by (`^[a-z0-9_-]{1,32}$`).
+pub fn alias(menu: i32, page: usize) -> String {
+    format!("tenohira-{menu}-{page}")
+}
+
+/// Queues a publish of `version` (a rollback is a publish of an earlier
+/// one), audited. Refused while another publish of the menu is under way.
+pub async fn start(app: &App, caller: &Caller, id: i32, version: i32) -> AppResult<Publish> {
+    caller.require(Permission::RichmenuManage)?;
+    let mut conn = app.db.get().await?;
+    let v = store::version(&mut conn, id, version)
+        .await?
+        .ok_or_else(|| AppError::bad_input("version", "その版はありません"))?;
+    let mut p = crate::error::Problems::new();
+    v.definition()?.problems("definition", &mut p);
+    p.into_result()?;
+    drop(conn);
+    let by = caller.staff().ok().map(|s| s.account_id);
+    let publish = audit::audited(app, caller, "richmenu.publish", move |conn| {
+        Box::pin(async move {
+            let row: Publish = diesel::insert_into(publishes::table)
+                .values((
+                    publishes::menu_id.eq(id),
+                    publishes::version.eq(version),
+                    publishes::created_by.eq(by),
+                ))
+                .returning(Publish::as_returning())
+                .get_result(conn)
+                .await
+                .map_err(|e| match AppError::from(e) {
+                    AppError::Conflict(_) => AppError::Conflict(
+                        "このメニューは公開の処理中です。終わってからもう一度お試しください".into(),
+                    ),
+                    other => other,
+                })?;
+            crate::registry::stage(conn, &PublishVersion { publish: row.id })
+                .await
+                .map_err(AppError::internal)?;
+            let target = Target::new("rich_menu", id);
+            Ok((row, target, json!({ "version": version })))
+        })
+    })
+    .await?;
+    // Committed: hand the job over now (the worker's periodic flush is the fallback).
+    if let Err(e) = app.outbox.flush().await {
+        tracing::warn!(error = %e, "the publish job waits for the next outbox flush");
+    }
+    Ok(publish)
+}
+
+pub async fn get(app: &App, caller: &Caller, id: i64) -> AppResult<Option<Publish>> {
+    caller.require(Permission::RichmenuManage)?;
+    let mut conn = app.db.get().await?;
+    Ok(publishes::table
+        .find(id)
+        .select(Publish::as_select())
+        .first(&mut conn)
+        .await
+        .optional()?)
+}
+
+async fn set_step(app: &App, id: i64, state: &str, step: &str) -> anyhow::Result<()> {
+    let mut conn = app.db.get().await?;
+    diesel::update(publishes::table.find(id))
+        .set((publishes::state.eq(state), publishes::step.eq(step)))
+        .execute(&mut conn)
+        .await?;
+    Ok(())
+}
+
+/// LINE's refusal (or ours) as field errors for the console.
+fn problems_of(e: &LineError, page: usize) -> Vec<FieldError> {
+    match e {
+        LineError::Api {
+            details, message, ..
+        } if !details.is_empty() => details
+            .iter()
+            .map(|d| {
+                FieldError::new(
+                    format!("pages[{page}].{}", d.property),
+                    format!("{} ({message})", d.message),
+                )
+            })
+            .collect(),
+        LineError::Invalid(errors) => errors
+            .iter()
+            .map(|f| FieldError::new(format!("pages[{page}].{}", f.field), f.message.clone()))
+            .collect(),
+        other => vec![FieldError::new(format!("pages[{page}]"), other.to_string())],
+    }
+}
+
+/// Whether retrying later could help (LINE busy or away), as opposed to a refusal.
+fn transient(e: &LineError) -> bool {
+    match e {
+        LineError::Api { status, .. } => *status >= 500 || *status == 429,
+        LineError::Transport(_) | LineError::Limiter(_) => true,
+        LineError::Invalid(_) => false,
+    }
+}
+
+/// The uploaded image's bytes and type.
+async fn image(app: &App, id: uuid::Uuid) -> anyhow::Result<(Vec<u8>, &'static str)> {
+    let stream = app
+        .media
+        .read(id, crate::storage::Variant::Original)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("image {id} is not in the media store"))?;
+    let bytes: Vec<u8> = stream.map_ok(|b| b.to_vec()).try_concat().await?;
+    let kind = match crate::media::sniff(&bytes) {
+        Some((_, "image/png")) => "image/png",
+        _ => "image/jpeg",
+    };
+    Ok((bytes, kind))
+}
+
+/// Creates the LINE menus of a version's pages (validated, image uploaded).
+/// On failure the ones already created are deleted.
+async fn create_menus(
+    app: &App,
+    menu: i32,
+    def: &Definition,
+) -> Result<Vec<String>, (LineError, usize)> {
+    let bodies: Vec<serde_json::Value> = {
+        let alias_of = |i: usize| alias(menu, i);
+        // URI taps go straight to their address until the counting redirect exists.
+        let tap = |_: usize, _: usize, uri: &str| uri.to_string();
+        let cx = LineContext {
+            liff_base: &app.config.liff_settings_url,
+            alias: &alias_of,
+            tap_url: &tap,
+        };
+        def.pages
+            .iter()
+            .enumerate()
+            .map(|(i, page)| page.to_line(i, i == 0, &cx))
+            .collect()
+    };
+    let mut created: Vec<String> = Vec::new();
+    for (i, (page, body)) in def.pages.iter().zip(&bodies).enumerate() {
+        let step = async {
+            app.line.richmenu_validate(body).await?;
+            let id = app.line.richmenu_create(body).await?;
+            created.push(id.clone());
+            let (bytes, kind) = match page.image {
+                Some(img) => image(app, img).await.map_err(|e| {
+                    LineError::Invalid(vec![FieldError::new("image", e.to_string())])
+                })?,
+                None => {
+                    return Err(LineError::Invalid(vec![FieldError::new(
+                        "image",
+                        "画像がありません",
+                    )]));
+                }
+            };
+            app.line.richmenu_upload_image(&id, kind, bytes).await
+        };
+        if let Err(e) = step.await {
+            for id in &created {
+                if let Err(d) = app.line.richmenu_delete(id).await {
+                    tracing::warn!(menu = %id, error = %d, "a half-made LINE rich menu was not deleted");
+                }
+            }
+            return Err((e, i));
+        }
+    }
+    Ok(created)
+}
+
+/// Points page `i`'s alias at `id`, creating the alias the first time.
+async fn point_alias(app: &App, alias: &str, id: &str) -> Result<(), LineError> {
+    match app.line.richmenu_alias_update(alias, id).await {
+        Err(LineError::Api { status: 404, .. }) => app.line.richmenu_alias_create(alias, id).await,
+        other => other,
+    }
+}
+
+async fn finish(app: &App, id: i64, state: &str, problems: Vec<FieldError>) -> anyhow::Result<()> {
+    let mut conn = app.db.get().await?;
+    let problems: Vec<serde_json::Value> = problems
+        .iter()
+        .map(|p| json!({ "field": p.field, "message": p.message }))
+        .collect();
+    diesel::update(publishes::table.find(id))
+        .set((
+            publishes::state.eq(state),
+            publishes::step.eq(""),
+            publishes::problems.eq(json!(problems)),
+            publishes::finished_at.eq(diesel::dsl::now),
+        ))
+        .execute(&mut conn)
+        .await?;
+    Ok(())
+}
+
+/// The job: create (or reuse) the version's LINE menus, move aliases and
+/// the default, record it live, clean up.
+pub async fn run(app: &App, publish: i64) -> Result<(), JobError> {
+    let retry = |e: anyhow::Error| JobError::Retry(format!("{e:#}"));
+    let mut conn = app.db.get().await.map_err(|e| retry(e.into()))?;
+    // Taken by one worker only: a job delivered twice must not create its menus twice.
+    let stale = Utc::now() - chrono::Duration::minutes(5);
+    let Some(p) = diesel::update(
+        publishes::table.find(publish).filter(
+            publishes::state.eq("queued").or(publishes::state
+                .eq("running")
+                .and(publishes::claimed_at.lt(stale))),
+        ),
+    )
+    .set((
+        publishes::state.eq("running"),
+        publishes::claimed_at.eq(diesel::dsl::now),
+    ))
+    .returning(Publish::as_returning())
+    .get_result(&mut conn)
+    .await
+    .optional()
+    .map_err(|e| retry(e.into()))?
+    else {
+        // Done, failed, or another worker has it.
+        return Ok(());
+    };
+    let menu: store::Menu = menus::table
+        .find(p.menu_id)
+        .select(store::Menu::as_select())
+        .first(&mut conn)
+        .await
+        .map_err(|e| retry(e.into()))?;
+    let all = store::versions_of(&mut conn, p.menu_id)
+        .await
+        .map_err(|e| retry(e.into()))?;
+    drop(conn);
+    let Some(target) = all.iter().find(|v| v.version == p.version).cloned() else {
+        finish(
+            app,
+            publish,
+            "failed",
+            vec![FieldError::new("version", "その版はありません")],
+        )
+        .await
+        .map_err(retry)?;
+        return Ok(());
+    };
+    let def = target
+        .definition()
+        .map_err(|e| retry(anyhow::anyhow!("{e}")))?;
+    let previous = menu
+        .live_version
+        .and_then(|l| all.iter().find(|v| v.version == l).cloned());
+
+    // 1. The version's own LINE menus (a rollback finds its menus still there).
+    let reused = line_ids(&target).filter(|ids| ids.len() == def.pages.len());
+    let ids = match reused {
+        Some(ids) => ids,
+        None => {
+            set_step(app, publish, "running", "LINEにメニューを作成しています")
+                .await
+                .map_err(retry)?;
+            match create_menus(app, p.menu_id, &def).await {
+                Ok(ids) => ids,
+                Err((e, _)) if transient(&e) => return Err(again(app, publish, e).await),
+                Err((e, page)) => {
+                    finish(app, publish, "failed", problems_of(&e, page))
+                        .await
+                        .map_err(retry)?;
+                    return Ok(());
+                }
+            }
+        }
+    };
+    // 2. Aliases (tabs) and the default move to them.
+    set_step(
+        app,
+        publish,
+        "running",
+        "タブと既定のメニューを切り替えています",
+    )
+    .await
+    .map_err(retry)?;
+    let old_ids = previous.as_ref().and_then(line_ids).unwrap_or_default();
+    let mut moved = 0;
+    let mut failure = None;
+    if def.tabbed() {
+        for (i, id) in ids.iter().enumerate() {
+            match point_alias(app, &alias(p.menu_id, i), id).await {
+                Ok(()) => moved += 1,
+                Err(e) => {
+                    failure = Some((e, i));
+                    break;
+                }
+            }
+        }
+    }
+    if failure.is_none()
+        && menu.audience == "default"
+        && let Err(e) = app.line.richmenu_set_default(&ids[0]).await
+    {
+        failure = Some((e, 0));
+    }
+    if let Some((e, page)) = failure {
+        // Back to the previous version's menus: nothing half-published.
+        for (i, old) in old_ids.iter().enumerate().take(moved) {
+            if let Err(b) = point_alias(app, &alias(p.menu_id, i), old).await {
+                tracing::error!(alias = %alias(p.menu_id, i), error = %b, "an alias could not be moved back");
+            }
+        }
+        if transient(&e) {
+            return Err(again(app, publish, e).await);
+        }
+        finish(app, publish, "failed", problems_of(&e, page))
+            .await
+            .map_err(retry)?;
+        return Ok(());
+    }
+    // 3. Live, and the LINE menus no version needs any more deleted.
+    let keep = previous.as_ref().map(|v| v.version);
+    record_live(app, p.menu_id, p.version, &ids)
+        .await
+        .map_err(retry)?;
+    for v in all
+        .iter()
+        .filter(|v| v.version != p.version && Some(v.version) != keep)
+    {
+        if let Some(old) = line_ids(v) {
+            for id in old {
+                match app.line.richmenu_delete(&id).await {
+                    Ok(()) | Err(LineError::Api { status: 404, .. }) => {}
+                    Err(e) => {
+                        tracing::warn!(menu = %id, error = %e, "an unused LINE rich menu was not deleted")
+                    }
+                }
+            }
+            forget_line_ids(app, p.menu_id, v.version)
+                .await
+                .map_err(retry)?;
+        }
+    }
+    finish(app, publish, "done", vec![]).await.map_err(retry)?;
+    Ok(())
+}
+
+/// LINE was busy or away: the publish goes back to waiting for its retry.
+async fn again(app: &App, publish: i64, e: LineError) -> JobError {
+    if let Err(d) = set_step(
+        app,
+        publish,
+        "queued",
+        "LINEが混み合っているため、時間をおいて再試行します",
+    )
+    .await
+    {
+        tracing::warn!(error = %d, "a publish's retry was not recorded");
+    }
+    JobError::Retry(e.to_string())
+}
+
+fn line_ids(v: &Version) -> Option<Vec<String>> {
+    v.line_menu_ids
+        .as_ref()
+        .map(|ids| ids.iter().flatten().cloned().collect())
+}
+
+async fn record_live(app: &App, menu: i32, version: i32, ids: &[String]) -> anyhow::Result<()> {
+    let mut conn = app.db.get().await?;
+    let ids: Vec<Option<String>> = ids.iter().cloned().map(Some).collect();
+    conn.transaction::<(), anyhow::Error, _>(async move |conn| {
+        // Set once, the first time it goes live; a rollback keeps the first date.
+        diesel::update(
+            versions::table
+                .find((menu, version))
+                .filter(versions::published_at.is_null()),
+        )
+        .set(versions::published_at.eq(Some(Utc::now())))
+        .execute(conn)
+        .await?;
+        diesel::update(versions::table.find((menu, version)))
+            .set(versions::line_menu_ids.eq(Some(&ids)))
+            .execute(conn)
+            .await?;
+        diesel::update(menus::table.find(menu))
+            .set((
+                menus::live_version.eq(version),
+                menus::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(conn)
+            .await?;
+        Ok(())
+    })
+    .await
+}
+
+async fn forget_line_ids(app: &App, menu: i32, version: i32) -> anyhow::Result<()> {
+    let mut conn = app.db.get().await?;
+    diesel::update(versions::table.find((menu, version)))
+        .set(versions::line_menu_ids.eq(None::<Vec<Option<String>>>))
+        .execute(&mut conn)
+        .await?;
+    Ok(())
+}
+
+/// Rich menus' part in the worker: the publish job.
+pub fn register(r: &mut crate::registry::Registry) {
+    r.job::<PublishVersion, _, _>(
+        crate::registry::Concurrency::Default,
+        |ctx, job| async move { run(&ctx.app, job.publish).await },
+    );
+}

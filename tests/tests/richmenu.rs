@@ -1,0 +1,246 @@
+//! Rich menus against line-fake: a tab set published (LINE menus created,
+//! images uploaded, aliases and the default moved), an edit published
+//! without a broken moment, a rollback that reuses the earlier menus, the
+//! cleanup of LINE menus no version needs, and a publish LINE refuses that
+//! leaves the previous version live with nothing left behind.
+
+use serde_json::{Value, json};
+use tenohira::auth::Permission;
+use tenohira_tests::{CHANNEL_TOKEN, Options, Session, TestApp};
+
+/// A flat PNG of the given size (LINE checks the size, not the picture).
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(w, h, image::Rgb([0x00, 0x5a, 0xb5]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+async fn stored(t: &TestApp, bytes: Vec<u8>) -> String {
+    tenohira::media::store_generated(&t.app, bytes, "image/png", "menu.png")
+        .await
+        .unwrap()
+        .to_string()
+}
+
+/// Two tabs, each switching to the other; the first also opens the card.
+fn tabs(image: &str, first_text: &str) -> Value {
+    let switch = |tab: u32| json!({"kind": "SWITCH", "tab": tab});
+    json!({"pages": [
+        {"name": "くらし", "width": 2500, "height": 843, "chatBarText": "メニュー", "image": image,
+         "areas": [
+            {"x": 0, "y": 0, "width": 1250, "height": 200, "action": switch(0)},
+            {"x": 1250, "y": 0, "width": 1250, "height": 200, "action": switch(1)},
+            {"x": 0, "y": 200, "width": 1250, "height": 643, "action": {"kind": "MESSAGE", "text": first_text}},
+            {"x": 1250, "y": 200, "width": 1250, "height": 643, "action": {"kind": "LIFF", "liff": "CARD"}},
+         ]},
+        {"name": "子育て", "width": 2500, "height": 843, "chatBarText": "メニュー", "image": image,
+         "areas": [
+            {"x": 0, "y": 0, "width": 1250, "height": 200, "action": switch(0)},
+            {"x": 1250, "y": 0, "width": 1250, "height": 200, "action": switch(1)},
+         ]},
+    ]})
+}
+
+/// What LINE (line-fake) has, through its own API.
+async fn line(t: &TestApp, path: &str) -> Value {
+    reqwest::Client::new()
+        .get(format!("{}{path}", t.fake.base))
+        .bearer_auth(CHANNEL_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap_or(Value::Null)
+}
+
+async fn aliases(t: &TestApp) -> Vec<(String, String)> {
+    let list = line(t, "/v2/bot/richmenu/alias/list").await;
+    let mut out: Vec<(String, String)> = list["aliases"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|a| {
+            (
+                a["richMenuAliasId"].as_str().unwrap_or("").to_string(),
+                a["richMenuId"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+async fn menus_on_line(t: &TestApp) -> Vec<String> {
+    let mut ids: Vec<String> = line(t, "/v2/bot/richmenu/list").await["richmenus"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|m| m["richMenuId"].as_str().unwrap_or("").to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// Publishes and waits for the job; returns the publish's final state.
+async fn publish(t: &TestApp, s: &Session, id: i64, version: i64) -> Value {
+    let r = s
+        .gql(
+            "mutation($id: Int!, $v: Int!) { publishRichMenu(id: $id, version: $v) { id state } }",
+            json!({"id": id, "v": version}),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    let pid = r["data"]["publishRichMenu"]["id"].as_i64().unwrap();
+    // A second delivery of the same job does nothing (one worker takes it).
+    tenohira::richmenu::publish::run(&t.app, pid).await.unwrap();
+    let q =
+        "query($id: Int!) { richMenuPublish(id: $id) { state step problems { field message } } }";
+    t.eventually(20, "the publish to finish", || async {
+        let r = s.gql(q, json!({"id": pid})).await;
+        matches!(
+            r["data"]["richMenuPublish"]["state"].as_str(),
+            Some("DONE" | "FAILED")
+        )
+    })
+    .await;
+    s.gql(q, json!({"id": pid})).await["data"]["richMenuPublish"].clone()
+}
+
+async fn save(s: &Session, id: i64, def: Value) -> i64 {
+    let r = s
+        .gql(
+            "mutation($id: Int!, $d: RichMenuDefinitionInput!) { saveRichMenuDraft(id: $id, input: {name: \"県のメニュー\", audience: DEFAULT, definition: $d}) { version } }",
+            json!({"id": id, "d": def}),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    r["data"]["saveRichMenuDraft"]["version"].as_i64().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tab_set_is_published_edited_rolled_back_and_cleaned_up_on_line() {
+    let t = TestApp::spawn_with(Options {
+        with_workers: true,
+        ..Default::default()
+    })
+    .await;
+    let s = t.signed_in("pr-staff", &[Permission::RichmenuManage]).await;
+    let image = stored(&t, png(2500, 843)).await;
+    let r = s
+        .gql(
+            "mutation($d: RichMenuDefinitionInput!) { createRichMenu(input: {name: \"県のメニュー\", audience: DEFAULT, definition: $d}) { id liveVersion } }",
+            json!({"d": tabs(&image, "ごみの出し方")}),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    let id = r["data"]["createRichMenu"]["id"].as_i64().unwrap();
+    assert!(menus_on_line(&t).await.is_empty(), "a draft is not on LINE");
+
+    // Version 1: two LINE menus, an alias per tab, the first as the default.
+    let done = publish(&t, &s, id, 1).await;
+    assert_eq!(done["state"], "DONE", "{done}");
+    let v1 = menus_on_line(&t).await;
+    assert_eq!(v1.len(), 2);
+    let a1 = aliases(&t).await;
+    assert_eq!(
+        a1.iter().map(|(a, _)| a.as_str()).collect::<Vec<_>>(),
+        [format!("tenohira-{id}-0"), format!("tenohira-{id}-1")]
+    );
+    let default = line(&t, "/v2/bot/user/all/richmenu").await["richMenuId"].clone();
+    assert_eq!(default, json!(a1[0].1), "the first tab is the default");
+    let first = line(&t, &format!("/v2/bot/richmenu/{}", a1[0].1)).await;
+    assert_eq!(first["areas"][1]["action"]["type"], "richmenuswitch");
+    assert_eq!(first["areas"][1]["action"]["richMenuAliasId"], a1[1].0);
+    assert!(
+        first["areas"][3]["action"]["uri"]
+            .as_str()
+            .unwrap()
+            .ends_with("/card"),
+        "{first}"
+    );
+
+    // An edit is a new version; publishing it moves the aliases, v1 stays for rollback.
+    assert_eq!(save(&s, id, tabs(&image, "子育て支援")).await, 2);
+    assert_eq!(publish(&t, &s, id, 2).await["state"], "DONE");
+    let a2 = aliases(&t).await;
+    assert!(
+        a2.iter().zip(&a1).all(|(n, o)| n.0 == o.0 && n.1 != o.1),
+        "{a1:?} → {a2:?}"
+    );
+    assert_eq!(
+        menus_on_line(&t).await.len(),
+        4,
+        "v1's menus kept for a rollback"
+    );
+
+    // Rollback to v1 reuses its menus: nothing created.
+    assert_eq!(publish(&t, &s, id, 1).await["state"], "DONE");
+    assert_eq!(aliases(&t).await, a1);
+    assert_eq!(menus_on_line(&t).await.len(), 4);
+
+    // A third version: the menus of v2 (neither live nor the one before) go.
+    assert_eq!(save(&s, id, tabs(&image, "防災")).await, 3);
+    assert_eq!(publish(&t, &s, id, 3).await["state"], "DONE");
+    let now = menus_on_line(&t).await;
+    assert_eq!(now.len(), 4, "v3 and v1 (the one before): {now:?}");
+    assert!(
+        a2.iter().all(|(_, m)| !now.contains(m)),
+        "v2's LINE menus deleted"
+    );
+    let r = s
+        .gql(
+            "query($id: Int!) { richMenu(id: $id) { liveVersion versions { version live publishedAt } } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(r["data"]["richMenu"]["liveVersion"], 3, "{r}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_publish_line_refuses_leaves_the_live_version_and_nothing_behind() {
+    let t = TestApp::spawn_with(Options {
+        with_workers: true,
+        ..Default::default()
+    })
+    .await;
+    let s = t.signed_in("pr-staff", &[Permission::RichmenuManage]).await;
+    let image = stored(&t, png(2500, 843)).await;
+    let r = s
+        .gql(
+            "mutation($d: RichMenuDefinitionInput!) { createRichMenu(input: {name: \"県のメニュー\", audience: DEFAULT, definition: $d}) { id } }",
+            json!({"d": tabs(&image, "ごみ")}),
+        )
+        .await;
+    let id = r["data"]["createRichMenu"]["id"].as_i64().unwrap();
+    assert_eq!(publish(&t, &s, id, 1).await["state"], "DONE");
+    let before = (menus_on_line(&t).await, aliases(&t).await);
+
+    // The second version's image is the wrong size: LINE refuses the upload.
+    let wrong = stored(&t, png(2500, 1686)).await;
+    assert_eq!(save(&s, id, tabs(&wrong, "ごみ")).await, 2);
+    let failed = publish(&t, &s, id, 2).await;
+    assert_eq!(failed["state"], "FAILED", "{failed}");
+    assert!(
+        failed["problems"][0]["field"]
+            .as_str()
+            .unwrap()
+            .starts_with("pages[0]"),
+        "{failed}"
+    );
+    assert_eq!(
+        (menus_on_line(&t).await, aliases(&t).await),
+        before,
+        "the half-made menus deleted, the aliases where they were"
+    );
+    let r = s
+        .gql(
+            "query($id: Int!) { richMenu(id: $id) { liveVersion } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(r["data"]["richMenu"]["liveVersion"], 1);
+}
