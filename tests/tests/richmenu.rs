@@ -132,12 +132,12 @@ async fn a_tab_set_is_published_edited_rolled_back_and_cleaned_up_on_line() {
     let image = stored(&t, png(2500, 843)).await;
     let r = s
         .gql(
-            "mutation($d: RichMenuDefinitionInput!) { createRichMenu(input: {name: \"県のメニュー\", audience: DEFAULT, definition: $d}) { id liveVersion } }",
+            "mutation($d: RichMenuDefinitionInput!) { createRichMenu(input: {name: \"県のメニュー\", audience: DEFAULT, definition: $d}) { menu { id liveVersion } } }",
             json!({"d": tabs(&image, "ごみの出し方")}),
         )
         .await;
     assert!(r["errors"].is_null(), "{r}");
-    let id = r["data"]["createRichMenu"]["id"].as_i64().unwrap();
+    let id = r["data"]["createRichMenu"]["menu"]["id"].as_i64().unwrap();
     assert!(menus_on_line(&t).await.is_empty(), "a draft is not on LINE");
 
     // Version 1: two LINE menus, an alias per tab, the first as the default.
@@ -201,7 +201,7 @@ async fn a_tab_set_is_published_edited_rolled_back_and_cleaned_up_on_line() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_publish_line_refuses_leaves_the_live_version_and_nothing_behind() {
+async fn a_wrong_image_is_refused_at_save_and_a_publish_line_refuses_leaves_nothing_behind() {
     let t = TestApp::spawn_with(Options {
         with_workers: true,
         ..Default::default()
@@ -211,30 +211,54 @@ async fn a_publish_line_refuses_leaves_the_live_version_and_nothing_behind() {
     let image = stored(&t, png(2500, 843)).await;
     let r = s
         .gql(
-            "mutation($d: RichMenuDefinitionInput!) { createRichMenu(input: {name: \"県のメニュー\", audience: DEFAULT, definition: $d}) { id } }",
+            "mutation($d: RichMenuDefinitionInput!) { createRichMenu(input: {name: \"県のメニュー\", audience: DEFAULT, definition: $d}) { menu { id } } }",
             json!({"d": tabs(&image, "ごみ")}),
         )
         .await;
-    let id = r["data"]["createRichMenu"]["id"].as_i64().unwrap();
+    let id = r["data"]["createRichMenu"]["menu"]["id"].as_i64().unwrap();
     assert_eq!(publish(&t, &s, id, 1).await["state"], "DONE");
     let before = (menus_on_line(&t).await, aliases(&t).await);
 
-    // The second version's image is the wrong size: LINE refuses the upload.
+    // An image of the wrong size is refused at save, with the page's path.
     let wrong = stored(&t, png(2500, 1686)).await;
-    assert_eq!(save(&s, id, tabs(&wrong, "ごみ")).await, 2);
+    let r = s
+        .gql(
+            "mutation($id: Int!, $d: RichMenuDefinitionInput!) { saveRichMenuDraft(id: $id, input: {name: \"県のメニュー\", audience: DEFAULT, definition: $d}) { version } }",
+            json!({"id": id, "d": tabs(&wrong, "ごみ")}),
+        )
+        .await;
+    assert_eq!(
+        r["errors"][0]["extensions"]["field"], "input.definition.pages[0].image",
+        "{r}"
+    );
+
+    // LINE refuses the second page: the account is at its 1,000 menus.
+    assert_eq!(save(&s, id, tabs(&image, "子育て")).await, 2);
+    t.fake
+        .post("/_fake/rate-limits", json!({"richmenu.create": null}))
+        .await;
+    let filler = json!({"size": {"width": 2500, "height": 843}, "selected": false, "name": "埋め草",
+        "chatBarText": "メニュー", "areas": [{"bounds": {"x": 0, "y": 0, "width": 100, "height": 100},
+        "action": {"type": "message", "text": "a"}}]});
+    let have = menus_on_line(&t).await.len();
+    for _ in have..999 {
+        t.app.line.richmenu_create(&filler).await.unwrap();
+    }
+    let before = (menus_on_line(&t).await, aliases(&t).await);
+    assert_eq!(before.0.len(), 999);
     let failed = publish(&t, &s, id, 2).await;
     assert_eq!(failed["state"], "FAILED", "{failed}");
     assert!(
         failed["problems"][0]["field"]
             .as_str()
             .unwrap()
-            .starts_with("pages[0]"),
+            .starts_with("pages[1]"),
         "{failed}"
     );
     assert_eq!(
         (menus_on_line(&t).await, aliases(&t).await),
         before,
-        "the half-made menus deleted, the aliases where they were"
+        "the first page's new menu deleted, the aliases where they were"
     );
     let r = s
         .gql(

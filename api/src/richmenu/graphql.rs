@@ -122,6 +122,8 @@ pub struct SavedRichMenu {
     pub menu: RichMenu,
     /// The draft's version number.
     pub version: i32,
+    /// What staff should know (an oversize PNG re-encoded to fit, say).
+    pub notices: Vec<String>,
 }
 
 /// A publish (or rollback) of one version, run as a job.
@@ -200,10 +202,17 @@ pub struct RichMenuMutation;
 #[Object]
 impl RichMenuMutation {
     /// A new menu; its first version is a draft.
-    async fn create_rich_menu(&self, ctx: &Context<'_>, input: RichMenuInput) -> Result<RichMenu> {
-        Ok(store::create(ctx.app(), ctx.caller(), input.into())
-            .await?
-            .into())
+    async fn create_rich_menu(
+        &self,
+        ctx: &Context<'_>,
+        input: RichMenuInput,
+    ) -> Result<SavedRichMenu> {
+        let (menu, notices) = store::create(ctx.app(), ctx.caller(), input.into()).await?;
+        Ok(SavedRichMenu {
+            menu: menu.into(),
+            version: 1,
+            notices,
+        })
     }
 
     /// Saves the draft (a new version once the newest has been live).
@@ -213,10 +222,12 @@ impl RichMenuMutation {
         id: i32,
         input: RichMenuInput,
     ) -> Result<SavedRichMenu> {
-        let (menu, version) = store::save_draft(ctx.app(), ctx.caller(), id, input.into()).await?;
+        let (menu, version, notices) =
+            store::save_draft(ctx.app(), ctx.caller(), id, input.into()).await?;
         Ok(SavedRichMenu {
             menu: menu.into(),
             version,
+            notices,
         })
     }
 

@@ -4,6 +4,7 @@
 //! division, seed §1.6(1)5).
 
 pub mod graphql;
+pub mod image;
 pub mod model;
 pub mod publish;
 pub mod store;

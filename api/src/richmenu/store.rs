@@ -163,22 +163,48 @@ fn audited(m: Menu, version: i32) -> (Menu, Target, serde_json::Value) {
 }
 
 /// The permission and every check a draft needs before it is stored: its
-/// definition as stored, and who saves it.
+/// definition as stored (a re-encoded image in place of an oversize PNG),
+/// who saves it, and what staff should be told.
 async fn checked(
     app: &App,
     caller: &Caller,
-    draft: &Draft,
-) -> AppResult<(serde_json::Value, Option<uuid::Uuid>)> {
+    draft: &mut Draft,
+) -> AppResult<(serde_json::Value, Option<uuid::Uuid>, Vec<String>)> {
     caller.require(Permission::RichmenuManage)?;
     let mut conn = app.db.get().await?;
     draft.problems(&mut conn).await?;
+    drop(conn);
+    let mut p = Problems::new();
+    let mut notices = Vec::new();
+    for (i, page) in draft.definition.pages.iter_mut().enumerate() {
+        let Some(image) = page.image else { continue };
+        match super::image::fit(app, image, page.width, page.height)
+            .await
+            .map_err(AppError::internal)?
+        {
+            Ok(super::image::Fit::Fits) => {}
+            Ok(super::image::Fit::Replaced(smaller)) => {
+                page.image = Some(smaller);
+                notices.push(format!(
+                    "「{}」の画像が1MBを超えていたため、JPEGに変換して1MB以下にしました",
+                    page.name.trim()
+                ));
+            }
+            Err(message) => p.add(format!("input.definition.pages[{i}].image"), message),
+        }
+    }
+    p.into_result()?;
     let definition = serde_json::to_value(&draft.definition).map_err(AppError::internal)?;
-    Ok((definition, staff_id(caller)))
+    Ok((definition, staff_id(caller), notices))
 }
 
 /// A new menu with its first version as a draft.
-pub async fn create(app: &App, caller: &Caller, draft: Draft) -> AppResult<Menu> {
-    let (definition, by) = checked(app, caller, &draft).await?;
+pub async fn create(
+    app: &App,
+    caller: &Caller,
+    mut draft: Draft,
+) -> AppResult<(Menu, Vec<String>)> {
+    let (definition, by, notices) = checked(app, caller, &mut draft).await?;
     audit::audited(app, caller, "richmenu.create", move |conn| {
         Box::pin(async move {
             let m: Menu = diesel::insert_into(menus::table)
@@ -204,6 +230,7 @@ pub async fn create(app: &App, caller: &Caller, draft: Draft) -> AppResult<Menu>
         })
     })
     .await
+    .map(|m| (m, notices))
 }
 
 /// Saves the draft: the newest version when it has never been live,
@@ -212,9 +239,9 @@ pub async fn save_draft(
     app: &App,
     caller: &Caller,
     id: i32,
-    draft: Draft,
-) -> AppResult<(Menu, i32)> {
-    let (definition, by) = checked(app, caller, &draft).await?;
+    mut draft: Draft,
+) -> AppResult<(Menu, i32, Vec<String>)> {
+    let (definition, by, notices) = checked(app, caller, &mut draft).await?;
     audit::audited(app, caller, "richmenu.save", move |conn| {
         Box::pin(async move {
             // One saver at a time per menu: the version numbers do not race.
@@ -268,4 +295,5 @@ pub async fn save_draft(
         })
     })
     .await
+    .map(|(m, n)| (m, n, notices))
 }

@@ -48,6 +48,7 @@ pub struct Fixture {
     scenario: i32,
     handover: i64,
     rich_menu: i32,
+    menu_image: String,
 }
 
 pub struct Op {
@@ -242,8 +243,18 @@ async fn fixture(t: &TestApp) -> Fixture {
             .await
             .unwrap()
     };
+    let menu_image = {
+        let img = image::RgbImage::from_pixel(2500, 843, image::Rgb([0, 90, 181]));
+        let mut png = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut png, image::ImageFormat::Png).unwrap();
+        tenohira::media::store_generated(&t.app, png.into_inner(), "image/png", "menu.png")
+            .await
+            .unwrap()
+            .to_string()
+    };
     let mut fixture = Fixture {
         rich_menu: 0,
+        menu_image,
         handover,
         scenario: scenario.id,
         faq: faq.id,
@@ -271,6 +282,7 @@ async fn fixture(t: &TestApp) -> Fixture {
     )
     .await
     .unwrap()
+    .0
     .id;
     fixture
 }

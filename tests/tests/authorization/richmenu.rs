@@ -5,7 +5,7 @@ use tenohira::auth::Permission::*;
 
 use super::{Fixture, Op};
 
-/// A one-page menu over the fixture's image, with `areas` areas.
+/// A one-page menu over the fixture's menu image, with `areas` areas.
 pub fn definition(f: &Fixture, areas: usize) -> Value {
     let areas: Vec<Value> = (0..areas)
         .map(|i| {
@@ -14,7 +14,7 @@ pub fn definition(f: &Fixture, areas: usize) -> Value {
         })
         .collect();
     json!({"pages": [{"name": "くらし", "width": 2500, "height": 843,
-        "chatBarText": "メニュー", "image": f.image, "areas": areas}]})
+        "chatBarText": "メニュー", "image": f.menu_image, "areas": areas}]})
 }
 
 pub fn ops() -> Vec<Op> {
@@ -38,7 +38,7 @@ pub fn ops() -> Vec<Op> {
         Op {
             field: "createRichMenu",
             permission: RichmenuManage,
-            query: "mutation($d: RichMenuDefinitionInput!) { createRichMenu(input: {name: \"新しいメニュー\", definition: $d}) { id } }",
+            query: "mutation($d: RichMenuDefinitionInput!) { createRichMenu(input: {name: \"新しいメニュー\", definition: $d}) { menu { id } } }",
             vars: |f| json!({"d": definition(f, 2)}),
             audit: Some("richmenu.create"),
             also: &[],
@@ -82,7 +82,7 @@ pub fn bad_inputs(
     no_image["pages"][0]["image"] = json!("00000000-0000-0000-0000-000000000001");
     let mut switch_out = definition(f, 1);
     switch_out["pages"][0]["areas"][0]["action"] = json!({"kind": "SWITCH", "tab": 3});
-    let create = "mutation($d: RichMenuDefinitionInput!) { createRichMenu(input: {name: \"だめ\", definition: $d}) { id } }";
+    let create = "mutation($d: RichMenuDefinitionInput!) { createRichMenu(input: {name: \"だめ\", definition: $d}) { menu { id } } }";
     vec![
         (
             "createRichMenu",
