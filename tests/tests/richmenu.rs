@@ -231,6 +231,11 @@ async fn a_wrong_image_is_refused_at_save_and_a_publish_line_refuses_leaves_noth
         r["errors"][0]["extensions"]["field"], "input.definition.pages[0].image",
         "{r}"
     );
+    assert_eq!(
+        (menus_on_line(&t).await, aliases(&t).await),
+        before,
+        "nothing reached LINE"
+    );
 
     // LINE refuses the second page: the account is at its 1,000 menus.
     assert_eq!(save(&s, id, tabs(&image, "子育て")).await, 2);
