@@ -121,23 +121,39 @@ async fn save(s: &Session, id: i64, def: Value) -> i64 {
     r["data"]["saveRichMenuDraft"]["version"].as_i64().unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_tab_set_is_published_edited_rolled_back_and_cleaned_up_on_line() {
+/// The app with its workers, and a PR staff member with richmenu.manage.
+async fn app() -> (TestApp, Session) {
     let t = TestApp::spawn_with(Options {
         with_workers: true,
         ..Default::default()
     })
     .await;
     let s = t.signed_in("pr-staff", &[Permission::RichmenuManage]).await;
-    let image = stored(&t, png(2500, 843)).await;
+    (t, s)
+}
+
+/// Creates the default menu; returns its id and what staff were told.
+async fn create(s: &Session, def: Value) -> (i64, Value) {
     let r = s
         .gql(
-            "mutation($d: RichMenuDefinitionInput!) { createRichMenu(input: {name: \"県のメニュー\", audience: DEFAULT, definition: $d}) { menu { id liveVersion } } }",
-            json!({"d": tabs(&image, "ごみの出し方")}),
+            "mutation($d: RichMenuDefinitionInput!) { createRichMenu(input: {name: \"県のメニュー\", audience: DEFAULT, definition: $d}) { menu { id liveVersion } notices } }",
+            json!({"d": def}),
         )
         .await;
     assert!(r["errors"].is_null(), "{r}");
-    let id = r["data"]["createRichMenu"]["menu"]["id"].as_i64().unwrap();
+    assert!(r["data"]["createRichMenu"]["menu"]["liveVersion"].is_null());
+    let saved = &r["data"]["createRichMenu"];
+    (
+        saved["menu"]["id"].as_i64().unwrap(),
+        saved["notices"].clone(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tab_set_is_published_edited_rolled_back_and_cleaned_up_on_line() {
+    let (t, s) = app().await;
+    let image = stored(&t, png(2500, 843)).await;
+    let (id, _) = create(&s, tabs(&image, "ごみの出し方")).await;
     assert!(menus_on_line(&t).await.is_empty(), "a draft is not on LINE");
 
     // Version 1: two LINE menus, an alias per tab, the first as the default.
@@ -202,20 +218,9 @@ async fn a_tab_set_is_published_edited_rolled_back_and_cleaned_up_on_line() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_wrong_image_is_refused_at_save_and_a_publish_line_refuses_leaves_nothing_behind() {
-    let t = TestApp::spawn_with(Options {
-        with_workers: true,
-        ..Default::default()
-    })
-    .await;
-    let s = t.signed_in("pr-staff", &[Permission::RichmenuManage]).await;
+    let (t, s) = app().await;
     let image = stored(&t, png(2500, 843)).await;
-    let r = s
-        .gql(
-            "mutation($d: RichMenuDefinitionInput!) { createRichMenu(input: {name: \"県のメニュー\", audience: DEFAULT, definition: $d}) { menu { id } } }",
-            json!({"d": tabs(&image, "ごみ")}),
-        )
-        .await;
-    let id = r["data"]["createRichMenu"]["menu"]["id"].as_i64().unwrap();
+    let (id, _) = create(&s, tabs(&image, "ごみ")).await;
     assert_eq!(publish(&t, &s, id, 1).await["state"], "DONE");
     let before = (menus_on_line(&t).await, aliases(&t).await);
 
@@ -272,4 +277,58 @@ async fn a_wrong_image_is_refused_at_save_and_a_publish_line_refuses_leaves_noth
         )
         .await;
     assert_eq!(r["data"]["richMenu"]["liveVersion"], 1);
+}
+
+/// A PNG over 1 MB (a gradient with fine grain: PNG compresses it badly, JPEG well).
+fn heavy_png(w: u32, h: u32) -> Vec<u8> {
+    let mut seed: u32 = 0x9e37_79b9;
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        let grain = (seed % 12) as u8;
+        image::Rgb([
+            ((x / 11) as u8).saturating_add(grain),
+            ((y / 4) as u8).saturating_add(grain),
+            120 + grain,
+        ])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_oversize_png_is_re_encoded_to_fit_and_the_staff_member_is_told() {
+    let (t, s) = app().await;
+    let big = heavy_png(2500, 843);
+    assert!(
+        big.len() > 1024 * 1024,
+        "the test image is {} bytes",
+        big.len()
+    );
+    let image = stored(&t, big).await;
+    let (id, notices) = create(&s, tabs(&image, "ごみ")).await;
+    assert!(
+        notices[0].as_str().unwrap().contains("JPEGに変換"),
+        "{notices}"
+    );
+    let r = s
+        .gql(
+            "query($id: Int!) { richMenu(id: $id) { versions { definition { pages { image } } } } }",
+            json!({"id": id}),
+        )
+        .await;
+    let kept = r["data"]["richMenu"]["versions"][0]["definition"]["pages"][0]["image"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(kept, image, "the page names the re-encoded image");
+    let bytes = tenohira::richmenu::image::bytes(&t.app, kept.parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(bytes.len() <= 1024 * 1024 && bytes.starts_with(&[0xff, 0xd8]));
+    // LINE takes it.
+    assert_eq!(publish(&t, &s, id, 1).await["state"], "DONE");
 }
