@@ -47,6 +47,8 @@ CREATE TABLE rich_menu_publishes (
     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     -- When a worker took it (a crashed worker's claim is taken over after 5 minutes).
     claimed_at TIMESTAMPTZ,
+    -- LINE menus it created (LINE allows 100 creations an hour).
+    created_menus INT NOT NULL DEFAULT 0,
     finished_at TIMESTAMPTZ
 );
 -- One publish of a menu at a time.

@@ -332,3 +332,32 @@ async fn an_oversize_png_is_re_encoded_to_fit_and_the_staff_member_is_told() {
     // LINE takes it.
     assert_eq!(publish(&t, &s, id, 1).await["state"], "DONE");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn publishing_stays_inside_lines_hourly_creation_limit_and_says_so() {
+    let (t, s) = app().await;
+    let image = stored(&t, png(2500, 843)).await;
+    let (id, _) = create(&s, tabs(&image, "ごみ")).await;
+    // 89 creations in the last hour already: two more pages would pass 90.
+    {
+        use diesel_async::RunQueryDsl;
+        diesel::sql_query(format!(
+            "INSERT INTO rich_menu_publishes (menu_id, version, state, claimed_at, created_menus, finished_at) \
+             VALUES ({id}, 1, 'done', now() - interval '10 minutes', 89, now())"
+        ))
+        .execute(&mut t.db().await)
+        .await
+        .unwrap();
+    }
+    let failed = publish(&t, &s, id, 1).await;
+    assert_eq!(failed["state"], "FAILED", "{failed}");
+    assert_eq!(failed["problems"][0]["field"], "pages");
+    assert!(
+        failed["problems"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("1時間に100件"),
+        "{failed}"
+    );
+    assert!(menus_on_line(&t).await.is_empty(), "nothing created");
+}

@@ -554,6 +554,7 @@ diesel::table! {
         created_by -> Nullable<Uuid>,
         created_at -> Timestamptz,
         claimed_at -> Nullable<Timestamptz>,
+        created_menus -> Int4,
         finished_at -> Nullable<Timestamptz>,
     }
 }

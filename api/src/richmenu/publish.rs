@@ -305,10 +305,22 @@ pub async fn run(app: &App, publish: i64) -> Result<(), JobError> {
     let ids = match reused {
         Some(ids) => ids,
         None => {
+            if let Some(refusal) = over_budget(app, def.pages.len()).await.map_err(retry)? {
+                finish(app, publish, "failed", vec![refusal])
+                    .await
+                    .map_err(retry)?;
+                return Ok(());
+            }
             set_step(app, publish, "running", "LINEにメニューを作成しています")
                 .await
                 .map_err(retry)?;
-            match create_menus(app, p.menu_id, &def).await {
+            let created = create_menus(app, p.menu_id, &def).await;
+            let made = match &created {
+                Ok(ids) => ids.len(),
+                Err((_, page)) => page + 1,
+            };
+            count_created(app, publish, made).await.map_err(retry)?;
+            match created {
                 Ok(ids) => ids,
                 Err((e, _)) if transient(&e) => return Err(again(app, publish, e).await),
                 Err((e, page)) => {
@@ -404,6 +416,56 @@ async fn again(app: &App, publish: i64, e: LineError) -> JobError {
         tracing::warn!(error = %d, "a publish's retry was not recorded");
     }
     JobError::Retry(e.to_string())
+}
+
+/// LINE allows 100 menu creations an hour and 1,000 menus an account;
+/// publishing stays well inside both (90 an hour, 900 of ours), and says so
+/// when it cannot.
+pub const CREATIONS_PER_HOUR: i64 = 90;
+pub const MENUS_AT_MOST: i64 = 900;
+
+async fn over_budget(app: &App, pages: usize) -> anyhow::Result<Option<FieldError>> {
+    let mut conn = app.db.get().await?;
+    let hour_ago = Utc::now() - chrono::Duration::hours(1);
+    let created: Option<i64> = publishes::table
+        .filter(publishes::claimed_at.gt(hour_ago))
+        .select(diesel::dsl::sum(publishes::created_menus))
+        .first(&mut conn)
+        .await?;
+    let pages = pages as i64;
+    if created.unwrap_or(0) + pages > CREATIONS_PER_HOUR {
+        return Ok(Some(FieldError::new(
+            "pages",
+            format!(
+                "この1時間にLINEのメニューを{}件作成しました。LINEの上限（1時間に100件）に近いため、しばらくしてからもう一度公開してください",
+                created.unwrap_or(0)
+            ),
+        )));
+    }
+    let on_line: Vec<Option<Vec<Option<String>>>> = versions::table
+        .filter(versions::line_menu_ids.is_not_null())
+        .select(versions::line_menu_ids)
+        .load(&mut conn)
+        .await?;
+    let ours: i64 = on_line.iter().flatten().map(|ids| ids.len() as i64).sum();
+    if ours + pages > MENUS_AT_MOST {
+        return Ok(Some(FieldError::new(
+            "pages",
+            format!(
+                "LINEにあるメニューが{ours}件あり、上限（1,000件）に近いため公開できません。使わないメニューを削除してください"
+            ),
+        )));
+    }
+    Ok(None)
+}
+
+async fn count_created(app: &App, publish: i64, made: usize) -> anyhow::Result<()> {
+    let mut conn = app.db.get().await?;
+    diesel::update(publishes::table.find(publish))
+        .set(publishes::created_menus.eq(publishes::created_menus + made as i32))
+        .execute(&mut conn)
+        .await?;
+    Ok(())
 }
 
 fn line_ids(v: &Version) -> Option<Vec<String>> {
