@@ -197,6 +197,9 @@ async fn a_tab_set_is_published_edited_rolled_back_and_cleaned_up_on_line() {
     assert_eq!(publish(&t, &s, id, 1).await["state"], "DONE");
     assert_eq!(aliases(&t).await, a1);
     assert_eq!(menus_on_line(&t).await.len(), 4);
+    // Publishing the live version again (a repair) deletes nothing: v2 stays the rollback.
+    assert_eq!(publish(&t, &s, id, 1).await["state"], "DONE");
+    assert_eq!(menus_on_line(&t).await.len(), 4);
 
     // A third version: the menus of v2 (neither live nor the one before) go.
     assert_eq!(save(&s, id, tabs(&image, "防災")).await, 3);

@@ -10,7 +10,6 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
-use futures::TryStreamExt;
 use serde_json::json;
 
 use super::model::{Definition, LineContext};
@@ -151,14 +150,17 @@ fn transient(e: &LineError) -> bool {
     }
 }
 
-/// The uploaded image's bytes and type.
-async fn image(app: &App, id: uuid::Uuid) -> anyhow::Result<(Vec<u8>, &'static str)> {
-    let stream = app
-        .media
-        .read(id, crate::storage::Variant::Original)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("image {id} is not in the media store"))?;
-    let bytes: Vec<u8> = stream.map_ok(|b| b.to_vec()).try_concat().await?;
+/// The page's image and its type, read before anything is created on LINE
+/// (a creation spent on a missing image counts against LINE's hourly limit).
+async fn image(app: &App, id: Option<uuid::Uuid>) -> Result<(Vec<u8>, &'static str), LineError> {
+    let refused = |m: String| LineError::Invalid(vec![FieldError::new("image", m)]);
+    let Some(id) = id else {
+        return Err(refused("画像がありません".into()));
+    };
+    let bytes = super::image::bytes(app, id)
+        .await
+        .map_err(|e| refused(e.to_string()))?
+        .ok_or_else(|| refused("画像が見つかりません。アップロードし直してください".into()))?;
     let kind = match crate::media::sniff(&bytes) {
         Some((_, "image/png")) => "image/png",
         _ => "image/jpeg",
@@ -191,20 +193,10 @@ async fn create_menus(
     let mut created: Vec<String> = Vec::new();
     for (i, (page, body)) in def.pages.iter().zip(&bodies).enumerate() {
         let step = async {
+            let (bytes, kind) = image(app, page.image).await?;
             app.line.richmenu_validate(body).await?;
             let id = app.line.richmenu_create(body).await?;
             created.push(id.clone());
-            let (bytes, kind) = match page.image {
-                Some(img) => image(app, img).await.map_err(|e| {
-                    LineError::Invalid(vec![FieldError::new("image", e.to_string())])
-                })?,
-                None => {
-                    return Err(LineError::Invalid(vec![FieldError::new(
-                        "image",
-                        "画像がありません",
-                    )]));
-                }
-            };
             app.line.richmenu_upload_image(&id, kind, bytes).await
         };
         if let Err(e) = step.await {
@@ -376,13 +368,17 @@ pub async fn run(app: &App, publish: i64) -> Result<(), JobError> {
             .map_err(retry)?;
         return Ok(());
     }
-    // 3. Live, and the LINE menus no version needs any more deleted.
+    // 3. Live, and the LINE menus no version needs any more deleted. Publishing
+    // the live version again (a repair) keeps everything: which version came
+    // before it is not known here, and its menus are the rollback.
     let keep = previous.as_ref().map(|v| v.version);
+    let republished = keep == Some(p.version);
     record_live(app, p.menu_id, p.version, &ids)
         .await
         .map_err(retry)?;
     for v in all
         .iter()
+        .filter(|_| !republished)
         .filter(|v| v.version != p.version && Some(v.version) != keep)
     {
         if let Some(old) = line_ids(v) {
