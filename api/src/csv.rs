@@ -184,6 +184,26 @@ pub fn authorize(caller: &Caller, permissions: &[Permission]) -> Result<(), Box<
     Ok(())
 }
 
+/// A download's refusal: the first bad-input message as a 400 (staff read
+/// it), anything else as a 503 whose cause goes to the logs only.
+pub fn refused(e: crate::error::AppError) -> Response {
+    use axum::http::StatusCode;
+    match e {
+        crate::error::AppError::BadInput(e) => {
+            let text = e
+                .as_slice()
+                .first()
+                .map(|e| e.message.clone())
+                .unwrap_or_default();
+            (StatusCode::BAD_REQUEST, text).into_response()
+        }
+        e => {
+            let _ = e.to_graphql(); // logs the cause with an error id
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -81,6 +81,10 @@ pub fn router(app: App) -> Router {
             "/exports/card-holders.csv",
             get(crate::card::export::card_holders_csv),
         )
+        .route(
+            "/exports/rich-menu-taps.csv",
+            get(crate::richmenu::taps::taps_csv),
+        )
         .route("/media", axum::routing::post(crate::media::http::upload))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -101,6 +105,10 @@ pub fn router(app: App) -> Router {
         .merge(residents)
         .route("/line/webhook", axum::routing::post(crate::inbox::webhook::receive))
         .route("/media/{id}", get(crate::media::http::original))
+        .route(
+            "/r/m/{menu}/{version}/{page}/{area}",
+            get(crate::richmenu::taps::redirect),
+        )
         .route("/media/{id}/preview", get(crate::media::http::preview))
         .route("/", get(|| async { axum::response::Redirect::permanent("/console/") }))
         .nest_service("/console", spa_service(&cfg.console_dir, CONSOLE_CSP))

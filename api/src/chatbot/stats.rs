@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use axum::extract::{Extension, Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamptz};
@@ -331,18 +331,7 @@ pub async fn daily_csv(
     }
     let stats = match compute(&app, &caller, p.from, p.to).await {
         Ok(s) => s,
-        Err(AppError::BadInput(e)) => {
-            let text = e
-                .as_slice()
-                .first()
-                .map(|e| e.message.clone())
-                .unwrap_or_default();
-            return (axum::http::StatusCode::BAD_REQUEST, text).into_response();
-        }
-        Err(e) => {
-            let _ = e.to_graphql(); // logs the cause with an error id
-            return axum::http::StatusCode::SERVICE_UNAVAILABLE.into_response();
-        }
+        Err(e) => return crate::csv::refused(e),
     };
     let rows: Vec<Vec<Cell>> = stats
         .days

@@ -561,3 +561,47 @@ diesel::table! {
 
 diesel::joinable!(rich_menu_publishes -> rich_menus (menu_id));
 diesel::allow_tables_to_appear_in_same_query!(rich_menus, rich_menu_publishes);
+
+diesel::table! {
+    rich_menu_links (friend_id) {
+        friend_id -> Int8,
+        menu_id -> Int4,
+        line_menu_id -> Text,
+        linked_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(rich_menu_links -> rich_menus (menu_id));
+diesel::joinable!(rich_menu_links -> friends (friend_id));
+diesel::allow_tables_to_appear_in_same_query!(rich_menus, rich_menu_links, friends);
+
+diesel::table! {
+    rich_menu_disaster_switches (id) {
+        id -> Int8,
+        turn_on -> Bool,
+        state -> Text,
+        step -> Text,
+        line_request_id -> Nullable<Text>,
+        residents_moved -> Int4,
+        residents_total -> Int4,
+        problem -> Nullable<Text>,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        claimed_at -> Nullable<Timestamptz>,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    rich_menu_taps (menu_id, version, page, area, day) {
+        menu_id -> Int4,
+        version -> Int4,
+        page -> Int2,
+        area -> Int2,
+        day -> Date,
+        taps -> Int8,
+    }
+}
+
+diesel::joinable!(rich_menu_taps -> rich_menus (menu_id));
+diesel::allow_tables_to_appear_in_same_query!(rich_menus, rich_menu_taps);

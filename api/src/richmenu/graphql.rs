@@ -3,7 +3,7 @@
 //! whose progress is read back) and roll back (a publish of an earlier version).
 
 use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::model::Definition;
 use super::store::{self, Draft};
@@ -164,6 +164,46 @@ impl From<super::publish::Publish> for RichMenuPublish {
     }
 }
 
+/// A switch of disaster mode, on or off (a job).
+#[derive(SimpleObject)]
+pub struct RichMenuDisasterSwitch {
+    pub id: i64,
+    pub on: bool,
+    /// QUEUED | RUNNING | DONE | FAILED
+    pub state: String,
+    pub step: String,
+    /// Residents with menus of their own moved so far, of how many.
+    pub residents_moved: i32,
+    pub residents_total: i32,
+    pub problem: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+impl From<super::disaster::Switch> for RichMenuDisasterSwitch {
+    fn from(s: super::disaster::Switch) -> Self {
+        Self {
+            id: s.id,
+            on: s.turn_on,
+            state: s.state.to_uppercase(),
+            step: s.step,
+            residents_moved: s.residents_moved,
+            residents_total: s.residents_total,
+            problem: s.problem,
+            created_at: s.created_at,
+            finished_at: s.finished_at,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct RichMenuDisasterMode {
+    /// Whether every resident is shown the disaster menu now.
+    pub on: bool,
+    /// The newest switch (under way, or the one that set the mode).
+    pub last_switch: Option<RichMenuDisasterSwitch>,
+}
+
 #[derive(Default)]
 pub struct RichMenuQuery;
 
@@ -182,6 +222,26 @@ impl RichMenuQuery {
         Ok(store::get(ctx.app(), ctx.caller(), id)
             .await?
             .map(Into::into))
+    }
+
+    /// Whether disaster mode is on, and the newest switch's progress.
+    async fn rich_menu_disaster_mode(&self, ctx: &Context<'_>) -> Result<RichMenuDisasterMode> {
+        let (on, last) = super::disaster::latest(ctx.app(), ctx.caller()).await?;
+        Ok(RichMenuDisasterMode {
+            on,
+            last_switch: last.map(Into::into),
+        })
+    }
+
+    /// Taps per area and JST day (`from`–`to` inclusive, ≤ 400 days), all versions.
+    async fn rich_menu_taps(
+        &self,
+        ctx: &Context<'_>,
+        menu_id: i32,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<super::taps::TapCount>> {
+        Ok(super::taps::counts(ctx.app(), ctx.caller(), menu_id, from, to).await?)
     }
 
     /// A publish's progress and outcome.
@@ -229,6 +289,18 @@ impl RichMenuMutation {
             version,
             notices,
         })
+    }
+
+    /// Shows every resident the disaster menu (`on: true`), or gives each
+    /// their own menu back (a job; follow it with `richMenuDisasterMode`).
+    async fn set_rich_menu_disaster_mode(
+        &self,
+        ctx: &Context<'_>,
+        on: bool,
+    ) -> Result<RichMenuDisasterSwitch> {
+        Ok(super::disaster::start(ctx.app(), ctx.caller(), on)
+            .await?
+            .into())
     }
 
     /// Publishes a version to LINE (a job; follow it with `richMenuPublish`).

@@ -280,12 +280,14 @@ impl Action {
 
 /// What LINE needs to build one page: its rich-menu object. `alias(i)` names
 /// page `i`'s alias (tabs switch through aliases); `liff_base` is the LIFF
-/// app's address; `tap_url(page, area, uri)` the counting redirect a URI
-/// action goes through.
+/// app's address; `tap_url(page, area)` the counting redirect a link goes
+/// through; `tap_data(page, area)` the postback data a tab switch carries
+/// (counted by the webhook).
 pub struct LineContext<'a> {
     pub liff_base: &'a str,
     pub alias: &'a dyn Fn(usize) -> String,
-    pub tap_url: &'a dyn Fn(usize, usize, &str) -> String,
+    pub tap_url: &'a dyn Fn(usize, usize) -> String,
+    pub tap_data: &'a dyn Fn(usize, usize) -> String,
 }
 
 impl Page {
@@ -312,15 +314,42 @@ impl Page {
 }
 
 impl Action {
+    /// Where a link action leads (the counting redirect sends the resident there).
+    pub fn link(&self, liff_base: &str) -> Option<String> {
+        match self.kind {
+            ActionKind::Liff => Some(self.liff.unwrap_or(LiffPage::Settings).url(liff_base)),
+            ActionKind::Uri => Some(self.uri.as_deref().unwrap_or("").trim().to_string()),
+            _ => None,
+        }
+    }
+
+    /// What the area does, in a few words (statistics, CSV).
+    pub fn describe(&self, pages: &[Page]) -> String {
+        if let Some(l) = self.label.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+            return l.to_string();
+        }
+        let text = |o: &Option<String>| o.as_deref().unwrap_or("").trim().to_string();
+        match self.kind {
+            ActionKind::Liff => match self.liff.unwrap_or(LiffPage::Settings) {
+                LiffPage::Settings => "受信設定".into(),
+                LiffPage::Card => "優待カード".into(),
+                LiffPage::Pass => "デジタルパス".into(),
+            },
+            ActionKind::Uri => text(&self.uri),
+            ActionKind::Message => format!("メッセージ「{}」", text(&self.text)),
+            ActionKind::Postback => format!("ポストバック {}", text(&self.data)),
+            ActionKind::Switch => {
+                let tab = self.tab.unwrap_or(0).max(0) as usize;
+                let name = pages.get(tab).map(|p| p.name.trim()).unwrap_or("");
+                format!("タブ「{name}」")
+            }
+        }
+    }
+
     fn to_line(&self, page: usize, area: usize, cx: &LineContext<'_>) -> Value {
         let mut v = match self.kind {
-            ActionKind::Liff => {
-                let uri = self.liff.unwrap_or(LiffPage::Settings).url(cx.liff_base);
-                json!({ "type": "uri", "uri": (cx.tap_url)(page, area, &uri) })
-            }
-            ActionKind::Uri => {
-                let uri = self.uri.as_deref().unwrap_or("").trim();
-                json!({ "type": "uri", "uri": (cx.tap_url)(page, area, uri) })
+            ActionKind::Liff | ActionKind::Uri => {
+                json!({ "type": "uri", "uri": (cx.tap_url)(page, area) })
             }
             ActionKind::Message => {
                 json!({ "type": "message", "text": self.text.as_deref().unwrap_or("").trim() })
@@ -334,8 +363,8 @@ impl Action {
                 json!({
                     "type": "richmenuswitch",
                     "richMenuAliasId": (cx.alias)(tab),
-                    // Counted by the webhook like a postback (page → tab).
-                    "data": format!("richmenu:switch:{page}:{tab}"),
+                    // Counted by the webhook like a postback.
+                    "data": (cx.tap_data)(page, area),
                 })
             }
         };
@@ -421,18 +450,23 @@ mod tests {
             ["input.definition.pages[1].areas[0].action.tab"]
         );
         let alias = |i: usize| format!("m1-p{i}");
-        let tap = |p: usize, a: usize, u: &str| format!("https://x/t/{p}/{a}?u={u}");
+        let tap = |p: usize, a: usize| format!("https://x/r/{p}/{a}");
+        let data = |p: usize, a: usize| format!("richmenu:7:1:{p}:{a}");
         let cx = LineContext {
             liff_base: "https://liff.line.me/123-abc",
             alias: &alias,
             tap_url: &tap,
+            tap_data: &data,
         };
         let line = d.pages[0].to_line(0, true, &cx);
         assert_eq!(line["areas"][0]["action"]["richMenuAliasId"], "m1-p1");
         assert_eq!(line["areas"][0]["action"]["type"], "richmenuswitch");
+        assert_eq!(line["areas"][0]["action"]["data"], "richmenu:7:1:0:0");
+        // Links go through the counting redirect, which knows where they lead.
+        assert_eq!(line["areas"][1]["action"]["uri"], "https://x/r/0/1");
         assert_eq!(
-            line["areas"][1]["action"]["uri"],
-            "https://x/t/0/1?u=https://liff.line.me/123-abc/card"
+            d.pages[0].areas[1].action.link("https://liff.line.me/123-abc").as_deref(),
+            Some("https://liff.line.me/123-abc/card")
         );
         assert_eq!(line["chatBarText"], "メニュー");
     }

@@ -173,16 +173,20 @@ async fn image(app: &App, id: Option<uuid::Uuid>) -> Result<(Vec<u8>, &'static s
 async fn create_menus(
     app: &App,
     menu: i32,
+    version: i32,
     def: &Definition,
 ) -> Result<Vec<String>, (LineError, usize)> {
     let bodies: Vec<serde_json::Value> = {
         let alias_of = |i: usize| alias(menu, i);
-        // URI taps go straight to their address until the counting redirect exists.
-        let tap = |_: usize, _: usize, uri: &str| uri.to_string();
+        let tap = |page: usize, area: usize| {
+            super::taps::redirect_url(&app.config.public_url, menu, version, page, area)
+        };
+        let data = |page: usize, area: usize| super::taps::switch_data(menu, version, page, area);
         let cx = LineContext {
             liff_base: &app.config.liff_settings_url,
             alias: &alias_of,
             tap_url: &tap,
+            tap_data: &data,
         };
         def.pages
             .iter()
@@ -306,7 +310,7 @@ pub async fn run(app: &App, publish: i64) -> Result<(), JobError> {
             set_step(app, publish, "running", "LINEにメニューを作成しています")
                 .await
                 .map_err(retry)?;
-            let created = create_menus(app, p.menu_id, &def).await;
+            let created = create_menus(app, p.menu_id, p.version, &def).await;
             let made = match &created {
                 Ok(ids) => ids.len(),
                 Err((_, page)) => page + 1,
@@ -347,8 +351,20 @@ pub async fn run(app: &App, publish: i64) -> Result<(), JobError> {
             }
         }
     }
+    // The default is the default menu's, or the disaster menu's while disaster mode is on.
+    let disaster_on = {
+        let mut conn = app.db.get().await.map_err(|e| retry(e.into()))?;
+        super::disaster::is_on(&mut conn)
+            .await
+            .map_err(|e| retry(e.into()))?
+    };
+    let shown_by_default = match menu.audience.as_str() {
+        "default" => !disaster_on,
+        "disaster" => disaster_on,
+        _ => false,
+    };
     if failure.is_none()
-        && menu.audience == "default"
+        && shown_by_default
         && let Err(e) = app.line.richmenu_set_default(&ids[0]).await
     {
         failure = Some((e, 0));
@@ -376,9 +392,21 @@ pub async fn run(app: &App, publish: i64) -> Result<(), JobError> {
     record_live(app, p.menu_id, p.version, &ids)
         .await
         .map_err(retry)?;
+    // Residents linked to the old menus move to the new ones before those
+    // go; if they could not all move, the old menus stay until the next publish.
+    let mut links_moved = true;
+    if matches!(menu.audience.as_str(), "segment" | "disaster") {
+        set_step(app, publish, "running", "各利用者のメニューを切り替えています")
+            .await
+            .map_err(retry)?;
+        if let Err(e) = super::sync_links(app).await {
+            links_moved = false;
+            tracing::warn!(error = %format!("{e:#}"), "per-resident links wait for the next sync");
+        }
+    }
     for v in all
         .iter()
-        .filter(|_| !republished)
+        .filter(|_| !republished && links_moved)
         .filter(|v| v.version != p.version && Some(v.version) != keep)
     {
         if let Some(old) = line_ids(v) {

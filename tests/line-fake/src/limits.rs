@@ -20,7 +20,7 @@ pub fn default_rates() -> HashMap<&'static str, f64> {
         ("richmenu.delete", 100.0 / 3600.0),
         ("richmenu.alias.delete", 100.0 / 3600.0),
         ("richmenu.list", 10.0),
-        ("richmenu.bulk", 3.0 / 3600.0),
+        ("richmenu.batch", 3.0 / 3600.0),
         ("other", 2000.0),
     ])
 }

@@ -7,6 +7,7 @@
 // Gate checks return the finished error response itself; boxing it buys nothing here.
 #![allow(clippy::result_large_err)]
 
+mod batch;
 mod burst;
 mod control;
 mod gate;
@@ -15,6 +16,7 @@ mod limits;
 mod messages;
 mod respond;
 mod richmenu;
+mod screen;
 mod send;
 mod state;
 mod users;
@@ -80,6 +82,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v2/bot/richmenu/list", get(richmenu::list))
         .route("/v2/bot/richmenu/bulk/link", post(richmenu::bulk_link))
         .route("/v2/bot/richmenu/bulk/unlink", post(richmenu::bulk_unlink))
+        .route("/v2/bot/richmenu/batch", post(batch::start))
+        .route("/v2/bot/richmenu/validate/batch", post(batch::validate))
+        .route("/v2/bot/richmenu/progress/batch", get(batch::progress))
         .route("/v2/bot/richmenu/alias", post(richmenu::alias_create))
         .route("/v2/bot/richmenu/alias/list", get(richmenu::alias_list))
         .route(
@@ -125,6 +130,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/_fake/users/{id}/media", post(control::media_message))
         .route("/_fake/users/{id}/postback", post(control::postback))
         .route("/_fake/users/{id}/inbox", get(control::inbox))
+        .route("/_fake/users/{id}/richmenu", get(screen::menu))
+        .route("/_fake/users/{id}/richmenu/tap", post(screen::tap))
+        .route("/_fake/users/{id}/phone", get(screen::phone))
+        .route("/_fake/richmenu/{id}/image", get(screen::image))
         .route("/_fake/events", post(control::raw_events))
         .route("/_fake/messages", post(control::messages))
         .route("/_fake/burst", post(burst::burst))

@@ -188,7 +188,7 @@ pub async fn upload_image(
             return LineError::bad_request("The image could not be read").into_response_with(&rid);
         }
     }
-    menu.image = Some(ct);
+    menu.image = Some((ct, body));
     drop(data);
     count_accepted(&state, "richmenu.content");
     json_response(StatusCode::OK, json!({}), &rid)
@@ -314,6 +314,7 @@ pub async fn bulk_link(State(state): S, headers: HeaderMap, body: Bytes) -> Resp
             user.rich_menu = Some(id.clone());
         }
     }
+    *data.counters.accepted.entry("richmenu.bulk.link").or_default() += 1;
     json_response(StatusCode::ACCEPTED, json!({}), &p.request_id)
 }
 
@@ -336,6 +337,7 @@ pub async fn bulk_unlink(State(state): S, headers: HeaderMap, body: Bytes) -> Re
             user.rich_menu = None;
         }
     }
+    *data.counters.accepted.entry("richmenu.bulk.unlink").or_default() += 1;
     json_response(StatusCode::ACCEPTED, json!({}), &p.request_id)
 }
 

@@ -50,7 +50,24 @@ pub struct RichMenu {
     pub body: Value,
     pub width: u32,
     pub height: u32,
-    pub image: Option<String>,
+    /// Content type and bytes, once uploaded (the phone view shows them).
+    pub image: Option<(String, axum::body::Bytes)>,
+}
+
+/// A rich-menu batch operation (`POST /v2/bot/richmenu/batch`) and its progress.
+pub struct Batch {
+    pub resume_key: Option<String>,
+    pub accepted_ms: u128,
+    pub completed_ms: Option<u128>,
+    /// ongoing | succeeded | failed
+    pub phase: &'static str,
+}
+
+/// A tab a user switched to in the app (`richmenuswitch`): shown while the
+/// menu it was switched from is still the one the user has.
+pub struct Switched {
+    pub from: String,
+    pub to: String,
 }
 
 #[derive(Default)]
@@ -94,6 +111,10 @@ pub struct Data {
     pub rich_menus: HashMap<String, RichMenu>,
     pub aliases: BTreeMap<String, String>,
     pub default_rich_menu: Option<String>,
+    /// Request id → batch operation.
+    pub batches: HashMap<String, Batch>,
+    /// User id → the tab switched to on the phone.
+    pub switched: HashMap<String, Switched>,
     pub counters: Counters,
     pub webhook_url: Option<String>,
     /// Keep what each user received (off for large benchmarks: counts only).
@@ -241,6 +262,8 @@ impl Default for Data {
             rich_menus: HashMap::new(),
             aliases: BTreeMap::new(),
             default_rich_menu: None,
+            batches: HashMap::new(),
+            switched: HashMap::new(),
             counters: Counters::default(),
             webhook_url: None,
             record_inbox: true,
