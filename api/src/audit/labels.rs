@@ -249,6 +249,11 @@ const ACTIONS: &[(&str, &str)] = &[
         "richmenu.publish",
         "リッチメニューの公開（以前の版に戻すときも）",
     ),
+    ("richmenu.disaster", "災害モードの切り替え"),
+    (
+        "richmenu.image",
+        "リッチメニュー画像の作成（テンプレートから）",
+    ),
 ];
 
 #[cfg(test)]

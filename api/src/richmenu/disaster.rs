@@ -136,7 +136,12 @@ pub async fn start(app: &App, caller: &Caller, on: bool) -> AppResult<Switch> {
     Ok(row)
 }
 
-async fn update(app: &App, id: i64, step: &str, moved: Option<(usize, usize)>) -> anyhow::Result<()> {
+async fn update(
+    app: &App,
+    id: i64,
+    step: &str,
+    moved: Option<(usize, usize)>,
+) -> anyhow::Result<()> {
     let mut conn = app.db.get().await?;
     let q = diesel::update(switches::table.find(id));
     match moved {
@@ -256,7 +261,9 @@ pub async fn run(app: &App, id: i64) -> Result<(), JobError> {
     else {
         return Ok(());
     };
-    let disaster = disaster_menu(&mut conn).await.map_err(|e| retry(e.into()))?;
+    let disaster = disaster_menu(&mut conn)
+        .await
+        .map_err(|e| retry(e.into()))?;
     let default = links::live_first_pages(&mut conn, "default")
         .await
         .map_err(|e| retry(e.into()))?

@@ -80,6 +80,11 @@ pub struct RichMenuVersion {
 
 #[ComplexObject]
 impl RichMenu {
+    /// Residents linked to it on LINE now (a segment menu's residents).
+    async fn linked_residents(&self, ctx: &Context<'_>) -> Result<i64> {
+        Ok(super::links::count_for(ctx.app(), ctx.caller(), self.id).await?)
+    }
+
     /// Every version, newest first.
     async fn versions(&self, ctx: &Context<'_>) -> Result<Vec<RichMenuVersion>> {
         let mut out = Vec::new();

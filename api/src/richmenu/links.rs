@@ -11,7 +11,9 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::app::App;
-use crate::db::schema::{rich_menu_links as links, rich_menu_versions as versions, rich_menus as menus};
+use crate::db::schema::{
+    rich_menu_links as links, rich_menu_versions as versions, rich_menus as menus,
+};
 
 /// LINE's bulk link takes at most 500 users a call.
 pub const BULK: usize = 500;
@@ -21,7 +23,8 @@ pub async fn live_first_pages(
     conn: &mut AsyncPgConnection,
     audience: &str,
 ) -> QueryResult<Vec<(i32, Option<i32>, String)>> {
-    let rows: Vec<(i32, Option<i32>, Option<Vec<Option<String>>>)> = menus::table
+    type Row = (i32, Option<i32>, Option<Vec<Option<String>>>);
+    let rows: Vec<Row> = menus::table
         .inner_join(
             versions::table.on(versions::menu_id
                 .eq(menus::id)
@@ -86,8 +89,7 @@ pub async fn sync(
         .select((links::friend_id, links::menu_id, links::line_menu_id))
         .load(&mut conn)
         .await?;
-    let have: HashMap<i64, (i32, String)> =
-        have.into_iter().map(|(f, m, l)| (f, (m, l))).collect();
+    let have: HashMap<i64, (i32, String)> = have.into_iter().map(|(f, m, l)| (f, (m, l))).collect();
     // Grouped by the LINE menu they go to: one bulk call per 500 of a group.
     let mut to_link: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
     for (friend, (menu, line_id)) in &want {
@@ -153,7 +155,11 @@ pub async fn sync(
         progress(done.linked + done.unlinked, total);
     }
     if done.linked + done.unlinked > 0 {
-        tracing::info!(linked = done.linked, unlinked = done.unlinked, "rich-menu links in step");
+        tracing::info!(
+            linked = done.linked,
+            unlinked = done.unlinked,
+            "rich-menu links in step"
+        );
     }
     Ok(done)
 }
@@ -176,4 +182,19 @@ pub async fn moved(conn: &mut AsyncPgConnection, from: &[String], to: &str) -> Q
         ))
         .execute(conn)
         .await
+}
+
+/// How many residents are linked to `menu` (or to the disaster menu in its place).
+pub async fn count_for(
+    app: &App,
+    caller: &crate::auth::Caller,
+    menu: i32,
+) -> crate::error::AppResult<i64> {
+    caller.require(crate::auth::Permission::RichmenuManage)?;
+    let mut conn = app.db.get().await?;
+    Ok(links::table
+        .filter(links::menu_id.eq(menu))
+        .count()
+        .get_result(&mut conn)
+        .await?)
 }

@@ -325,7 +325,12 @@ impl Action {
 
     /// What the area does, in a few words (statistics, CSV).
     pub fn describe(&self, pages: &[Page]) -> String {
-        if let Some(l) = self.label.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+        if let Some(l) = self
+            .label
+            .as_deref()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+        {
             return l.to_string();
         }
         let text = |o: &Option<String>| o.as_deref().unwrap_or("").trim().to_string();
@@ -465,7 +470,10 @@ mod tests {
         // Links go through the counting redirect, which knows where they lead.
         assert_eq!(line["areas"][1]["action"]["uri"], "https://x/r/0/1");
         assert_eq!(
-            d.pages[0].areas[1].action.link("https://liff.line.me/123-abc").as_deref(),
+            d.pages[0].areas[1]
+                .action
+                .link("https://liff.line.me/123-abc")
+                .as_deref(),
             Some("https://liff.line.me/123-abc/card")
         );
         assert_eq!(line["chatBarText"], "メニュー");

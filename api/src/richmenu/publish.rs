@@ -396,9 +396,14 @@ pub async fn run(app: &App, publish: i64) -> Result<(), JobError> {
     // go; if they could not all move, the old menus stay until the next publish.
     let mut links_moved = true;
     if matches!(menu.audience.as_str(), "segment" | "disaster") {
-        set_step(app, publish, "running", "各利用者のメニューを切り替えています")
-            .await
-            .map_err(retry)?;
+        set_step(
+            app,
+            publish,
+            "running",
+            "各利用者のメニューを切り替えています",
+        )
+        .await
+        .map_err(retry)?;
         if let Err(e) = super::sync_links(app).await {
             links_moved = false;
             tracing::warn!(error = %format!("{e:#}"), "per-resident links wait for the next sync");

@@ -11,10 +11,10 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use async_graphql::SimpleObject;
+use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Extension;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -23,7 +23,9 @@ use super::model::{ActionKind, Definition};
 use crate::app::App;
 use crate::auth::{Caller, Permission};
 use crate::csv::Cell;
-use crate::db::schema::{rich_menu_taps as taps, rich_menu_versions as versions, rich_menus as menus};
+use crate::db::schema::{
+    rich_menu_taps as taps, rich_menu_versions as versions, rich_menus as menus,
+};
 use crate::error::{AppError, AppResult};
 use crate::registry::{EventContext, Registry};
 
@@ -62,7 +64,13 @@ pub async fn count(conn: &mut AsyncPgConnection, spot: Spot, day: NaiveDate) -> 
             taps::day.eq(day),
             taps::taps.eq(1),
         ))
-        .on_conflict((taps::menu_id, taps::version, taps::page, taps::area, taps::day))
+        .on_conflict((
+            taps::menu_id,
+            taps::version,
+            taps::page,
+            taps::area,
+            taps::day,
+        ))
         .do_update()
         .set(taps::taps.eq(taps::taps + 1))
         .execute(conn)
@@ -92,7 +100,12 @@ fn known(app: &App) -> Arc<Known> {
 
 async fn published(app: &App, menu: i32, version: i32) -> anyhow::Result<Option<Arc<Definition>>> {
     let k = known(app);
-    if let Some(d) = k.published.read().unwrap_or_else(|e| e.into_inner()).get(&(menu, version)) {
+    if let Some(d) = k
+        .published
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&(menu, version))
+    {
         return Ok(Some(d.clone()));
     }
     let mut conn = app.db.get().await?;
@@ -158,7 +171,10 @@ async fn live(app: &App) -> anyhow::Result<Arc<LiveActions>> {
 }
 
 async fn on_postback(ctx: Arc<EventContext>) -> anyhow::Result<()> {
-    let data = ctx.event.payload["postback"]["data"].as_str().unwrap_or("").trim();
+    let data = ctx.event.payload["postback"]["data"]
+        .as_str()
+        .unwrap_or("")
+        .trim();
     let spot = match parse_switch(data) {
         Some(s) => Some(s),
         None => live(&ctx.app).await?.by_data.get(data).copied(),
@@ -214,7 +230,8 @@ pub async fn redirect(
     // The resident goes on even if the count cannot be written.
     match app.db.get().await {
         Ok(mut conn) => {
-            if let Err(e) = count(&mut conn, (menu, version, page, area), crate::jst::today()).await {
+            if let Err(e) = count(&mut conn, (menu, version, page, area), crate::jst::today()).await
+            {
                 tracing::warn!(error = %e, "a rich-menu tap was not counted");
             }
         }
@@ -222,7 +239,10 @@ pub async fn redirect(
     }
     (
         StatusCode::FOUND,
-        [(header::LOCATION, to), (header::CACHE_CONTROL, "no-store".to_string())],
+        [
+            (header::LOCATION, to),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
     )
         .into_response()
 }
@@ -253,7 +273,10 @@ pub async fn counts(
 ) -> AppResult<Vec<TapCount>> {
     caller.require(Permission::RichmenuManage)?;
     if to < from {
-        return Err(AppError::bad_input("to", "終了日は開始日以降にしてください"));
+        return Err(AppError::bad_input(
+            "to",
+            "終了日は開始日以降にしてください",
+        ));
     }
     if (to - from).num_days() > MAX_DAYS {
         return Err(AppError::bad_input("to", "期間は400日以内にしてください"));
@@ -269,9 +292,12 @@ pub async fn counts(
     let mut defs: HashMap<i32, Option<Arc<Definition>>> = HashMap::new();
     let mut out = Vec::with_capacity(rows.len());
     for (version, page, area, day, n) in rows {
-        if !defs.contains_key(&version) {
-            let d = published(app, menu, version).await.map_err(AppError::internal)?;
-            defs.insert(version, d);
+        if let std::collections::hash_map::Entry::Vacant(e) = defs.entry(version) {
+            e.insert(
+                published(app, menu, version)
+                    .await
+                    .map_err(AppError::internal)?,
+            );
         }
         let label = defs[&version]
             .as_ref()

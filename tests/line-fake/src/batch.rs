@@ -64,7 +64,10 @@ fn parse(state: &AppState, body: &Value) -> Result<Vec<Op>, LineError> {
             "must upload richmenu image before applying it to user",
         )])),
         Some(_) => Ok(()),
-        None => Err(LineError::invalid(vec![detail(&field, "richmenu not found")])),
+        None => Err(LineError::invalid(vec![detail(
+            &field,
+            "richmenu not found",
+        )])),
     };
     let mut out = Vec::new();
     for (i, op) in ops.iter().enumerate() {

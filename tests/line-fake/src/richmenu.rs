@@ -314,7 +314,11 @@ pub async fn bulk_link(State(state): S, headers: HeaderMap, body: Bytes) -> Resp
             user.rich_menu = Some(id.clone());
         }
     }
-    *data.counters.accepted.entry("richmenu.bulk.link").or_default() += 1;
+    *data
+        .counters
+        .accepted
+        .entry("richmenu.bulk.link")
+        .or_default() += 1;
     json_response(StatusCode::ACCEPTED, json!({}), &p.request_id)
 }
 
@@ -337,7 +341,11 @@ pub async fn bulk_unlink(State(state): S, headers: HeaderMap, body: Bytes) -> Re
             user.rich_menu = None;
         }
     }
-    *data.counters.accepted.entry("richmenu.bulk.unlink").or_default() += 1;
+    *data
+        .counters
+        .accepted
+        .entry("richmenu.bulk.unlink")
+        .or_default() += 1;
     json_response(StatusCode::ACCEPTED, json!({}), &p.request_id)
 }
 

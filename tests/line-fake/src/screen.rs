@@ -132,10 +132,8 @@ pub async fn tap(State(state): S, Path(user): Path<String>, Json(t): Json<Tap>) 
         _ => return fail(StatusCode::BAD_REQUEST, "an action this fake does not play"),
     };
     match webhook::deliver(&state, vec![event.clone()]).await {
-        Ok(status) => {
-            Json(json!({ "richMenuId": menu, "webhookStatus": status, "event": event }))
-                .into_response()
-        }
+        Ok(status) => Json(json!({ "richMenuId": menu, "webhookStatus": status, "event": event }))
+            .into_response(),
         Err(e) => fail(StatusCode::BAD_GATEWAY, &e),
     }
 }
