@@ -87,7 +87,7 @@ fn parse(state: &AppState, body: &Value) -> Result<Vec<Op>, LineError> {
             Some("unlinkAll") => out.push(Op::UnlinkAll),
             _ => {
                 return Err(LineError::invalid(vec![detail(
-                    &format!("operations[{i}].type"),
+                    format!("operations[{i}].type"),
                     "must be one of link, unlink, unlinkAll",
                 )]));
             }
