@@ -388,6 +388,13 @@ async fn demo(config: Config) -> anyhow::Result<()> {
             crate::chatbot::demo::CREDIT
         );
     }
+    match crate::richmenu::demo::seed(&app).await {
+        Ok(true) => println!(
+            "demo rich menus created: 提案A（タブあり, published as the default), 提案B（タブなし）, 災害時メニュー (published)"
+        ),
+        Ok(false) => {}
+        Err(e) => println!("demo rich menus not created: {e:#}"),
+    }
     let listener = tokio::net::TcpListener::bind(listen).await?;
     println!();
     let fake = app.config.line.api_base.clone();

@@ -225,3 +225,115 @@ async fn publishing_stays_inside_lines_hourly_creation_limit_and_says_so() {
     );
     assert!(menus_on_line(&t).await.is_empty(), "nothing created");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_release_proposals_are_drawn_from_templates_and_their_texts_can_be_redrawn() {
+    let (t, s) = app().await;
+    assert!(tenohira::richmenu::demo::seed(&t.app).await.unwrap());
+    assert!(
+        !tenohira::richmenu::demo::seed(&t.app).await.unwrap(),
+        "once"
+    );
+    let r = s
+        .gql(
+            "{ richMenus { id name audience liveVersion versions { definition { pages { name image width height areas { action { kind } } template { tabs activeTab columns rows tiles { label icon } } } } } } }",
+            json!({}),
+        )
+        .await;
+    let menus = r["data"]["richMenus"].as_array().unwrap().clone();
+    let names: Vec<&str> = menus.iter().map(|m| m["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        ["提案A（タブあり）", "提案B（タブなし）", "災害時メニュー"]
+    );
+    let a = &menus[0]["versions"][0]["definition"]["pages"];
+    assert_eq!(a.as_array().unwrap().len(), 3, "three tabs");
+    assert_eq!(
+        a[1]["template"]["tabs"],
+        json!(["くらし・防災", "子育て", "手続き"])
+    );
+    assert_eq!(a[1]["template"]["activeTab"], 1);
+    assert_eq!(
+        menus[1]["versions"][0]["definition"]["pages"][0]["template"]["tabs"],
+        json!([]),
+        "proposal B has no tabs"
+    );
+    // Each image is downloadable: a PNG of the page's size, under LINE's 1 MB.
+    for m in &menus {
+        for p in m["versions"][0]["definition"]["pages"].as_array().unwrap() {
+            let r = s
+                .get(&format!("/media/{}", p["image"].as_str().unwrap()))
+                .await;
+            assert_eq!(r.status(), 200);
+            let bytes = r.bytes().await.unwrap();
+            assert!(bytes.len() <= 1024 * 1024, "{} bytes", bytes.len());
+            let img = image::load_from_memory(&bytes).unwrap();
+            assert_eq!(
+                (i64::from(img.width()), i64::from(img.height())),
+                (p["width"].as_i64().unwrap(), p["height"].as_i64().unwrap())
+            );
+        }
+    }
+    // Proposal A and the disaster menu were published; A is the default.
+    t.eventually(30, "the seeded menus to go live", || async {
+        let r = s.gql("{ richMenus { liveVersion } }", json!({})).await;
+        r["data"]["richMenus"][0]["liveVersion"] == 1
+            && r["data"]["richMenus"][2]["liveVersion"] == 1
+    })
+    .await;
+    let shown = line(&t, "/v2/bot/user/all/richmenu").await["richMenuId"].clone();
+    let first_tab = aliases(&t)
+        .await
+        .into_iter()
+        .find(|(a, _)| a.ends_with(&format!("-{}-0", menus[0]["id"])))
+        .unwrap()
+        .1;
+    assert_eq!(shown, json!(first_tab));
+
+    // A label edited and the image drawn again: a new picture of the same size.
+    let mut template = a[0]["template"].clone();
+    template["tiles"][0]["label"] = json!("防災・気象");
+    let draw = "mutation($t: RichMenuTemplateInput!) { drawRichMenuImage(template: $t, width: 2500, height: 1686) { image url } }";
+    let r = s.gql(draw, json!({"t": template})).await;
+    assert!(r["errors"].is_null(), "{r}");
+    let drawn = &r["data"]["drawRichMenuImage"];
+    assert_ne!(drawn["image"], a[0]["image"]);
+    let again = s
+        .get(drawn["url"].as_str().unwrap())
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let before = s
+        .get(&format!("/media/{}", a[0]["image"].as_str().unwrap()))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert_ne!(again, before, "the new label is in the picture");
+
+    // Bad templates are refused with the field's path.
+    for (change, field) in [
+        (json!({"columns": 5}), "template.columns"),
+        (json!({"tiles": []}), "template.tiles"),
+        (json!({"tabs": ["ひとつ"]}), "template.tabs"),
+    ] {
+        let mut bad = template.clone();
+        for (k, v) in change.as_object().unwrap() {
+            bad[k] = v.clone();
+        }
+        let r = s.gql(draw, json!({"t": bad})).await;
+        assert_eq!(
+            r["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{r}"
+        );
+        assert_eq!(r["errors"][0]["extensions"]["field"], field, "{r}");
+    }
+    let mut long = template.clone();
+    long["tiles"][2]["label"] = json!("とても長いラベルの文字列です");
+    let r = s.gql(draw, json!({"t": long})).await;
+    assert_eq!(
+        r["errors"][0]["extensions"]["field"], "template.tiles[2].label",
+        "{r}"
+    );
+}

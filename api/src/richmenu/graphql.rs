@@ -209,6 +209,15 @@ pub struct RichMenuDisasterMode {
     pub last_switch: Option<RichMenuDisasterSwitch>,
 }
 
+/// An image drawn from a template.
+#[derive(SimpleObject)]
+#[graphql(name = "RichMenuDrawnImage")]
+pub struct DrawnImage {
+    pub image: uuid::Uuid,
+    /// Where to see or download it.
+    pub url: String,
+}
+
 #[derive(Default)]
 pub struct RichMenuQuery;
 
@@ -293,6 +302,23 @@ impl RichMenuMutation {
             menu: menu.into(),
             version,
             notices,
+        })
+    }
+
+    /// Draws a page's image from a template (Japanese labels in Noto Sans
+    /// CJK, the colour-blind-safe palette) and stores it; put the answer's
+    /// `image` on the page. The picture is at `/media/<image>` to download.
+    async fn draw_rich_menu_image(
+        &self,
+        ctx: &Context<'_>,
+        template: super::template::Template,
+        width: i32,
+        height: i32,
+    ) -> Result<DrawnImage> {
+        let image = super::template::draw(ctx.app(), ctx.caller(), template, width, height).await?;
+        Ok(DrawnImage {
+            url: format!("/media/{image}"),
+            image,
         })
     }
 

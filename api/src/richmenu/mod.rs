@@ -5,6 +5,7 @@
 //! disaster mode is on. Taps are counted per area and JST day. Permission
 //! `richmenu.manage` (the PR division, seed §1.6(1)5).
 
+pub mod demo;
 pub mod disaster;
 pub mod graphql;
 pub mod image;
@@ -13,6 +14,7 @@ pub mod model;
 pub mod publish;
 pub mod store;
 pub mod taps;
+pub mod template;
 
 use std::time::Duration;
 

@@ -44,6 +44,10 @@ pub struct Page {
     /// The uploaded image (`POST /media`): JPEG or PNG of exactly this size, ≤ 1 MB.
     pub image: Option<Uuid>,
     pub areas: Vec<Area>,
+    /// The template the image was drawn from (its texts can be edited and
+    /// the image drawn again: `drawRichMenuImage`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<super::template::Template>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, SimpleObject, InputObject)]
@@ -119,6 +123,16 @@ impl LiffPage {
     }
 }
 
+/// What is wrong with a menu size LINE would refuse.
+pub fn size_problem(w: i32, h: i32) -> Option<&'static str> {
+    let ok = (MIN_WIDTH as i32..=MAX_WIDTH as i32).contains(&w)
+        && h >= MIN_HEIGHT as i32
+        && f64::from(w) / f64::from(h) >= 1.45;
+    (!ok).then_some(
+        "大きさは幅800〜2500px・高さ250px以上、幅÷高さ1.45以上にしてください（通常は2500×1686か2500×843）",
+    )
+}
+
 fn chars(s: &str) -> usize {
     s.chars().count()
 }
@@ -153,6 +167,9 @@ impl Definition {
 
 impl Page {
     fn problems(&self, field: &str, pages: usize, p: &mut Problems) {
+        if let Some(t) = &self.template {
+            t.problems(&format!("{field}.template"), p);
+        }
         let name = self.name.trim();
         p.check(
             !name.is_empty() && chars(name) <= MAX_NAME,
@@ -166,14 +183,10 @@ impl Page {
             &format!("メニューバーのテキストは1〜{MAX_CHAT_BAR}文字にしてください"),
         );
         let (w, h) = (self.width, self.height);
-        let size_ok = (MIN_WIDTH as i32..=MAX_WIDTH as i32).contains(&w)
-            && h >= MIN_HEIGHT as i32
-            && f64::from(w) / f64::from(h) >= 1.45;
-        if !size_ok {
-            p.add(
-                format!("{field}.width"),
-                "大きさは幅800〜2500px・高さ250px以上、幅÷高さ1.45以上にしてください（通常は2500×1686か2500×843）",
-            );
+        let size_problem = size_problem(w, h);
+        let size_ok = size_problem.is_none();
+        if let Some(m) = size_problem {
+            p.add(format!("{field}.width"), m);
         }
         p.check(
             self.image.is_some(),
@@ -419,6 +432,7 @@ mod tests {
             chat_bar_text: "メニュー".into(),
             image: Some(Uuid::nil()),
             areas,
+            template: None,
         }
     }
 

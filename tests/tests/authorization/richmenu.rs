@@ -17,6 +17,14 @@ pub fn definition(f: &Fixture, areas: usize) -> Value {
         "chatBarText": "メニュー", "image": f.menu_image, "areas": areas}]})
 }
 
+/// A one-row template of `columns` tiles.
+fn template(columns: usize) -> Value {
+    let tiles: Vec<Value> = (0..columns)
+        .map(|_| json!({"label": "防災情報", "icon": "防"}))
+        .collect();
+    json!({"tabs": [], "activeTab": 0, "columns": columns, "rows": 1, "tiles": tiles})
+}
+
 pub fn ops() -> Vec<Op> {
     vec![
         Op {
@@ -57,6 +65,14 @@ pub fn ops() -> Vec<Op> {
             query: "mutation($id: Int!) { publishRichMenu(id: $id, version: 1) { id state } }",
             vars: |f| json!({"id": f.rich_menu}),
             audit: Some("richmenu.publish"),
+            also: &[],
+        },
+        Op {
+            field: "drawRichMenuImage",
+            permission: RichmenuManage,
+            query: "mutation($t: RichMenuTemplateInput!) { drawRichMenuImage(template: $t, width: 2500, height: 843) { image url } }",
+            vars: |_| json!({"t": template(1)}),
+            audit: None,
             also: &[],
         },
         Op {
@@ -143,6 +159,12 @@ pub fn bad_inputs(
             "mutation($id: Int!, $d: RichMenuDefinitionInput!) { saveRichMenuDraft(id: $id, input: {name: \"既定\", audience: SEGMENT, definition: $d}) { version } }",
             json!({"id": f.rich_menu, "d": definition(f, 1)}),
             "input.segmentId",
+        ),
+        (
+            "drawRichMenuImage",
+            "mutation($t: RichMenuTemplateInput!) { drawRichMenuImage(template: $t, width: 700, height: 843) { image } }",
+            json!({"t": template(1)}),
+            "width",
         ),
         (
             "setRichMenuDisasterMode",
