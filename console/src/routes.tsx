@@ -24,6 +24,7 @@ import { HoldersPage } from './card/HoldersPage';
 import { FaqPage } from './chatbot/FaqPage';
 import { ScenariosPage } from './chatbot/scenario/ScenariosPage';
 import { StatsPage } from './chatbot/StatsPage';
+import { RichMenusPage } from './richmenu/RichMenusPage';
 import type { NavItem } from './shell/nav';
 
 export type AppRoute = {
@@ -58,6 +59,7 @@ export const ROUTES: AppRoute[] = [
   { path: 'faq', element: <FaqPage />, permission: 'chatbot.manage', nav: 'nav.faq' },
   { path: 'scenarios', element: <ScenariosPage />, permission: 'chatbot.manage', nav: 'nav.scenarios' },
   { path: 'chatbot/stats', element: <StatsPage />, permission: 'chatbot.manage', nav: 'nav.chatbotStats' },
+  { path: 'richmenus', element: <RichMenusPage />, permission: 'richmenu.manage', nav: 'nav.richMenus' },
   { path: 'pass', element: <PassPage />, permission: 'pass.manage', nav: 'nav.pass' },
   { path: 'card/settings', element: <CardSettingsPage />, permission: 'card.settings', nav: 'nav.cardSettings' },
   { path: 'card/holders', element: <HoldersPage />, permission: 'card.pii.read', nav: 'nav.cardHolders' },

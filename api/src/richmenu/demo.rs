@@ -212,6 +212,16 @@ async fn disaster(app: &App) -> anyhow::Result<Definition> {
     })
 }
 
+/// A new menu to start from, drawn from the release proposals' templates:
+/// with tabs (proposal A) or without (proposal B).
+pub async fn starter(app: &App, with_tabs: bool) -> anyhow::Result<Definition> {
+    if with_tabs {
+        proposal_a(app).await
+    } else {
+        proposal_b(app).await
+    }
+}
+
 /// Seeds the menus once, into an account without any; proposal A and the
 /// disaster menu are published. Answers whether it seeded.
 pub async fn seed(app: &App) -> anyhow::Result<bool> {

@@ -289,6 +289,33 @@ impl RichMenuMutation {
         })
     }
 
+    /// A new menu started from the release proposals' templates (with three
+    /// tabs, or one page without), its images drawn; its first version is a draft.
+    async fn create_rich_menu_from_template(
+        &self,
+        ctx: &Context<'_>,
+        name: String,
+        with_tabs: bool,
+    ) -> Result<SavedRichMenu> {
+        ctx.caller()
+            .require(crate::auth::Permission::RichmenuManage)?;
+        let definition = super::demo::starter(ctx.app(), with_tabs)
+            .await
+            .map_err(|e| crate::error::AppError::bad_input("withTabs", format!("{e:#}")))?;
+        let draft = Draft {
+            name,
+            audience: "none".into(),
+            segment_id: None,
+            definition,
+        };
+        let (menu, notices) = store::create(ctx.app(), ctx.caller(), draft).await?;
+        Ok(SavedRichMenu {
+            menu: menu.into(),
+            version: 1,
+            notices,
+        })
+    }
+
     /// Saves the draft (a new version once the newest has been live).
     async fn save_rich_menu_draft(
         &self,

@@ -37,4 +37,8 @@ export const keys = {
   chatbotStats: (from: string, to: string) => ['chatbotStats', from, to] as const,
   cardSettings: ['cardSettings'] as const,
   cardHolders: (name: string | null, offset: number) => ['cardHolders', name, offset] as const,
+  richMenus: ['richMenus'] as const,
+  richMenuPublish: (id: number) => ['richMenuPublish', id] as const,
+  richMenuDisaster: ['richMenuDisaster'] as const,
+  richMenuTaps: (id: number, from: string, to: string) => ['richMenuTaps', id, from, to] as const,
 };

@@ -6,7 +6,7 @@ import { graphql } from '../gql';
 import { keys } from '../api/keys';
 import { waiting } from '../ui/QueryState';
 import { useAction } from '../ui/useAction';
-import { formatPercent } from '../ui/format';
+import { formatPercent, jstIsoDay as isoDay } from '../ui/format';
 import { FaqEditor } from './FaqEditor';
 import type { Editing } from './FaqPage';
 
@@ -28,8 +28,6 @@ const Nearest = graphql(`
 const AddVariant = graphql(`
   mutation AddFaqVariant($id: Int!, $input: FaqEntryInput!) { updateFaqEntry(id: $id, input: $input) { id } }
 `);
-
-const isoDay = (d: Date) => new Date(d.getTime() + 9 * 3600_000).toISOString().slice(0, 10);
 
 /** 応答統計: how residents' questions were met, what is missing, and one click to fill it. */
 export function StatsPage() {

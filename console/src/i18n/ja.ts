@@ -68,6 +68,7 @@ export const ja = {
     faq: 'FAQ',
     scenarios: 'シナリオ',
     chatbotStats: '応答統計',
+    richMenus: 'リッチメニュー',
     pass: 'まいたまパス',
     cardSettings: 'パパママカード設定',
     cardHolders: 'カード利用者',

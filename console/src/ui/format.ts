@@ -22,3 +22,8 @@ export function formatPercent(ratio: number): string {
 export function jstDayStart(date: string): string {
   return new Date(`${date}T00:00:00+09:00`).toISOString();
 }
+
+/** A moment's JST calendar day as YYYY-MM-DD (the API's NaiveDate). */
+export function jstIsoDay(d: Date): string {
+  return new Date(d.getTime() + 9 * 3600_000).toISOString().slice(0, 10);
+}

@@ -68,6 +68,14 @@ pub fn ops() -> Vec<Op> {
             also: &[],
         },
         Op {
+            field: "createRichMenuFromTemplate",
+            permission: RichmenuManage,
+            query: "mutation { createRichMenuFromTemplate(name: \"テンプレートから\", withTabs: false) { menu { id } } }",
+            vars: |_| json!({}),
+            audit: Some("richmenu.create"),
+            also: &[],
+        },
+        Op {
             field: "drawRichMenuImage",
             permission: RichmenuManage,
             query: "mutation($t: RichMenuTemplateInput!) { drawRichMenuImage(template: $t, width: 2500, height: 843) { image url } }",
@@ -159,6 +167,12 @@ pub fn bad_inputs(
             "mutation($id: Int!, $d: RichMenuDefinitionInput!) { saveRichMenuDraft(id: $id, input: {name: \"既定\", audience: SEGMENT, definition: $d}) { version } }",
             json!({"id": f.rich_menu, "d": definition(f, 1)}),
             "input.segmentId",
+        ),
+        (
+            "createRichMenuFromTemplate",
+            "mutation { createRichMenuFromTemplate(name: \" \", withTabs: true) { menu { id } } }",
+            json!({}),
+            "input.name",
         ),
         (
             "drawRichMenuImage",
