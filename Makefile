@@ -16,6 +16,7 @@ test: services lint test-rust test-console test-liff test-e2e
 services:
 	@./scripts/services.sh
 	@./scripts/dictionary.sh
+	@./scripts/fonts.sh
 
 # One Rust build for the demo, the tests and the browser tests: the same
 # packages, targets and features, so whichever runs second finds it done

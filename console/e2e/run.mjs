@@ -8,6 +8,7 @@ import { run as liffSpec } from './liff.spec.mjs';
 import { run as deliverySpec } from './delivery.spec.mjs';
 import { run as cardSpec } from './card.spec.mjs';
 import { run as chatbotSpec } from './chatbot.spec.mjs';
+import { run as richmenuSpec } from './richmenu.spec.mjs';
 import { run as graphqlHttpSpec } from './graphql-http.spec.mjs';
 import { shot } from './pages/index.mjs';
 
@@ -50,6 +51,7 @@ try {
   await deliverySpec({ browser, stack, test });
   await cardSpec({ browser, stack, test });
   await chatbotSpec({ browser, stack, test });
+  await richmenuSpec({ browser, stack, test });
 } finally {
   await browser.close();
   await stack.stop();

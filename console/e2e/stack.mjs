@@ -87,7 +87,7 @@ export async function startStack() {
   const server = spawn(bin, ['serve', '--with-workers'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   await waitReady(base);
   await fetch(`${fakeUrl}/_fake/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ webhookUrl: `${base}/line/webhook` }) });
-  execFileSync(bin, ['staff', 'create', '--login-id', ADMIN.loginId, '--display-name', '管理者', '--permissions', 'staff.manage,audit.read,friends.read,friend.export,segment.manage,delivery.create,delivery.send,delivery.approve,chatbot.manage,card.pii.read,card.pii.export,card.push', '--password-env', 'E2E_ADMIN_PASSWORD'], { env, stdio: 'ignore' });
+  execFileSync(bin, ['staff', 'create', '--login-id', ADMIN.loginId, '--display-name', '管理者', '--permissions', 'staff.manage,audit.read,friends.read,friend.export,segment.manage,delivery.create,delivery.send,delivery.approve,chatbot.manage,richmenu.manage,card.pii.read,card.pii.export,card.push', '--password-env', 'E2E_ADMIN_PASSWORD'], { env, stdio: 'ignore' });
 
   return {
     base,
