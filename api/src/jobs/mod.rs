@@ -2,6 +2,7 @@
 //! backoff, dead letter), an outbox that enqueues only after commit, and the
 //! runner that the `worker` subcommand drives.
 
+pub mod claim;
 pub mod outbox;
 pub mod queue;
 pub mod runner;

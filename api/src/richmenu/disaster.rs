@@ -241,26 +241,18 @@ async fn batch_onto(app: &App, id: i64, disaster: &str) -> anyhow::Result<bool> 
 pub async fn run(app: &App, id: i64) -> Result<(), JobError> {
     let retry = |e: anyhow::Error| JobError::Retry(format!("{e:#}"));
     let mut conn = app.db.get().await.map_err(|e| retry(e.into()))?;
-    let stale = Utc::now() - chrono::Duration::minutes(15);
-    let Some(s) = diesel::update(
-        switches::table.find(id).filter(
-            switches::state.eq("queued").or(switches::state
-                .eq("running")
-                .and(switches::claimed_at.lt(stale))),
-        ),
-    )
-    .set((
-        switches::state.eq("running"),
-        switches::claimed_at.eq(diesel::dsl::now),
-    ))
-    .returning(Switch::as_returning())
-    .get_result(&mut conn)
-    .await
-    .optional()
-    .map_err(|e| retry(e.into()))?
-    else {
+    let taken = crate::jobs::claim::claim_row(&mut conn, "rich_menu_disaster_switches", id, 15)
+        .await
+        .map_err(|e| retry(e.into()))?;
+    if !taken {
         return Ok(());
-    };
+    }
+    let s: Switch = switches::table
+        .find(id)
+        .select(Switch::as_select())
+        .first(&mut conn)
+        .await
+        .map_err(|e| retry(e.into()))?;
     let disaster = disaster_menu(&mut conn)
         .await
         .map_err(|e| retry(e.into()))?;

@@ -247,27 +247,19 @@ pub async fn run(app: &App, publish: i64) -> Result<(), JobError> {
     let retry = |e: anyhow::Error| JobError::Retry(format!("{e:#}"));
     let mut conn = app.db.get().await.map_err(|e| retry(e.into()))?;
     // Taken by one worker only: a job delivered twice must not create its menus twice.
-    let stale = Utc::now() - chrono::Duration::minutes(5);
-    let Some(p) = diesel::update(
-        publishes::table.find(publish).filter(
-            publishes::state.eq("queued").or(publishes::state
-                .eq("running")
-                .and(publishes::claimed_at.lt(stale))),
-        ),
-    )
-    .set((
-        publishes::state.eq("running"),
-        publishes::claimed_at.eq(diesel::dsl::now),
-    ))
-    .returning(Publish::as_returning())
-    .get_result(&mut conn)
-    .await
-    .optional()
-    .map_err(|e| retry(e.into()))?
-    else {
+    let taken = crate::jobs::claim::claim_row(&mut conn, "rich_menu_publishes", publish, 5)
+        .await
+        .map_err(|e| retry(e.into()))?;
+    if !taken {
         // Done, failed, or another worker has it.
         return Ok(());
-    };
+    }
+    let p: Publish = publishes::table
+        .find(publish)
+        .select(Publish::as_select())
+        .first(&mut conn)
+        .await
+        .map_err(|e| retry(e.into()))?;
     let menu: store::Menu = menus::table
         .find(p.menu_id)
         .select(store::Menu::as_select())

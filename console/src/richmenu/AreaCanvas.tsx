@@ -12,6 +12,8 @@ export function AreaCanvas({ page, selected, onSelect, onDraw }: { page: Page; s
   const box = useRef<HTMLDivElement>(null);
   const [start, setStart] = useState<{ x: number; y: number } | null>(null);
   const [drawing, setDrawing] = useState<Rect | null>(null);
+  // A drag that ended on an area drew a new one: the click that follows is not a selection.
+  const drew = useRef(false);
   const issues = problems(page.areas, page.width, page.height);
   const point = (e: PointerEvent) => {
     const r = box.current?.getBoundingClientRect();
@@ -28,17 +30,23 @@ export function AreaCanvas({ page, selected, onSelect, onDraw }: { page: Page; s
       aria-label={t('richmenu.canvas')}
       style={{ aspectRatio: `${page.width} / ${page.height}` }}
       onPointerDown={(e) => {
-        if ((e.target as HTMLElement).dataset.area !== undefined) return;
-        e.currentTarget.setPointerCapture?.(e.pointerId);
+        drew.current = false;
         setStart(point(e));
       }}
       onPointerMove={(e) => {
         if (start) setDrawing(dragged(start, point(e), scale(), page.width, page.height));
       }}
+      onPointerLeave={() => {
+        setStart(null);
+        setDrawing(null);
+      }}
       onPointerUp={(e) => {
         if (start) {
           const r = dragged(start, point(e), scale(), page.width, page.height);
-          if (r.width >= MIN_AREA && r.height >= MIN_AREA) onDraw(r);
+          if (r.width >= MIN_AREA && r.height >= MIN_AREA) {
+            drew.current = true;
+            onDraw(r);
+          }
         }
         setStart(null);
         setDrawing(null);
@@ -56,13 +64,16 @@ export function AreaCanvas({ page, selected, onSelect, onDraw }: { page: Page; s
             className={`rm-area${bad ? ' rm-area-bad' : ''}${selected === i ? ' rm-area-selected' : ''}`}
             style={{ left: pct(a.x, page.width), top: pct(a.y, page.height), width: pct(a.width, page.width), height: pct(a.height, page.height) }}
             aria-pressed={selected === i}
-            onClick={() => onSelect(i)}
+            onClick={() => {
+              if (!drew.current) onSelect(i);
+              drew.current = false;
+            }}
           >
             {i + 1}
           </button>
         );
       })}
-      {drawing && <div className="rm-drawing" style={{ left: pct(drawing.x, page.width), top: pct(drawing.y, page.height), width: pct(drawing.width, page.width), height: pct(drawing.height, page.height) }} />}
+      {drawing && drawing.width >= MIN_AREA && <div className="rm-drawing" style={{ left: pct(drawing.x, page.width), top: pct(drawing.y, page.height), width: pct(drawing.width, page.width), height: pct(drawing.height, page.height) }} />}
     </div>
   );
 }

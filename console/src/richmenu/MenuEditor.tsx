@@ -128,18 +128,33 @@ export function MenuEditor({ menu, segments }: { menu: Menu; segments: { id: num
             onDraw={(r) => { setPage({ ...page, areas: [...page.areas, { ...r, action: blankAction() }] }); setSelected(page.areas.length); }}
           />
           {act.fields[`${base}.areas`] && <p className="field-error" role="alert">{act.fields[`${base}.areas`]}</p>}
-          {page.areas.map((a, i) => (
+          <ul className="rm-area-list" aria-label={t('richmenu.areas')}>
+            {page.areas.map((a, i) => {
+              const issue = issues[i];
+              const bad = issue !== undefined && (issue.outside || issue.overlaps.length > 0);
+              const apiError = Object.keys(areaErrors(i)).length > 0;
+              return (
+                <li key={i}>
+                  <button type="button" aria-pressed={selected === i} className={bad || apiError ? 'rm-area-bad-chip' : undefined} onClick={() => setSelected(i)}>
+                    {t('richmenu.area', { n: i + 1 })} {a.action.label ?? ''}
+                    {(bad || apiError) && <span> ⚠ {issue?.outside ? t('richmenu.outside') : issue && issue.overlaps.length > 0 ? t('richmenu.overlapsWith', { list: issue.overlaps.map((o) => o + 1).join('・') }) : ''}</span>}
+                  </button>
+                </li>
+              );
+            })}
+          </ul>
+          {selected !== null && page.areas[selected] && (
             <AreaFields
-              key={`${current}-${i}`}
-              index={i}
-              area={a}
+              key={`${current}-${selected}`}
+              index={selected}
+              area={page.areas[selected]}
               pages={pages}
-              issue={issues[i] ?? { outside: false, overlaps: [] }}
-              errors={areaErrors(i)}
-              onChange={(next) => setPage({ ...page, areas: page.areas.map((x, j) => (j === i ? next : x)) })}
-              onRemove={() => { setPage({ ...page, areas: page.areas.filter((_, j) => j !== i) }); setSelected(null); }}
+              issue={issues[selected] ?? { outside: false, overlaps: [] }}
+              errors={areaErrors(selected)}
+              onChange={(next) => setPage({ ...page, areas: page.areas.map((x, j) => (j === selected ? next : x)) })}
+              onRemove={() => { setPage({ ...page, areas: page.areas.filter((_, j) => j !== selected) }); setSelected(null); }}
             />
-          ))}
+          )}
           <TemplateTexts page={page} act={act} onChange={setPage} />
         </div>
         <div>
