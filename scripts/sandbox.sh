@@ -5,6 +5,7 @@
 #   scripts/sandbox.sh say USER TEXT     the resident sends a text message
 #   scripts/sandbox.sh tap USER DATA     the resident taps a button or quick reply (its postback data)
 #   scripts/sandbox.sh inbox USER        what the resident received
+#   scripts/sandbox.sh phone USER        the address of the resident's LINE screen (rich menu, tappable)
 #   scripts/sandbox.sh token USER        a LIFF ID token for the resident (for /liff/graphql)
 #   scripts/sandbox.sh totp SECRET       the current TOTP code for a staff account's secret (an authenticator app stand-in)
 set -euo pipefail
@@ -27,6 +28,7 @@ case "${1:-}" in
   say) curl -sf -XPOST "$FAKE/_fake/users/$2/message" -H 'content-type: application/json' -d "$(python3 -c 'import json,sys; print(json.dumps({"text": sys.argv[1]}))' "$3")"; echo ;;
   tap) curl -sf -XPOST "$FAKE/_fake/users/$2/postback" -H 'content-type: application/json' -d "$(python3 -c 'import json,sys; print(json.dumps({"data": sys.argv[1]}))' "$3")"; echo ;;
   inbox) curl -sf "$FAKE/_fake/users/$2/inbox"; echo ;;
+  phone) echo "$FAKE/_fake/users/$2/phone" ;;
   token) curl -sf -XPOST "$FAKE/_fake/id-token" -H 'content-type: application/json' -d "{\"userId\":\"$2\"}" | json 'd["idToken"]' ;;
   totp) python3 - "$2" <<'PY'
 import base64, hashlib, hmac, struct, sys, time
@@ -37,5 +39,5 @@ o = mac[-1] & 15
 print("%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7FFFFFFF) % 1000000))
 PY
     ;;
-  *) sed -n '2,9p' "$0"; exit 1 ;;
+  *) sed -n '2,10p' "$0"; exit 1 ;;
 esac

@@ -139,6 +139,15 @@ async fn segment_menus_follow_their_residents_and_disaster_mode_covers_everyone_
         [(Some(first_tab.clone()), 1500)].into()
     );
     assert_eq!(accepted(&t, "richmenu.bulk.link").await, 3);
+    // A resident's own menu wins over the default on their screen.
+    let screen = t
+        .fake
+        .get(&format!("/_fake/users/{}/richmenu", residents[0]))
+        .await;
+    assert_eq!(
+        (screen["richMenuId"].clone(), screen["source"].clone()),
+        (json!(first_tab), json!("user"))
+    );
     assert_eq!(t.count("rich_menu_links").await, 1500);
     let listed = s
         .gql("{ richMenus { id linkedResidents } }", json!({}))

@@ -49,9 +49,27 @@ pub struct Publish {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
-/// The alias LINE knows page `page` of menu `menu` by (`^[a-z0-9_-]{1,32}$`).
+/// The alias LINE knows page `page` of menu `menu` by (`^[a-z0-9_-]{1,32}$`):
+/// made here, never typed by staff, so LINE never refuses it.
 pub fn alias(menu: i32, page: usize) -> String {
     format!("tenohira-{menu}-{page}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn aliases_always_match_lines_pattern() {
+        for (menu, page) in [(1, 0), (i32::MAX, 3)] {
+            let a = super::alias(menu, page);
+            assert!(a.len() <= 32, "{a}");
+            assert!(
+                a.bytes().all(|b| b.is_ascii_lowercase()
+                    || b.is_ascii_digit()
+                    || b == b'-'
+                    || b == b'_')
+            );
+        }
+    }
 }
 
 /// Queues a publish of `version` (a rollback is a publish of an earlier
