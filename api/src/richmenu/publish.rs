@@ -55,23 +55,6 @@ pub fn alias(menu: i32, page: usize) -> String {
     format!("tenohira-{menu}-{page}")
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn aliases_always_match_lines_pattern() {
-        for (menu, page) in [(1, 0), (i32::MAX, 3)] {
-            let a = super::alias(menu, page);
-            assert!(a.len() <= 32, "{a}");
-            assert!(
-                a.bytes().all(|b| b.is_ascii_lowercase()
-                    || b.is_ascii_digit()
-                    || b == b'-'
-                    || b == b'_')
-            );
-        }
-    }
-}
-
 /// Queues a publish of `version` (a rollback is a publish of an earlier
 /// one), audited. Refused while another publish of the menu is under way.
 pub async fn start(app: &App, caller: &Caller, id: i32, version: i32) -> AppResult<Publish> {
@@ -557,4 +540,21 @@ pub fn register(r: &mut crate::registry::Registry) {
         crate::registry::Concurrency::Default,
         |ctx, job| async move { run(&ctx.app, job.publish).await },
     );
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn aliases_always_match_lines_pattern() {
+        for (menu, page) in [(1, 0), (i32::MAX, 3)] {
+            let a = super::alias(menu, page);
+            assert!(a.len() <= 32, "{a}");
+            assert!(
+                a.bytes().all(|b| b.is_ascii_lowercase()
+                    || b.is_ascii_digit()
+                    || b == b'-'
+                    || b == b'_')
+            );
+        }
+    }
 }
