@@ -299,6 +299,7 @@ impl RichMenuMutation {
     ) -> Result<SavedRichMenu> {
         ctx.caller()
             .require(crate::auth::Permission::RichmenuManage)?;
+        store::check_new_name(ctx.app(), &name, "name").await?;
         let definition = super::demo::starter(ctx.app(), with_tabs)
             .await
             .map_err(|e| crate::error::AppError::bad_input("withTabs", format!("{e:#}")))?;

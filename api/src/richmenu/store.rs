@@ -52,16 +52,39 @@ pub struct Draft {
     pub definition: Definition,
 }
 
+fn name_problems(name: &str, field: &str, p: &mut Problems) {
+    let name = name.trim();
+    p.check(
+        !name.is_empty() && name.chars().count() <= 100,
+        field,
+        "名前を1〜100文字で入力してください",
+    );
+}
+
+/// Whether a new menu may take `name` (checked before work that would be
+/// wasted on a refusal, such as drawing its images).
+pub async fn check_new_name(app: &App, name: &str, field: &str) -> AppResult<()> {
+    let mut p = Problems::new();
+    name_problems(name, field, &mut p);
+    p.into_result()?;
+    let mut conn = app.db.get().await?;
+    // A handful of menus: compared here as the unique index compares them.
+    let names: Vec<String> = menus::table.select(menus::name).load(&mut conn).await?;
+    let wanted = name.trim().to_lowercase();
+    if names.iter().any(|n| n.to_lowercase() == wanted) {
+        return Err(AppError::bad_input(
+            field,
+            "その名前のメニューはすでにあります",
+        ));
+    }
+    Ok(())
+}
+
 impl Draft {
     /// Everything wrong with it, before anything is stored or sent to LINE.
     async fn problems(&self, conn: &mut AsyncPgConnection) -> AppResult<()> {
         let mut p = Problems::new();
-        let name = self.name.trim();
-        p.check(
-            !name.is_empty() && name.chars().count() <= 100,
-            "input.name",
-            "名前を1〜100文字で入力してください",
-        );
+        name_problems(&self.name, "input.name", &mut p);
         p.check(
             AUDIENCES.contains(&self.audience.as_str()),
             "input.audience",

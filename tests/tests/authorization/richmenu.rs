@@ -172,7 +172,7 @@ pub fn bad_inputs(
             "createRichMenuFromTemplate",
             "mutation { createRichMenuFromTemplate(name: \" \", withTabs: true) { menu { id } } }",
             json!({}),
-            "input.name",
+            "name",
         ),
         (
             "drawRichMenuImage",
