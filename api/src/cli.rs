@@ -392,7 +392,11 @@ async fn demo(config: Config) -> anyhow::Result<()> {
         Ok(true) => println!(
             "demo rich menus created: 提案A（タブあり, published as the default), 提案B（タブなし）, 災害時メニュー (published)"
         ),
-        Ok(false) => {}
+        Ok(false) => match crate::richmenu::demo::republish_missing(&app).await {
+            Ok(0) => {}
+            Ok(n) => println!("{n} live rich menus published again to the fresh LINE sandbox"),
+            Err(e) => println!("live rich menus not published again: {e:#}"),
+        },
         Err(e) => println!("demo rich menus not created: {e:#}"),
     }
     let listener = tokio::net::TcpListener::bind(listen).await?;

@@ -337,3 +337,31 @@ async fn the_release_proposals_are_drawn_from_templates_and_their_texts_can_be_r
         "{r}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rollback_whose_line_menus_are_gone_creates_them_again() {
+    let (t, s) = app().await;
+    let image = stored(&t, png(2500, 843)).await;
+    let (id, _) = create(&s, tabs(&image, "ごみ")).await;
+    assert_eq!(publish(&t, &s, id, 1).await["state"], "DONE");
+    let v1 = menus_on_line(&t).await;
+    assert_eq!(save(&s, id, tabs(&image, "子育て")).await, 2);
+    assert_eq!(publish(&t, &s, id, 2).await["state"], "DONE");
+    // Someone deletes v1's menus in the Official Account Manager.
+    for m in &v1 {
+        t.app.line.richmenu_delete(m).await.unwrap();
+    }
+    let done = publish(&t, &s, id, 1).await;
+    assert_eq!(done["state"], "DONE", "{done}");
+    let now = aliases(&t).await;
+    assert!(
+        now.iter().all(|(_, m)| !v1.contains(m)),
+        "new menus, not the deleted ones: {now:?}"
+    );
+    // Every alias leads to a menu LINE has.
+    let on_line = menus_on_line(&t).await;
+    assert!(
+        now.iter().all(|(_, m)| on_line.contains(m)),
+        "{now:?} {on_line:?}"
+    );
+}

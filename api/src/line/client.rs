@@ -465,6 +465,20 @@ impl LineClient {
         .map(|_| ())
     }
 
+    /// Whether LINE still has the rich menu (someone may have deleted it in
+    /// the Official Account Manager, or the sandbox was restarted).
+    pub async fn richmenu_exists(&self, id: &str) -> Result<bool, LineError> {
+        let url = self.api(&format!("/v2/bot/richmenu/{}", urlencode(id)));
+        match self
+            .call(Method::GET, url, "other", None, None, Retry::Idempotent)
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(LineError::Api { status: 404, .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     pub async fn richmenu_delete(&self, id: &str) -> Result<(), LineError> {
         self.simple(
             Method::DELETE,

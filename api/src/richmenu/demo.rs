@@ -257,6 +257,40 @@ pub async fn seed(app: &App) -> anyhow::Result<bool> {
     Ok(true)
 }
 
+/// The live menus LINE no longer has (the sandbox starts empty each time
+/// `make demo` runs) are published again. Answers how many.
+pub async fn republish_missing(app: &App) -> anyhow::Result<usize> {
+    let system = Caller::system();
+    let mut queued = 0;
+    for menu in store::list(app, &system).await.map_err(anyhow_of)? {
+        let Some(live) = menu.live_version else {
+            continue;
+        };
+        let mut conn = app.db.get().await?;
+        let Some(v) = store::version(&mut conn, menu.id, live).await? else {
+            continue;
+        };
+        drop(conn);
+        let ids: Vec<String> = v
+            .line_menu_ids
+            .unwrap_or_default()
+            .into_iter()
+            .flatten()
+            .collect();
+        let mut missing = ids.is_empty();
+        for id in &ids {
+            missing |= !app.line.richmenu_exists(id).await?;
+        }
+        if missing {
+            super::publish::start(app, &system, menu.id, live)
+                .await
+                .map_err(anyhow_of)?;
+            queued += 1;
+        }
+    }
+    Ok(queued)
+}
+
 fn anyhow_of(e: crate::error::AppError) -> anyhow::Error {
     anyhow::anyhow!("{e}")
 }

@@ -290,7 +290,22 @@ pub async fn run(app: &App, publish: i64) -> Result<(), JobError> {
         .and_then(|l| all.iter().find(|v| v.version == l).cloned());
 
     // 1. The version's own LINE menus (a rollback finds its menus still there).
-    let reused = line_ids(&target).filter(|ids| ids.len() == def.pages.len());
+    let mut reused = line_ids(&target).filter(|ids| ids.len() == def.pages.len());
+    // A rollback reuses the version's menus only if LINE still has them all.
+    if let Some(ids) = &reused {
+        for id in ids {
+            match app.line.richmenu_exists(id).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::info!(menu = %id, "a version's LINE menu is gone; creating its menus again");
+                    reused = None;
+                    break;
+                }
+                Err(e) if transient(&e) => return Err(again(app, publish, e).await),
+                Err(e) => return Err(JobError::Retry(e.to_string())),
+            }
+        }
+    }
     let ids = match reused {
         Some(ids) => ids,
         None => {
