@@ -420,7 +420,7 @@ async fn demo(config: Config) -> anyhow::Result<()> {
     println!("  LINE webhook       : {public}/line/webhook");
     println!("  residents' API     : {public}/liff/graphql (Authorization: Bearer <ID token>)");
     println!(
-        "  play a resident    : scripts/sandbox.sh follow   (then: inbox, say, unfollow, token)"
+        "  play a resident    : scripts/sandbox.sh follow   (then: inbox, say, unfollow, token; phone prints the resident's LINE screen with the rich menu)"
     );
     println!();
     crate::server::serve(app, listener, true, crate::server::shutdown_signal()).await
