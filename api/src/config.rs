@@ -300,6 +300,24 @@ pub const VARIABLES: &[VarDoc] = &[
         description: "MeCab IPADIC sources (Debian's mecab-ipadic) the FAQ search cuts Japanese into words with; `none`, or a directory that is not there: character bigrams alone (with a warning).",
     },
     VarDoc {
+        name: "TENOHIRA_SMTP_LISTEN",
+        default: Some(""),
+        secret: false,
+        description: "Where the API process listens for the prefecture's alert mails over SMTP (e.g. `0.0.0.0:2525`). Empty: no SMTP listener.",
+    },
+    VarDoc {
+        name: "TENOHIRA_SMTP_MAX_BYTES",
+        default: Some("10485760"),
+        secret: false,
+        description: "The largest mail the SMTP listener takes (announced as SIZE; larger ones get 552).",
+    },
+    VarDoc {
+        name: "TENOHIRA_MAILIN_TOKEN",
+        default: Some(""),
+        secret: true,
+        description: "The secret part of the address alert mails are sent to: `alerts+<token>@…` (any domain). Empty: every recipient is refused.",
+    },
+    VarDoc {
         name: "TENOHIRA_CHATBOT_AI_URL",
         default: Some(""),
         secret: false,
@@ -537,6 +555,10 @@ pub struct Config {
     pub media_dir: std::path::PathBuf,
     /// IPADIC sources for the FAQ's word analysis (empty: none).
     pub faq_dictionary: String,
+    /// The SMTP listener's address (none: off).
+    pub smtp_listen: Option<std::net::SocketAddr>,
+    pub smtp_max_bytes: usize,
+    pub mailin_token: Secret,
     /// The external AI bot: endpoint (empty: off), token, one call's timeout.
     pub chatbot_ai_url: String,
     pub chatbot_ai_token: Secret,
@@ -700,6 +722,12 @@ impl Config {
             ),
             media_dir: r.string("TENOHIRA_MEDIA_DIR")?.into(),
             faq_dictionary: r.string("TENOHIRA_FAQ_DICTIONARY")?,
+            smtp_listen: match r.string("TENOHIRA_SMTP_LISTEN")?.as_str() {
+                "" => None,
+                _ => Some(r.parse("TENOHIRA_SMTP_LISTEN")?),
+            },
+            smtp_max_bytes: r.parse("TENOHIRA_SMTP_MAX_BYTES")?,
+            mailin_token: Secret::new(r.string("TENOHIRA_MAILIN_TOKEN")?),
             chatbot_ai_url: match r.string("TENOHIRA_CHATBOT_AI_URL")? {
                 u if u.is_empty() => u,
                 _ => r.url("TENOHIRA_CHATBOT_AI_URL")?,

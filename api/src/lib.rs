@@ -23,6 +23,7 @@ pub mod inbox;
 pub mod jobs;
 pub mod jst;
 pub mod line;
+pub mod mailin;
 pub mod media;
 pub mod metrics;
 pub mod ratelimit;

@@ -17,6 +17,7 @@ pub const CAPABILITIES: &[fn(&mut Registry)] = &[
     crate::card::register,
     crate::chatbot::register,
     crate::richmenu::register,
+    crate::mailin::register,
 ];
 
 /// The registry of every capability's background work.

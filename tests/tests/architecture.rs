@@ -34,6 +34,7 @@ const INFRASTRUCTURE: &[&str] = &[
 /// Floor 2: one room each.
 const CAPABILITIES: &[&str] = &[
     "staff", "friends", "inbox", "audience", "delivery", "card", "media", "chatbot", "richmenu",
+    "mailin",
 ];
 /// Floor 3: the only modules that name every capability.
 const ASSEMBLY: &[&str] = &[

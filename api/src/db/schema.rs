@@ -605,3 +605,33 @@ diesel::table! {
 
 diesel::joinable!(rich_menu_taps -> rich_menus (menu_id));
 diesel::allow_tables_to_appear_in_same_query!(rich_menus, rich_menu_taps);
+
+diesel::table! {
+    mail_senders (id) {
+        id -> Int4,
+        kind -> Text,
+        pattern -> Text,
+        note -> Text,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    inbound_mails (id) {
+        id -> Int8,
+        received_at -> Timestamptz,
+        via -> Text,
+        envelope_from -> Text,
+        recipients -> Array<Text>,
+        message_id -> Nullable<Text>,
+        digest -> Text,
+        from_header -> Nullable<Text>,
+        subject -> Text,
+        body -> Text,
+        attachments -> Int4,
+        size_bytes -> Int4,
+        status -> Text,
+        duplicate_of -> Nullable<Int8>,
+    }
+}

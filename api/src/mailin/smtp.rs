@@ -1,0 +1,337 @@
+//! The SMTP listener (RFC 5321, driven with smtp-proto's parser): EHLO with
+//! SIZE, 8BITMIME and PIPELINING; the sender checked against the allow-list
+//! at MAIL FROM (550 otherwise, logged); the recipient must be
+//! `alerts+<token>@…` (550 otherwise); DATA up to the size limit (552
+//! beyond it, the rest read and thrown away); the mail decoded and kept in
+//! PostgreSQL before `250` is answered, so an accepted mail is never lost
+//! (451 when it cannot be kept). A client that stalls is dropped after
+//! `IDLE`; nothing a client sends can stop the listener serving others.
+
+use std::time::Duration;
+
+use smtp_proto::Request;
+use smtp_proto::request::receiver::{DataReceiver, RequestReceiver};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+
+use super::{decode, store};
+use crate::app::App;
+
+/// How long a client may stay silent before it is dropped.
+pub const IDLE: Duration = Duration::from_secs(60);
+const MAX_RECIPIENTS: usize = 10;
+const HOST: &str = "tenohira";
+
+/// Serves SMTP on `listener` until `shutdown` turns true.
+pub async fn serve(app: App, listener: TcpListener, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let app = app.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = session(&app, stream).await {
+                            tracing::debug!(%peer, error = %e, "SMTP session ended");
+                        }
+                    });
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "SMTP accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
+            _ = shutdown.changed() => if *shutdown.borrow() { return },
+        }
+    }
+}
+
+/// Starts the listener when `TENOHIRA_SMTP_LISTEN` is set (beside the HTTP server).
+pub async fn run(app: App, shutdown: watch::Receiver<bool>) {
+    let Some(addr) = app.config.smtp_listen else {
+        return;
+    };
+    match TcpListener::bind(addr).await {
+        Ok(listener) => {
+            tracing::info!(%addr, "SMTP listener started");
+            serve(app, listener, shutdown).await;
+        }
+        Err(e) => tracing::error!(%addr, error = %e, "the SMTP listener could not start"),
+    }
+}
+
+#[derive(Default)]
+struct Envelope {
+    helo: bool,
+    from: Option<String>,
+    to: Vec<String>,
+}
+
+/// Whether `address` is the secret alert address `alerts+<token>@…`.
+fn is_alert_address(app: &App, address: &str) -> bool {
+    let token = app.config.mailin_token.expose();
+    let Some((local, _)) = address.rsplit_once('@') else {
+        return false;
+    };
+    let Some(given) = local.strip_prefix("alerts+") else {
+        return false;
+    };
+    !token.is_empty()
+        && given.len() == token.len()
+        && given
+            .bytes()
+            .zip(token.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+async fn reply(stream: &mut TcpStream, text: &str) -> std::io::Result<()> {
+    stream.write_all(text.as_bytes()).await
+}
+
+async fn read(stream: &mut TcpStream, buf: &mut [u8]) -> std::io::Result<usize> {
+    match tokio::time::timeout(IDLE, stream.read(buf)).await {
+        Ok(r) => r,
+        Err(_) => {
+            let _ = reply(stream, "421 4.4.2 idle too long, closing\r\n").await;
+            Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "idle"))
+        }
+    }
+}
+
+async fn session(app: &App, mut stream: TcpStream) -> std::io::Result<()> {
+    let max = app.config.smtp_max_bytes;
+    reply(&mut stream, &format!("220 {HOST} ESMTP ready\r\n")).await?;
+    let mut receiver = RequestReceiver::default();
+    let mut env = Envelope::default();
+    let mut chunk = vec![0u8; 8192];
+    // Bytes read but not yet consumed (a pipelined client sends several commands at once).
+    let mut pending: Vec<u8> = Vec::new();
+    loop {
+        if pending.is_empty() {
+            let n = read(&mut stream, &mut chunk).await?;
+            if n == 0 {
+                return Ok(());
+            }
+            pending.extend_from_slice(&chunk[..n]);
+        }
+        let data = std::mem::take(&mut pending);
+        let mut iter = data.iter();
+        let mut out = String::new();
+        let mut start_data = false;
+        loop {
+            match receiver.ingest(&mut iter) {
+                Ok(request) => {
+                    let (text, then_data, quit) = answer(app, &mut env, request, max).await;
+                    out.push_str(&text);
+                    if quit {
+                        reply(&mut stream, &out).await?;
+                        return Ok(());
+                    }
+                    if then_data {
+                        start_data = true;
+                        break;
+                    }
+                }
+                Err(smtp_proto::Error::NeedsMoreData { .. }) => break,
+                Err(smtp_proto::Error::ResponseTooLong) => {
+                    out.push_str("500 5.5.2 line too long\r\n");
+                }
+                Err(smtp_proto::Error::UnknownCommand) => {
+                    out.push_str("502 5.5.2 command not recognised\r\n")
+                }
+                Err(e) => out.push_str(&format!("501 5.5.4 {}\r\n", describe(&e))),
+            }
+        }
+        pending.extend_from_slice(iter.as_slice());
+        if !out.is_empty() {
+            reply(&mut stream, &out).await?;
+        }
+        if start_data {
+            let rest = std::mem::take(&mut pending);
+            let (message, leftover) = receive_data(&mut stream, rest, max).await?;
+            pending = leftover;
+            let text = match message {
+                None => "552 5.3.4 message too big\r\n".to_string(),
+                Some(raw) => keep(app, &env, &raw).await,
+            };
+            reply(&mut stream, &text).await?;
+            env.from = None;
+            env.to.clear();
+        }
+    }
+}
+
+fn describe(e: &smtp_proto::Error) -> String {
+    match e {
+        smtp_proto::Error::InvalidSenderAddress => "invalid sender address".into(),
+        smtp_proto::Error::InvalidRecipientAddress => "invalid recipient address".into(),
+        smtp_proto::Error::SyntaxError { syntax } => format!("syntax: {syntax}"),
+        smtp_proto::Error::InvalidParameter { param } => format!("invalid parameter {param}"),
+        smtp_proto::Error::UnsupportedParameter { .. } => "unsupported parameter".into(),
+        _ => "syntax error".into(),
+    }
+}
+
+/// The reply to one command; whether DATA begins; whether to close.
+async fn answer(
+    app: &App,
+    env: &mut Envelope,
+    request: Request<std::borrow::Cow<'_, str>>,
+    max: usize,
+) -> (String, bool, bool) {
+    let ok = |s: &str| (s.to_string(), false, false);
+    match request {
+        Request::Ehlo { .. } => {
+            env.helo = true;
+            (
+                format!("250-{HOST}\r\n250-SIZE {max}\r\n250-8BITMIME\r\n250 PIPELINING\r\n"),
+                false,
+                false,
+            )
+        }
+        Request::Helo { .. } | Request::Lhlo { .. } => {
+            env.helo = true;
+            ok(&format!("250 {HOST}\r\n"))
+        }
+        Request::Mail { from } => {
+            if !env.helo {
+                return ok("503 5.5.1 say EHLO first\r\n");
+            }
+            if from.size > max {
+                return ok("552 5.3.4 message too big\r\n");
+            }
+            let address = from.address.to_lowercase();
+            let allowed = match app.db.get().await {
+                Ok(mut conn) => store::sender_allowed(&mut conn, &address).await,
+                Err(e) => {
+                    tracing::warn!(error = %e, "SMTP: the allow-list could not be read");
+                    return ok("451 4.3.0 try again later\r\n");
+                }
+            };
+            match allowed {
+                Ok(true) => {
+                    env.from = Some(address);
+                    env.to.clear();
+                    ok("250 2.1.0 sender ok\r\n")
+                }
+                Ok(false) => {
+                    tracing::warn!(sender = %address, "SMTP: a sender not on the allow-list was refused");
+                    metrics::counter!("tenohira_mailin_refused_total", "reason" => "sender")
+                        .increment(1);
+                    ok("550 5.7.1 sender not allowed\r\n")
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "SMTP: the allow-list could not be read");
+                    ok("451 4.3.0 try again later\r\n")
+                }
+            }
+        }
+        Request::Rcpt { to } => {
+            if env.from.is_none() {
+                return ok("503 5.5.1 need MAIL first\r\n");
+            }
+            if env.to.len() >= MAX_RECIPIENTS {
+                return ok("452 4.5.3 too many recipients\r\n");
+            }
+            if is_alert_address(app, &to.address) {
+                env.to.push(to.address.to_lowercase());
+                ok("250 2.1.5 recipient ok\r\n")
+            } else {
+                metrics::counter!("tenohira_mailin_refused_total", "reason" => "recipient")
+                    .increment(1);
+                ok("550 5.1.1 unknown recipient\r\n")
+            }
+        }
+        Request::Data => {
+            if env.from.is_none() || env.to.is_empty() {
+                return ok("503 5.5.1 need MAIL and RCPT first\r\n");
+            }
+            (
+                "354 end data with <CR><LF>.<CR><LF>\r\n".into(),
+                true,
+                false,
+            )
+        }
+        Request::Rset => {
+            env.from = None;
+            env.to.clear();
+            ok("250 2.0.0 reset\r\n")
+        }
+        Request::Noop { .. } => ok("250 2.0.0 ok\r\n"),
+        Request::Quit => ("221 2.0.0 bye\r\n".into(), false, true),
+        Request::StartTls => ok("454 4.7.0 TLS not available\r\n"),
+        _ => ok("502 5.5.1 not implemented\r\n"),
+    }
+}
+
+/// Reads the message up to `.`; None when it grew past `max` (the rest is
+/// read and dropped, so the session can go on). Also what came after it.
+async fn receive_data(
+    stream: &mut TcpStream,
+    first: Vec<u8>,
+    max: usize,
+) -> std::io::Result<(Option<Vec<u8>>, Vec<u8>)> {
+    let mut data = DataReceiver::new();
+    let mut message: Vec<u8> = Vec::new();
+    let mut too_big = false;
+    let mut chunk = vec![0u8; 65536];
+    let mut input = first;
+    loop {
+        let mut iter = input.iter();
+        let done = data.ingest(&mut iter, &mut message);
+        let rest = iter.as_slice().to_vec();
+        if message.len() > max {
+            too_big = true;
+            message.clear();
+        }
+        if done {
+            return Ok(((!too_big).then_some(message), rest));
+        }
+        let n = read(stream, &mut chunk).await?;
+        if n == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "the client left during DATA",
+            ));
+        }
+        input = chunk[..n].to_vec();
+    }
+}
+
+/// Decodes and keeps the mail; the reply for the end of DATA.
+async fn keep(app: &App, env: &Envelope, raw: &[u8]) -> String {
+    let started = std::time::Instant::now();
+    let decoded = decode::decode(raw);
+    let from = env.from.clone().unwrap_or_default();
+    let mut conn = match app.db.get().await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(error = %e, "SMTP: a mail could not be kept");
+            return "451 4.3.0 try again later\r\n".into();
+        }
+    };
+    let kept = store::keep(
+        &mut conn,
+        store::Received {
+            via: "smtp",
+            envelope_from: &from,
+            recipients: &env.to,
+            size: raw.len(),
+            decoded,
+        },
+    )
+    .await;
+    match kept {
+        Ok((id, duplicate)) => {
+            metrics::counter!("tenohira_mailin_received_total", "duplicate" => duplicate.to_string()).increment(1);
+            metrics::histogram!("tenohira_mailin_keep_seconds")
+                .record(started.elapsed().as_secs_f64());
+            format!("250 2.0.0 queued as {id}\r\n")
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "SMTP: a mail could not be kept");
+            "451 4.3.0 try again later\r\n".into()
+        }
+    }
+}

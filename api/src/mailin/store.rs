@@ -1,0 +1,79 @@
+//! Who may send alert mails, and each received mail kept as text. A mail
+//! with a Message-ID or a digest seen in the last day is kept as a
+//! duplicate of the first (shown, never acted on).
+
+use chrono::{Duration, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use super::decode::Decoded;
+use crate::db::schema::{inbound_mails as mails, mail_senders as senders};
+
+/// Whether `address` (an envelope sender) is on the allow-list, by address or domain.
+pub async fn sender_allowed(conn: &mut AsyncPgConnection, address: &str) -> QueryResult<bool> {
+    let address = address.trim().to_lowercase();
+    let Some((_, domain)) = address.rsplit_once('@') else {
+        return Ok(false);
+    };
+    diesel::select(diesel::dsl::exists(
+        senders::table.filter(
+            senders::kind
+                .eq("address")
+                .and(senders::pattern.eq(&address))
+                .or(senders::kind.eq("domain").and(senders::pattern.eq(domain))),
+        ),
+    ))
+    .get_result(conn)
+    .await
+}
+
+/// A mail as the listener took it.
+pub struct Received<'a> {
+    pub via: &'a str,
+    pub envelope_from: &'a str,
+    pub recipients: &'a [String],
+    pub size: usize,
+    pub decoded: Decoded,
+}
+
+/// Keeps the mail; answers its id and whether it repeats one seen in the last day.
+pub async fn keep(conn: &mut AsyncPgConnection, m: Received<'_>) -> QueryResult<(i64, bool)> {
+    let since = Utc::now() - Duration::days(1);
+    let d = &m.decoded;
+    let earlier: Option<i64> = mails::table
+        .filter(mails::status.eq("received"))
+        .filter(mails::received_at.gt(since))
+        .filter(
+            mails::digest.eq(&d.digest).or(mails::message_id
+                .is_not_null()
+                .and(mails::message_id.eq(&d.message_id))),
+        )
+        .order(mails::id)
+        .select(mails::id)
+        .first(conn)
+        .await
+        .optional()?;
+    let id: i64 = diesel::insert_into(mails::table)
+        .values((
+            mails::via.eq(m.via),
+            mails::envelope_from.eq(m.envelope_from.to_lowercase()),
+            mails::recipients.eq(m.recipients),
+            mails::message_id.eq(&d.message_id),
+            mails::digest.eq(&d.digest),
+            mails::from_header.eq(&d.from),
+            mails::subject.eq(&d.subject),
+            mails::body.eq(&d.body),
+            mails::attachments.eq(d.attachments as i32),
+            mails::size_bytes.eq(m.size as i32),
+            mails::status.eq(if earlier.is_some() {
+                "duplicate"
+            } else {
+                "received"
+            }),
+            mails::duplicate_of.eq(earlier),
+        ))
+        .returning(mails::id)
+        .get_result(conn)
+        .await?;
+    Ok((id, earlier.is_some()))
+}

@@ -1,0 +1,262 @@
+//! The SMTP listener, in real SMTP sessions over TCP: a Japanese alert mail
+//! from an allowed sender is kept (decoded) before 250; a sender off the
+//! allow-list, an unknown recipient and a mail over the size limit get
+//! clear refusals; pipelined commands are answered in order; a resend is
+//! kept as a duplicate; a client that leaves mid-DATA or sends garbage
+//! leaves the listener serving others.
+
+use base64::Engine;
+use tenohira_tests::{Options, TestApp};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+const TOKEN: &str = "s3cret-token";
+
+async fn app() -> (TestApp, std::net::SocketAddr) {
+    let t = TestApp::spawn_with(Options {
+        env: vec![
+            ("TENOHIRA_MAILIN_TOKEN", TOKEN.into()),
+            ("TENOHIRA_SMTP_MAX_BYTES", "200000".into()),
+        ],
+        ..Default::default()
+    })
+    .await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (_tx, rx) = tokio::sync::watch::channel(false);
+    let a = t.app.clone();
+    tokio::spawn(async move {
+        let _keep = _tx;
+        tenohira::mailin::smtp::serve(a, listener, rx).await
+    });
+    sql(
+        &t,
+        "INSERT INTO mail_senders (kind, pattern) VALUES ('domain', 'pref.example.jp'), ('address', 'kisho@jma.example.jp')",
+    )
+    .await;
+    (t, addr)
+}
+
+async fn sql(t: &TestApp, q: &str) {
+    use diesel_async::RunQueryDsl;
+    diesel::sql_query(q)
+        .execute(&mut t.db().await)
+        .await
+        .unwrap();
+}
+
+/// One SMTP client connection.
+struct Client {
+    r: BufReader<tokio::net::tcp::OwnedReadHalf>,
+    w: tokio::net::tcp::OwnedWriteHalf,
+}
+
+impl Client {
+    async fn connect(addr: std::net::SocketAddr) -> Self {
+        let (r, w) = TcpStream::connect(addr).await.unwrap().into_split();
+        let mut c = Self {
+            r: BufReader::new(r),
+            w,
+        };
+        assert!(c.reply().await.starts_with("220"));
+        c
+    }
+
+    /// A whole reply (all its lines), e.g. "250-…\r\n250 …".
+    async fn reply(&mut self) -> String {
+        let mut all = String::new();
+        loop {
+            let mut line = String::new();
+            if self.r.read_line(&mut line).await.unwrap() == 0 {
+                return all;
+            }
+            all.push_str(&line);
+            if line.as_bytes().get(3) != Some(&b'-') {
+                return all;
+            }
+        }
+    }
+
+    async fn send(&mut self, bytes: &[u8]) {
+        self.w.write_all(bytes).await.unwrap();
+    }
+
+    async fn say(&mut self, line: &str) -> String {
+        self.send(format!("{line}\r\n").as_bytes()).await;
+        self.reply().await
+    }
+}
+
+/// An ISO-2022-JP alert naming 川口市, as the prefecture's mailer writes it.
+fn alert(message_id: &str) -> Vec<u8> {
+    let (subject, _, _) = encoding_rs::ISO_2022_JP.encode("【避難指示】川口市");
+    let (body, _, _) =
+        encoding_rs::ISO_2022_JP.encode("川口市は①芝地区に避難指示を発令しました。\r\n");
+    let subject = base64::engine::general_purpose::STANDARD.encode(subject);
+    let mut m = format!(
+        "From: bousai@pref.example.jp\r\nTo: alerts+{TOKEN}@tenohira.example\r\nSubject: =?ISO-2022-JP?B?{subject}?=\r\n\
+         Message-ID: <{message_id}>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=ISO-2022-JP\r\n\r\n"
+    )
+    .into_bytes();
+    m.extend_from_slice(&body);
+    m
+}
+
+async fn send_mail(c: &mut Client, from: &str, raw: &[u8]) -> String {
+    assert!(
+        c.say(&format!("MAIL FROM:<{from}>"))
+            .await
+            .starts_with("250")
+    );
+    assert!(
+        c.say(&format!("RCPT TO:<alerts+{TOKEN}@tenohira.example>"))
+            .await
+            .starts_with("250")
+    );
+    assert!(c.say("DATA").await.starts_with("354"));
+    c.send(raw).await;
+    c.say("\r\n.").await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_allowed_japanese_alert_is_kept_decoded_before_250_and_others_are_refused_clearly() {
+    let (t, addr) = app().await;
+    let mut c = Client::connect(addr).await;
+    let ehlo = c.say("EHLO pref.example.jp").await;
+    for ext in ["SIZE 200000", "8BITMIME", "PIPELINING"] {
+        assert!(ehlo.contains(ext), "{ehlo}");
+    }
+    let done = send_mail(
+        &mut c,
+        "Bousai@Pref.Example.jp",
+        &alert("a1@pref.example.jp"),
+    )
+    .await;
+    assert!(done.starts_with("250 2.0.0 queued as"), "{done}");
+    #[derive(diesel::QueryableByName)]
+    struct Mail {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        subject: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        body: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        status: String,
+    }
+    let kept = || async {
+        use diesel_async::RunQueryDsl;
+        diesel::sql_query("SELECT subject, body, status FROM inbound_mails ORDER BY id")
+            .load::<Mail>(&mut t.db().await)
+            .await
+            .unwrap()
+    };
+    let mails = kept().await;
+    assert_eq!(mails.len(), 1, "kept before the 250");
+    assert_eq!(mails[0].subject, "【避難指示】川口市");
+    assert!(mails[0].body.contains("①芝地区"), "{}", mails[0].body);
+
+    // The same alert again (a new Message-ID): kept as a duplicate.
+    assert!(
+        send_mail(
+            &mut c,
+            "bousai@pref.example.jp",
+            &alert("a2@pref.example.jp")
+        )
+        .await
+        .starts_with("250")
+    );
+    assert_eq!(kept().await[1].status, "duplicate");
+
+    // A sender off the allow-list, an unknown recipient, commands out of order.
+    assert!(
+        c.say("MAIL FROM:<spam@evil.example>")
+            .await
+            .starts_with("550 5.7.1")
+    );
+    assert!(
+        c.say("RCPT TO:<alerts+x@tenohira.example>")
+            .await
+            .starts_with("503")
+    );
+    assert!(
+        c.say("MAIL FROM:<kisho@jma.example.jp>")
+            .await
+            .starts_with("250")
+    );
+    assert!(
+        c.say("RCPT TO:<alerts+wrong@tenohira.example>")
+            .await
+            .starts_with("550 5.1.1")
+    );
+    assert!(
+        c.say("RCPT TO:<someone@tenohira.example>")
+            .await
+            .starts_with("550 5.1.1")
+    );
+    assert!(c.say("DATA").await.starts_with("503"));
+    assert!(c.say("RSET").await.starts_with("250"));
+    // Too big: announced, or found out during DATA (the session goes on).
+    assert!(
+        c.say("MAIL FROM:<kisho@jma.example.jp> SIZE=300000")
+            .await
+            .starts_with("552")
+    );
+    let big = vec![b'a'; 250_000];
+    let mut raw = b"Subject: big\r\n\r\n".to_vec();
+    for line in big.chunks(998) {
+        raw.extend_from_slice(line);
+        raw.extend_from_slice(b"\r\n");
+    }
+    let r = send_mail(&mut c, "kisho@jma.example.jp", &raw[..raw.len() - 2]).await;
+    assert!(r.starts_with("552 5.3.4"), "{r}");
+    assert!(
+        c.say("NOOP").await.starts_with("250"),
+        "the session goes on"
+    );
+    assert!(c.say("STARTTLS").await.starts_with("454"));
+    assert!(c.say("QUIT").await.starts_with("221"));
+    assert_eq!(kept().await.len(), 2, "nothing refused was kept");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pipelined_commands_are_answered_in_order_and_bad_clients_do_not_stop_the_listener() {
+    let (t, addr) = app().await;
+    // A client that leaves mid-DATA, and one that sends garbage.
+    {
+        let mut c = Client::connect(addr).await;
+        c.say("EHLO x").await;
+        c.say("MAIL FROM:<bousai@pref.example.jp>").await;
+        c.say(&format!("RCPT TO:<alerts+{TOKEN}@x>")).await;
+        c.say("DATA").await;
+        c.send(b"Subject: half\r\n\r\nhalf a mail").await;
+    }
+    {
+        let mut c = Client::connect(addr).await;
+        let mut junk: Vec<u8> = (0..5000u32).map(|i| (i * 7919 % 251) as u8).collect();
+        junk.extend_from_slice(b"\r\n");
+        c.send(&junk).await;
+        let r = c.reply().await;
+        assert!(r.starts_with('5'), "{r}");
+        assert!(c.say("HELP").await.starts_with("502"));
+    }
+    // Pipelined: every command in one write, the replies in order.
+    let mut c = Client::connect(addr).await;
+    let mut all = format!(
+        "EHLO x\r\nMAIL FROM:<bousai@pref.example.jp>\r\nRCPT TO:<alerts+{TOKEN}@x>\r\nDATA\r\n"
+    )
+    .into_bytes();
+    c.send(&all).await;
+    for code in ["250", "250", "250", "354"] {
+        let r = c.reply().await;
+        assert!(r.starts_with(code), "{code}: {r}");
+    }
+    all = alert("p1@pref.example.jp");
+    all.extend_from_slice(b"\r\n.\r\nQUIT\r\n");
+    c.send(&all).await;
+    assert!(c.reply().await.starts_with("250"));
+    assert!(c.reply().await.starts_with("221"));
+    assert_eq!(
+        t.count("inbound_mails").await,
+        1,
+        "the half mail was not kept"
+    );
+}
