@@ -318,6 +318,12 @@ pub const VARIABLES: &[VarDoc] = &[
         description: "The secret part of the address alert mails are sent to: `alerts+<token>@…` (any domain). Empty: every recipient is refused.",
     },
     VarDoc {
+        name: "TENOHIRA_MAILIN_HTTP_SECRET",
+        default: Some(""),
+        secret: true,
+        description: "The key mail services sign raw mails posted to `POST /mail/intake` with (`x-tenohira-signature`: Base64 of HMAC-SHA256 over the body). Empty: the HTTP intake is off (404).",
+    },
+    VarDoc {
         name: "TENOHIRA_CHATBOT_AI_URL",
         default: Some(""),
         secret: false,
@@ -559,6 +565,7 @@ pub struct Config {
     pub smtp_listen: Option<std::net::SocketAddr>,
     pub smtp_max_bytes: usize,
     pub mailin_token: Secret,
+    pub mailin_http_secret: Secret,
     /// The external AI bot: endpoint (empty: off), token, one call's timeout.
     pub chatbot_ai_url: String,
     pub chatbot_ai_token: Secret,
@@ -728,6 +735,7 @@ impl Config {
             },
             smtp_max_bytes: r.parse("TENOHIRA_SMTP_MAX_BYTES")?,
             mailin_token: Secret::new(r.string("TENOHIRA_MAILIN_TOKEN")?),
+            mailin_http_secret: Secret::new(r.string("TENOHIRA_MAILIN_HTTP_SECRET")?),
             chatbot_ai_url: match r.string("TENOHIRA_CHATBOT_AI_URL")? {
                 u if u.is_empty() => u,
                 _ => r.url("TENOHIRA_CHATBOT_AI_URL")?,

@@ -104,6 +104,7 @@ pub fn router(app: App) -> Router {
         .merge(staff)
         .merge(residents)
         .route("/line/webhook", axum::routing::post(crate::inbox::webhook::receive))
+        .route("/mail/intake", axum::routing::post(crate::mailin::http::intake))
         .route("/media/{id}", get(crate::media::http::original))
         .route(
             "/r/m/{menu}/{version}/{page}/{area}",

@@ -11,12 +11,14 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
 const TOKEN: &str = "s3cret-token";
+const HTTP_SECRET: &str = "intake-signing-key";
 
 async fn app() -> (TestApp, std::net::SocketAddr) {
     let t = TestApp::spawn_with(Options {
         env: vec![
             ("TENOHIRA_MAILIN_TOKEN", TOKEN.into()),
             ("TENOHIRA_SMTP_MAX_BYTES", "200000".into()),
+            ("TENOHIRA_MAILIN_HTTP_SECRET", HTTP_SECRET.into()),
         ],
         ..Default::default()
     })
@@ -259,4 +261,44 @@ async fn pipelined_commands_are_answered_in_order_and_bad_clients_do_not_stop_th
         1,
         "the half mail was not kept"
     );
+}
+
+fn sign(body: &[u8]) -> String {
+    use hmac::{KeyInit, Mac};
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(HTTP_SECRET.as_bytes()).unwrap();
+    mac.update(body);
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mail_service_posts_signed_raw_mail_and_unsigned_or_unknown_senders_are_refused() {
+    let (t, _) = app().await;
+    let http = reqwest::Client::new();
+    let post = |body: Vec<u8>, signature: String| {
+        let http = http.clone();
+        let url = format!("{}/mail/intake", t.base);
+        async move {
+            http.post(url)
+                .header("x-tenohira-signature", signature)
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let mail = alert("h1@pref.example.jp");
+    let r = post(mail.clone(), sign(&mail)).await;
+    assert_eq!(r.status(), 202);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["duplicate"], false, "{body}");
+    // A wrong signature, a changed body, a sender off the allow-list.
+    assert_eq!(post(mail.clone(), sign(b"other")).await.status(), 401);
+    let mut changed = mail.clone();
+    changed.extend_from_slice("追記".as_bytes());
+    assert_eq!(post(changed, sign(&mail)).await.status(), 401);
+    let stranger = String::from_utf8_lossy(&mail)
+        .replace("From: bousai@pref.example.jp", "From: someone@evil.example")
+        .into_bytes();
+    assert_eq!(post(stranger.clone(), sign(&stranger)).await.status(), 403);
+    assert_eq!(t.count("inbound_mails").await, 1);
 }

@@ -5,6 +5,7 @@
 //! Japanese mail (`decode`). The rules and the delivery follow (issue 19).
 
 pub mod decode;
+pub mod http;
 pub mod smtp;
 pub mod store;
 
