@@ -49,12 +49,16 @@ pub async fn live_first_pages(
 async fn wanted(
     app: &App,
     conn: &mut AsyncPgConnection,
+    segment_menus: Vec<(i32, Option<i32>, String)>,
     disaster: Option<&str>,
 ) -> anyhow::Result<HashMap<i64, (i32, String)>> {
+    let mut out: HashMap<i64, (i32, String)> = HashMap::new();
+    if segment_menus.is_empty() {
+        return Ok(out);
+    }
     let index = crate::audience::index(app);
     index.ensure_loaded(&app.db).await?;
-    let mut out: HashMap<i64, (i32, String)> = HashMap::new();
-    for (menu, segment, line_id) in live_first_pages(conn, "segment").await? {
+    for (menu, segment, line_id) in segment_menus {
         let Some(segment) = segment else { continue };
         let Some(expr) = crate::audience::service::segment_expression(conn, segment).await? else {
             continue;
@@ -84,11 +88,17 @@ pub async fn sync(
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> anyhow::Result<Synced> {
     let mut conn = app.db.get().await?;
-    let want = wanted(app, &mut conn, disaster).await?;
+    let segment_menus = live_first_pages(&mut conn, "segment").await?;
     let have: Vec<(i64, i32, String)> = links::table
         .select((links::friend_id, links::menu_id, links::line_menu_id))
         .load(&mut conn)
         .await?;
+    // No segment menu and no link: nothing to do, and no reason to load
+    // the audience index into a worker that does not otherwise need it.
+    if segment_menus.is_empty() && have.is_empty() {
+        return Ok(Synced::default());
+    }
+    let want = wanted(app, &mut conn, segment_menus, disaster).await?;
     let have: HashMap<i64, (i32, String)> = have.into_iter().map(|(f, m, l)| (f, (m, l))).collect();
     // Grouped by the LINE menu they go to: one bulk call per 500 of a group.
     let mut to_link: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
