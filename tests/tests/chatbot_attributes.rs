@@ -74,7 +74,7 @@ async fn attributes(t: &TestApp, user: &str) -> std::collections::BTreeMap<Strin
 #[tokio::test(flavor = "multi_thread")]
 async fn a_chosen_answer_is_saved_as_an_attribute_only_with_consent_and_branches_use_it() {
     let (t, s) = app().await;
-    let towns = tenohira::audience::demo::SAITAMA_MUNICIPALITIES;
+    let towns = tenohira::audience::municipalities::SAITAMA_MUNICIPALITIES;
     let (town, other) = (towns[0], towns[1]);
 
     // Publishing refuses an attribute the catalogue lacks and a label it has no option for.
@@ -195,7 +195,7 @@ async fn a_chosen_answer_is_saved_as_an_attribute_only_with_consent_and_branches
 #[tokio::test(flavor = "multi_thread")]
 async fn a_tester_trying_a_draft_never_writes_their_settings() {
     let (t, s) = app().await;
-    let towns = tenohira::audience::demo::SAITAMA_MUNICIPALITIES;
+    let towns = tenohira::audience::municipalities::SAITAMA_MUNICIPALITIES;
     let r = s
         .gql(
             "mutation($i: ScenarioInput!) { createScenario(input: $i) { id } }",

@@ -1,80 +1,15 @@
-//! Demo data: Saitama's 63 municipalities, a realistic set of lifestyle
+//! Demo data: Saitama's 63 municipalities as the residence items, a realistic set of lifestyle
 //! items, and the receive-item tree of information fields. Seeded once (only into an
 //! empty catalogue).
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
+use super::municipalities::SAITAMA_MUNICIPALITIES;
 use super::service::{self, NewAttribute};
 use crate::app::App;
 use crate::auth::Caller;
 use crate::db::schema::attributes;
-
-pub const SAITAMA_MUNICIPALITIES: [&str; 63] = [
-    "さいたま市",
-    "川越市",
-    "熊谷市",
-    "川口市",
-    "行田市",
-    "秩父市",
-    "所沢市",
-    "飯能市",
-    "加須市",
-    "本庄市",
-    "東松山市",
-    "春日部市",
-    "狭山市",
-    "羽生市",
-    "鴻巣市",
-    "深谷市",
-    "上尾市",
-    "草加市",
-    "越谷市",
-    "蕨市",
-    "戸田市",
-    "入間市",
-    "朝霞市",
-    "志木市",
-    "和光市",
-    "新座市",
-    "桶川市",
-    "久喜市",
-    "北本市",
-    "八潮市",
-    "富士見市",
-    "三郷市",
-    "蓮田市",
-    "坂戸市",
-    "幸手市",
-    "鶴ヶ島市",
-    "日高市",
-    "吉川市",
-    "ふじみ野市",
-    "白岡市",
-    "伊奈町",
-    "三芳町",
-    "毛呂山町",
-    "越生町",
-    "滑川町",
-    "嵐山町",
-    "小川町",
-    "川島町",
-    "吉見町",
-    "鳩山町",
-    "ときがわ町",
-    "横瀬町",
-    "皆野町",
-    "長瀞町",
-    "小鹿野町",
-    "美里町",
-    "神川町",
-    "上里町",
-    "寄居町",
-    "宮代町",
-    "杉戸町",
-    "松伏町",
-    "東秩父村",
-];
 
 pub async fn seed(app: &App) -> anyhow::Result<bool> {
     let mut conn = app.db.get().await?;

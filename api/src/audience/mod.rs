@@ -9,6 +9,7 @@ pub mod expr;
 mod forms;
 pub mod graphql;
 pub mod index;
+pub mod municipalities;
 mod resident;
 pub mod service;
 

@@ -633,5 +633,42 @@ diesel::table! {
         size_bytes -> Int4,
         status -> Text,
         duplicate_of -> Nullable<Int8>,
+        headers -> Text,
+        auth -> Jsonb,
     }
 }
+
+diesel::table! {
+    mail_outcomes (mail_id) {
+        mail_id -> Int8,
+        processed_at -> Timestamptz,
+        outcome -> Text,
+        decision -> Jsonb,
+        rule_id -> Nullable<Int4>,
+        delivery_id -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    mail_rules (id) {
+        id -> Int4,
+        name -> Text,
+        enabled -> Bool,
+        position -> Int4,
+        match_mode -> Text,
+        conditions -> Jsonb,
+        rewrites -> Jsonb,
+        extract_municipalities -> Bool,
+        fallback -> Text,
+        base_segment_id -> Nullable<Int4>,
+        combine -> Text,
+        receive_node_id -> Nullable<Int4>,
+        template -> Text,
+        mode -> Text,
+        disaster_mode -> Bool,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(mail_outcomes -> inbound_mails (mail_id));
+diesel::allow_tables_to_appear_in_same_query!(inbound_mails, mail_rules, mail_outcomes);

@@ -21,6 +21,49 @@ pub struct Decoded {
     /// SHA-256 of sender, subject and body: the same alert resent under a
     /// new Message-ID is still one mail.
     pub digest: String,
+    /// The header block as it came (shown to staff), at most `MAX_HEADER_BYTES`.
+    pub headers: String,
+    /// SPF and DKIM verdicts a relay recorded (`pass`, `fail`, …), when present.
+    pub spf: Option<String>,
+    pub dkim: Option<String>,
+}
+
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+
+/// The header block: everything before the first empty line.
+fn header_block(raw: &[u8]) -> String {
+    let end = find(raw, b"\r\n\r\n")
+        .or_else(|| find(raw, b"\n\n"))
+        .unwrap_or(raw.len())
+        .min(MAX_HEADER_BYTES);
+    tidy(&String::from_utf8_lossy(&raw[..end]))
+}
+
+/// A verdict such as `spf=pass` in an Authentication-Results header, or the
+/// first word of Received-SPF.
+fn verdict(headers: &str, method: &str) -> Option<String> {
+    let lower = headers.to_ascii_lowercase();
+    let key = format!("{method}=");
+    let found = lower.match_indices(&key).find_map(|(at, _)| {
+        let before = lower[..at].chars().next_back();
+        if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '.') {
+            return None;
+        }
+        let word: String = lower[at + key.len()..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        (!word.is_empty()).then_some(word)
+    });
+    found.or_else(|| {
+        (method == "spf").then(|| {
+            lower.lines().find_map(|l| {
+                l.strip_prefix("received-spf:")
+                    .and_then(|v| v.split_whitespace().next())
+                    .map(str::to_string)
+            })
+        })?
+    })
 }
 
 /// The longest text kept from a mail's body (an alert is a few KB).
@@ -100,6 +143,7 @@ pub fn decode(raw: &[u8]) -> Decoded {
         h.update(part.as_bytes());
         h.update([0]);
     }
+    let headers = header_block(raw.as_ref());
     Decoded {
         message_id,
         from,
@@ -107,6 +151,9 @@ pub fn decode(raw: &[u8]) -> Decoded {
         body,
         attachments,
         digest: h.finalize().iter().map(|b| format!("{b:02x}")).collect(),
+        spf: verdict(&headers, "spf"),
+        dkim: verdict(&headers, "dkim"),
+        headers,
     }
 }
 

@@ -1,11 +1,14 @@
 //! Mail-triggered delivery (seed §2.4(4)シ, 提案事項14): the prefecture's
 //! alert mails reach the residents who asked for them without staff
-//! retyping. Permission `mailin.manage`. Built so far: the SMTP listener
-//! (`smtp`), the sender allow-list and the kept mails (`store`), decoding
-//! Japanese mail (`decode`). The rules and the delivery follow (issue 19).
+//! retyping. Permission `mailin.manage`. The SMTP listener (`smtp`) and the
+//! HTTP intake (`http`) keep each mail (`store`, decoded by `decode`) before
+//! answering; a job then tries the rules (`rules`, `places`, `target`) and
+//! sends or drafts the delivery through delivery's entry point (`process`).
 
 pub mod decode;
 pub mod http;
+pub mod places;
+pub mod rules;
 pub mod smtp;
 pub mod store;
 

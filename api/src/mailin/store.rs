@@ -36,10 +36,36 @@ pub struct Received<'a> {
     pub decoded: Decoded,
 }
 
-/// Keeps the mail; answers its id and whether it repeats one seen in the last day.
+/// Keeps the mail; answers its id and whether it repeats one seen in the
+/// last day. Two copies arriving at once are serialised by advisory locks
+/// on the digest and the Message-ID (always taken in that order), so one
+/// of them is the duplicate.
 pub async fn keep(conn: &mut AsyncPgConnection, m: Received<'_>) -> QueryResult<(i64, bool)> {
+    use diesel_async::AsyncConnection;
+    conn.transaction(async move |conn| keep_locked(conn, m).await)
+        .await
+}
+
+/// Advisory-lock namespaces (the first key of the two-key form).
+const LOCK_DIGEST: i32 = 0x6d61_696c;
+const LOCK_MESSAGE_ID: i32 = 0x6d61_6964;
+
+async fn keep_locked(conn: &mut AsyncPgConnection, m: Received<'_>) -> QueryResult<(i64, bool)> {
     let since = Utc::now() - Duration::days(1);
     let d = &m.decoded;
+    let lock = "SELECT pg_advisory_xact_lock($1, hashtext($2))";
+    diesel::sql_query(lock)
+        .bind::<diesel::sql_types::Integer, _>(LOCK_DIGEST)
+        .bind::<diesel::sql_types::Text, _>(&d.digest)
+        .execute(conn)
+        .await?;
+    if let Some(id) = &d.message_id {
+        diesel::sql_query(lock)
+            .bind::<diesel::sql_types::Integer, _>(LOCK_MESSAGE_ID)
+            .bind::<diesel::sql_types::Text, _>(id)
+            .execute(conn)
+            .await?;
+    }
     let earlier: Option<i64> = mails::table
         .filter(mails::status.eq("received"))
         .filter(mails::received_at.gt(since))
@@ -71,6 +97,8 @@ pub async fn keep(conn: &mut AsyncPgConnection, m: Received<'_>) -> QueryResult<
                 "received"
             }),
             mails::duplicate_of.eq(earlier),
+            mails::headers.eq(&d.headers),
+            mails::auth.eq(serde_json::json!({ "spf": d.spf, "dkim": d.dkim })),
         ))
         .returning(mails::id)
         .get_result(conn)
