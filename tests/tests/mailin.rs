@@ -10,16 +10,25 @@ use tenohira_tests::{Options, TestApp};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
+#[path = "mailin/rules.rs"]
+mod rules;
+
 const TOKEN: &str = "s3cret-token";
 const HTTP_SECRET: &str = "intake-signing-key";
 
 async fn app() -> (TestApp, std::net::SocketAddr) {
+    app_with(false).await
+}
+
+/// The app (with its workers when mails should be acted on) and an SMTP listener.
+pub async fn app_with(with_workers: bool) -> (TestApp, std::net::SocketAddr) {
     let t = TestApp::spawn_with(Options {
         env: vec![
             ("TENOHIRA_MAILIN_TOKEN", TOKEN.into()),
             ("TENOHIRA_SMTP_MAX_BYTES", "200000".into()),
             ("TENOHIRA_MAILIN_HTTP_SECRET", HTTP_SECRET.into()),
         ],
+        with_workers,
         ..Default::default()
     })
     .await;

@@ -254,6 +254,20 @@ const ACTIONS: &[(&str, &str)] = &[
         "richmenu.image",
         "リッチメニュー画像の作成（テンプレートから）",
     ),
+    ("mailin.rule_create", "メール配信ルールの作成"),
+    ("mailin.rule_update", "メール配信ルールの変更"),
+    ("mailin.rule_delete", "メール配信ルールの削除"),
+    ("mailin.sender_add", "メール送信元の許可"),
+    ("mailin.sender_remove", "メール送信元の許可の取り消し"),
+    ("mailin.retention", "受信メールの保存期間の変更"),
+    (
+        "mailin.deliver",
+        "受信メールからの配信（即時または承認待ち）",
+    ),
+    (
+        "mailin.decision",
+        "受信メールの判定（一致したルールと結果）",
+    ),
 ];
 
 #[cfg(test)]

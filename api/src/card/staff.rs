@@ -233,6 +233,7 @@ pub async fn push(
             target: delivery_model::Target::Friends(friend_ids),
             audit_action: "card.push",
             audit_summary: summary,
+            awaiting_approval: false,
         },
     )
     .await

@@ -577,10 +577,14 @@ pub struct OnBehalf {
     pub target: Target,
     pub audit_action: &'static str,
     pub audit_summary: serde_json::Value,
+    /// Kept as a draft that needs a second person's approval (a mail rule
+    /// in "draft for approval" mode) instead of started at once.
+    pub awaiting_approval: bool,
 }
 
-/// Creates and starts the delivery; returns its id. Never needs approval:
-/// the capability asking is the one answering for its content.
+/// Creates and starts the delivery (or, `awaiting_approval`, keeps it as a
+/// draft an approver must pass); returns its id. A started one needs no
+/// approval: the capability asking is the one answering for its content.
 pub async fn send_on_behalf(app: &App, caller: &Caller, d: OnBehalf) -> AppResult<i64> {
     let mut conn = app.db.get().await?;
     check_draft(
@@ -598,6 +602,7 @@ pub async fn send_on_behalf(app: &App, caller: &Caller, d: OnBehalf) -> AppResul
     let (messages, target) = (to_json(&d.messages)?, to_json(&d.target)?);
     let title = d.title.trim().to_string();
     let (action, summary) = (d.audit_action, d.audit_summary);
+    let draft = d.awaiting_approval;
     let id = audit::audited(app, caller, action, move |conn| {
         Box::pin(async move {
             let id: i64 = diesel::insert_into(deliveries::table)
@@ -605,8 +610,9 @@ pub async fn send_on_behalf(app: &App, caller: &Caller, d: OnBehalf) -> AppResul
                     deliveries::title.eq(&title),
                     deliveries::messages.eq(&messages),
                     deliveries::target.eq(&target),
-                    deliveries::status.eq("scheduled"),
-                    deliveries::scheduled_at.eq(Some(Utc::now())),
+                    deliveries::status.eq(if draft { "draft" } else { "scheduled" }),
+                    deliveries::scheduled_at.eq((!draft).then(Utc::now)),
+                    deliveries::requires_approval.eq(draft),
                     deliveries::created_by.eq(by),
                     deliveries::created_by_label.eq(&label),
                     deliveries::aggregation_unit.eq(model::aggregation_unit(Uuid::new_v4())),
@@ -618,9 +624,11 @@ pub async fn send_on_behalf(app: &App, caller: &Caller, d: OnBehalf) -> AppResul
         })
     })
     .await?;
-    super::dispatch::start(app, id)
-        .await
-        .map_err(AppError::internal)?;
+    if !draft {
+        super::dispatch::start(app, id)
+            .await
+            .map_err(AppError::internal)?;
+    }
     Ok(id)
 }
 

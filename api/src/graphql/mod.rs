@@ -24,6 +24,7 @@ pub struct QueryRoot(
     crate::chatbot::scenario::graphql::ScenarioQuery,
     crate::chatbot::graphql::ChatbotStatsQuery,
     crate::richmenu::graphql::RichMenuQuery,
+    crate::mailin::graphql::MailinQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -37,6 +38,7 @@ pub struct MutationRoot(
     crate::chatbot::scenario::graphql::ScenarioMutation,
     crate::chatbot::graphql::FaqImportMutation,
     crate::richmenu::graphql::RichMenuMutation,
+    crate::mailin::graphql::MailinMutation,
 );
 
 pub type StaffSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

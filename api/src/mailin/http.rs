@@ -62,11 +62,14 @@ pub async fn intake(State(app): State<App>, headers: HeaderMap, body: Bytes) -> 
     )
     .await;
     match kept {
-        Ok((id, duplicate)) => (
-            StatusCode::ACCEPTED,
-            Json(json!({ "id": id, "duplicate": duplicate })),
-        )
-            .into_response(),
+        Ok((id, duplicate)) => {
+            store::hand_on(&app).await;
+            (
+                StatusCode::ACCEPTED,
+                Json(json!({ "id": id, "duplicate": duplicate })),
+            )
+                .into_response()
+        }
         Err(e) => {
             tracing::warn!(error = %e, "a posted mail could not be kept");
             StatusCode::SERVICE_UNAVAILABLE.into_response()

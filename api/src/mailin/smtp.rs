@@ -324,6 +324,7 @@ async fn keep(app: &App, env: &Envelope, raw: &[u8]) -> String {
     .await;
     match kept {
         Ok((id, duplicate)) => {
+            store::hand_on(app).await;
             metrics::counter!("tenohira_mailin_received_total", "duplicate" => duplicate.to_string()).increment(1);
             metrics::histogram!("tenohira_mailin_keep_seconds")
                 .record(started.elapsed().as_secs_f64());

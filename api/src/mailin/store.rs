@@ -46,6 +46,14 @@ pub async fn keep(conn: &mut AsyncPgConnection, m: Received<'_>) -> QueryResult<
         .await
 }
 
+/// After a mail is kept: its processing job to Redis now rather than at
+/// the next outbox flush (the alert's seconds count).
+pub async fn hand_on(app: &crate::app::App) {
+    if let Err(e) = app.outbox.flush().await {
+        tracing::warn!(error = %e, "a kept mail waits for the next outbox flush");
+    }
+}
+
 /// Advisory-lock namespaces (the first key of the two-key form).
 const LOCK_DIGEST: i32 = 0x6d61_696c;
 const LOCK_MESSAGE_ID: i32 = 0x6d61_6964;
@@ -103,5 +111,10 @@ async fn keep_locked(conn: &mut AsyncPgConnection, m: Received<'_>) -> QueryResu
         .returning(mails::id)
         .get_result(conn)
         .await?;
+    if earlier.is_none() {
+        crate::registry::stage(conn, &super::process::Process { mail: id })
+            .await
+            .map_err(|e| diesel::result::Error::QueryBuilderError(e.into()))?;
+    }
     Ok((id, earlier.is_some()))
 }
