@@ -103,6 +103,18 @@ impl From<diesel::result::Error> for AppError {
                 tracing::debug!(constraint = ?info.constraint_name(), "unique violation");
                 Self::Conflict("a record with the same key already exists".into())
             }
+            // Something still refers to what is being removed (a mail rule
+            // to its receive item or base segment): refused, never widened.
+            Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, info) => {
+                let user = match info.constraint_name() {
+                    Some(c) if c.starts_with("mail_rules_") => "メール配信ルール",
+                    _ => "ほかの設定",
+                };
+                tracing::debug!(constraint = ?info.constraint_name(), "foreign key violation");
+                Self::Conflict(format!(
+                    "{user}で使われているため変更・削除できません。先にそちらを変更してください"
+                ))
+            }
             other => Self::Internal(other.into()),
         }
     }

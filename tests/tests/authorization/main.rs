@@ -9,6 +9,7 @@ mod card;
 mod chatbot;
 mod delivery;
 mod friends;
+mod mailin;
 mod richmenu;
 mod staff;
 
@@ -49,6 +50,9 @@ pub struct Fixture {
     handover: i64,
     rich_menu: i32,
     menu_image: String,
+    mail_rule: i32,
+    mail_sender: i32,
+    mail: i64,
 }
 
 pub struct Op {
@@ -71,6 +75,7 @@ fn ops() -> Vec<Op> {
         card::ops(),
         chatbot::ops(),
         richmenu::ops(),
+        mailin::ops(),
         delivery::ops(),
         staff::ops(),
     ]
@@ -254,6 +259,9 @@ async fn fixture(t: &TestApp) -> Fixture {
     };
     let mut fixture = Fixture {
         rich_menu: 0,
+        mail_rule: 0,
+        mail_sender: 0,
+        mail: 0,
         menu_image,
         handover,
         scenario: scenario.id,
@@ -284,6 +292,53 @@ async fn fixture(t: &TestApp) -> Fixture {
     .unwrap()
     .0
     .id;
+    fixture.mail_sender =
+        tenohira::mailin::rulebook::add_sender(&t.app, &system, "pref.example.jp", "")
+            .await
+            .unwrap()
+            .id;
+    let rule = tenohira::mailin::rulebook::RuleDraft {
+        name: "権限確認ルール".into(),
+        enabled: true,
+        position: 0,
+        match_mode: "all".into(),
+        conditions: vec![tenohira::mailin::rules::Condition {
+            field: "subject".into(),
+            kind: "keywords".into(),
+            words: vec!["避難指示".into()],
+            mode: "any".into(),
+            pattern: String::new(),
+        }],
+        rewrites: vec![],
+        extract_municipalities: true,
+        fallback: "skip".into(),
+        base_segment_id: None,
+        combine: "and".into(),
+        receive_node_id: Some(fixture.nodes[0]),
+        template: "{件名}".into(),
+        mode: "send".into(),
+        disaster_mode: false,
+    };
+    fixture.mail_rule = tenohira::mailin::rulebook::save(&t.app, &system, None, rule)
+        .await
+        .unwrap()
+        .id;
+    let mut conn = t.db().await;
+    fixture.mail = tenohira::mailin::store::keep(
+        &mut conn,
+        tenohira::mailin::store::Received {
+            via: "http",
+            envelope_from: "bousai@pref.example.jp",
+            recipients: &[],
+            size: 100,
+            decoded: tenohira::mailin::decode::decode(
+                "From: bousai@pref.example.jp\r\nSubject: =?UTF-8?B?6YG/6Zuj5oyH56S6?=\r\n\r\n川口市に避難指示\r\n".as_bytes(),
+            ),
+        },
+    )
+    .await
+    .unwrap()
+    .0;
     fixture
 }
 
@@ -328,7 +383,13 @@ async fn fingerprint(t: &TestApp) -> Vec<(String, i64, String)> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_operation_is_guarded() {
-    let t = TestApp::spawn().await;
+    // Two sign-ins per permission, all from one address: more than the
+    // production throttle allows in ten minutes.
+    let t = TestApp::spawn_with(tenohira_tests::Options {
+        env: vec![("TENOHIRA_LOGIN_ATTEMPTS_PER_IP", "500".into())],
+        ..Default::default()
+    })
+    .await;
     let f = fixture(&t).await;
     let anonymous = t.session();
     // For each permission: a session holding exactly it, and one holding every
@@ -497,6 +558,7 @@ async fn bad_input_on_every_mutation_changes_nothing() {
                 PassManage,
                 CardSettings,
                 RichmenuManage,
+                MailinManage,
             ],
         )
         .await;
@@ -509,6 +571,7 @@ async fn bad_input_on_every_mutation_changes_nothing() {
         audience::bad_inputs(&f, &me),
         card::bad_inputs(&f, &me),
         richmenu::bad_inputs(&f, &me),
+        mailin::bad_inputs(&f, &me),
         delivery::bad_inputs(&f, &me),
         staff::bad_inputs(&f, &me),
     ]
