@@ -31,7 +31,7 @@ export async function run({ browser, stack, test }) {
     adminEnrolled(secret, code);
     await page.getByRole('heading', { name: 'ダッシュボード' }).waitFor();
     await page.getByRole('term').filter({ hasText: /^友だち数$/ }).waitFor();
-    assert.deepEqual(await shell.navLabels(), ['ダッシュボード', '職員アカウント管理', 'チーム管理', 'サービスアカウント', '友だち一覧', '属性・受信項目', '登録フォーム', 'セグメント', '配信', 'FAQ', 'シナリオ', '応答統計', 'リッチメニュー', 'カード利用者', '操作ログ']);
+    assert.deepEqual(await shell.navLabels(), ['ダッシュボード', '職員アカウント管理', 'チーム管理', 'サービスアカウント', '友だち一覧', '属性・受信項目', '登録フォーム', 'セグメント', '配信', 'FAQ', 'シナリオ', '応答統計', 'リッチメニュー', 'メール配信ルール', 'カード利用者', '操作ログ']);
     await shot(page, '02-dashboard');
   });
 

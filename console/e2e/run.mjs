@@ -9,6 +9,7 @@ import { run as deliverySpec } from './delivery.spec.mjs';
 import { run as cardSpec } from './card.spec.mjs';
 import { run as chatbotSpec } from './chatbot.spec.mjs';
 import { run as richmenuSpec } from './richmenu.spec.mjs';
+import { run as mailinSpec } from './mailin.spec.mjs';
 import { run as graphqlHttpSpec } from './graphql-http.spec.mjs';
 import { shot } from './pages/index.mjs';
 
@@ -52,6 +53,7 @@ try {
   await cardSpec({ browser, stack, test });
   await chatbotSpec({ browser, stack, test });
   await richmenuSpec({ browser, stack, test });
+  await mailinSpec({ browser, stack, test });
 } finally {
   await browser.close();
   await stack.stop();

@@ -69,6 +69,7 @@ export async function startStack() {
     TENOHIRA_LIFF_DIR: path.join(root, 'liff/dist'),
     TENOHIRA_SANDBOX_LOGIN_URL: `${fakeUrl}/_fake/login`,
     TENOHIRA_LOG: 'warn',
+    TENOHIRA_MAILIN_HTTP_SECRET: 'e2e-mail-intake-secret',
     TENOHIRA_MEDIA_DIR: `/tmp/tenohira-e2e-media-${id}`,
     TENOHIRA_KEK: `local:/tmp/tenohira-e2e-kek-${id}.key`,
     // LINE fetches media over HTTPS only; line-fake checks the URL and does not fetch it.
@@ -87,7 +88,7 @@ export async function startStack() {
   const server = spawn(bin, ['serve', '--with-workers'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   await waitReady(base);
   await fetch(`${fakeUrl}/_fake/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ webhookUrl: `${base}/line/webhook` }) });
-  execFileSync(bin, ['staff', 'create', '--login-id', ADMIN.loginId, '--display-name', '管理者', '--permissions', 'staff.manage,audit.read,friends.read,friend.export,segment.manage,delivery.create,delivery.send,delivery.approve,chatbot.manage,richmenu.manage,card.pii.read,card.pii.export,card.push', '--password-env', 'E2E_ADMIN_PASSWORD'], { env, stdio: 'ignore' });
+  execFileSync(bin, ['staff', 'create', '--login-id', ADMIN.loginId, '--display-name', '管理者', '--permissions', 'staff.manage,audit.read,friends.read,friend.export,segment.manage,delivery.create,delivery.send,delivery.approve,chatbot.manage,richmenu.manage,mailin.manage,card.pii.read,card.pii.export,card.push', '--password-env', 'E2E_ADMIN_PASSWORD'], { env, stdio: 'ignore' });
 
   return {
     base,

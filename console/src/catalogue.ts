@@ -9,11 +9,12 @@ import { ja as chatbot } from './chatbot/ja';
 import { ja as dashboard } from './dashboard/ja';
 import { ja as delivery } from './delivery/ja';
 import { ja as friends } from './friends/ja';
+import { ja as mailin } from './mailin/ja';
 import { ja as richmenu } from './richmenu/ja';
 import { ja as serviceAccounts } from './service-accounts/ja';
 import { ja as staff } from './staff/ja';
 import { ja as teams } from './teams/ja';
 
-addTexts(audience, audit, auth, card, chatbot, dashboard, delivery, friends, richmenu, serviceAccounts, staff, teams);
+addTexts(audience, audit, auth, card, chatbot, dashboard, delivery, friends, mailin, richmenu, serviceAccounts, staff, teams);
 
 export default i18n;

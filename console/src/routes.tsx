@@ -25,6 +25,7 @@ import { FaqPage } from './chatbot/FaqPage';
 import { ScenariosPage } from './chatbot/scenario/ScenariosPage';
 import { StatsPage } from './chatbot/StatsPage';
 import { RichMenusPage } from './richmenu/RichMenusPage';
+import { MailRulesPage } from './mailin/MailRulesPage';
 import type { NavItem } from './shell/nav';
 
 export type AppRoute = {
@@ -60,6 +61,7 @@ export const ROUTES: AppRoute[] = [
   { path: 'scenarios', element: <ScenariosPage />, permission: 'chatbot.manage', nav: 'nav.scenarios' },
   { path: 'chatbot/stats', element: <StatsPage />, permission: 'chatbot.manage', nav: 'nav.chatbotStats' },
   { path: 'richmenus', element: <RichMenusPage />, permission: 'richmenu.manage', nav: 'nav.richMenus' },
+  { path: 'mail', element: <MailRulesPage />, permission: 'mailin.manage', nav: 'nav.mailRules' },
   { path: 'pass', element: <PassPage />, permission: 'pass.manage', nav: 'nav.pass' },
   { path: 'card/settings', element: <CardSettingsPage />, permission: 'card.settings', nav: 'nav.cardSettings' },
   { path: 'card/holders', element: <HoldersPage />, permission: 'card.pii.read', nav: 'nav.cardHolders' },

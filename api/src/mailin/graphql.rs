@@ -419,6 +419,20 @@ pub struct MailRuleTest {
     pub note: Option<String>,
 }
 
+/// A segment or receive item a rule can narrow by.
+#[derive(SimpleObject)]
+pub struct MailChoice {
+    pub id: i32,
+    /// The segment's name, or the item's path (防災 › 避難情報).
+    pub name: String,
+}
+
+#[derive(SimpleObject)]
+pub struct MailRuleChoices {
+    pub segments: Vec<MailChoice>,
+    pub receive_items: Vec<MailChoice>,
+}
+
 #[derive(Default)]
 pub struct MailinQuery;
 
@@ -507,6 +521,20 @@ impl MailinQuery {
             target: t.target,
             recipients: t.recipients.map(|n| n as i32),
             note: d["note"].as_str().map(String::from),
+        })
+    }
+
+    /// Saved segments and receive items a rule can narrow by (names only).
+    async fn mail_rule_choices(&self, ctx: &Context<'_>) -> Result<MailRuleChoices> {
+        let (segments, items) = history::choices(ctx.app(), ctx.caller()).await?;
+        let to = |v: Vec<(i32, String)>| {
+            v.into_iter()
+                .map(|(id, name)| MailChoice { id, name })
+                .collect()
+        };
+        Ok(MailRuleChoices {
+            segments: to(segments),
+            receive_items: to(items),
         })
     }
 

@@ -328,3 +328,39 @@ pub async fn delivery_summary(app: &App, id: i64) -> AppResult<Option<DeliverySu
         .await
         .optional()?)
 }
+
+/// What a rule may narrow by, for staff who manage mail rules without
+/// managing segments: saved segments and receive items, by name only.
+pub async fn choices(
+    app: &App,
+    caller: &Caller,
+) -> AppResult<(Vec<(i32, String)>, Vec<(i32, String)>)> {
+    use crate::db::schema::segments;
+    caller.require(Permission::MailinManage)?;
+    let mut conn = app.db.get().await?;
+    let segs: Vec<(i32, String)> = segments::table
+        .order(segments::name)
+        .select((segments::id, segments::name))
+        .load(&mut conn)
+        .await?;
+    let nodes = crate::audience::service::nodes(&mut conn).await?;
+    let path = |mut id: i32| {
+        let mut parts = Vec::new();
+        while let Some(n) = nodes.iter().find(|n| n.id == id) {
+            parts.push(n.name.clone());
+            match n.parent_id {
+                Some(p) => id = p,
+                None => break,
+            }
+        }
+        parts.reverse();
+        parts.join(" › ")
+    };
+    let mut items: Vec<(i32, String)> = nodes
+        .iter()
+        .filter(|n| n.archived_at.is_none())
+        .map(|n| (n.id, path(n.id)))
+        .collect();
+    items.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok((segs, items))
+}

@@ -41,4 +41,7 @@ export const keys = {
   richMenuPublish: (id: number) => ['richMenuPublish', id] as const,
   richMenuDisaster: ['richMenuDisaster'] as const,
   richMenuTaps: (id: number, from: string, to: string) => ['richMenuTaps', id, from, to] as const,
+  mailPage: ['mailPage'] as const,
+  inboundMails: (before: number | null) => ['inboundMails', before] as const,
+  inboundMail: (id: number) => ['inboundMail', id] as const,
 };

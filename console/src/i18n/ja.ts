@@ -69,6 +69,7 @@ export const ja = {
     scenarios: 'シナリオ',
     chatbotStats: '応答統計',
     richMenus: 'リッチメニュー',
+    mailRules: 'メール配信ルール',
     pass: 'まいたまパス',
     cardSettings: 'パパママカード設定',
     cardHolders: 'カード利用者',

@@ -69,6 +69,14 @@ pub fn ops() -> Vec<Op> {
             also: &[],
         },
         Op {
+            field: "mailRuleChoices",
+            permission: MailinManage,
+            query: "{ mailRuleChoices { segments { id name } receiveItems { id name } } }",
+            vars: |_| json!({}),
+            audit: None,
+            also: &[],
+        },
+        Op {
             field: "mailRetentionDays",
             permission: MailinManage,
             query: "{ mailRetentionDays }",
