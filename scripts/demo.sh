@@ -41,4 +41,7 @@ export TENOHIRA_SANDBOX_LOGIN_URL="$FAKE/_fake/login"
 # LINE fetches delivery media over HTTPS only; line-fake checks the URL and does not fetch it.
 export TENOHIRA_MEDIA_PUBLIC_URL="https://media.sandbox.tenohira.invalid"
 export TENOHIRA_MEDIA_DIR="${TENOHIRA_MEDIA_DIR:-$PWD/data/media}"
+# Alert mails (メール配信ルール): the SMTP listener and its secret address.
+export TENOHIRA_SMTP_LISTEN="${TENOHIRA_SMTP_LISTEN:-127.0.0.1:2525}"
+export TENOHIRA_MAILIN_TOKEN="${TENOHIRA_MAILIN_TOKEN:-demo-alerts}"
 ./target/debug/tenohira demo

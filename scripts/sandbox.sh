@@ -7,6 +7,7 @@
 #   scripts/sandbox.sh inbox USER        what the resident received
 #   scripts/sandbox.sh phone USER        the address of the resident's LINE screen (rich menu, tappable)
 #   scripts/sandbox.sh token USER        a LIFF ID token for the resident (for /liff/graphql)
+#   scripts/sandbox.sh alert [TOWN]     the prefecture sends an ISO-2022-JP evacuation alert naming TOWN (川口市) to make demo's SMTP listener
 #   scripts/sandbox.sh totp SECRET       the current TOTP code for a staff account's secret (an authenticator app stand-in)
 set -euo pipefail
 FAKE=${FAKE:-http://127.0.0.1:8090}
@@ -30,6 +31,24 @@ case "${1:-}" in
   inbox) curl -sf "$FAKE/_fake/users/$2/inbox"; echo ;;
   phone) echo "$FAKE/_fake/users/$2/phone" ;;
   token) curl -sf -XPOST "$FAKE/_fake/id-token" -H 'content-type: application/json' -d "{\"userId\":\"$2\"}" | json 'd["idToken"]' ;;
+  alert) python3 - "${2:-川口市}" "${SMTP:-127.0.0.1:2525}" "${TENOHIRA_MAILIN_TOKEN:-demo-alerts}" <<'PY'
+import smtplib, sys
+from email.header import Header
+from email.mime.text import MIMEText
+from email.utils import make_msgid
+town, smtp, token = sys.argv[1], sys.argv[2], sys.argv[3]
+body = f"{town}は、大雨により土砂災害の危険性が高まっているため、避難指示（警戒レベル４）を発令しました。\n速やかに避難してください。\n\n----------\n埼玉県 危機管理防災部\nさいたま市浦和区高砂3-15-1\n"
+msg = MIMEText(body, "plain", "iso-2022-jp")
+msg["Subject"] = Header(f"【避難指示】{town}に避難指示を発令", "iso-2022-jp")
+msg["From"] = "bousai@pref.example.jp"
+msg["To"] = f"alerts+{token}@tenohira.example"
+msg["Message-ID"] = make_msgid(domain="pref.example.jp")
+host, port = smtp.rsplit(":", 1)
+with smtplib.SMTP(host, int(port)) as s:
+    s.sendmail("bousai@pref.example.jp", [msg["To"]], msg.as_bytes())
+print(f"alert mail about {town} sent to {smtp}; see the console's メール配信ルール")
+PY
+    ;;
   totp) python3 - "$2" <<'PY'
 import base64, hashlib, hmac, struct, sys, time
 secret = sys.argv[1].replace(" ", "").upper()

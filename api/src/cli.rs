@@ -399,6 +399,14 @@ async fn demo(config: Config) -> anyhow::Result<()> {
         },
         Err(e) => println!("demo rich menus not created: {e:#}"),
     }
+    match crate::mailin::demo::seed(&app).await {
+        Ok(true) => println!(
+            "demo mail rule created: 避難情報（市町村別） for mails from {}",
+            crate::mailin::demo::DEMO_SENDER
+        ),
+        Ok(false) => {}
+        Err(e) => println!("demo mail rule not created: {e:#}"),
+    }
     let listener = tokio::net::TcpListener::bind(listen).await?;
     println!();
     let fake = app.config.line.api_base.clone();
@@ -418,6 +426,11 @@ async fn demo(config: Config) -> anyhow::Result<()> {
     );
     println!("  Papa-Mama card     : {public}/liff/card   Maitama pass: {public}/liff/pass");
     println!("  LINE webhook       : {public}/line/webhook");
+    if let Some(smtp) = app.config.smtp_listen {
+        println!(
+            "  alert mails (SMTP) : {smtp}  to alerts+<TENOHIRA_MAILIN_TOKEN>@…   (a 川口市 evacuation alert: scripts/sandbox.sh alert)"
+        );
+    }
     println!("  residents' API     : {public}/liff/graphql (Authorization: Bearer <ID token>)");
     println!(
         "  play a resident    : scripts/sandbox.sh follow   (then: inbox, say, unfollow, token; phone prints the resident's LINE screen with the rich menu)"

@@ -6,6 +6,7 @@
 //! sends or drafts the delivery through delivery's entry point (`process`).
 
 pub mod decode;
+pub mod demo;
 pub mod graphql;
 pub mod history;
 pub mod http;

@@ -31,7 +31,7 @@ export function Senders({ senders }: { senders: MailPageQuery['mailSenders'] }) 
             <th scope="col">{t('mailin.senderPattern')}</th>
             <th scope="col">{t('mailin.kind')}</th>
             <th scope="col">{t('mailin.senderNote')}</th>
-            <th scope="col">{t('mailin.receivedAt')}</th>
+            <th scope="col">{t('mailin.addedAt')}</th>
             <th scope="col"><span className="visually-hidden">{t('mailin.remove')}</span></th>
           </tr>
         </thead>

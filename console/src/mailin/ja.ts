@@ -67,6 +67,7 @@ export const ja = {
     senderPattern: 'メールアドレスまたはドメイン',
     senderNote: 'メモ',
     addSender: '許可する',
+    addedAt: '登録日時',
     senderAdded: '送信元を許可しました',
     senderRemoved: '許可を取り消しました',
     senderKinds: { address: 'アドレス', domain: 'ドメイン' },
