@@ -29,7 +29,6 @@ pub async fn app_with(with_workers: bool) -> (TestApp, std::net::SocketAddr) {
             ("TENOHIRA_MAILIN_HTTP_SECRET", HTTP_SECRET.into()),
         ],
         with_workers,
-        ..Default::default()
     })
     .await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -43,13 +43,23 @@ pub async fn seed(app: &App) -> anyhow::Result<bool> {
             conditions: vec![Condition {
                 field: "subject".into(),
                 kind: "keywords".into(),
-                words: ["避難指示", "高齢者等避難", "緊急安全確保"].map(String::from).to_vec(),
+                words: ["避難指示", "高齢者等避難", "緊急安全確保"]
+                    .map(String::from)
+                    .to_vec(),
                 mode: "any".into(),
                 pattern: String::new(),
             }],
             rewrites: vec![
-                Rewrite { kind: "strip_signature".into(), text: String::new(), end: String::new() },
-                Rewrite { kind: "cut_from".into(), text: "このメールは送信専用".into(), end: String::new() },
+                Rewrite {
+                    kind: "strip_signature".into(),
+                    text: String::new(),
+                    end: String::new(),
+                },
+                Rewrite {
+                    kind: "cut_from".into(),
+                    text: "このメールは送信専用".into(),
+                    end: String::new(),
+                },
             ],
             extract_municipalities: true,
             fallback: "skip".into(),

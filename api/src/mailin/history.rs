@@ -197,8 +197,8 @@ pub async fn try_rule(
     let d = super::process::decide(std::slice::from_ref(&rule), &sender, &subject, &body);
     let reasons = d
         .rules
-        .iter()
-        .next()
+        .as_slice()
+        .first()
         .map(|r| r["reasons"].clone())
         .unwrap_or(json!([]));
     let Some(a) = d.acting else {

@@ -22,7 +22,9 @@ pub struct Found {
 }
 
 struct Names {
-    search: AhoCorasick,
+    /// None only if the fixed patterns could not be built (never seen):
+    /// then no municipality is found and rules fall back, never widen.
+    search: Option<AhoCorasick>,
     /// For each pattern, the municipality it names.
     meaning: Vec<&'static str>,
 }
@@ -52,7 +54,10 @@ static NAMES: LazyLock<Names> = LazyLock::new(|| {
     let search = AhoCorasick::builder()
         .match_kind(MatchKind::LeftmostLongest)
         .build(&patterns)
-        .expect("fixed patterns build");
+        .inspect_err(
+            |e| tracing::error!(error = %e, "the municipality names could not be compiled"),
+        )
+        .ok();
     Names { search, meaning }
 });
 
@@ -63,7 +68,10 @@ pub fn municipalities_in(text: &str) -> Vec<Found> {
     let text: String = text.nfkc().collect();
     let names = &*NAMES;
     let mut out: Vec<Found> = Vec::new();
-    for m in names.search.find_iter(&text) {
+    let Some(search) = &names.search else {
+        return out;
+    };
+    for m in search.find_iter(&text) {
         let municipality = names.meaning[m.pattern().as_usize()];
         let said = text[m.start()..m.end()].to_string();
         match out.iter_mut().find(|f| f.municipality == municipality) {
