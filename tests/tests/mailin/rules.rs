@@ -358,6 +358,21 @@ async fn draft_rules_wait_for_approval_and_rules_are_tested_and_checked_at_their
     assert!(r.get("errors").is_none(), "{r}");
     let kawa = c.lives["川口市"];
     let a = resident(&t, Some((vec![kawa], vec![evac]))).await;
+    // The draft's recipients are fixed when it is sent: wait until the
+    // index has the resident's settings.
+    t.eventually(10, "the resident in the index", || async {
+        use tenohira::audience::expr::Expr;
+        let index = tenohira::audience::index(&t.app);
+        index.ensure_loaded(&t.app.db).await.unwrap();
+        index
+            .members(&Expr::And(vec![
+                Expr::ResidenceIn(vec![kawa]),
+                Expr::SubscribedTo(evac),
+            ]))
+            .len()
+            == 1
+    })
+    .await;
 
     let mut client = Client::connect(addr).await;
     assert!(client.say("EHLO pref.example.jp").await.starts_with("250"));
@@ -402,7 +417,7 @@ async fn draft_rules_wait_for_approval_and_rules_are_tested_and_checked_at_their
         )
         .await;
     assert!(r.get("errors").is_none(), "{r}");
-    t.eventually(15, "the approved delivery to arrive", || async {
+    t.eventually(30, "the approved delivery to arrive", || async {
         multicasts(&t, &a).await.len() == 1
     })
     .await;
