@@ -46,7 +46,7 @@ export class Shell {
     return (await this.nav().getByRole('link').allTextContents()).map((s) => s.trim());
   }
   async go(label) {
-    await this.nav().getByRole('link', { name: label }).click();
+    await this.nav().getByRole('link', { name: label, exact: true }).click();
   }
   async signOut() {
     await this.page.getByRole('button', { name: 'サインアウト' }).click();
