@@ -310,3 +310,36 @@ async fn a_mail_service_posts_signed_raw_mail_and_unsigned_or_unknown_senders_ar
     assert_eq!(post(stranger.clone(), sign(&stranger)).await.status(), 403);
     assert_eq!(t.count("inbound_mails").await, 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn clients_beyond_the_connection_limit_are_told_421_and_a_freed_slot_serves_again() {
+    let t = TestApp::spawn().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (_tx, rx) = tokio::sync::watch::channel(false);
+    let a = t.app.clone();
+    tokio::spawn(async move {
+        let _keep = _tx;
+        tenohira::mailin::smtp::serve_limited(a, listener, rx, 2).await
+    });
+    let first = Client::connect(addr).await;
+    let _second = Client::connect(addr).await;
+    let (r, _w) = TcpStream::connect(addr).await.unwrap().into_split();
+    let mut line = String::new();
+    BufReader::new(r).read_line(&mut line).await.unwrap();
+    assert!(line.starts_with("421 4.3.2"), "{line}");
+    drop(first);
+    // The slot is freed once the session notices the client left.
+    let mut served = false;
+    for _ in 0..50 {
+        let (r, _w) = TcpStream::connect(addr).await.unwrap().into_split();
+        let mut line = String::new();
+        BufReader::new(r).read_line(&mut line).await.unwrap();
+        if line.starts_with("220") {
+            served = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(served, "a freed slot serves a new client");
+}

@@ -23,14 +23,38 @@ pub const IDLE: Duration = Duration::from_secs(60);
 const MAX_RECIPIENTS: usize = 10;
 const HOST: &str = "tenohira";
 
+/// Clients served at once; one more is told `421` and closed, so idle or
+/// hostile clients cannot hold every task while alerts wait.
+pub const MAX_CONNECTIONS: usize = 200;
+
 /// Serves SMTP on `listener` until `shutdown` turns true.
-pub async fn serve(app: App, listener: TcpListener, mut shutdown: watch::Receiver<bool>) {
+pub async fn serve(app: App, listener: TcpListener, shutdown: watch::Receiver<bool>) {
+    serve_limited(app, listener, shutdown, MAX_CONNECTIONS).await
+}
+
+/// `serve` with its own connection limit (tests use a small one).
+pub async fn serve_limited(
+    app: App,
+    listener: TcpListener,
+    mut shutdown: watch::Receiver<bool>,
+    limit: usize,
+) {
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(limit));
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => {
+                Ok((mut stream, peer)) => {
+                    let Ok(slot) = slots.clone().try_acquire_owned() else {
+                        metrics::counter!("tenohira_mailin_refused_total", "reason" => "connections").increment(1);
+                        tracing::warn!(%peer, limit, "SMTP: too many connections; one refused");
+                        tokio::spawn(async move {
+                            let _ = reply(&mut stream, "421 4.3.2 too many connections, try again later\r\n").await;
+                        });
+                        continue;
+                    };
                     let app = app.clone();
                     tokio::spawn(async move {
+                        let _slot = slot;
                         if let Err(e) = session(&app, stream).await {
                             tracing::debug!(%peer, error = %e, "SMTP session ended");
                         }
