@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: demo test services build rust-build lint fmt schema test-rust test-console test-liff test-e2e console-deps console-build liff-deps liff-build bench-line-fake bench-webhook bench-audience bench-delivery bench-card bench-faq bench-chatbot
+.PHONY: demo test services build rust-build lint fmt schema test-rust test-console test-liff test-e2e console-deps console-build liff-deps liff-build bench-line-fake bench-webhook bench-audience bench-delivery bench-card bench-faq bench-chatbot bench-mailin
 
 ## Build everything and start the whole system in the LINE sandbox with demo data.
 demo: services build
@@ -120,3 +120,7 @@ bench-faq:
 bench-chatbot: services
 	$(CARGO) build --release -p line-fake -p tenohira -p tenohira-tests --bin line-fake --bin tenohira --bin bench
 	./target/release/bench chatbot
+
+bench-mailin: services
+	$(CARGO) build --release -p tenohira-tests --bin bench
+	./target/release/bench mailin

@@ -312,6 +312,18 @@ pub const VARIABLES: &[VarDoc] = &[
         description: "The largest mail the SMTP listener takes (announced as SIZE; larger ones get 552).",
     },
     VarDoc {
+        name: "TENOHIRA_SMTP_TLS_CERT",
+        default: Some(""),
+        secret: false,
+        description: "PEM certificate chain the SMTP listener offers STARTTLS with (TLS 1.2 and 1.3; read again when the file changes). Empty: STARTTLS is not offered.",
+    },
+    VarDoc {
+        name: "TENOHIRA_SMTP_TLS_KEY",
+        default: Some(""),
+        secret: false,
+        description: "PEM private key for `TENOHIRA_SMTP_TLS_CERT` (a path; the file itself is the secret).",
+    },
+    VarDoc {
         name: "TENOHIRA_MAILIN_TOKEN",
         default: Some(""),
         secret: true,
@@ -564,6 +576,8 @@ pub struct Config {
     /// The SMTP listener's address (none: off).
     pub smtp_listen: Option<std::net::SocketAddr>,
     pub smtp_max_bytes: usize,
+    /// STARTTLS's certificate files (none: not offered).
+    pub smtp_tls: Option<crate::tls::CertFiles>,
     pub mailin_token: Secret,
     pub mailin_http_secret: Secret,
     /// The external AI bot: endpoint (empty: off), token, one call's timeout.
@@ -734,6 +748,19 @@ impl Config {
                 _ => Some(r.parse("TENOHIRA_SMTP_LISTEN")?),
             },
             smtp_max_bytes: r.parse("TENOHIRA_SMTP_MAX_BYTES")?,
+            smtp_tls: match (
+                r.string("TENOHIRA_SMTP_TLS_CERT")?,
+                r.string("TENOHIRA_SMTP_TLS_KEY")?,
+            ) {
+                (c, k) if c.is_empty() && k.is_empty() => None,
+                (c, k) if c.is_empty() || k.is_empty() => {
+                    return Err(ConfigError {
+                        var: "TENOHIRA_SMTP_TLS_CERT",
+                        message: "set together with TENOHIRA_SMTP_TLS_KEY, or neither".into(),
+                    });
+                }
+                (c, k) => Some(crate::tls::CertFiles { cert: c.into(), key: k.into() }),
+            },
             mailin_token: Secret::new(r.string("TENOHIRA_MAILIN_TOKEN")?),
             mailin_http_secret: Secret::new(r.string("TENOHIRA_MAILIN_HTTP_SECRET")?),
             chatbot_ai_url: match r.string("TENOHIRA_CHATBOT_AI_URL")? {

@@ -37,4 +37,5 @@ pub mod staff;
 pub mod storage;
 pub mod store;
 pub mod sync;
+pub mod tls;
 pub mod worker;

@@ -3,6 +3,7 @@
 //! on a free port, spoken to over real HTTP. Everything is removed on drop.
 
 pub mod services;
+pub mod smtp;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 /// Floor 1: what every capability stands on. `App` holds these only.
 const INFRASTRUCTURE: &[&str] = &[
+    "tls",
     "app",
     "auth",
     "audit",

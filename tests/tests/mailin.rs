@@ -3,15 +3,19 @@
 //! allow-list, an unknown recipient and a mail over the size limit get
 //! clear refusals; pipelined commands are answered in order; a resend is
 //! kept as a duplicate; a client that leaves mid-DATA or sends garbage
-//! leaves the listener serving others.
+//! leaves the listener serving others; STARTTLS (TLS 1.2 and 1.3, never
+//! 1.1) with a certificate that is read again when renewed.
 
 use base64::Engine;
 use tenohira_tests::{Options, TestApp};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tenohira_tests::smtp::Client;
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::TcpStream;
 
 #[path = "mailin/rules.rs"]
 mod rules;
+#[path = "mailin/starttls.rs"]
+mod starttls;
 
 const TOKEN: &str = "s3cret-token";
 const HTTP_SECRET: &str = "intake-signing-key";
@@ -31,14 +35,7 @@ pub async fn app_with(with_workers: bool) -> (TestApp, std::net::SocketAddr) {
         with_workers,
     })
     .await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (_tx, rx) = tokio::sync::watch::channel(false);
-    let a = t.app.clone();
-    tokio::spawn(async move {
-        let _keep = _tx;
-        tenohira::mailin::smtp::serve(a, listener, rx).await
-    });
+    let addr = listen(&t, None, tenohira::mailin::smtp::MAX_CONNECTIONS).await;
     sql(
         &t,
         "INSERT INTO mail_senders (kind, pattern) VALUES ('domain', 'pref.example.jp'), ('address', 'kisho@jma.example.jp')",
@@ -47,54 +44,29 @@ pub async fn app_with(with_workers: bool) -> (TestApp, std::net::SocketAddr) {
     (t, addr)
 }
 
+/// An SMTP listener for `t`'s app on a port of its own, served until the test ends.
+pub async fn listen(
+    t: &TestApp,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    limit: usize,
+) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let a = t.app.clone();
+    tokio::spawn(async move {
+        let _keep = tx;
+        tenohira::mailin::smtp::serve_limited(a, listener, tls, rx, limit).await
+    });
+    addr
+}
+
 async fn sql(t: &TestApp, q: &str) {
     use diesel_async::RunQueryDsl;
     diesel::sql_query(q)
         .execute(&mut t.db().await)
         .await
         .unwrap();
-}
-
-/// One SMTP client connection.
-struct Client {
-    r: BufReader<tokio::net::tcp::OwnedReadHalf>,
-    w: tokio::net::tcp::OwnedWriteHalf,
-}
-
-impl Client {
-    async fn connect(addr: std::net::SocketAddr) -> Self {
-        let (r, w) = TcpStream::connect(addr).await.unwrap().into_split();
-        let mut c = Self {
-            r: BufReader::new(r),
-            w,
-        };
-        assert!(c.reply().await.starts_with("220"));
-        c
-    }
-
-    /// A whole reply (all its lines), e.g. "250-…\r\n250 …".
-    async fn reply(&mut self) -> String {
-        let mut all = String::new();
-        loop {
-            let mut line = String::new();
-            if self.r.read_line(&mut line).await.unwrap() == 0 {
-                return all;
-            }
-            all.push_str(&line);
-            if line.as_bytes().get(3) != Some(&b'-') {
-                return all;
-            }
-        }
-    }
-
-    async fn send(&mut self, bytes: &[u8]) {
-        self.w.write_all(bytes).await.unwrap();
-    }
-
-    async fn say(&mut self, line: &str) -> String {
-        self.send(format!("{line}\r\n").as_bytes()).await;
-        self.reply().await
-    }
 }
 
 /// An ISO-2022-JP alert naming 川口市, as the prefecture's mailer writes it.
@@ -314,14 +286,7 @@ async fn a_mail_service_posts_signed_raw_mail_and_unsigned_or_unknown_senders_ar
 #[tokio::test(flavor = "multi_thread")]
 async fn clients_beyond_the_connection_limit_are_told_421_and_a_freed_slot_serves_again() {
     let t = TestApp::spawn().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (_tx, rx) = tokio::sync::watch::channel(false);
-    let a = t.app.clone();
-    tokio::spawn(async move {
-        let _keep = _tx;
-        tenohira::mailin::smtp::serve_limited(a, listener, rx, 2).await
-    });
+    let addr = listen(&t, None, 2).await;
     let first = Client::connect(addr).await;
     let _second = Client::connect(addr).await;
     let (r, _w) = TcpStream::connect(addr).await.unwrap().into_split();

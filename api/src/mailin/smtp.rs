@@ -6,14 +6,18 @@
 //! PostgreSQL before `250` is answered, so an accepted mail is never lost
 //! (451 when it cannot be kept). A client that stalls is dropped after
 //! `IDLE`; nothing a client sends can stop the listener serving others.
+//! STARTTLS (RFC 3207) is offered when a certificate is configured: after
+//! `220` the session starts over inside TLS 1.2/1.3, and anything the client
+//! pipelined behind STARTTLS is thrown away (it was sent in the clear).
 
 use std::time::Duration;
 
 use smtp_proto::Request;
 use smtp_proto::request::receiver::{DataReceiver, RequestReceiver};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
+use tokio_rustls::TlsAcceptor;
 
 use super::{decode, store};
 use crate::app::App;
@@ -27,15 +31,22 @@ const HOST: &str = "tenohira";
 /// hostile clients cannot hold every task while alerts wait.
 pub const MAX_CONNECTIONS: usize = 200;
 
-/// Serves SMTP on `listener` until `shutdown` turns true.
-pub async fn serve(app: App, listener: TcpListener, shutdown: watch::Receiver<bool>) {
-    serve_limited(app, listener, shutdown, MAX_CONNECTIONS).await
+/// Serves SMTP on `listener` until `shutdown` turns true; STARTTLS is
+/// offered when `tls` is given.
+pub async fn serve(
+    app: App,
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    shutdown: watch::Receiver<bool>,
+) {
+    serve_limited(app, listener, tls, shutdown, MAX_CONNECTIONS).await
 }
 
 /// `serve` with its own connection limit (tests use a small one).
 pub async fn serve_limited(
     app: App,
     listener: TcpListener,
+    tls: Option<TlsAcceptor>,
     mut shutdown: watch::Receiver<bool>,
     limit: usize,
 ) {
@@ -53,9 +64,10 @@ pub async fn serve_limited(
                         continue;
                     };
                     let app = app.clone();
+                    let tls = tls.clone();
                     tokio::spawn(async move {
                         let _slot = slot;
-                        if let Err(e) = session(&app, stream).await {
+                        if let Err(e) = session(&app, tls, stream).await {
                             tracing::debug!(%peer, error = %e, "SMTP session ended");
                         }
                     });
@@ -75,10 +87,18 @@ pub async fn run(app: App, shutdown: watch::Receiver<bool>) {
     let Some(addr) = app.config.smtp_listen else {
         return;
     };
+    let tls = match app.config.smtp_tls.clone().map(crate::tls::server_config) {
+        None => None,
+        Some(Ok(config)) => Some(TlsAcceptor::from(config)),
+        Some(Err(e)) => {
+            tracing::error!(error = %e, "the SMTP listener could not start: its certificate is unusable");
+            return;
+        }
+    };
     match TcpListener::bind(addr).await {
         Ok(listener) => {
-            tracing::info!(%addr, "SMTP listener started");
-            serve(app, listener, shutdown).await;
+            tracing::info!(%addr, starttls = tls.is_some(), "SMTP listener started");
+            serve(app, listener, tls, shutdown).await;
         }
         Err(e) => tracing::error!(%addr, error = %e, "the SMTP listener could not start"),
     }
@@ -109,11 +129,17 @@ fn is_alert_address(app: &App, address: &str) -> bool {
             == 0
 }
 
-async fn reply(stream: &mut TcpStream, text: &str) -> std::io::Result<()> {
-    stream.write_all(text.as_bytes()).await
+/// A plain or a TLS connection.
+trait Wire: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Wire for T {}
+
+async fn reply(stream: &mut impl Wire, text: &str) -> std::io::Result<()> {
+    stream.write_all(text.as_bytes()).await?;
+    // A TLS stream holds what is written until flushed.
+    stream.flush().await
 }
 
-async fn read(stream: &mut TcpStream, buf: &mut [u8]) -> std::io::Result<usize> {
+async fn read(stream: &mut impl Wire, buf: &mut [u8]) -> std::io::Result<usize> {
     match tokio::time::timeout(IDLE, stream.read(buf)).await {
         Ok(r) => r,
         Err(_) => {
@@ -123,9 +149,49 @@ async fn read(stream: &mut TcpStream, buf: &mut [u8]) -> std::io::Result<usize> 
     }
 }
 
-async fn session(app: &App, mut stream: TcpStream) -> std::io::Result<()> {
-    let max = app.config.smtp_max_bytes;
+/// How a conversation ended.
+enum Ended {
+    Closed,
+    /// The client asked for TLS and was told `220`.
+    StartTls,
+}
+
+/// What the session does after answering a command.
+enum Next {
+    Go,
+    Data,
+    Quit,
+    StartTls,
+}
+
+/// The session's TLS state, as EHLO and STARTTLS see it.
+#[derive(Clone, Copy)]
+enum Tls {
+    Unavailable,
+    Offered,
+    Active,
+}
+
+async fn session(app: &App, tls: Option<TlsAcceptor>, mut stream: TcpStream) -> std::io::Result<()> {
     reply(&mut stream, &format!("220 {HOST} ESMTP ready\r\n")).await?;
+    let state = if tls.is_some() { Tls::Offered } else { Tls::Unavailable };
+    match converse(app, &mut stream, state).await? {
+        Ended::Closed => Ok(()),
+        Ended::StartTls => {
+            let Some(acceptor) = tls else { return Ok(()) };
+            let mut secured = match tokio::time::timeout(IDLE, acceptor.accept(stream)).await {
+                Ok(accepted) => accepted?,
+                Err(_) => return Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "TLS handshake")),
+            };
+            // RFC 3207: the session starts over; the client says EHLO again.
+            converse(app, &mut secured, Tls::Active).await.map(|_| ())
+        }
+    }
+}
+
+/// Answers commands until the client leaves, quits or starts TLS.
+async fn converse(app: &App, stream: &mut impl Wire, tls: Tls) -> std::io::Result<Ended> {
+    let max = app.config.smtp_max_bytes;
     let mut receiver = RequestReceiver::default();
     let mut env = Envelope::default();
     let mut chunk = vec![0u8; 8192];
@@ -133,9 +199,9 @@ async fn session(app: &App, mut stream: TcpStream) -> std::io::Result<()> {
     let mut pending: Vec<u8> = Vec::new();
     loop {
         if pending.is_empty() {
-            let n = read(&mut stream, &mut chunk).await?;
+            let n = read(stream, &mut chunk).await?;
             if n == 0 {
-                return Ok(());
+                return Ok(Ended::Closed);
             }
             pending.extend_from_slice(&chunk[..n]);
         }
@@ -146,15 +212,22 @@ async fn session(app: &App, mut stream: TcpStream) -> std::io::Result<()> {
         loop {
             match receiver.ingest(&mut iter) {
                 Ok(request) => {
-                    let (text, then_data, quit) = answer(app, &mut env, request, max).await;
+                    let (text, next) = answer(app, &mut env, request, max, tls).await;
                     out.push_str(&text);
-                    if quit {
-                        reply(&mut stream, &out).await?;
-                        return Ok(());
-                    }
-                    if then_data {
-                        start_data = true;
-                        break;
+                    match next {
+                        Next::Go => {}
+                        Next::Quit => {
+                            reply(stream, &out).await?;
+                            return Ok(Ended::Closed);
+                        }
+                        Next::StartTls => {
+                            reply(stream, &out).await?;
+                            return Ok(Ended::StartTls);
+                        }
+                        Next::Data => {
+                            start_data = true;
+                            break;
+                        }
                     }
                 }
                 Err(smtp_proto::Error::NeedsMoreData { .. }) => break,
@@ -169,17 +242,17 @@ async fn session(app: &App, mut stream: TcpStream) -> std::io::Result<()> {
         }
         pending.extend_from_slice(iter.as_slice());
         if !out.is_empty() {
-            reply(&mut stream, &out).await?;
+            reply(stream, &out).await?;
         }
         if start_data {
             let rest = std::mem::take(&mut pending);
-            let (message, leftover) = receive_data(&mut stream, rest, max).await?;
+            let (message, leftover) = receive_data(stream, rest, max).await?;
             pending = leftover;
             let text = match message {
                 None => "552 5.3.4 message too big\r\n".to_string(),
                 Some(raw) => keep(app, &env, &raw).await,
             };
-            reply(&mut stream, &text).await?;
+            reply(stream, &text).await?;
             env.from = None;
             env.to.clear();
         }
@@ -203,16 +276,16 @@ async fn answer(
     env: &mut Envelope,
     request: Request<std::borrow::Cow<'_, str>>,
     max: usize,
-) -> (String, bool, bool) {
-    let ok = |s: &str| (s.to_string(), false, false);
+    tls: Tls,
+) -> (String, Next) {
+    let ok = |s: &str| (s.to_string(), Next::Go);
     match request {
         Request::Ehlo { .. } => {
             env.helo = true;
-            (
-                format!("250-{HOST}\r\n250-SIZE {max}\r\n250-8BITMIME\r\n250 PIPELINING\r\n"),
-                false,
-                false,
-            )
+            let starttls = if matches!(tls, Tls::Offered) { "250-STARTTLS\r\n" } else { "" };
+            ok(&format!(
+                "250-{HOST}\r\n250-SIZE {max}\r\n250-8BITMIME\r\n{starttls}250 PIPELINING\r\n"
+            ))
         }
         Request::Helo { .. } | Request::Lhlo { .. } => {
             env.helo = true;
@@ -271,11 +344,7 @@ async fn answer(
             if env.from.is_none() || env.to.is_empty() {
                 return ok("503 5.5.1 need MAIL and RCPT first\r\n");
             }
-            (
-                "354 end data with <CR><LF>.<CR><LF>\r\n".into(),
-                true,
-                false,
-            )
+            ("354 end data with <CR><LF>.<CR><LF>\r\n".into(), Next::Data)
         }
         Request::Rset => {
             env.from = None;
@@ -283,8 +352,12 @@ async fn answer(
             ok("250 2.0.0 reset\r\n")
         }
         Request::Noop { .. } => ok("250 2.0.0 ok\r\n"),
-        Request::Quit => ("221 2.0.0 bye\r\n".into(), false, true),
-        Request::StartTls => ok("454 4.7.0 TLS not available\r\n"),
+        Request::Quit => ("221 2.0.0 bye\r\n".into(), Next::Quit),
+        Request::StartTls => match tls {
+            Tls::Offered => ("220 2.0.0 ready to start TLS\r\n".into(), Next::StartTls),
+            Tls::Active => ok("503 5.5.1 TLS already active\r\n"),
+            Tls::Unavailable => ok("454 4.7.0 TLS not available\r\n"),
+        },
         _ => ok("502 5.5.1 not implemented\r\n"),
     }
 }
@@ -292,7 +365,7 @@ async fn answer(
 /// Reads the message up to `.`; None when it grew past `max` (the rest is
 /// read and dropped, so the session can go on). Also what came after it.
 async fn receive_data(
-    stream: &mut TcpStream,
+    stream: &mut impl Wire,
     first: Vec<u8>,
     max: usize,
 ) -> std::io::Result<(Option<Vec<u8>>, Vec<u8>)> {

@@ -6,11 +6,14 @@
 //!   bench card        Papa-Mama card views over 100,000 holders with valid ID tokens
 //!   bench faq         FAQ retrieval quality per ranking variant, and its time
 //!   bench chatbot     webhook → reply, retrieval alone, a 50,000-event burst
+//!   bench mailin      SMTP mails/s from 50 clients; an alert's DATA end → delivery start
 
 #[path = "../bench_chatbot.rs"]
 mod chatbot;
 #[path = "../bench_faq.rs"]
 mod faq;
+#[path = "../bench_mailin.rs"]
+mod mailin;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -479,8 +482,9 @@ async fn main() {
         Some("delivery") => bench_delivery().await,
         Some("card") => bench_card().await,
         Some("faq") => faq::run(),
+        Some("mailin") => mailin::run().await,
         _ => eprintln!(
-            "usage: bench line-fake | webhook | audience | delivery | card | faq | chatbot"
+            "usage: bench line-fake | webhook | audience | delivery | card | faq | chatbot | mailin"
         ),
     }
 }

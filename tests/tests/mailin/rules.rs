@@ -14,7 +14,8 @@ use serde_json::{Value, json};
 use tenohira::auth::Permission::*;
 use tenohira_tests::{Session, TestApp, data, error_code};
 
-use super::{Client, TOKEN, app_with, send_mail};
+use super::{TOKEN, app_with, send_mail};
+use tenohira_tests::smtp::Client;
 
 struct Catalogue {
     lives: std::collections::HashMap<String, i32>,
