@@ -122,5 +122,5 @@ bench-chatbot: services
 	./target/release/bench chatbot
 
 bench-mailin: services
-	$(CARGO) build --release -p tenohira-tests --bin bench
+	$(CARGO) build --release -p line-fake -p tenohira-tests --bin line-fake --bin bench
 	./target/release/bench mailin

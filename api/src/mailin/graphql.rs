@@ -282,7 +282,6 @@ pub struct MailDelivery {
 }
 
 #[derive(SimpleObject)]
-#[graphql(complex)]
 pub struct InboundMail {
     pub id: i64,
     pub received_at: DateTime<Utc>,
@@ -315,27 +314,27 @@ pub struct InboundMail {
     pub rule_id: Option<i32>,
     #[graphql(skip)]
     pub delivery_id: Option<i64>,
+    /// The delivery the mail became (its figures once started).
+    pub delivery: Option<MailDelivery>,
 }
 
-#[async_graphql::ComplexObject]
-impl InboundMail {
-    async fn delivery(&self, ctx: &Context<'_>) -> Result<Option<MailDelivery>> {
-        let Some(id) = self.delivery_id else {
-            return Ok(None);
-        };
-        // The mail's own permission covers its delivery's figures.
-        ctx.caller()
-            .require(crate::auth::Permission::MailinManage)?;
-        let row = history::delivery_summary(ctx.app(), id).await?;
-        Ok(row.map(|(id, title, status, run)| MailDelivery {
-            id,
-            title,
-            status: status.to_uppercase(),
-            recipients: run.map(|r| r.0),
-            accepted: run.map(|r| r.1),
-            failed: run.map(|r| r.2),
-        }))
+/// The page's mails with their deliveries, read in one query (not one per mail).
+async fn with_deliveries(app: &crate::app::App, mut mails: Vec<InboundMail>) -> Result<Vec<InboundMail>> {
+    let ids: Vec<i64> = mails.iter().filter_map(|m| m.delivery_id).collect();
+    let mut found = history::delivery_summaries(app, &ids).await?;
+    for m in &mut mails {
+        m.delivery = m.delivery_id.and_then(|id| found.remove(&id)).map(
+            |(id, title, status, run)| MailDelivery {
+                id,
+                title,
+                status: status.to_uppercase(),
+                recipients: run.map(|r| r.0),
+                accepted: run.map(|r| r.1),
+                failed: run.map(|r| r.2),
+            },
+        );
     }
+    Ok(mails)
 }
 
 impl From<(history::Mail, Option<history::Outcome>)> for InboundMail {
@@ -386,6 +385,7 @@ impl From<(history::Mail, Option<history::Outcome>)> for InboundMail {
             note: (!note.is_empty()).then_some(note),
             rule_id: o.as_ref().and_then(|o| o.rule_id),
             delivery_id: o.and_then(|o| o.delivery_id),
+            delivery: None,
         }
     }
 }
@@ -473,17 +473,15 @@ impl MailinQuery {
         #[graphql(default = 50)] first: i64,
         before: Option<i64>,
     ) -> Result<Vec<InboundMail>> {
-        Ok(history::list(ctx.app(), ctx.caller(), first, before)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        let mails = history::list(ctx.app(), ctx.caller(), first, before).await?;
+        with_deliveries(ctx.app(), mails.into_iter().map(Into::into).collect()).await
     }
 
     async fn inbound_mail(&self, ctx: &Context<'_>, id: i64) -> Result<Option<InboundMail>> {
-        Ok(history::get(ctx.app(), ctx.caller(), id)
-            .await?
-            .map(Into::into))
+        let Some(mail) = history::get(ctx.app(), ctx.caller(), id).await? else {
+            return Ok(None);
+        };
+        Ok(with_deliveries(ctx.app(), vec![mail.into()]).await?.pop())
     }
 
     /// Tries a rule (as written, saved or not) on a stored mail or a pasted one.

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::{Value, json};
 
-use super::rulebook::{self, MailRule, RuleDraft};
+use super::rulebook::{self, RuleDraft};
 use crate::app::App;
 use crate::auth::{Caller, Permission};
 use crate::db::schema::{inbound_mails as mails, mail_outcomes as outcomes};
@@ -176,24 +176,7 @@ pub async fn try_rule(
     }
     let mut conn = app.db.get().await?;
     let (sender, subject, body) = sample_text(&mut conn, sample).await?;
-    let rule = MailRule {
-        id: 0,
-        name: draft.name.clone(),
-        enabled: true,
-        position: 0,
-        match_mode: draft.match_mode.clone(),
-        conditions: serde_json::to_value(&draft.conditions).map_err(AppError::internal)?,
-        rewrites: serde_json::to_value(&draft.rewrites).map_err(AppError::internal)?,
-        extract_municipalities: draft.extract_municipalities,
-        fallback: draft.fallback.clone(),
-        base_segment_id: draft.base_segment_id,
-        combine: draft.combine.clone(),
-        receive_node_id: draft.receive_node_id,
-        template: draft.template.clone(),
-        mode: draft.mode.clone(),
-        disaster_mode: draft.disaster_mode,
-        updated_at: Utc::now(),
-    };
+    let rule = draft.as_rule()?;
     let d = super::process::decide(std::slice::from_ref(&rule), &sender, &subject, &body);
     let reasons = d
         .rules
@@ -307,12 +290,19 @@ pub async fn prune(app: &App) -> anyhow::Result<usize> {
 /// The delivery a mail became: title, status and, once started, its figures.
 pub type DeliverySummary = (i64, String, String, Option<(i32, i32, i32)>);
 
-pub async fn delivery_summary(app: &App, id: i64) -> AppResult<Option<DeliverySummary>> {
+/// The deliveries of a page of mails, by id.
+pub async fn delivery_summaries(
+    app: &App,
+    ids: &[i64],
+) -> AppResult<std::collections::HashMap<i64, DeliverySummary>> {
     use crate::db::schema::{deliveries, delivery_runs};
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
     let mut conn = app.db.get().await?;
-    Ok(deliveries::table
+    let rows: Vec<DeliverySummary> = deliveries::table
         .left_join(delivery_runs::table)
-        .filter(deliveries::id.eq(id))
+        .filter(deliveries::id.eq_any(ids))
         .select((
             deliveries::id,
             deliveries::title,
@@ -324,9 +314,9 @@ pub async fn delivery_summary(app: &App, id: i64) -> AppResult<Option<DeliverySu
             )
                 .nullable(),
         ))
-        .first(&mut conn)
-        .await
-        .optional()?)
+        .load(&mut conn)
+        .await?;
+    Ok(rows.into_iter().map(|r| (r.0, r)).collect())
 }
 
 /// What a rule may narrow by, for staff who manage mail rules without

@@ -51,9 +51,11 @@ struct Mail {
 async fn delivery_made_for(conn: &mut AsyncPgConnection, mail: i64) -> QueryResult<Option<i64>> {
     let target: Option<Option<String>> = audit_log::table
         .filter(audit_log::action.eq(DELIVER_ACTION))
-        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
-            "summary->>'mail' = '{mail}'"
-        )))
+        // Few rows: audit_log_action_idx narrows to this action's.
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("summary->>'mail' = ")
+                .bind::<diesel::sql_types::Text, _>(mail.to_string()),
+        )
         .select(audit_log::target_id)
         .first(conn)
         .await
@@ -216,7 +218,7 @@ pub async fn process(app: &App, id: i64) -> Result<(), JobError> {
         }
         Claim::Mine(m) => m,
     };
-    let rules = rulebook::enabled_and_not(&mut conn, true)
+    let rules = rulebook::in_order(&mut conn, true)
         .await
         .map_err(anyhow::Error::from)?;
     let decision = decide(&rules, &mail.sender, &mail.subject, &mail.body);
@@ -257,13 +259,7 @@ pub async fn process(app: &App, id: i64) -> Result<(), JobError> {
         },
     };
     if a.rule.disaster_mode {
-        record["disasterMode"] =
-            json!(
-                match crate::richmenu::disaster::start(app, &Caller::system(), true).await {
-                    Ok(_) => "災害時メニューに切り替えました".to_string(),
-                    Err(e) => format!("災害時メニューに切り替えられませんでした: {}", e),
-                }
-            );
+        record["disasterMode"] = json!(to_disaster_mode(app).await);
     }
     let mut conn = app.db.get().await.map_err(anyhow::Error::from)?;
     finish(
@@ -277,6 +273,36 @@ pub async fn process(app: &App, id: i64) -> Result<(), JobError> {
     .await?;
     metrics::histogram!("tenohira_mailin_process_seconds").record(started.elapsed().as_secs_f64());
     Ok(())
+}
+
+/// Switches the rich menu to disaster mode unless it is on or a switch is
+/// under way already (a storm of alerts asks once, not once per mail); what
+/// happened, in words for the mail's record.
+async fn to_disaster_mode(app: &App) -> String {
+    use crate::richmenu::disaster;
+    let state = match app.db.get().await {
+        Ok(mut conn) => match disaster::is_on(&mut conn).await {
+            Ok(true) => Ok(Some("既に災害時メニューです")),
+            Ok(false) => match disaster::switching(&mut conn).await {
+                Ok(true) => Ok(Some("切り替えが処理中のため、新たな切り替えはしていません")),
+                Ok(false) => Ok(None),
+                Err(e) => Err(e.to_string()),
+            },
+            Err(e) => Err(e.to_string()),
+        },
+        Err(e) => Err(e.to_string()),
+    };
+    match state {
+        Ok(Some(already)) => already.to_string(),
+        Ok(None) => match disaster::start(app, &Caller::system(), true).await {
+            Ok(_) => "災害時メニューに切り替えました".to_string(),
+            Err(e) => format!("災害時メニューに切り替えられませんでした: {e}"),
+        },
+        Err(e) => {
+            tracing::warn!(error = %e, "mail-in: the disaster mode could not be read");
+            "災害時メニューの状態を確認できず、切り替えていません".to_string()
+        }
+    }
 }
 
 async fn deliver(

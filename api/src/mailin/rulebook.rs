@@ -91,6 +91,30 @@ impl MailRule {
     }
 }
 
+impl RuleDraft {
+    /// The draft as an unsaved rule (id 0), for trying it on a mail.
+    pub fn as_rule(&self) -> AppResult<MailRule> {
+        Ok(MailRule {
+            id: 0,
+            name: self.name.clone(),
+            enabled: true,
+            position: 0,
+            match_mode: self.match_mode.clone(),
+            conditions: serde_json::to_value(&self.conditions).map_err(AppError::internal)?,
+            rewrites: serde_json::to_value(&self.rewrites).map_err(AppError::internal)?,
+            extract_municipalities: self.extract_municipalities,
+            fallback: self.fallback.clone(),
+            base_segment_id: self.base_segment_id,
+            combine: self.combine.clone(),
+            receive_node_id: self.receive_node_id,
+            template: self.template.clone(),
+            mode: self.mode.clone(),
+            disaster_mode: self.disaster_mode,
+            updated_at: chrono::Utc::now(),
+        })
+    }
+}
+
 /// Everything wrong with a draft that needs no database, at its field.
 pub fn check_shape(d: &RuleDraft) -> Vec<FieldError> {
     let mut p: Vec<FieldError> = Vec::new();
@@ -180,11 +204,11 @@ fn to_json<T: serde::Serialize>(v: &T) -> AppResult<serde_json::Value> {
 pub async fn list(app: &App, caller: &Caller) -> AppResult<Vec<MailRule>> {
     caller.require(Permission::MailinManage)?;
     let mut conn = app.db.get().await?;
-    Ok(enabled_and_not(&mut conn, false).await?)
+    Ok(in_order(&mut conn, false).await?)
 }
 
 /// Rules in the order they are tried (`only_enabled` for processing).
-pub async fn enabled_and_not(
+pub async fn in_order(
     conn: &mut AsyncPgConnection,
     only_enabled: bool,
 ) -> QueryResult<Vec<MailRule>> {

@@ -492,3 +492,67 @@ async fn draft_rules_wait_for_approval_and_rules_are_tested_and_checked_at_their
         "nothing saved from bad input"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_disaster_rule_switches_the_rich_menu_once_however_many_alerts_match() {
+    let (t, addr) = app_with(true).await;
+    let c = catalogue(&t).await;
+    assert!(tenohira::richmenu::demo::seed(&t.app).await.unwrap());
+    let s = t
+        .signed_in(
+            "bousai",
+            &[MailinManage, DeliveryCreate, DeliverySend, RichmenuManage],
+        )
+        .await;
+    t.eventually(30, "the demo's disaster menu to be live", || async {
+        let mut conn = t.db().await;
+        tenohira::richmenu::disaster::disaster_menu(&mut conn)
+            .await
+            .unwrap()
+            .is_some()
+    })
+    .await;
+    let mut rule = evacuation_rule(c.nodes["防災/避難情報"], "SEND");
+    rule["disasterMode"] = json!(true);
+    let r = s.gql(RULE, json!({"i": rule})).await;
+    assert!(r.get("errors").is_none(), "{r}");
+    let _ = resident(&t, Some((vec![c.lives["川口市"]], vec![c.nodes["防災/避難情報"]]))).await;
+
+    let mut client = Client::connect(addr).await;
+    assert!(client.say("EHLO pref.example.jp").await.starts_with("250"));
+    let subjects = ["【避難指示】川口市（第1報）", "【避難指示】川口市（第2報）"];
+    for (n, subject) in subjects.iter().enumerate() {
+        let raw = alert(
+            &format!("storm{n}@pref.example.jp"),
+            subject,
+            "川口市は避難指示を発令しました。",
+        );
+        let done = send_mail(&mut client, "bousai@pref.example.jp", &raw).await;
+        assert!(done.starts_with("250"), "{done}");
+        let _ = wait_outcome(&t, &s, subject).await;
+        // The second report comes once the menu has switched.
+        t.eventually(30, "disaster mode to be on", || async {
+            let mut conn = t.db().await;
+            tenohira::richmenu::disaster::is_on(&mut conn).await.unwrap()
+        })
+        .await;
+    }
+    let first = wait_outcome(&t, &s, subjects[0]).await;
+    assert!(
+        first["note"].as_str().unwrap().contains("災害時メニューに切り替えました"),
+        "{first}"
+    );
+    let second = wait_outcome(&t, &s, subjects[1]).await;
+    let note = second["note"].as_str().unwrap();
+    assert!(note.contains("既に災害時メニューです"), "{second}");
+    let switches: i64 = {
+        use tenohira::db::schema::rich_menu_disaster_switches as w;
+        w::table
+            .filter(w::turn_on.eq(true))
+            .count()
+            .get_result(&mut t.db().await)
+            .await
+            .unwrap()
+    };
+    assert_eq!(switches, 1, "one switch for the storm, not one per mail");
+}
