@@ -759,7 +759,10 @@ impl Config {
                         message: "set together with TENOHIRA_SMTP_TLS_KEY, or neither".into(),
                     });
                 }
-                (c, k) => Some(crate::tls::CertFiles { cert: c.into(), key: k.into() }),
+                (c, k) => Some(crate::tls::CertFiles {
+                    cert: c.into(),
+                    key: k.into(),
+                }),
             },
             mailin_token: Secret::new(r.string("TENOHIRA_MAILIN_TOKEN")?),
             mailin_http_secret: Secret::new(r.string("TENOHIRA_MAILIN_HTTP_SECRET")?),

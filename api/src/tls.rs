@@ -58,7 +58,8 @@ fn load(
     if chain.is_empty() {
         return Err(fail(&files.cert, "no certificate in the file".into()));
     }
-    let key = PrivateKeyDer::from_pem_file(&files.key).map_err(|e| fail(&files.key, e.to_string()))?;
+    let key =
+        PrivateKeyDer::from_pem_file(&files.key).map_err(|e| fail(&files.key, e.to_string()))?;
     let certified = CertifiedKey::from_der(chain, key, provider)?;
     Ok(Arc::new(certified))
 }
@@ -105,7 +106,9 @@ impl ResolvesServerCert for Reloading {
                     tracing::info!(cert = %self.files.cert.display(), "TLS certificate reloaded");
                     current.key = key;
                 }
-                Err(e) => tracing::warn!(error = %e, "TLS certificate not reloaded; the old one is served"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "TLS certificate not reloaded; the old one is served")
+                }
             }
         }
         Some(current.key.clone())

@@ -77,4 +77,3 @@ impl Client {
         self.reply().await
     }
 }
-

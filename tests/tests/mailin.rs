@@ -7,8 +7,8 @@
 //! 1.1) with a certificate that is read again when renewed.
 
 use base64::Engine;
-use tenohira_tests::{Options, TestApp};
 use tenohira_tests::smtp::Client;
+use tenohira_tests::{Options, TestApp};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::TcpStream;
 

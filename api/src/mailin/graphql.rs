@@ -319,20 +319,24 @@ pub struct InboundMail {
 }
 
 /// The page's mails with their deliveries, read in one query (not one per mail).
-async fn with_deliveries(app: &crate::app::App, mut mails: Vec<InboundMail>) -> Result<Vec<InboundMail>> {
+async fn with_deliveries(
+    app: &crate::app::App,
+    mut mails: Vec<InboundMail>,
+) -> Result<Vec<InboundMail>> {
     let ids: Vec<i64> = mails.iter().filter_map(|m| m.delivery_id).collect();
     let mut found = history::delivery_summaries(app, &ids).await?;
     for m in &mut mails {
-        m.delivery = m.delivery_id.and_then(|id| found.remove(&id)).map(
-            |(id, title, status, run)| MailDelivery {
-                id,
-                title,
-                status: status.to_uppercase(),
-                recipients: run.map(|r| r.0),
-                accepted: run.map(|r| r.1),
-                failed: run.map(|r| r.2),
-            },
-        );
+        m.delivery =
+            m.delivery_id
+                .and_then(|id| found.remove(&id))
+                .map(|(id, title, status, run)| MailDelivery {
+                    id,
+                    title,
+                    status: status.to_uppercase(),
+                    recipients: run.map(|r| r.0),
+                    accepted: run.map(|r| r.1),
+                    failed: run.map(|r| r.2),
+                });
     }
     Ok(mails)
 }

@@ -62,8 +62,9 @@ pub async fn intake(State(app): State<App>, headers: HeaderMap, body: Bytes) -> 
     )
     .await;
     match kept {
-        Ok((id, duplicate)) => {
-            store::hand_on(&app).await;
+        Ok(kept) => {
+            let (id, duplicate) = (kept.id, kept.duplicate);
+            store::hand_on(&app, conn, &kept).await;
             (
                 StatusCode::ACCEPTED,
                 Json(json!({ "id": id, "duplicate": duplicate })),

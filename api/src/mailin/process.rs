@@ -118,19 +118,57 @@ async fn claim(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Claim> {
             }
             Some(_) => return Ok(Claim::Taken),
         }
-        let sender = match header {
-            Some(h) if h != envelope => format!("{envelope} {h}"),
-            _ => envelope,
-        };
         Ok(Claim::Mine(Mail {
             id,
-            sender,
+            sender: sender_of(envelope, header),
             subject,
             body,
         }))
     })
     .await
 }
+
+/// What sender conditions are tried on: the envelope sender, and the
+/// From header when it differs.
+pub fn sender_of(envelope: String, header: Option<String>) -> String {
+    match header {
+        Some(h) if h != envelope => format!("{envelope} {h}"),
+        _ => envelope,
+    }
+}
+
+/// Settles, inside the transaction that keeps it, a mail no rule matches:
+/// it is recorded `no_rule` (and audited) at once and needs no job, so a
+/// flood of routine mails never queues ahead of an alert. False when a rule
+/// matches: the mail's job does the rest.
+pub async fn settle_if_unmatched(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    sender: &str,
+    subject: &str,
+    body: &str,
+) -> QueryResult<bool> {
+    let rules = rulebook::in_order(conn, true).await?;
+    let decision = decide(&rules, sender, subject, body);
+    if decision.acting.is_some() {
+        return Ok(false);
+    }
+    diesel::insert_into(outcomes::table)
+        .values((
+            outcomes::mail_id.eq(id),
+            outcomes::outcome.eq("processing"),
+            outcomes::decision.eq(json!({})),
+        ))
+        .execute(conn)
+        .await?;
+    let d = json!({ "rules": decision.rules, "note": NO_RULE_NOTE });
+    record_outcome(conn, id, "no_rule", d, None, None)
+        .await
+        .map_err(|e| diesel::result::Error::QueryBuilderError(e.to_string().into()))?;
+    Ok(true)
+}
+
+const NO_RULE_NOTE: &str = "どのルールにも一致しないため配信しません";
 
 /// The decision, before anything is sent.
 pub struct Decision {
@@ -223,8 +261,7 @@ pub async fn process(app: &App, id: i64) -> Result<(), JobError> {
         .map_err(anyhow::Error::from)?;
     let decision = decide(&rules, &mail.sender, &mail.subject, &mail.body);
     let Some(a) = decision.acting else {
-        let d =
-            json!({ "rules": decision.rules, "note": "どのルールにも一致しないため配信しません" });
+        let d = json!({ "rules": decision.rules, "note": NO_RULE_NOTE });
         finish(&mut conn, mail.id, "no_rule", d, None, None).await?;
         return Ok(());
     };
@@ -344,31 +381,43 @@ async fn finish(
     rule: Option<i32>,
     delivery: Option<i64>,
 ) -> Result<(), JobError> {
-    let summary = json!({ "outcome": outcome, "rule": rule, "delivery": delivery, "note": decision.get("note") });
     conn.transaction::<(), anyhow::Error, _>(async move |conn| {
-        diesel::update(outcomes::table.find(id))
-            .set((
-                outcomes::outcome.eq(outcome),
-                outcomes::decision.eq(&decision),
-                outcomes::rule_id.eq(rule),
-                outcomes::delivery_id.eq(delivery),
-                outcomes::processed_at.eq(diesel::dsl::now),
-            ))
-            .execute(conn)
-            .await?;
-        crate::audit::record(
-            conn,
-            &Caller::system(),
-            "mailin.decision",
-            Some(crate::audit::Target::new("inbound_mail", id)),
-            summary,
-            crate::audit::Outcome::Success,
-        )
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-        Ok(())
+        record_outcome(conn, id, outcome, decision, rule, delivery).await
     })
     .await?;
+    Ok(())
+}
+
+/// Writes the outcome over the claim and its audit row (in the caller's transaction).
+async fn record_outcome(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    outcome: &'static str,
+    decision: Value,
+    rule: Option<i32>,
+    delivery: Option<i64>,
+) -> anyhow::Result<()> {
+    let summary = json!({ "outcome": outcome, "rule": rule, "delivery": delivery, "note": decision.get("note") });
+    diesel::update(outcomes::table.find(id))
+        .set((
+            outcomes::outcome.eq(outcome),
+            outcomes::decision.eq(&decision),
+            outcomes::rule_id.eq(rule),
+            outcomes::delivery_id.eq(delivery),
+            outcomes::processed_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    crate::audit::record(
+        conn,
+        &Caller::system(),
+        "mailin.decision",
+        Some(crate::audit::Target::new("inbound_mail", id)),
+        summary,
+        crate::audit::Outcome::Success,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     metrics::counter!("tenohira_mailin_processed_total", "outcome" => outcome).increment(1);
     tracing::info!(mail = id, outcome, ?delivery, "mail processed");
     Ok(())

@@ -172,16 +172,29 @@ enum Tls {
     Active,
 }
 
-async fn session(app: &App, tls: Option<TlsAcceptor>, mut stream: TcpStream) -> std::io::Result<()> {
+async fn session(
+    app: &App,
+    tls: Option<TlsAcceptor>,
+    mut stream: TcpStream,
+) -> std::io::Result<()> {
     reply(&mut stream, &format!("220 {HOST} ESMTP ready\r\n")).await?;
-    let state = if tls.is_some() { Tls::Offered } else { Tls::Unavailable };
+    let state = if tls.is_some() {
+        Tls::Offered
+    } else {
+        Tls::Unavailable
+    };
     match converse(app, &mut stream, state).await? {
         Ended::Closed => Ok(()),
         Ended::StartTls => {
             let Some(acceptor) = tls else { return Ok(()) };
             let mut secured = match tokio::time::timeout(IDLE, acceptor.accept(stream)).await {
                 Ok(accepted) => accepted?,
-                Err(_) => return Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "TLS handshake")),
+                Err(_) => {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        "TLS handshake",
+                    ));
+                }
             };
             // RFC 3207: the session starts over; the client says EHLO again.
             converse(app, &mut secured, Tls::Active).await.map(|_| ())
@@ -282,7 +295,11 @@ async fn answer(
     match request {
         Request::Ehlo { .. } => {
             env.helo = true;
-            let starttls = if matches!(tls, Tls::Offered) { "250-STARTTLS\r\n" } else { "" };
+            let starttls = if matches!(tls, Tls::Offered) {
+                "250-STARTTLS\r\n"
+            } else {
+                ""
+            };
             ok(&format!(
                 "250-{HOST}\r\n250-SIZE {max}\r\n250-8BITMIME\r\n{starttls}250 PIPELINING\r\n"
             ))
@@ -420,8 +437,9 @@ async fn keep(app: &App, env: &Envelope, raw: &[u8]) -> String {
     )
     .await;
     match kept {
-        Ok((id, duplicate)) => {
-            store::hand_on(app).await;
+        Ok(kept) => {
+            let (id, duplicate) = (kept.id, kept.duplicate);
+            store::hand_on(app, conn, &kept).await;
             metrics::counter!("tenohira_mailin_received_total", "duplicate" => duplicate.to_string()).increment(1);
             metrics::histogram!("tenohira_mailin_keep_seconds")
                 .record(started.elapsed().as_secs_f64());

@@ -516,7 +516,11 @@ async fn a_disaster_rule_switches_the_rich_menu_once_however_many_alerts_match()
     rule["disasterMode"] = json!(true);
     let r = s.gql(RULE, json!({"i": rule})).await;
     assert!(r.get("errors").is_none(), "{r}");
-    let _ = resident(&t, Some((vec![c.lives["川口市"]], vec![c.nodes["防災/避難情報"]]))).await;
+    let _ = resident(
+        &t,
+        Some((vec![c.lives["川口市"]], vec![c.nodes["防災/避難情報"]])),
+    )
+    .await;
 
     let mut client = Client::connect(addr).await;
     assert!(client.say("EHLO pref.example.jp").await.starts_with("250"));
@@ -533,13 +537,18 @@ async fn a_disaster_rule_switches_the_rich_menu_once_however_many_alerts_match()
         // The second report comes once the menu has switched.
         t.eventually(30, "disaster mode to be on", || async {
             let mut conn = t.db().await;
-            tenohira::richmenu::disaster::is_on(&mut conn).await.unwrap()
+            tenohira::richmenu::disaster::is_on(&mut conn)
+                .await
+                .unwrap()
         })
         .await;
     }
     let first = wait_outcome(&t, &s, subjects[0]).await;
     assert!(
-        first["note"].as_str().unwrap().contains("災害時メニューに切り替えました"),
+        first["note"]
+            .as_str()
+            .unwrap()
+            .contains("災害時メニューに切り替えました"),
         "{first}"
     );
     let second = wait_outcome(&t, &s, subjects[1]).await;

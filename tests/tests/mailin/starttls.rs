@@ -12,8 +12,8 @@ use tokio_rustls::rustls::{self, ProtocolVersion};
 use tokio_rustls::{TlsAcceptor, TlsConnector};
 
 use super::{alert, listen, send_mail};
-use tenohira_tests::smtp::{Client, Handshake};
 use tenohira_tests::TestApp;
+use tenohira_tests::smtp::{Client, Handshake};
 
 /// A self-signed certificate for `localhost`, as PEM files in `dir`.
 fn certificate(dir: &std::path::Path) -> (tenohira::tls::CertFiles, Vec<u8>) {
@@ -40,7 +40,13 @@ fn connector(der: &[u8], versions: &[&'static rustls::SupportedProtocolVersion])
     TlsConnector::from(Arc::new(config))
 }
 
-async fn tls_app() -> (TestApp, std::net::SocketAddr, tenohira::tls::CertFiles, Vec<u8>, tempdir::Dir) {
+async fn tls_app() -> (
+    TestApp,
+    std::net::SocketAddr,
+    tenohira::tls::CertFiles,
+    Vec<u8>,
+    tempdir::Dir,
+) {
     let t = super::app_with(false).await.0;
     let dir = tempdir::Dir::new();
     let (files, der) = certificate(dir.path());
@@ -66,18 +72,30 @@ async fn secured(
 #[tokio::test(flavor = "multi_thread")]
 async fn a_mail_sent_inside_starttls_is_kept_and_tls_1_2_and_1_3_are_served() {
     let (t, addr, _files, der, _dir) = tls_app().await;
-    let (mut c, shook) = secured(addr, &der, &[&rustls::version::TLS13]).await.unwrap();
+    let (mut c, shook) = secured(addr, &der, &[&rustls::version::TLS13])
+        .await
+        .unwrap();
     assert_eq!(shook.version, Some(ProtocolVersion::TLSv1_3));
     assert_eq!(shook.certificate, der);
     // The session starts over: EHLO again, and STARTTLS is no longer offered.
     let ehlo = c.say("EHLO pref.example.jp").await;
-    assert!(ehlo.contains("8BITMIME") && !ehlo.contains("STARTTLS"), "{ehlo}");
+    assert!(
+        ehlo.contains("8BITMIME") && !ehlo.contains("STARTTLS"),
+        "{ehlo}"
+    );
     assert!(c.say("STARTTLS").await.starts_with("503"));
-    let done = send_mail(&mut c, "bousai@pref.example.jp", &alert("tls1@pref.example.jp")).await;
+    let done = send_mail(
+        &mut c,
+        "bousai@pref.example.jp",
+        &alert("tls1@pref.example.jp"),
+    )
+    .await;
     assert!(done.starts_with("250 2.0.0 queued as"), "{done}");
     assert_eq!(t.count("inbound_mails").await, 1);
 
-    let (mut c, shook) = secured(addr, &der, &[&rustls::version::TLS12]).await.unwrap();
+    let (mut c, shook) = secured(addr, &der, &[&rustls::version::TLS12])
+        .await
+        .unwrap();
     assert_eq!(shook.version, Some(ProtocolVersion::TLSv1_2));
     assert!(c.say("EHLO pref.example.jp").await.starts_with("250"));
     assert!(c.say("QUIT").await.starts_with("221"));
@@ -112,7 +130,9 @@ async fn a_tls_1_1_client_is_refused_and_the_listener_keeps_serving() {
     let mut raw = tokio::net::TcpStream::connect(addr).await.unwrap();
     let mut greeting = [0u8; 256];
     let _ = raw.read(&mut greeting).await.unwrap();
-    raw.write_all(b"EHLO old.example\r\nSTARTTLS\r\n").await.unwrap();
+    raw.write_all(b"EHLO old.example\r\nSTARTTLS\r\n")
+        .await
+        .unwrap();
     let mut seen = Vec::new();
     while !String::from_utf8_lossy(&seen).contains("220 2.0.0") {
         let mut buf = [0u8; 512];
@@ -122,20 +142,30 @@ async fn a_tls_1_1_client_is_refused_and_the_listener_keeps_serving() {
     }
     raw.write_all(&tls11_client_hello()).await.unwrap();
     let mut answer = Vec::new();
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), raw.read_to_end(&mut answer)).await;
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        raw.read_to_end(&mut answer),
+    )
+    .await;
     // A fatal (2) alert record (type 21) — rustls says handshake_failure
     // (40), no ServerHello — and then the connection ends.
     assert_eq!(answer.first(), Some(&0x15), "{answer:?}");
     assert_eq!(answer.get(5), Some(&2), "{answer:?}");
     assert!(!answer.contains(&0x16), "no handshake record: {answer:?}");
     // Others are still served.
-    assert!(secured(addr, &der, &[&rustls::version::TLS13]).await.is_ok());
+    assert!(
+        secured(addr, &der, &[&rustls::version::TLS13])
+            .await
+            .is_ok()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_renewed_certificate_is_served_to_the_next_client_without_a_restart() {
     let (_t, addr, files, der, dir) = tls_app().await;
-    let (_, first) = secured(addr, &der, &[&rustls::version::TLS13]).await.unwrap();
+    let (_, first) = secured(addr, &der, &[&rustls::version::TLS13])
+        .await
+        .unwrap();
     assert_eq!(first.certificate, der);
     // The renewal writes new files in place (a file's time moves on).
     let renewed_dir = tempdir::Dir::new();
@@ -143,11 +173,15 @@ async fn a_renewed_certificate_is_served_to_the_next_client_without_a_restart() 
     std::thread::sleep(std::time::Duration::from_millis(20));
     std::fs::copy(&renewed.cert, &files.cert).unwrap();
     std::fs::copy(&renewed.key, &files.key).unwrap();
-    let (_, second) = secured(addr, &renewed_der, &[&rustls::version::TLS13]).await.unwrap();
+    let (_, second) = secured(addr, &renewed_der, &[&rustls::version::TLS13])
+        .await
+        .unwrap();
     assert_eq!(second.certificate, renewed_der);
     // A half-written renewal keeps the last good pair in service.
     std::fs::write(&files.key, b"-----BEGIN PRIVATE KEY-----\ntruncated").unwrap();
-    let (_, third) = secured(addr, &renewed_der, &[&rustls::version::TLS13]).await.unwrap();
+    let (_, third) = secured(addr, &renewed_der, &[&rustls::version::TLS13])
+        .await
+        .unwrap();
     assert_eq!(third.certificate, renewed_der);
     drop(dir);
 }
@@ -158,12 +192,21 @@ async fn a_command_pipelined_behind_starttls_in_the_clear_is_not_run_inside_tls(
     let mut c = Client::connect(addr).await;
     assert!(c.say("EHLO pref.example.jp").await.contains("STARTTLS"));
     // An attacker on the path appends a command to the client's STARTTLS.
-    c.send(b"STARTTLS\r\nMAIL FROM:<bousai@pref.example.jp>\r\n").await;
+    c.send(b"STARTTLS\r\nMAIL FROM:<bousai@pref.example.jp>\r\n")
+        .await;
     assert!(c.reply().await.starts_with("220 2.0.0"));
-    let (mut c, _) = c.into_tls(connector(&der, &[&rustls::version::TLS13])).await.unwrap();
+    let (mut c, _) = c
+        .into_tls(connector(&der, &[&rustls::version::TLS13]))
+        .await
+        .unwrap();
     assert!(c.say("EHLO pref.example.jp").await.starts_with("250"));
     // Had the injected MAIL FROM been kept, this RCPT would be accepted.
-    let rcpt = c.say(&format!("RCPT TO:<alerts+{}@tenohira.example>", super::TOKEN)).await;
+    let rcpt = c
+        .say(&format!(
+            "RCPT TO:<alerts+{}@tenohira.example>",
+            super::TOKEN
+        ))
+        .await;
     assert!(rcpt.starts_with("503"), "{rcpt}");
 }
 
