@@ -338,7 +338,7 @@ async fn fixture(t: &TestApp) -> Fixture {
     )
     .await
     .unwrap()
-    .0;
+    .id;
     fixture
 }
 
