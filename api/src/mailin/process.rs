@@ -70,6 +70,18 @@ enum Claim {
     Taken,
 }
 
+/// The `processing` row that claims a mail (its outcome is written over it).
+async fn claim_row(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<usize> {
+    diesel::insert_into(outcomes::table)
+        .values((
+            outcomes::mail_id.eq(id),
+            outcomes::outcome.eq("processing"),
+            outcomes::decision.eq(json!({})),
+        ))
+        .execute(conn)
+        .await
+}
+
 async fn claim(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Claim> {
     conn.transaction(async move |conn| {
         let row: Option<(String, Option<String>, String, String)> = mails::table
@@ -96,14 +108,7 @@ async fn claim(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Claim> {
             .optional()?;
         match earlier {
             None => {
-                diesel::insert_into(outcomes::table)
-                    .values((
-                        outcomes::mail_id.eq(id),
-                        outcomes::outcome.eq("processing"),
-                        outcomes::decision.eq(json!({})),
-                    ))
-                    .execute(conn)
-                    .await?;
+                claim_row(conn, id).await?;
             }
             Some((o, at))
                 if o == "processing" && at < Utc::now() - Duration::seconds(CLAIM_STALE_SECS) =>
@@ -153,14 +158,7 @@ pub async fn settle_if_unmatched(
     if decision.acting.is_some() {
         return Ok(false);
     }
-    diesel::insert_into(outcomes::table)
-        .values((
-            outcomes::mail_id.eq(id),
-            outcomes::outcome.eq("processing"),
-            outcomes::decision.eq(json!({})),
-        ))
-        .execute(conn)
-        .await?;
+    claim_row(conn, id).await?;
     let d = json!({ "rules": decision.rules, "note": NO_RULE_NOTE });
     record_outcome(conn, id, "no_rule", d, None, None)
         .await
