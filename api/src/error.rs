@@ -32,6 +32,10 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// A state of things refuses the request, with a code of its own
+    /// (`SURVEY_CLOSED`, `ALREADY_ANSWERED`…) a client can act on.
+    #[error("{1}")]
+    Refused(&'static str, String),
     #[error("{0}")]
     RateLimited(String),
     /// LINE (or another outside service) did not take the request; nothing of ours failed.
@@ -59,6 +63,7 @@ impl AppError {
             Self::BadInput(_) => "BAD_USER_INPUT",
             Self::NotFound(_) => "NOT_FOUND",
             Self::Conflict(_) => "CONFLICT",
+            Self::Refused(code, _) => code,
             Self::RateLimited(_) => "RATE_LIMITED",
             Self::Unavailable(_) => "UNAVAILABLE",
             Self::Internal(_) => "INTERNAL",
@@ -108,6 +113,7 @@ impl From<diesel::result::Error> for AppError {
             Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, info) => {
                 let user = match info.constraint_name() {
                     Some(c) if c.starts_with("mail_rules_") => "メール配信ルール",
+                    Some(c) if c.starts_with("surveys_") => "アンケート",
                     _ => "ほかの設定",
                 };
                 tracing::debug!(constraint = ?info.constraint_name(), "foreign key violation");

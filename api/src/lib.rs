@@ -36,6 +36,7 @@ pub mod sigv4;
 pub mod staff;
 pub mod storage;
 pub mod store;
+pub mod survey;
 pub mod sync;
 pub mod tls;
 pub mod worker;

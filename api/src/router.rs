@@ -85,6 +85,10 @@ pub fn router(app: App) -> Router {
             "/exports/rich-menu-taps.csv",
             get(crate::richmenu::taps::taps_csv),
         )
+        .route(
+            "/exports/surveys/{id}/answers.csv",
+            get(crate::survey::export::answers_csv),
+        )
         .route("/media", axum::routing::post(crate::media::http::upload))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -18,6 +18,7 @@ pub const CAPABILITIES: &[fn(&mut Registry)] = &[
     crate::chatbot::register,
     crate::richmenu::register,
     crate::mailin::register,
+    crate::survey::register,
 ];
 
 /// The registry of every capability's background work.

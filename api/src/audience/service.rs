@@ -761,6 +761,26 @@ pub async fn get_segment(app: &App, caller: &Caller, id: i32) -> AppResult<Segme
         .ok_or_else(|| AppError::NotFound("segment".into()))
 }
 
+/// The labels of the residence attribute (kind municipality), in order:
+/// the list other capabilities offer residents (no permission: it is the
+/// same list the registration page shows everyone).
+pub async fn municipality_names(conn: &mut AsyncPgConnection) -> QueryResult<Vec<String>> {
+    attribute_options::table
+        .inner_join(attributes::table)
+        .filter(attributes::kind.eq("municipality"))
+        .filter(attributes::deleted_at.is_null())
+        .filter(attribute_options::deleted_at.is_null())
+        .filter(attribute_options::archived_at.is_null())
+        .order((
+            attributes::position,
+            attribute_options::position,
+            attribute_options::id,
+        ))
+        .select(attribute_options::label)
+        .load(conn)
+        .await
+}
+
 /// Whether a saved segment exists (for capabilities that point at one; no
 /// permission: their caller was checked by them).
 pub async fn segment_exists(conn: &mut AsyncPgConnection, id: i32) -> QueryResult<bool> {

@@ -672,3 +672,66 @@ diesel::table! {
 
 diesel::joinable!(mail_outcomes -> inbound_mails (mail_id));
 diesel::allow_tables_to_appear_in_same_query!(inbound_mails, mail_rules, mail_outcomes);
+
+diesel::table! {
+    surveys (id) {
+        id -> Int4,
+        title -> Text,
+        form -> Jsonb,
+        settings -> Jsonb,
+        segment_id -> Nullable<Int4>,
+        team_id -> Nullable<Uuid>,
+        created_by -> Nullable<Uuid>,
+        created_by_label -> Text,
+        live_version -> Nullable<Int4>,
+        data_key_id -> Uuid,
+        closed_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    survey_versions (survey_id, version) {
+        survey_id -> Int4,
+        version -> Int4,
+        form -> Jsonb,
+        published_at -> Timestamptz,
+        published_by -> Text,
+    }
+}
+
+diesel::table! {
+    survey_grants (survey_id, account_id) {
+        survey_id -> Int4,
+        account_id -> Uuid,
+        granted_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    survey_answers (id) {
+        id -> Int8,
+        survey_id -> Int4,
+        version -> Int4,
+        friend_id -> Nullable<Int8>,
+        respondent -> Bytea,
+        only_one -> Bool,
+        sealed -> Bytea,
+        channel -> Text,
+        submitted_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(survey_versions -> surveys (survey_id));
+diesel::joinable!(survey_grants -> surveys (survey_id));
+diesel::joinable!(survey_answers -> surveys (survey_id));
+diesel::joinable!(survey_answers -> friends (friend_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    surveys,
+    survey_versions,
+    survey_grants,
+    survey_answers,
+    friends
+);

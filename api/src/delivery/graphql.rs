@@ -46,7 +46,7 @@ impl DeliveryStatus {
     }
 }
 
-/// One message: `type` is text, image or video.
+/// One message: `type` is text, image, video or buttons (a capability's invitation, e.g. a survey's).
 #[derive(SimpleObject)]
 pub struct DeliveryMessage {
     r#type: String,
@@ -78,6 +78,12 @@ impl From<Message> for DeliveryMessage {
                 text: None,
                 media_id: Some(media_id),
                 preview_media_id: Some(preview_media_id),
+            },
+            Message::Buttons { text, .. } => Self {
+                r#type: "buttons".into(),
+                text: Some(text),
+                media_id: None,
+                preview_media_id: None,
             },
         }
     }

@@ -36,6 +36,21 @@ pub enum Message {
         media_id: Uuid,
         preview_media_id: Uuid,
     },
+    /// Text with up to four buttons (LINE's buttons template): a link to
+    /// open or a postback for the bot. Built by capabilities (a survey's
+    /// invitation), not composed by staff.
+    Buttons {
+        text: String,
+        buttons: Vec<Button>,
+    },
+}
+
+/// One button of a [`Message::Buttons`]: opens `uri`, or posts `data` back.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Button {
+    pub label: String,
+    pub uri: Option<String>,
+    pub data: Option<String>,
 }
 
 /// Whom a delivery reaches.
@@ -69,6 +84,23 @@ pub fn to_line(list: &[Message], media_url: &dyn Fn(Uuid, bool) -> String) -> Ve
                 "type": "video",
                 "originalContentUrl": media_url(*media_id, false),
                 "previewImageUrl": media_url(*preview_media_id, true),
+            }),
+            Message::Buttons { text, buttons } => json!({
+                "type": "template",
+                "altText": text.chars().take(400).collect::<String>(),
+                "template": {
+                    "type": "buttons",
+                    "text": text,
+                    "actions": buttons.iter().map(|b| match (&b.uri, &b.data) {
+                        (Some(uri), _) => json!({ "type": "uri", "label": b.label, "uri": uri }),
+                        (None, data) => json!({
+                            "type": "postback",
+                            "label": b.label,
+                            "data": data.clone().unwrap_or_default(),
+                            "displayText": b.label,
+                        }),
+                    }).collect::<Vec<_>>(),
+                },
             }),
         })
         .collect()

@@ -58,7 +58,7 @@ async fn check_draft(app: &App, conn: &mut AsyncPgConnection, d: &Draft) -> AppR
     }
     for (i, m) in d.messages.iter().enumerate() {
         let ids = match m {
-            Message::Text { .. } => vec![],
+            Message::Text { .. } | Message::Buttons { .. } => vec![],
             Message::Image { media_id } => vec![(*media_id, "image", "mediaId")],
             Message::Video {
                 media_id,

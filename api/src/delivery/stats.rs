@@ -158,6 +158,7 @@ fn row(d: super::model::Delivery, r: Option<super::model::Run>) -> Vec<Cell> {
             super::model::Message::Text { .. } => "テキスト",
             super::model::Message::Image { .. } => "画像",
             super::model::Message::Video { .. } => "動画",
+            super::model::Message::Buttons { .. } => "ボタン",
         })
         .collect();
     let status = STATUS_JA

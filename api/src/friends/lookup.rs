@@ -66,6 +66,20 @@ pub async fn id_of(conn: &mut AsyncPgConnection, line_user_id: &str) -> QueryRes
         .optional()
 }
 
+/// The friend id of a LINE user who has ever followed, and whether they follow now.
+pub async fn standing_of(
+    conn: &mut AsyncPgConnection,
+    line_user_id: &str,
+) -> QueryResult<Option<(i64, bool)>> {
+    let row: Option<(i64, String)> = friends::table
+        .filter(friends::line_user_id.eq(line_user_id))
+        .select((friends::id, friends::status))
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(row.map(|(id, status)| (id, status == "following")))
+}
+
 pub async fn max_id(conn: &mut AsyncPgConnection) -> QueryResult<Option<i64>> {
     friends::table
         .select(diesel::dsl::max(friends::id))

@@ -11,12 +11,14 @@ pub struct LiffQueryRoot(
     crate::friends::graphql::ResidentQuery,
     crate::audience::graphql::ResidentAudienceQuery,
     crate::card::graphql::ResidentCardQuery,
+    crate::survey::graphql::ResidentSurveyQuery,
 );
 
 #[derive(MergedObject, Default)]
 pub struct LiffMutationRoot(
     crate::audience::graphql::ResidentAudienceMutation,
     crate::card::graphql::ResidentCardMutation,
+    crate::survey::graphql::ResidentSurveyMutation,
 );
 
 pub type LiffSchema = Schema<LiffQueryRoot, LiffMutationRoot, EmptySubscription>;

@@ -25,6 +25,7 @@ pub struct QueryRoot(
     crate::chatbot::graphql::ChatbotStatsQuery,
     crate::richmenu::graphql::RichMenuQuery,
     crate::mailin::graphql::MailinQuery,
+    crate::survey::graphql::SurveyQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -39,6 +40,7 @@ pub struct MutationRoot(
     crate::chatbot::graphql::FaqImportMutation,
     crate::richmenu::graphql::RichMenuMutation,
     crate::mailin::graphql::MailinMutation,
+    crate::survey::graphql::SurveyMutation,
 );
 
 pub type StaffSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

@@ -152,6 +152,38 @@ pub fn validate(messages: &[Value]) -> Vec<FieldError> {
                     ));
                 }
             }
+            Some("template") if m["template"]["type"] == "buttons" => {
+                let t = &m["template"];
+                let alt = m["altText"].as_str().map_or(0, |s| s.chars().count());
+                if alt == 0 || alt > 400 {
+                    e.push(FieldError::new(
+                        format!("{p}.altText"),
+                        "代替テキストは1〜400文字です",
+                    ));
+                }
+                let limit = if t["title"].is_string() || t["thumbnailImageUrl"].is_string() {
+                    60
+                } else {
+                    160
+                };
+                let n = t["text"].as_str().map_or(0, |s| s.chars().count());
+                if n == 0 || n > limit {
+                    e.push(FieldError::new(
+                        format!("{p}.template.text"),
+                        format!("ボタンの本文は1〜{limit}文字です"),
+                    ));
+                }
+                let actions = t["actions"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+                if actions.is_empty() || actions.len() > 4 {
+                    e.push(FieldError::new(
+                        format!("{p}.template.actions"),
+                        "ボタンは1〜4個です",
+                    ));
+                }
+                for (j, a) in actions.iter().enumerate() {
+                    action(&mut e, a, &format!("{p}.template.actions[{j}]"));
+                }
+            }
             Some("sticker") | Some("template") => {}
             _ => e.push(FieldError::new(
                 format!("{p}.type"),

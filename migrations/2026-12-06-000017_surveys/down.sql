@@ -1,0 +1,4 @@
+DROP TABLE survey_answers;
+DROP TABLE survey_grants;
+DROP TABLE survey_versions;
+DROP TABLE surveys;
