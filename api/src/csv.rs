@@ -185,7 +185,8 @@ pub fn authorize(caller: &Caller, permissions: &[Permission]) -> Result<(), Box<
 }
 
 /// A download's refusal: the first bad-input message as a 400 (staff read
-/// it), anything else as a 503 whose cause goes to the logs only.
+/// it), a missing or forbidden record as 404 / 403, anything else as a 503
+/// whose cause goes to the logs only.
 pub fn refused(e: crate::error::AppError) -> Response {
     use axum::http::StatusCode;
     match e {
@@ -197,6 +198,8 @@ pub fn refused(e: crate::error::AppError) -> Response {
                 .unwrap_or_default();
             (StatusCode::BAD_REQUEST, text).into_response()
         }
+        crate::error::AppError::NotFound(_) => StatusCode::NOT_FOUND.into_response(),
+        crate::error::AppError::Forbidden(m) => (StatusCode::FORBIDDEN, m).into_response(),
         e => {
             let _ = e.to_graphql(); // logs the cause with an error id
             StatusCode::SERVICE_UNAVAILABLE.into_response()

@@ -268,6 +268,18 @@ const ACTIONS: &[(&str, &str)] = &[
         "mailin.decision",
         "受信メールの判定（一致したルールと結果）",
     ),
+    ("survey.create", "アンケートの作成"),
+    ("survey.update", "アンケートの編集（下書き・設定）"),
+    ("survey.publish", "アンケートの公開（新しい版）"),
+    ("survey.close", "アンケートの受付終了"),
+    ("survey.reopen", "アンケートの受付再開"),
+    ("survey.delete", "アンケートと回答の削除"),
+    ("survey.grant", "アンケート結果の閲覧許可"),
+    ("survey.revoke", "アンケート結果の閲覧許可の取り消し"),
+    ("survey.send", "アンケートの配信（即時または承認待ち）"),
+    ("survey.texts_read", "アンケートの自由記述の閲覧"),
+    ("survey.answers_read", "アンケート回答の閲覧（API）"),
+    ("survey.export", "アンケート回答のCSV出力"),
 ];
 
 #[cfg(test)]

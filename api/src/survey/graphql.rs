@@ -583,8 +583,9 @@ impl SurveyMutation {
     }
 
     /// Sends the survey as a message with 回答する (LIFF) and, for short
-    /// surveys, トークで回答 buttons, through delivery (needs `delivery.send`
-    /// too); returns the delivery's id, whose statistics are delivery's.
+    /// surveys, トークで回答 buttons, through delivery; returns the delivery's
+    /// id, whose statistics are delivery's. Without `delivery.send` it is
+    /// kept as a draft awaiting a sender's approval.
     async fn send_survey(&self, ctx: &Context<'_>, id: i32, input: SendSurveyInput) -> Result<i64> {
         Ok(super::send::send(ctx.app(), ctx.caller(), id, input.text, input.segment_id).await?)
     }

@@ -1,7 +1,8 @@
 //! Sending a survey to residents: a message with 回答する (the LIFF page)
 //! and, when the survey fits the chat, トークで回答 — through delivery's
 //! public entry point, so it is checked, counted and reported as any
-//! delivery is.
+//! delivery is. Staff who may not send deliveries themselves leave it as a
+//! draft for a sender's approval.
 
 use serde_json::json;
 
@@ -25,8 +26,9 @@ pub async fn send(
     let mut conn = app.db.get().await?;
     let (row, _) = access::load(&mut conn, caller, id, Access::Own).await?;
     drop(conn);
-    // Reaching residents is a delivery: whoever sends one needs its permission.
-    caller.require(Permission::DeliverySend)?;
+    // Reaching residents is a delivery: without delivery.send the message is
+    // kept as a draft a sender must approve in 配信, as a mail rule's draft is.
+    let awaiting_approval = !caller.has(Permission::DeliverySend);
     let text = text.trim().to_string();
     if text.is_empty() || text.chars().count() > MAX_TEXT {
         return Err(AppError::bad_input(
@@ -70,7 +72,7 @@ pub async fn send(
             target,
             audit_action: "survey.send",
             audit_summary: json!({ "survey": id, "segment": segment.or(live.settings.segment_id) }),
-            awaiting_approval: false,
+            awaiting_approval,
         },
     )
     .await

@@ -12,6 +12,7 @@ mod friends;
 mod mailin;
 mod richmenu;
 mod staff;
+mod survey;
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -53,6 +54,7 @@ pub struct Fixture {
     mail_rule: i32,
     mail_sender: i32,
     mail: i64,
+    survey: i32,
 }
 
 pub struct Op {
@@ -76,6 +78,7 @@ fn ops() -> Vec<Op> {
         chatbot::ops(),
         richmenu::ops(),
         mailin::ops(),
+        survey::ops(),
         delivery::ops(),
         staff::ops(),
     ]
@@ -258,6 +261,7 @@ async fn fixture(t: &TestApp) -> Fixture {
             .to_string()
     };
     let mut fixture = Fixture {
+        survey: 0,
         rich_menu: 0,
         mail_rule: 0,
         mail_sender: 0,
@@ -323,6 +327,24 @@ async fn fixture(t: &TestApp) -> Fixture {
         .await
         .unwrap()
         .id;
+    let survey = tenohira::survey::service::create(
+        &t.app,
+        &system,
+        tenohira::survey::service::Draft {
+            title: "権限確認アンケート".into(),
+            form: serde_json::from_value(survey::stored_form()).unwrap(),
+            settings: tenohira::survey::model::Settings {
+                identified: true,
+                ..Default::default()
+            },
+        },
+    )
+    .await
+    .unwrap();
+    tenohira::survey::service::publish(&t.app, &system, survey.id)
+        .await
+        .unwrap();
+    fixture.survey = survey.id;
     let mut conn = t.db().await;
     fixture.mail = tenohira::mailin::store::keep(
         &mut conn,
@@ -416,6 +438,13 @@ async fn every_operation_is_guarded() {
         use diesel_async::RunQueryDsl;
         diesel::sql_query(
             "UPDATE deliveries SET created_by = (SELECT id FROM staff_accounts WHERE login_id = 'has-delivery-create')",
+        )
+        .execute(&mut t.db().await)
+        .await
+        .unwrap();
+        // The fixture survey is the survey.manage holder's own (results are owners' only).
+        diesel::sql_query(
+            "UPDATE surveys SET created_by = (SELECT id FROM staff_accounts WHERE login_id = 'has-survey-manage')",
         )
         .execute(&mut t.db().await)
         .await
@@ -559,6 +588,7 @@ async fn bad_input_on_every_mutation_changes_nothing() {
                 CardSettings,
                 RichmenuManage,
                 MailinManage,
+                SurveyManage,
             ],
         )
         .await;
@@ -572,6 +602,7 @@ async fn bad_input_on_every_mutation_changes_nothing() {
         card::bad_inputs(&f, &me),
         richmenu::bad_inputs(&f, &me),
         mailin::bad_inputs(&f, &me),
+        survey::bad_inputs(&f, &me),
         delivery::bad_inputs(&f, &me),
         staff::bad_inputs(&f, &me),
     ]
