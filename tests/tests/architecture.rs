@@ -35,7 +35,7 @@ const INFRASTRUCTURE: &[&str] = &[
 /// Floor 2: one room each.
 const CAPABILITIES: &[&str] = &[
     "staff", "friends", "inbox", "audience", "delivery", "card", "media", "chatbot", "richmenu",
-    "mailin",
+    "mailin", "survey",
 ];
 /// Floor 3: the only modules that name every capability.
 const ASSEMBLY: &[&str] = &[

@@ -9,8 +9,10 @@ use serde_json::{Value, json};
 use tenohira::auth::Permission::*;
 use tenohira_tests::{Session, TestApp, csv_records, data, error_code, quick_reply};
 
-const ANSWER: &str = "mutation($i: AnswerSurveyInput!) { answerSurvey(input: $i) { answerId thankYou } }";
-const CHANGE: &str = "mutation($i: AnswerSurveyInput!) { changeSurveyAnswer(input: $i) { answerId } }";
+const ANSWER: &str =
+    "mutation($i: AnswerSurveyInput!) { answerSurvey(input: $i) { answerId thankYou } }";
+const CHANGE: &str =
+    "mutation($i: AnswerSurveyInput!) { changeSurveyAnswer(input: $i) { answerId } }";
 const VIEW: &str = "query($id: Int!) { survey(id: $id) { version answerable code message mine { version answers { question values } } municipalities } }";
 
 fn q(key: &str, kind: &str, title: &str, extra: Value) -> Value {
@@ -22,7 +24,9 @@ fn q(key: &str, kind: &str, title: &str, extra: Value) -> Value {
 }
 
 fn choices(keys: &[(&str, &str)]) -> Value {
-    keys.iter().map(|(k, l)| json!({"key": k, "label": l})).collect()
+    keys.iter()
+        .map(|(k, l)| json!({"key": k, "label": l}))
+        .collect()
 }
 
 /// Every kind but DROPDOWN (as SINGLE on the server), with a condition and a jump.
@@ -63,7 +67,10 @@ async fn create(s: &Session, title: &str, form: Value, settings: Value) -> i64 {
 
 async fn publish(s: &Session, id: i64) -> i64 {
     let r = s
-        .gql("mutation($id: Int!) { publishSurvey(id: $id) { liveVersion } }", json!({"id": id}))
+        .gql(
+            "mutation($id: Int!) { publishSurvey(id: $id) { liveVersion } }",
+            json!({"id": id}),
+        )
         .await;
     data(&r)["publishSurvey"]["liveVersion"].as_i64().unwrap()
 }
@@ -112,10 +119,16 @@ async fn every_kind_is_checked_on_the_server_and_refusals_store_nothing() {
     broken["sections"][0]["questions"][0]["choices"] = json!([]);
     let id = create(&s, "県民の日イベント", broken, json!({"textLimit": 20})).await;
     let r = s
-        .gql("mutation($id: Int!) { publishSurvey(id: $id) { id } }", json!({"id": id}))
+        .gql(
+            "mutation($id: Int!) { publishSurvey(id: $id) { id } }",
+            json!({"id": id}),
+        )
         .await;
     assert_eq!(error_code(&r).as_deref(), Some("BAD_USER_INPUT"), "{r}");
-    assert_eq!(r["errors"][0]["extensions"]["field"], "form.sections[0].questions[0].choices");
+    assert_eq!(
+        r["errors"][0]["extensions"]["field"],
+        "form.sections[0].questions[0].choices"
+    );
     let r = s
         .gql(
             "mutation($id: Int!, $i: SurveyInput!) { updateSurvey(id: $id, input: $i) { id } }",
@@ -130,7 +143,13 @@ async fn every_kind_is_checked_on_the_server_and_refusals_store_nothing() {
     let token = token_for(&t, &users[0]).await;
     let view = t.liff_vars(Some(&token), VIEW, json!({"id": id})).await;
     assert_eq!(data(&view)["survey"]["answerable"], true, "{view}");
-    assert!(data(&view)["survey"]["municipalities"].as_array().unwrap().len() >= 63);
+    assert!(
+        data(&view)["survey"]["municipalities"]
+            .as_array()
+            .unwrap()
+            .len()
+            >= 63
+    );
 
     let with = |i: usize, v: Value| {
         let mut g = good();
@@ -140,7 +159,10 @@ async fn every_kind_is_checked_on_the_server_and_refusals_store_nothing() {
     let cases: Vec<(Vec<Value>, &str)> = vec![
         (with(1, a("people", "9")), "input.answers[1].value"),
         (with(1, a("people", "たくさん")), "input.answers[1].value"),
-        (with(2, picks("topics", &["a", "b", "c"])), "input.answers[2].values"),
+        (
+            with(2, picks("topics", &["a", "b", "c"])),
+            "input.answers[2].values",
+        ),
         (with(2, a("topics", "a")), "input.answers[2].value"),
         (with(3, a("day", "2027-02-30")), "input.answers[3].value"),
         (with(4, a("score", "6")), "input.answers[4].value"),
@@ -156,11 +178,18 @@ async fn every_kind_is_checked_on_the_server_and_refusals_store_nothing() {
         (with(9, a("why", "遠い")), "input.answers[9].question"),
         // The required consent left out.
         (good()[..9].to_vec(), "input.answers"),
-        (with(6, a("kana", &"ア".repeat(21))), "input.answers[6].value"),
+        (
+            with(6, a("kana", &"ア".repeat(21))),
+            "input.answers[6].value",
+        ),
     ];
     for (answers, field) in cases {
         let r = answer(&t, &token, id, v1, answers).await;
-        assert_eq!(error_code(&r).as_deref(), Some("BAD_USER_INPUT"), "{field}: {r}");
+        assert_eq!(
+            error_code(&r).as_deref(),
+            Some("BAD_USER_INPUT"),
+            "{field}: {r}"
+        );
         let fields: Vec<&str> = r["errors"][0]["extensions"]["fieldErrors"]
             .as_array()
             .unwrap()
@@ -169,7 +198,11 @@ async fn every_kind_is_checked_on_the_server_and_refusals_store_nothing() {
             .collect();
         assert!(fields.contains(&field), "{field}: {r}");
     }
-    assert_eq!(t.count("survey_answers").await, 0, "nothing stored on bad input");
+    assert_eq!(
+        t.count("survey_answers").await,
+        0,
+        "nothing stored on bad input"
+    );
 
     // Not attending: the jump ends the survey after the reason.
     let no = vec![a("attend", "no"), a("why", "仕事のため")];
@@ -181,15 +214,36 @@ async fn every_kind_is_checked_on_the_server_and_refusals_store_nothing() {
 
     // Their answer, changed while it is open.
     let r = t
-        .liff_vars(Some(&token), CHANGE, json!({"i": {"surveyId": id, "version": v1, "answers": good()}}))
+        .liff_vars(
+            Some(&token),
+            CHANGE,
+            json!({"i": {"surveyId": id, "version": v1, "answers": good()}}),
+        )
         .await;
     data(&r);
     let view = t.liff_vars(Some(&token), VIEW, json!({"id": id})).await;
     let mine = &data(&view)["survey"]["mine"]["answers"];
-    assert_eq!(mine[0], json!({"question": "attend", "values": ["yes"]}), "{view}");
-    assert_eq!(mine[1], json!({"question": "people", "values": ["2"]}), "normalised: {view}");
-    assert_eq!(mine[2], json!({"question": "topics", "values": ["a", "b"]}), "in form order: {view}");
-    let kana = mine.as_array().unwrap().iter().find(|x| x["question"] == "kana").unwrap();
+    assert_eq!(
+        mine[0],
+        json!({"question": "attend", "values": ["yes"]}),
+        "{view}"
+    );
+    assert_eq!(
+        mine[1],
+        json!({"question": "people", "values": ["2"]}),
+        "normalised: {view}"
+    );
+    assert_eq!(
+        mine[2],
+        json!({"question": "topics", "values": ["a", "b"]}),
+        "in form order: {view}"
+    );
+    let kana = mine
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["question"] == "kana")
+        .unwrap();
     assert_eq!(kana["values"][0], "サイタマ ハナコ");
 
     // A new version: answers given against the old one are refused.
@@ -214,21 +268,32 @@ async fn every_kind_is_checked_on_the_server_and_refusals_store_nothing() {
     assert_eq!(versions, vec![1], "the kept answer keeps its version");
 
     // Closed: refused, and the page says so.
-    data(&s.gql("mutation($id: Int!) { closeSurvey(id: $id) { status } }", json!({"id": id})).await);
+    data(
+        &s.gql(
+            "mutation($id: Int!) { closeSurvey(id: $id) { status } }",
+            json!({"id": id}),
+        )
+        .await,
+    );
     let r = answer(&t, &other, id, v2, good()).await;
     assert_eq!(error_code(&r).as_deref(), Some("SURVEY_CLOSED"), "{r}");
     let view = t.liff_vars(Some(&other), VIEW, json!({"id": id})).await;
     assert_eq!(data(&view)["survey"]["code"], "SURVEY_CLOSED");
-    assert_eq!(data(&view)["survey"]["message"], "このアンケートの受付は終了しました");
+    assert_eq!(
+        data(&view)["survey"]["message"],
+        "このアンケートの受付は終了しました"
+    );
     assert_eq!(t.count("survey_answers").await, 1);
     // Stored sealed: no answer text in the row.
     let plain: i64 = {
         use diesel_async::RunQueryDsl;
-        diesel::sql_query("SELECT count(*) AS n FROM survey_answers WHERE position('yes'::bytea in sealed) > 0")
-            .get_result::<tenohira_tests::Count>(&mut t.db().await)
-            .await
-            .unwrap()
-            .n
+        diesel::sql_query(
+            "SELECT count(*) AS n FROM survey_answers WHERE position('yes'::bytea in sealed) > 0",
+        )
+        .get_result::<tenohira_tests::Count>(&mut t.db().await)
+        .await
+        .unwrap()
+        .n
     };
     assert_eq!(plain, 0);
 }
@@ -268,17 +333,29 @@ async fn segment_of(t: &TestApp, members: &[String]) -> (i32, Vec<i32>) {
         )
         .await;
     }
-    let seg = audience::save_segment(&t.app, &system, None, "防災に関心".into(), Expr::AnyOf(vec![opts[0]]))
+    let seg = audience::save_segment(
+        &t.app,
+        &system,
+        None,
+        "防災に関心".into(),
+        Expr::AnyOf(vec![opts[0]]),
+    )
+    .await
+    .unwrap();
+    // The audience index follows the change log: bring it up to date now.
+    tenohira::audience::index(&t.app)
+        .refresh(&t.app.db)
         .await
         .unwrap();
-    // The audience index follows the change log: bring it up to date now.
-    tenohira::audience::index(&t.app).refresh(&t.app.db).await.unwrap();
     (seg.id, opts)
 }
 
 async fn sql(t: &TestApp, q: &str) {
     use diesel_async::RunQueryDsl;
-    diesel::sql_query(q).execute(&mut t.db().await).await.unwrap();
+    diesel::sql_query(q)
+        .execute(&mut t.db().await)
+        .await
+        .unwrap();
 }
 
 fn short_form() -> Value {
@@ -314,10 +391,22 @@ async fn the_audience_and_the_quota_are_kept() {
         data(&answer(&t, &inside, id, v, vec![a("useful", "yes")]).await);
     }
     let r = answer(&t, &inside, id, v, vec![a("useful", "no")]).await;
-    assert_eq!(error_code(&r).as_deref(), Some("SURVEY_CLOSED"), "the quota closed it: {r}");
+    assert_eq!(
+        error_code(&r).as_deref(),
+        Some("SURVEY_CLOSED"),
+        "the quota closed it: {r}"
+    );
     assert_eq!(t.count("survey_answers").await, 2);
-    let r = s.gql("query($id: Int!) { survey(id: $id) { status answerCount } }", json!({"id": id})).await;
-    assert_eq!(data(&r)["survey"], json!({"status": "CLOSED", "answerCount": 2}));
+    let r = s
+        .gql(
+            "query($id: Int!) { survey(id: $id) { status answerCount } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(
+        data(&r)["survey"],
+        json!({"status": "CLOSED", "answerCount": 2})
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -371,7 +460,10 @@ async fn results_cross_tab_and_csv_match_what_was_stored() {
     assert_eq!(res["total"], 12);
     assert_eq!(res["liff"], 12);
     let useful = &res["questions"][0];
-    assert_eq!(useful["counts"], json!([{"key": "yes", "count": 9}, {"key": "no", "count": 3}]));
+    assert_eq!(
+        useful["counts"],
+        json!([{"key": "yes", "count": 9}, {"key": "no", "count": 3}])
+    );
     assert_eq!(res["questions"][1]["counts"][0]["count"], 6);
     let score = &res["questions"][2];
     // Scores 1,2,3,4,5,1,2,3,4,5,1,2: mean 33/12, median 2.5.
@@ -392,7 +484,10 @@ async fn results_cross_tab_and_csv_match_what_was_stored() {
             json!({"id": id}),
         )
         .await;
-    assert_eq!(data(&r)["surveyTexts"]["items"][0]["text"], "ＬＩＮＥで届くのが便利");
+    assert_eq!(
+        data(&r)["surveyTexts"]["items"][0]["text"],
+        "ＬＩＮＥで届くのが便利"
+    );
 
     // By age band: 30代 has 6 yes; 40代 has 3 yes and 1 no; 未登録 2 no.
     let r = s
@@ -403,16 +498,31 @@ async fn results_cross_tab_and_csv_match_what_was_stored() {
         .await;
     let tab = &data(&r)["surveyCrossTab"];
     assert_eq!(tab["columns"], json!(["はい", "いいえ"]));
-    assert_eq!(tab["rows"][0], json!({"group": "30代", "cells": [6, 0], "total": 6}));
-    assert_eq!(tab["rows"][1], json!({"group": "40代", "cells": [null, null], "total": null}), "{tab}");
-    assert_eq!(tab["rows"][2], json!({"group": "未登録", "cells": [0, null], "total": null}), "{tab}");
+    assert_eq!(
+        tab["rows"][0],
+        json!({"group": "30代", "cells": [6, 0], "total": 6})
+    );
+    assert_eq!(
+        tab["rows"][1],
+        json!({"group": "40代", "cells": [null, null], "total": null}),
+        "{tab}"
+    );
+    assert_eq!(
+        tab["rows"][2],
+        json!({"group": "未登録", "cells": [0, null], "total": null}),
+        "{tab}"
+    );
     assert_eq!(tab["suppressed"], 3);
     assert_eq!(tab["threshold"], 5);
 
     // CSV: a reason is required; then one row per answer, Excel-safe.
     let resp = s.get(&format!("/exports/surveys/{id}/answers.csv")).await;
     assert_eq!(resp.status().as_u16(), 400);
-    let resp = s.get(&format!("/exports/surveys/{id}/answers.csv?reason=%E9%9B%86%E8%A8%88")).await;
+    let resp = s
+        .get(&format!(
+            "/exports/surveys/{id}/answers.csv?reason=%E9%9B%86%E8%A8%88"
+        ))
+        .await;
     assert_eq!(resp.status().as_u16(), 200);
     let body = resp.text().await.unwrap();
     assert!(body.contains("\r\n"), "CRLF");
@@ -420,13 +530,30 @@ async fn results_cross_tab_and_csv_match_what_was_stored() {
     assert_eq!(rec.len(), 13);
     assert_eq!(
         rec[0],
-        vec!["回答ID", "回答日時(JST)", "更新日時(JST)", "版", "回答方法", "友だちID", "役に立ちましたか", "関心：防災", "関心：子育て", "満足度", "ご意見"]
+        vec![
+            "回答ID",
+            "回答日時(JST)",
+            "更新日時(JST)",
+            "版",
+            "回答方法",
+            "友だちID",
+            "役に立ちましたか",
+            "関心：防災",
+            "関心：子育て",
+            "満足度",
+            "ご意見"
+        ]
     );
     assert_eq!(rec[1][6], "はい");
     assert_eq!(rec[1][7], "1");
     assert_eq!(rec[1][10], "'=1+1 とても便利です", "a formula stays text");
     tenohira_tests::assert_no_formula(&rec);
-    assert!(t.audit_actions().await.iter().any(|(a, _)| a == "survey.export"));
+    assert!(
+        t.audit_actions()
+            .await
+            .iter()
+            .any(|(a, _)| a == "survey.export")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -438,11 +565,21 @@ async fn only_owners_and_grantees_see_a_survey_and_grantees_only_read() {
     let team = tenohira::staff::teams::create(
         &t.app,
         &tenohira::auth::Caller::system(),
-        tenohira::staff::teams::TeamInput { name: "県民広聴課".into(), description: String::new() },
+        tenohira::staff::teams::TeamInput {
+            name: "県民広聴課".into(),
+            description: String::new(),
+        },
     )
     .await
     .unwrap();
-    sql(&t, &format!("UPDATE staff_accounts SET team_id = '{}' WHERE login_id IN ('owner', 'teammate')", team.id)).await;
+    sql(
+        &t,
+        &format!(
+            "UPDATE staff_accounts SET team_id = '{}' WHERE login_id IN ('owner', 'teammate')",
+            team.id
+        ),
+    )
+    .await;
     let id = create(&owner, "広聴アンケート", short_form(), json!({})).await;
     publish(&owner, id).await;
     let results = "query($id: Int!) { surveyResults(id: $id) { total } }";
@@ -451,22 +588,52 @@ async fn only_owners_and_grantees_see_a_survey_and_grantees_only_read() {
     assert_eq!(error_code(&r).as_deref(), Some("NOT_FOUND"), "{r}");
     let listed = stranger.gql("{ surveys { id } }", json!({})).await;
     assert_eq!(data(&listed)["surveys"], json!([]));
-    let csv = stranger.get(&format!("/exports/surveys/{id}/answers.csv?reason=x")).await;
-    assert_eq!(csv.status().as_u16(), 404, "a survey one may not see is not found");
+    let csv = stranger
+        .get(&format!("/exports/surveys/{id}/answers.csv?reason=x"))
+        .await;
+    assert_eq!(
+        csv.status().as_u16(),
+        404,
+        "a survey one may not see is not found"
+    );
 
-    let me = stranger.gql("{ viewer { account { id } } }", json!({})).await;
-    let stranger_id = data(&me)["viewer"]["account"]["id"].as_str().unwrap().to_string();
+    let me = stranger
+        .gql("{ viewer { account { id } } }", json!({}))
+        .await;
+    let stranger_id = data(&me)["viewer"]["account"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let r = owner
-        .gql("mutation($id: Int!, $a: UUID!) { grantSurvey(id: $id, accountId: $a) }", json!({"id": id, "a": stranger_id}))
+        .gql(
+            "mutation($id: Int!, $a: UUID!) { grantSurvey(id: $id, accountId: $a) }",
+            json!({"id": id, "a": stranger_id}),
+        )
         .await;
     data(&r);
     data(&stranger.gql(results, json!({"id": id})).await);
-    let r = stranger.gql("mutation($id: Int!) { closeSurvey(id: $id) { id } }", json!({"id": id})).await;
-    assert_eq!(error_code(&r).as_deref(), Some("FORBIDDEN"), "a grantee only reads: {r}");
     let r = stranger
-        .gql("mutation($id: Int!, $a: UUID!) { grantSurvey(id: $id, accountId: $a) }", json!({"id": id, "a": stranger_id}))
+        .gql(
+            "mutation($id: Int!) { closeSurvey(id: $id) { id } }",
+            json!({"id": id}),
+        )
         .await;
-    assert_eq!(error_code(&r).as_deref(), Some("FORBIDDEN"), "a grant never grants further: {r}");
+    assert_eq!(
+        error_code(&r).as_deref(),
+        Some("FORBIDDEN"),
+        "a grantee only reads: {r}"
+    );
+    let r = stranger
+        .gql(
+            "mutation($id: Int!, $a: UUID!) { grantSurvey(id: $id, accountId: $a) }",
+            json!({"id": id, "a": stranger_id}),
+        )
+        .await;
+    assert_eq!(
+        error_code(&r).as_deref(),
+        Some("FORBIDDEN"),
+        "a grant never grants further: {r}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -477,11 +644,27 @@ async fn a_short_survey_is_answered_in_the_chat_and_stored_like_liff_answers() {
     })
     .await;
     let s = staff(&t, "surveyor").await;
-    let id = create(&s, "満足度", short_form(), json!({"thankYou": "ご協力ありがとうございました"})).await;
+    let id = create(
+        &s,
+        "満足度",
+        short_form(),
+        json!({"thankYou": "ご協力ありがとうございました"}),
+    )
+    .await;
     publish(&s, id).await;
-    let r = s.gql("query($id: Int!) { survey(id: $id) { chatAnswerable liffUrl } }", json!({"id": id})).await;
+    let r = s
+        .gql(
+            "query($id: Int!) { survey(id: $id) { chatAnswerable liffUrl } }",
+            json!({"id": id}),
+        )
+        .await;
     assert_eq!(data(&r)["survey"]["chatAnswerable"], true);
-    assert!(data(&r)["survey"]["liffUrl"].as_str().unwrap().ends_with(&format!("/survey?id={id}")));
+    assert!(
+        data(&r)["survey"]["liffUrl"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/survey?id={id}"))
+    );
 
     // Sent through delivery: a buttons message with both ways to answer.
     let user = t.bulk_friends(1).await.remove(0);
@@ -502,19 +685,34 @@ async fn a_short_survey_is_answered_in_the_chat_and_stored_like_liff_answers() {
     let first = t.tap(&user, &format!("survey:start:{id}")).await;
     let yes = quick_reply(&first, "はい");
     let second = t.tap(&user, &yes).await;
-    assert!(second["messages"][0]["text"].as_str().unwrap().contains("満足度"), "{second}");
+    assert!(
+        second["messages"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("満足度"),
+        "{second}"
+    );
     let four = quick_reply(&second, "4");
     let done = t.tap(&user, &four).await;
     assert_eq!(done["messages"][0]["text"], "ご協力ありがとうございました");
     // A replayed tap is a second answer, refused.
     let again = t.tap(&user, &four).await;
-    assert!(again["messages"][0]["text"].as_str().unwrap().contains("回答済み"), "{again}");
+    assert!(
+        again["messages"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("回答済み"),
+        "{again}"
+    );
     let r = s
         .gql("query($id: Int!) { surveyResults(id: $id) { total chat questions { counts { key count } } } }", json!({"id": id}))
         .await;
     let res = &data(&r)["surveyResults"];
     assert_eq!(res["chat"], 1);
-    assert_eq!(res["questions"][1]["counts"][3], json!({"key": "4", "count": 1}));
+    assert_eq!(
+        res["questions"][1]["counts"][3],
+        json!({"key": "4", "count": 1})
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -522,7 +720,13 @@ async fn erasing_a_resident_deletes_their_identified_answers() {
     let t = TestApp::spawn().await;
     let users = t.bulk_friends(2).await;
     let s = staff(&t, "surveyor").await;
-    let id = create(&s, "記名アンケート", short_form(), json!({"identified": true})).await;
+    let id = create(
+        &s,
+        "記名アンケート",
+        short_form(),
+        json!({"identified": true}),
+    )
+    .await;
     let v = publish(&s, id).await;
     for u in &users {
         let token = token_for(&t, u).await;
@@ -530,7 +734,9 @@ async fn erasing_a_resident_deletes_their_identified_answers() {
     }
     assert_eq!(t.count("survey_answers").await, 2);
     let token = token_for(&t, &users[0]).await;
-    let r = t.liff(Some(&token), "mutation { withdrawMySettings }").await;
+    let r = t
+        .liff(Some(&token), "mutation { withdrawMySettings }")
+        .await;
     data(&r);
     assert_eq!(t.count("survey_answers").await, 1);
 }

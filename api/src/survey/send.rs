@@ -25,6 +25,14 @@ pub async fn send(
 ) -> AppResult<i64> {
     let mut conn = app.db.get().await?;
     let (row, _) = access::load(&mut conn, caller, id, Access::Own).await?;
+    if let Some(s) = segment
+        && !crate::audience::service::segment_exists(&mut conn, s).await?
+    {
+        return Err(AppError::bad_input(
+            "input.segmentId",
+            "そのセグメントはありません",
+        ));
+    }
     drop(conn);
     // Reaching residents is a delivery: without delivery.send the message is
     // kept as a draft a sender must approve in 配信, as a mail rule's draft is.

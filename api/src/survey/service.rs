@@ -82,9 +82,17 @@ pub async fn create(app: &App, caller: &Caller, d: Draft) -> AppResult<SurveyRow
     let app2 = app.clone();
     audited(app, caller, "survey.create", move |conn| {
         Box::pin(async move {
-            let (key_id, _) = app2.keyring.create(conn, "survey").await?;
+            // The id first: the survey's key is owned by its name (`survey:<id>`).
+            let id: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                "nextval('surveys_id_seq')",
+            ))
+            .get_result(conn)
+            .await?;
+            let id = i32::try_from(id).map_err(AppError::internal)?;
+            let (key_id, _) = app2.keyring.create(conn, &model::owner(id)).await?;
             let row: SurveyRow = diesel::insert_into(surveys::table)
                 .values((
+                    surveys::id.eq(id),
                     surveys::title.eq(d.title.trim()),
                     surveys::form.eq(&form),
                     surveys::settings.eq(&settings),

@@ -595,6 +595,13 @@ async fn bad_input_on_every_mutation_changes_nothing() {
     // card.push needs a second factor, which would change the admin's TOTP cases.
     let pusher = t.signed_in("pusher", &[CardPush]).await;
     let me = tenohira_tests_account_id(&admin, "admin").await;
+    {
+        use diesel_async::RunQueryDsl;
+        diesel::sql_query(format!("UPDATE surveys SET created_by = '{me}'"))
+            .execute(&mut t.db().await)
+            .await
+            .unwrap();
+    }
     let cases: Vec<(&str, &str, Value, &str)> = [
         audit::bad_inputs(&f, &me),
         friends::bad_inputs(&f, &me),

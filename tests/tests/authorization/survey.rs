@@ -147,7 +147,8 @@ pub fn ops() -> Vec<Op> {
             field: "sendSurvey",
             permission: SurveyManage,
             query: "mutation($id: Int!, $s: Int) { sendSurvey(id: $id, input: {text: \"アンケートにご協力ください\", segmentId: $s}) }",
-            vars: |f| json!({"id": f.survey, "s": f.segment}),
+            // To every friend: the fixture segment is deleted by audience's rows.
+            vars: |f| json!({"id": f.survey, "s": null}),
             audit: Some("survey.send"),
             also: &[],
         },
@@ -172,11 +173,37 @@ pub fn bad_inputs(
     late["settings"]["closesAt"] = json!("2027-01-01T00:00:00Z");
     let mut gone = input("ないセグメント");
     gone["settings"]["segmentId"] = json!(999_999);
-    let _ = f;
     vec![
-        ("createSurvey", create, json!({"i": input(" ")}), "input.title"),
-        ("createSurvey", create, json!({"i": late}), "input.settings.closesAt"),
-        ("createSurvey", create, json!({"i": gone}), "input.settings.segmentId"),
+        (
+            "sendSurvey",
+            "mutation($id: Int!) { sendSurvey(id: $id, input: {text: \"ご協力ください\", segmentId: 999999}) }",
+            json!({"id": f.survey}),
+            "input.segmentId",
+        ),
+        (
+            "sendSurvey",
+            "mutation($id: Int!) { sendSurvey(id: $id, input: {text: \" \"}) }",
+            json!({"id": f.survey}),
+            "input.text",
+        ),
+        (
+            "createSurvey",
+            create,
+            json!({"i": input(" ")}),
+            "input.title",
+        ),
+        (
+            "createSurvey",
+            create,
+            json!({"i": late}),
+            "input.settings.closesAt",
+        ),
+        (
+            "createSurvey",
+            create,
+            json!({"i": gone}),
+            "input.settings.segmentId",
+        ),
         (
             "createSurveyFromTemplate",
             "mutation { createSurveyFromTemplate(key: \"nope\") { id } }",
