@@ -13,8 +13,9 @@ import { ja as mailin } from './mailin/ja';
 import { ja as richmenu } from './richmenu/ja';
 import { ja as serviceAccounts } from './service-accounts/ja';
 import { ja as staff } from './staff/ja';
+import { ja as survey } from './survey/ja';
 import { ja as teams } from './teams/ja';
 
-addTexts(audience, audit, auth, card, chatbot, dashboard, delivery, friends, mailin, richmenu, serviceAccounts, staff, teams);
+addTexts(audience, audit, auth, card, chatbot, dashboard, delivery, friends, mailin, richmenu, serviceAccounts, staff, survey, teams);
 
 export default i18n;

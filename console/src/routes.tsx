@@ -26,6 +26,8 @@ import { ScenariosPage } from './chatbot/scenario/ScenariosPage';
 import { StatsPage } from './chatbot/StatsPage';
 import { RichMenusPage } from './richmenu/RichMenusPage';
 import { MailRulesPage } from './mailin/MailRulesPage';
+import { SurveysPage } from './survey/SurveysPage';
+import { SurveyPage } from './survey/SurveyPage';
 import type { NavItem } from './shell/nav';
 
 export type AppRoute = {
@@ -62,6 +64,8 @@ export const ROUTES: AppRoute[] = [
   { path: 'chatbot/stats', element: <StatsPage />, permission: 'chatbot.manage', nav: 'nav.chatbotStats' },
   { path: 'richmenus', element: <RichMenusPage />, permission: 'richmenu.manage', nav: 'nav.richMenus' },
   { path: 'mail', element: <MailRulesPage />, permission: 'mailin.manage', nav: 'nav.mailRules' },
+  { path: 'surveys', element: <SurveysPage />, permission: 'survey.manage', nav: 'nav.surveys' },
+  { path: 'surveys/:id', element: <SurveyPage />, permission: 'survey.manage' },
   { path: 'pass', element: <PassPage />, permission: 'pass.manage', nav: 'nav.pass' },
   { path: 'card/settings', element: <CardSettingsPage />, permission: 'card.settings', nav: 'nav.cardSettings' },
   { path: 'card/holders', element: <HoldersPage />, permission: 'card.pii.read', nav: 'nav.cardHolders' },

@@ -28,6 +28,14 @@ export const t = {
   notFriend: '先に埼玉県のLINE公式アカウントを友だち追加してください。',
   authError: 'LINEの認証ができませんでした。LINEアプリから開き直してください。',
   error: 'エラーが発生しました。時間をおいてもう一度お試しください。',
+  surveySend: '回答する',
+  surveyChange: '回答を変更する',
+  surveySending: '送信しています…',
+  surveyChanged: '回答を変更しました。',
+  surveyYourAnswer: '回答済みです。受付期間中は、内容を変更して送り直せます。',
+  surveyIdentified: 'このアンケートは記名式です。回答はLINEの友だち登録と結び付けて記録されます（LINEのプロフィールは使いません）。',
+  surveyConsent: '同意する',
+  surveyNotFound: 'このアンケートは見つかりません。',
   fixErrors: '入力内容を確認してください。',
 } as const;
 

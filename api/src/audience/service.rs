@@ -781,6 +781,16 @@ pub async fn municipality_names(conn: &mut AsyncPgConnection) -> QueryResult<Vec
         .await
 }
 
+/// Saved segments' ids and names, by name, for capabilities that let staff
+/// pick one (no permission: the caller of theirs was checked by them).
+pub async fn segment_names(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(i32, String)>> {
+    segments::table
+        .order(segments::name)
+        .select((segments::id, segments::name))
+        .load(conn)
+        .await
+}
+
 /// Whether a saved segment exists (for capabilities that point at one; no
 /// permission: their caller was checked by them).
 pub async fn segment_exists(conn: &mut AsyncPgConnection, id: i32) -> QueryResult<bool> {

@@ -325,14 +325,9 @@ pub async fn choices(
     app: &App,
     caller: &Caller,
 ) -> AppResult<(Vec<(i32, String)>, Vec<(i32, String)>)> {
-    use crate::db::schema::segments;
     caller.require(Permission::MailinManage)?;
     let mut conn = app.db.get().await?;
-    let segs: Vec<(i32, String)> = segments::table
-        .order(segments::name)
-        .select((segments::id, segments::name))
-        .load(&mut conn)
-        .await?;
+    let segs = crate::audience::service::segment_names(&mut conn).await?;
     let nodes = crate::audience::service::nodes(&mut conn).await?;
     let path = |mut id: i32| {
         let mut parts = Vec::new();

@@ -103,6 +103,12 @@ impl Survey {
 }
 
 #[derive(SimpleObject)]
+pub struct SurveySegment {
+    pub id: i32,
+    pub name: String,
+}
+
+#[derive(SimpleObject)]
 pub struct SurveyTemplate {
     pub key: String,
     pub title: String,
@@ -297,6 +303,16 @@ impl SurveyQuery {
             access,
             answers: None,
         })
+    }
+
+    /// Saved segments a survey's audience or invitation may name (names only).
+    async fn survey_segments(&self, ctx: &Context<'_>) -> Result<Vec<SurveySegment>> {
+        ctx.caller().require(Permission::SurveyManage)?;
+        let mut conn = ctx.app().db.get().await.map_err(AppError::from)?;
+        let names = crate::audience::service::segment_names(&mut conn)
+            .await
+            .map_err(AppError::from)?;
+        Ok(names.into_iter().map(|(id, name)| SurveySegment { id, name }).collect())
     }
 
     /// Templates to start from (イベント参加申込, 満足度調査, 防災意識調査).

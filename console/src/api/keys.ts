@@ -44,4 +44,9 @@ export const keys = {
   mailPage: ['mailPage'] as const,
   inboundMails: (before: number | null) => ['inboundMails', before] as const,
   inboundMail: (id: number) => ['inboundMail', id] as const,
+  surveys: ['surveys'] as const,
+  survey: (id: number) => ['surveys', id] as const,
+  surveyResults: (id: number, filter: unknown) => ['surveys', id, 'results', filter] as const,
+  surveyTexts: (id: number, question: string, search: string, offset: number) => ['surveys', id, 'texts', question, search, offset] as const,
+  surveyCrossTab: (id: number, question: string, by: string) => ['surveys', id, 'cross', question, by] as const,
 };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { deliveryInput, fromStored, isoToJstLocal, jstLocalToIso, utf16Length } from './draft';
+import { deliveryInput, fromStored, utf16Length } from './draft';
+import { isoToJstLocal, jstLocalToIso } from '../ui/format';
 import { emptyGroup } from '../audience/expression';
 
 describe('delivery draft', () => {

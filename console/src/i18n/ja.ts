@@ -70,6 +70,7 @@ export const ja = {
     chatbotStats: '応答統計',
     richMenus: 'リッチメニュー',
     mailRules: 'メール配信ルール',
+    surveys: 'アンケート',
     pass: 'まいたまパス',
     cardSettings: 'パパママカード設定',
     cardHolders: 'カード利用者',

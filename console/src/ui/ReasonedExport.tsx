@@ -8,7 +8,7 @@ import { fileName, readWithProgress, type Progress } from './exportProgress';
  * log by the server), with progress against `X-Total-Count`. `texts` names
  * the catalogue section holding its export* messages.
  */
-export function ReasonedExport({ endpoint, params, fallbackName, texts }: { endpoint: string; params: Record<string, string>; fallbackName: string; texts: 'friends' | 'card' }) {
+export function ReasonedExport({ endpoint, params, fallbackName, texts }: { endpoint: string; params: Record<string, string>; fallbackName: string; texts: 'friends' | 'card' | 'survey' }) {
   const { t } = useTranslation();
   const [reason, setReason] = useState('');
   const [progress, setProgress] = useState<Progress | null>(null);

@@ -27,3 +27,16 @@ export function jstDayStart(date: string): string {
 export function jstIsoDay(d: Date): string {
   return new Date(d.getTime() + 9 * 3600_000).toISOString().slice(0, 10);
 }
+
+/** A `datetime-local` value read as JST (whatever the browser's zone), in ISO form. */
+export function jstLocalToIso(value: string): string | null {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(value)) return null;
+  const withSeconds = value.length === 16 ? `${value}:00` : value;
+  return new Date(`${withSeconds}+09:00`).toISOString();
+}
+
+/** An ISO time as a `datetime-local` value in JST. */
+export function isoToJstLocal(iso: string): string {
+  const jst = new Date(new Date(iso).getTime() + 9 * 3600 * 1000);
+  return jst.toISOString().slice(0, 16);
+}

@@ -48,6 +48,14 @@ pub fn ops() -> Vec<Op> {
             also: &[],
         },
         Op {
+            field: "surveySegments",
+            permission: SurveyManage,
+            query: "{ surveySegments { id name } }",
+            vars: |_| json!({}),
+            audit: None,
+            also: &[],
+        },
+        Op {
             field: "surveyTemplates",
             permission: SurveyManage,
             query: "{ surveyTemplates { key title form { sections { key } } } }",
