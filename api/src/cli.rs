@@ -407,6 +407,13 @@ async fn demo(config: Config) -> anyhow::Result<()> {
         Ok(false) => {}
         Err(e) => println!("demo mail rule not created: {e:#}"),
     }
+    match crate::survey::demo::seed(&app, DEMO_ADMIN).await {
+        Ok(true) => println!(
+            "demo surveys published: イベント参加申込, 満足度調査 (answerable in the chat too), 防災意識調査"
+        ),
+        Ok(false) => {}
+        Err(e) => println!("demo surveys not created: {e:#}"),
+    }
     let listener = tokio::net::TcpListener::bind(listen).await?;
     println!();
     let fake = app.config.line.api_base.clone();
@@ -425,6 +432,9 @@ async fn demo(config: Config) -> anyhow::Result<()> {
         "  card personal data : {DEMO_CARD_STAFF} / {DEMO_PASSWORD}   (enrols TOTP at first sign-in; codes: scripts/sandbox.sh totp <secret>)"
     );
     println!("  Papa-Mama card     : {public}/liff/card   Maitama pass: {public}/liff/pass");
+    println!(
+        "  surveys            : {public}/console/surveys   residents answer at {public}/liff/survey?id=<id>, or in the chat (scripts/sandbox.sh tap USER survey:start:<id>)"
+    );
     println!("  LINE webhook       : {public}/line/webhook");
     if let Some(smtp) = app.config.smtp_listen {
         println!(

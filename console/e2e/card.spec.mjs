@@ -7,31 +7,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { freshCode } from './totp.mjs';
-import { fake, png, staffApi } from './helpers.mjs';
-import { ARTIFACTS, PasswordPage, Shell, SignInPage, shot } from './pages/index.mjs';
-
-const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' };
-
-/** A new staff account signed in through the console (TOTP enrolled when a permission needs it). */
-async function staffSession(browser, stack, gql, loginId, permissions) {
-  const created = await gql('mutation($i: CreateStaffAccountInput!) { createStaffAccount(input: $i) { temporaryPassword } }', {
-    i: { loginId, displayName: `${loginId} 担当`, permissions },
-  });
-  const context = await browser.newContext({ acceptDownloads: true, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
-  const p = await context.newPage();
-  const signIn = new SignInPage(p, stack.base);
-  await signIn.open();
-  const temporary = created.createStaffAccount.temporaryPassword;
-  await signIn.signIn(loginId, temporary);
-  if (permissions.some((x) => x.startsWith('card.pii') || x === 'card.push')) {
-    await p.getByRole('heading', { name: '二要素認証の設定' }).waitFor();
-    await signIn.enterCode(await freshCode(await signIn.totpSecret(), null));
-  }
-  await new PasswordPage(p).change(temporary, 'Chichibu-Night-2026');
-  await p.getByRole('heading', { name: 'ダッシュボード' }).waitFor();
-  return { context, page: p };
-}
+import { PHONE, fake, png, staffApi, staffSession } from './helpers.mjs';
+import { ARTIFACTS, Shell, shot } from './pages/index.mjs';
 
 /** Waits for an uploaded image's thumbnail; an error shown instead fails with its text. */
 async function thumbnail(page, name) {

@@ -1,6 +1,8 @@
 // Shared by the specs: the admin's GraphQL, line-fake's control API, test images.
 import zlib from 'node:zlib';
 import { adminCookie } from './admin.mjs';
+import { freshCode } from './totp.mjs';
+import { PasswordPage, SignInPage } from './pages/index.mjs';
 
 /** GraphQL as the e2e administrator (its one signed-in session), throwing on errors. */
 export async function staffApi(base) {
@@ -54,4 +56,26 @@ export function png(w, h) {
     rows.push(Buffer.from(row));
   }
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(Buffer.concat(rows))), chunk('IEND', Buffer.alloc(0))]);
+}
+
+export const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' };
+
+/** A new staff account signed in through the console (TOTP enrolled when a permission needs it). */
+export async function staffSession(browser, stack, gql, loginId, permissions) {
+  const created = await gql('mutation($i: CreateStaffAccountInput!) { createStaffAccount(input: $i) { temporaryPassword } }', {
+    i: { loginId, displayName: `${loginId} 担当`, permissions },
+  });
+  const context = await browser.newContext({ acceptDownloads: true, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
+  const p = await context.newPage();
+  const signIn = new SignInPage(p, stack.base);
+  await signIn.open();
+  const temporary = created.createStaffAccount.temporaryPassword;
+  await signIn.signIn(loginId, temporary);
+  if (permissions.some((x) => x.startsWith('card.pii') || x === 'card.push')) {
+    await p.getByRole('heading', { name: '二要素認証の設定' }).waitFor();
+    await signIn.enterCode(await freshCode(await signIn.totpSecret(), null));
+  }
+  await new PasswordPage(p).change(temporary, 'Chichibu-Night-2026');
+  await p.getByRole('heading', { name: 'ダッシュボード' }).waitFor();
+  return { context, page: p };
 }

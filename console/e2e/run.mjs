@@ -10,6 +10,7 @@ import { run as cardSpec } from './card.spec.mjs';
 import { run as chatbotSpec } from './chatbot.spec.mjs';
 import { run as richmenuSpec } from './richmenu.spec.mjs';
 import { run as mailinSpec } from './mailin.spec.mjs';
+import { run as surveySpec } from './survey.spec.mjs';
 import { run as graphqlHttpSpec } from './graphql-http.spec.mjs';
 import { shot } from './pages/index.mjs';
 
@@ -54,6 +55,7 @@ try {
   await chatbotSpec({ browser, stack, test });
   await richmenuSpec({ browser, stack, test });
   await mailinSpec({ browser, stack, test });
+  await surveySpec({ browser, stack, test });
 } finally {
   await browser.close();
   await stack.stop();

@@ -39,7 +39,7 @@ function Control({ q, values, set, seed, municipalities, limit, describedBy, inv
   q: Question; values: string[]; set: (v: string[]) => void; seed: string; municipalities: string[]; limit: number; describedBy: string; invalid: boolean;
 }) {
   const one = values[0] ?? '';
-  const aria = { 'aria-describedby': describedBy, 'aria-invalid': invalid || undefined };
+  const aria = { 'aria-labelledby': `title-${q.key}`, 'aria-describedby': describedBy, 'aria-invalid': invalid || undefined };
   const choices = q.shuffle ? shuffled(q.choices, `${seed}:${q.key}`) : q.choices;
   switch (q.kind) {
     case 'SINGLE':
@@ -90,7 +90,7 @@ function Control({ q, values, set, seed, municipalities, limit, describedBy, inv
     case 'CONSENT':
       return (
         <label className="choice">
-          <input type="checkbox" checked={one === 'true'} onChange={(e) => set(e.target.checked ? ['true'] : [])} {...aria} /> {t.surveyConsent}
+          <input type="checkbox" checked={one === 'true'} onChange={(e) => set(e.target.checked ? ['true'] : [])} aria-describedby={describedBy} aria-invalid={invalid || undefined} /> {t.surveyConsent}
         </label>
       );
     case 'DATE':
@@ -157,8 +157,10 @@ export function SurveyPage() {
         const at: Record<string, string> = {};
         const rest: string[] = [];
         for (const f of e.fields) {
+          // `input.answers[i].value` names the i-th sent answer; `input.answers.<key>` a required one left out.
           const m = /^input\.answers\[(\d+)\]/.exec(f.field);
-          const q = m ? sent[Number(m[1])]?.question : undefined;
+          const missing = /^input\.answers\.(.+)$/.exec(f.field)?.[1];
+          const q = m ? sent[Number(m[1])]?.question : missing;
           if (q) at[q] = f.message;
           else rest.push(f.message);
         }
@@ -201,7 +203,7 @@ export function SurveyPage() {
                   return (
                     <fieldset key={q.key} className="question" data-invalid={errors[q.key] ? true : undefined}>
                       <legend>
-                        {q.title}
+                        <span id={`title-${q.key}`}>{q.title}</span>
                         <span className={q.required ? 'required' : 'optional'}>{q.required ? t.required : t.optional}</span>
                       </legend>
                       {q.help && <p className="help">{q.help}</p>}

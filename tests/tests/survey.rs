@@ -177,7 +177,7 @@ async fn every_kind_is_checked_on_the_server_and_refusals_store_nothing() {
         // Hidden by its condition (attend is yes): refused, not ignored.
         (with(9, a("why", "遠い")), "input.answers[9].question"),
         // The required consent left out.
-        (good()[..9].to_vec(), "input.answers"),
+        (good()[..9].to_vec(), "input.answers.ok"),
         (
             with(6, a("kana", &"ア".repeat(21))),
             "input.answers[6].value",

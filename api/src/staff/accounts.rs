@@ -72,6 +72,19 @@ pub async fn list(
     Ok((rows, total))
 }
 
+/// The id of the account signing in as `login_id` (for the demo's seeding; no permission).
+pub async fn id_of_login(
+    conn: &mut AsyncPgConnection,
+    login_id: &str,
+) -> QueryResult<Option<Uuid>> {
+    staff_accounts::table
+        .filter(staff_accounts::login_id.eq(login_id))
+        .select(staff_accounts::id)
+        .first(conn)
+        .await
+        .optional()
+}
+
 pub async fn get(app: &App, caller: &Caller, id: Uuid) -> AppResult<Account> {
     caller.require(Permission::StaffManage)?;
     let mut conn = app.db.get().await?;

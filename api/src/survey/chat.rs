@@ -188,9 +188,14 @@ async fn turn(
         .await?
         .ok_or_else(|| crate::error::AppError::NotFound("survey".into()))?;
     let Some(qs) = questions(&live.form) else {
-        return Ok(vec![text(
-            "このアンケートはトークでは回答できません。リンクからLIFFのページで回答してください",
-        )]);
+        // Too long for the chat: the LIFF page, one tap away.
+        let title = truncated(&live.row.title, 100);
+        return Ok(vec![json!({
+            "type": "template",
+            "altText": format!("アンケート「{title}」"),
+            "template": { "type": "buttons", "text": truncated(&format!("「{title}」はこちらのページで回答できます"), 160),
+                "actions": [{ "type": "uri", "label": "回答する", "uri": super::liff_url(app, id) }] },
+        })]);
     };
     if version.is_some_and(|v| v != live.version) {
         return Ok(vec![text(

@@ -1,16 +1,24 @@
-//! The demo's surveys: the three templates, published and open.
+//! The demo's surveys: the three templates, published and open, owned by
+//! the demo administrator (results are their owners').
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
 
 use crate::app::App;
 use crate::auth::Caller;
+use crate::db::schema::surveys;
 
-/// Creates and publishes each template once (by title); returns their ids.
-pub async fn seed(app: &App) -> anyhow::Result<Vec<i32>> {
+/// Creates and publishes each template once (by title) for `owner_login`;
+/// returns whether any was created.
+pub async fn seed(app: &App, owner_login: &str) -> anyhow::Result<bool> {
     let caller = Caller::system();
     let existing = super::service::list(app, &caller).await?;
-    let mut ids = Vec::new();
+    let mut conn = app.db.get().await?;
+    let owner = crate::staff::accounts::id_of_login(&mut conn, owner_login).await?;
+    drop(conn);
+    let mut created = false;
     for t in super::templates::all() {
-        if let Some(s) = existing.iter().find(|s| s.title == t.title) {
-            ids.push(s.id);
+        if existing.iter().any(|s| s.title == t.title) {
             continue;
         }
         let row = super::service::create(
@@ -24,7 +32,12 @@ pub async fn seed(app: &App) -> anyhow::Result<Vec<i32>> {
         )
         .await?;
         super::service::publish(app, &caller, row.id).await?;
-        ids.push(row.id);
+        let mut conn = app.db.get().await?;
+        diesel::update(surveys::table.find(row.id))
+            .set(surveys::created_by.eq(owner))
+            .execute(&mut conn)
+            .await?;
+        created = true;
     }
-    Ok(ids)
+    Ok(created)
 }

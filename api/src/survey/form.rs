@@ -438,7 +438,7 @@ pub struct Limits<'a> {
 /// required question is answered; every value is valid for its kind. The
 /// normalised answers on success; otherwise every problem, at
 /// `answers[i].value` / `answers[i].values` / `answers[i].question`, or
-/// `answers` for a required question left out.
+/// `answers.<question key>` for a required question left out.
 pub fn check_answers(
     form: &Form,
     given: &[GivenAnswer],
@@ -484,7 +484,7 @@ pub fn check_answers(
     for q in shown {
         if q.required && q.kind != Kind::Description && !answers.contains_key(&q.key) {
             e.push(FieldError::new(
-                "answers",
+                format!("answers.{}", q.key),
                 format!("「{}」は必須です", q.title.trim()),
             ));
         }
@@ -815,7 +815,7 @@ mod tests {
             check_answers(&f, &[given("attend", "yes"), given("why", "x")], &LIMITS).unwrap_err();
         assert_eq!(e[0].field, "answers[1].question");
         let e = check_answers(&f, &[given("attend", "no")], &LIMITS).unwrap_err();
-        assert_eq!(e[0].field, "answers");
+        assert_eq!(e[0].field, "answers.why");
         assert!(check_answers(&f, &[given("attend", "no"), given("why", "遠い")], &LIMITS).is_ok());
     }
 

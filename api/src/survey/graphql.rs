@@ -312,7 +312,10 @@ impl SurveyQuery {
         let names = crate::audience::service::segment_names(&mut conn)
             .await
             .map_err(AppError::from)?;
-        Ok(names.into_iter().map(|(id, name)| SurveySegment { id, name }).collect())
+        Ok(names
+            .into_iter()
+            .map(|(id, name)| SurveySegment { id, name })
+            .collect())
     }
 
     /// Templates to start from (イベント参加申込, 満足度調査, 防災意識調査).

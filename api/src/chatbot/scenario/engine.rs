@@ -360,16 +360,18 @@ impl<'a> Runner<'a> {
                                 vec![json!({ "type": "uri", "label": label, "uri": uri })],
                             ),
                         ),
-                        Target::Survey { id } => {
-                            let uri = format!("https://liff.line.me/surveys/{id}");
-                            self.push(
-                                &mut turn,
-                                buttons(
-                                    "アンケート",
-                                    vec![json!({ "type": "uri", "label": "回答する", "uri": uri })],
-                                ),
-                            );
-                        }
+                        // The survey's own postback: it asks in the chat, or
+                        // links its LIFF page (surveys know their address).
+                        Target::Survey { id } => self.push(
+                            &mut turn,
+                            buttons(
+                                "アンケートにご協力ください",
+                                vec![json!({
+                                    "type": "postback", "label": "回答する",
+                                    "data": format!("survey:start:{id}"), "displayText": "アンケートに回答する",
+                                })],
+                            ),
+                        ),
                     }
                     break;
                 }
