@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: demo test services build rust-build lint fmt schema test-rust test-console test-liff test-e2e console-deps console-build liff-deps liff-build bench-line-fake bench-webhook bench-audience bench-delivery bench-card bench-faq bench-chatbot bench-mailin
+.PHONY: demo test services build rust-build lint fmt schema test-rust test-console test-liff test-e2e console-deps console-build liff-deps liff-build bench-line-fake bench-webhook bench-audience bench-delivery bench-card bench-faq bench-chatbot bench-mailin bench-survey
 
 ## Build everything and start the whole system in the LINE sandbox with demo data.
 demo: services build
@@ -124,3 +124,8 @@ bench-chatbot: services
 bench-mailin: services
 	$(CARGO) build --release -p line-fake -p tenohira-tests --bin line-fake --bin bench
 	./target/release/bench mailin
+
+## Survey answers/s through /liff/graphql with ID tokens; the CSV of 100,000 answers (seconds, RSS).
+bench-survey: services
+	$(CARGO) build --release -p tenohira -p line-fake -p tenohira-tests --bin tenohira --bin line-fake --bin bench
+	./target/release/bench survey

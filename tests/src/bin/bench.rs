@@ -7,6 +7,7 @@
 //!   bench faq         FAQ retrieval quality per ranking variant, and its time
 //!   bench chatbot     webhook → reply, retrieval alone, a 50,000-event burst
 //!   bench mailin      SMTP mails/s from 50 clients; an alert's DATA end → delivery start
+//!   bench survey      survey answers/s through /liff/graphql; the CSV of 100,000 answers
 
 #[path = "../bench_chatbot.rs"]
 mod chatbot;
@@ -14,6 +15,8 @@ mod chatbot;
 mod faq;
 #[path = "../bench_mailin.rs"]
 mod mailin;
+#[path = "../bench_survey.rs"]
+mod survey;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -483,8 +486,9 @@ async fn main() {
         Some("card") => bench_card().await,
         Some("faq") => faq::run(),
         Some("mailin") => mailin::run().await,
+        Some("survey") => survey::run().await,
         _ => eprintln!(
-            "usage: bench line-fake | webhook | audience | delivery | card | faq | chatbot | mailin"
+            "usage: bench line-fake | webhook | audience | delivery | card | faq | chatbot | mailin | survey"
         ),
     }
 }
