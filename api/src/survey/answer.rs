@@ -40,12 +40,16 @@ pub struct Live {
     /// The live version's questions.
     pub form: Form,
     pub version: i32,
+    /// The survey's data key, opened (answers are sealed with it).
+    key: Arc<seal::DataKey>,
 }
 
 #[derive(Default)]
 struct Caches {
     live: Mutex<HashMap<i32, (Instant, Arc<Live>)>>,
     audience: Mutex<HashMap<i32, (Instant, Arc<RoaringBitmap>)>>,
+    /// The key hashing (survey, resident) pairs: one for the installation, never rotated away.
+    respondent_key: Mutex<Option<Arc<seal::DataKey>>>,
 }
 
 fn caches(app: &App) -> Arc<Caches> {
@@ -79,12 +83,14 @@ pub async fn live(app: &App, id: i32, fresh: bool) -> AppResult<Option<Arc<Live>
         .first(&mut conn)
         .await
         .optional()?;
-    drop(conn);
     let Some((row, Some(form))) = found else {
         caches(app).live.locked().remove(&id);
         return Ok(None);
     };
+    let key = app.keyring.fetch(&mut conn, row.data_key_id).await?;
+    drop(conn);
     let live = Arc::new(Live {
+        key,
         settings: row.settings(),
         form: serde_json::from_value(form).unwrap_or_default(),
         version: row.live_version.unwrap_or(0),
@@ -104,7 +110,20 @@ pub struct Respondent {
     pub friend: Option<(i64, bool)>,
 }
 
-pub async fn respondent(app: &App, line_user_id: &str) -> AppResult<Respondent> {
+/// Who is answering `live`: the friend row is read only when the survey
+/// needs it (identified, or open to a segment).
+pub async fn respondent_for(app: &App, live: &Live, line_user_id: &str) -> AppResult<Respondent> {
+    if live.settings.identified || live.settings.segment_id.is_some() {
+        respondent(app, line_user_id).await
+    } else {
+        Ok(Respondent {
+            line_user_id: line_user_id.to_string(),
+            friend: None,
+        })
+    }
+}
+
+async fn respondent(app: &App, line_user_id: &str) -> AppResult<Respondent> {
     let mut conn = app.db.get().await?;
     let friend = crate::friends::lookup::standing_of(&mut conn, line_user_id).await?;
     Ok(Respondent {
@@ -174,21 +193,23 @@ async fn members(app: &App, segment: i32) -> AppResult<Arc<RoaringBitmap>> {
 
 /// The keyed hash that stands for (survey, resident) in `survey_answers`.
 async fn respondent_hash(app: &App, survey: i32, line_user_id: &str) -> AppResult<Vec<u8>> {
-    let mut conn = app.db.get().await?;
-    let key = app
-        .keyring
-        .load_or_create(&mut conn, RESPONDENT_KEY)
-        .await?;
-    drop(conn);
+    let cached = caches(app).respondent_key.locked().clone();
+    let key = match cached {
+        Some(k) => k,
+        None => {
+            let mut conn = app.db.get().await?;
+            let k = app
+                .keyring
+                .load_or_create(&mut conn, RESPONDENT_KEY)
+                .await?;
+            *caches(app).respondent_key.locked() = Some(k.clone());
+            k
+        }
+    };
     Ok(crate::crypto::blind::token(
         &key,
         &format!("{survey}:{line_user_id}"),
     ))
-}
-
-async fn data_key(app: &App, live: &Live) -> AppResult<Arc<seal::DataKey>> {
-    let mut conn = app.db.get().await?;
-    app.keyring.fetch(&mut conn, live.row.data_key_id).await
 }
 
 /// The municipality list a MUNICIPALITY question offers (the attribute catalogue's).
@@ -259,9 +280,8 @@ pub async fn submit(app: &App, line_user_id: &str, s: Submission) -> AppResult<i
     let live = live(app, s.survey, false)
         .await?
         .ok_or_else(|| AppError::NotFound("survey".into()))?;
-    let who = respondent(app, line_user_id).await?;
+    let who = respondent_for(app, &live, line_user_id).await?;
     let answers = checked(app, &live, &who, &s).await?;
-    let key = data_key(app, &live).await?;
     let respondent = respondent_hash(app, s.survey, line_user_id).await?;
     let row = NewAnswer {
         survey: s.survey,
@@ -273,7 +293,7 @@ pub async fn submit(app: &App, line_user_id: &str, s: Submission) -> AppResult<i
         },
         respondent,
         only_one: live.settings.one_per_resident,
-        sealed: seal_answers(&key, s.survey, &answers),
+        sealed: seal_answers(&live.key, s.survey, &answers),
         channel: s.channel,
     };
     let mut conn = app.db.get().await?;
@@ -420,8 +440,7 @@ pub async fn mine(app: &App, live: &Live, line_user_id: &str) -> AppResult<Optio
     let Some((id, version, sealed, submitted_at, updated_at)) = row else {
         return Ok(None);
     };
-    let key = data_key(app, live).await?;
-    let answers = open_answers(&key, live.row.id, &sealed)
+    let answers = open_answers(&live.key, live.row.id, &sealed)
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("survey answer {id} does not open")))?;
     Ok(Some(Mine {
         id,
@@ -445,11 +464,10 @@ pub async fn change(app: &App, line_user_id: &str, s: Submission) -> AppResult<i
                 .into(),
         ));
     }
-    let who = respondent(app, line_user_id).await?;
+    let who = respondent_for(app, &live, line_user_id).await?;
     let answers = checked(app, &live, &who, &s).await?;
-    let key = data_key(app, &live).await?;
     let respondent = respondent_hash(app, s.survey, line_user_id).await?;
-    let sealed = seal_answers(&key, s.survey, &answers);
+    let sealed = seal_answers(&live.key, s.survey, &answers);
     let mut conn = app.db.get().await?;
     let ids: Vec<Inserted> = diesel::sql_query(
         "UPDATE survey_answers a SET sealed = $3, version = $4, updated_at = now() \

@@ -202,7 +202,7 @@ async fn turn(
             "アンケートの内容が更新されました。もう一度はじめから回答してください",
         )]);
     }
-    let who = answer::respondent(app, user).await?;
+    let who = answer::respondent_for(app, &live, user).await?;
     if let Some(refused) = answer::refusal(app, &live, &who).await? {
         return Err(refused);
     }

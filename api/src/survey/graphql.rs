@@ -675,7 +675,7 @@ impl ResidentSurveyQuery {
         let live = answer::live(app, id, false)
             .await?
             .ok_or_else(|| AppError::NotFound("survey".into()))?;
-        let who = answer::respondent(app, &user).await?;
+        let who = answer::respondent_for(app, &live, &user).await?;
         let refusal = answer::refusal(app, &live, &who).await?;
         if let Some(AppError::NotFound(_)) = refusal {
             return Err(AppError::NotFound("survey".into()).into());
