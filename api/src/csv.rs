@@ -154,7 +154,7 @@ where
 
 /// Why personal data is exported, as the staff member stated it (kept in
 /// the audit row): required, at most 200 characters; otherwise the 400 to send.
-pub fn stated_reason(given: Option<&str>) -> Result<String, Box<Response>> {
+fn stated_reason(given: Option<&str>) -> Result<String, Box<Response>> {
     let reason = given.map(str::trim).unwrap_or("");
     if reason.is_empty() || reason.chars().count() > 200 {
         return Err(Box::new(
@@ -166,6 +166,17 @@ pub fn stated_reason(given: Option<&str>) -> Result<String, Box<Response>> {
         ));
     }
     Ok(reason.to_string())
+}
+
+/// A personal-data download's gate: the caller holds one of `permissions`
+/// and stated a reason; the reason, or the response to send instead.
+pub fn authorize_with_reason(
+    caller: &Caller,
+    permissions: &[Permission],
+    reason: Option<&str>,
+) -> Result<String, Box<Response>> {
+    authorize(caller, permissions)?;
+    stated_reason(reason)
 }
 
 /// Whether the caller of a request outside GraphQL (downloads, uploads)

@@ -44,13 +44,13 @@ export async function run({ browser, stack, test }) {
   });
 
   await test('住民がスマートフォンで回答する（条件の質問は選んだときだけ出る）', async () => {
-    const { userId } = await fake(stack, '/_fake/users', { displayName: '大宮 太郎' });
+    const { userId } = await fake(stack, '/_fake/users', { displayName: '所沢 美咲' });
     await fake(stack, `/_fake/users/${userId}/follow`, {});
     const phone = await browser.newContext(PHONE);
     const p = await phone.newPage();
     await p.goto(liffUrl);
     await p.getByRole('heading', { name: 'LINEログイン（サンドボックス）' }).waitFor();
-    await p.getByRole('link', { name: /大宮 太郎/ }).click();
+    await p.getByRole('link', { name: new RegExp(userId) }).click();
     await p.getByRole('heading', { name: '県民の日イベント参加アンケート' }).waitFor();
     // Sent without the required answer: the message is under the question.
     await p.getByRole('button', { name: '回答する' }).click();

@@ -115,6 +115,8 @@ export function SurveyPage() {
   const [done, setDone] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [refused, setRefused] = useState(0);
+  // Each section with a shown question is a page of its own.
+  const [pageAt, setPageAt] = useState(0);
   const formRef = useRef<HTMLFormElement>(null);
   useFocusFirstError(formRef, refused);
 
@@ -141,6 +143,13 @@ export function SurveyPage() {
   const shown = visible(s.form.sections, answers);
   const shownKeys = new Set(shown.map((q) => q.key));
   const changing = s.mine !== null && s.mine !== undefined;
+  const pages = s.form.sections.filter((section) => section.questions.some((q) => shownKeys.has(q.key)));
+  const at = Math.min(pageAt, Math.max(0, pages.length - 1));
+  const last = at === pages.length - 1;
+  const turn = (to: number) => {
+    setPageAt(to);
+    window.scrollTo?.({ top: 0 });
+  };
 
   const submit = async () => {
     setBusy(true);
@@ -154,18 +163,21 @@ export function SurveyPage() {
       setDone(changing ? `${t.surveyChanged}${r.thankYou}` : r.thankYou);
     } catch (e) {
       if (e instanceof ApiError && e.code === 'BAD_USER_INPUT') {
-        const at: Record<string, string> = {};
+        const byQuestion: Record<string, string> = {};
         const rest: string[] = [];
         for (const f of e.fields) {
           // `input.answers[i].value` names the i-th sent answer; `input.answers.<key>` a required one left out.
           const m = /^input\.answers\[(\d+)\]/.exec(f.field);
           const missing = /^input\.answers\.(.+)$/.exec(f.field)?.[1];
           const q = m ? sent[Number(m[1])]?.question : missing;
-          if (q) at[q] = f.message;
+          if (q) byQuestion[q] = f.message;
           else rest.push(f.message);
         }
-        setErrors(at);
+        setErrors(byQuestion);
         setFormErrors(rest);
+        // Back to the first page holding a refused answer.
+        const first = pages.findIndex((section) => section.questions.some((q) => byQuestion[q.key]));
+        if (first >= 0) setPageAt(first);
         setRefused((n) => n + 1);
       } else {
         setStatus({ kind: 'error', text: e instanceof ApiError ? e.message : t.error });
@@ -182,8 +194,9 @@ export function SurveyPage() {
       {s.answerable && changing && <p className="help">{t.surveyYourAnswer}</p>}
       {s.answerable && s.identified && <p className="help">{t.surveyIdentified}</p>}
       {s.answerable && (
-        <form ref={formRef} noValidate onSubmit={(e) => { e.preventDefault(); void submit(); }}>
-          {s.form.sections.map((section) => {
+        <form ref={formRef} noValidate onSubmit={(e) => { e.preventDefault(); if (last) void submit(); else turn(at + 1); }}>
+          {pages.length > 1 && <p className="help">{t.surveyPage(at + 1, pages.length)}</p>}
+          {pages.slice(at, at + 1).map((section) => {
             const qs = section.questions.filter((q) => shownKeys.has(q.key));
             if (qs.length === 0) return null;
             return (
@@ -226,7 +239,12 @@ export function SurveyPage() {
           })}
           {formErrors.map((m) => <p key={m} role="alert" className="error">{m}</p>)}
           {status && <p role="alert" className="error">{status.text}</p>}
-          <button type="submit" className="primary" disabled={busy}>{busy ? t.surveySending : changing ? t.surveyChange : t.surveySend}</button>
+          {at > 0 && <button type="button" onClick={() => turn(at - 1)}>{t.surveyBack}</button>}{' '}
+          {last ? (
+            <button type="submit" className="primary" disabled={busy}>{busy ? t.surveySending : changing ? t.surveyChange : t.surveySend}</button>
+          ) : (
+            <button type="submit" className="primary">{t.surveyNext}</button>
+          )}
         </form>
       )}
     </main>

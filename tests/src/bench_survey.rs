@@ -74,16 +74,7 @@ pub async fn run() {
         .unwrap();
     let version = live.live_version.unwrap_or(1);
     let minted = Instant::now();
-    let tokens: Vec<String> = {
-        use futures::StreamExt;
-        futures::stream::iter(users.iter().cloned().map(|user| {
-            let fake = &t.fake;
-            async move { fake.id_token(json!({"userId": user})).await }
-        }))
-        .buffered(32)
-        .collect()
-        .await
-    };
+    let tokens = crate::id_tokens(&t.fake, &users).await;
     println!(
         "{RESIDENTS} residents with ID tokens (ES256, line-fake) in {:.1} s",
         minted.elapsed().as_secs_f64()

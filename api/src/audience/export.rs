@@ -231,10 +231,11 @@ pub async fn friend_settings_csv(
     Extension(caller): Extension<Caller>,
     Query(p): Query<Params>,
 ) -> Response {
-    if let Err(refusal) = crate::csv::authorize(&caller, &[Permission::FriendExport]) {
-        return *refusal;
-    }
-    let reason = match crate::csv::stated_reason(p.reason.as_deref()) {
+    let reason = match crate::csv::authorize_with_reason(
+        &caller,
+        &[Permission::FriendExport],
+        p.reason.as_deref(),
+    ) {
         Ok(r) => r,
         Err(refusal) => return *refusal,
     };

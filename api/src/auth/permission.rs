@@ -187,7 +187,7 @@ pub const CATALOGUE: &[PermissionInfo] = &[
 /// Permissions whose capability is not built yet: the console marks them
 /// 準備中 (they can be granted ahead, and do nothing until it lands). A
 /// capability's issue takes its permission off this list.
-pub const NOT_YET_AVAILABLE: &[Permission] = &[SystemManage, MailinManage, RichmenuManage];
+pub const NOT_YET_AVAILABLE: &[Permission] = &[SystemManage];
 
 impl Permission {
     /// Whether the capability this permission opens exists yet.

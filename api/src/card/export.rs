@@ -86,10 +86,11 @@ pub async fn card_holders_csv(
     Extension(caller): Extension<Caller>,
     Query(p): Query<Params>,
 ) -> Response {
-    if let Err(refusal) = crate::csv::authorize(&caller, &[Permission::CardPiiExport]) {
-        return *refusal;
-    }
-    let reason = match crate::csv::stated_reason(p.reason.as_deref()) {
+    let reason = match crate::csv::authorize_with_reason(
+        &caller,
+        &[Permission::CardPiiExport],
+        p.reason.as_deref(),
+    ) {
         Ok(r) => r,
         Err(refusal) => return *refusal,
     };

@@ -108,10 +108,11 @@ pub async fn answers_csv(
     Path(id): Path<i32>,
     Query(p): Query<Params>,
 ) -> Response {
-    if let Err(refusal) = crate::csv::authorize(&caller, &[Permission::SurveyManage]) {
-        return *refusal;
-    }
-    let reason = match crate::csv::stated_reason(p.reason.as_deref()) {
+    let reason = match crate::csv::authorize_with_reason(
+        &caller,
+        &[Permission::SurveyManage],
+        p.reason.as_deref(),
+    ) {
         Ok(r) => r,
         Err(refusal) => return *refusal,
     };

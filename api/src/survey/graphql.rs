@@ -709,6 +709,37 @@ impl ResidentSurveyQuery {
 #[derive(Default)]
 pub struct ResidentSurveyMutation;
 
+/// A new answer, or the caller's one answer replaced.
+#[derive(Clone, Copy)]
+enum Giving {
+    New,
+    Change,
+}
+
+async fn give(ctx: &Context<'_>, input: AnswerSurveyInput, how: Giving) -> Result<SurveyReceipt> {
+    let user = ctx.caller().resident()?.line_user_id.clone();
+    let app = ctx.app();
+    let id = input.survey_id;
+    let submission = Submission {
+        survey: id,
+        version: input.version,
+        answers: input.answers,
+        channel: "liff",
+    };
+    let answer_id = match how {
+        Giving::New => answer::submit(app, &user, submission).await?,
+        Giving::Change => answer::change(app, &user, submission).await?,
+    };
+    let thank_you = answer::live(app, id, false)
+        .await?
+        .map(|l| thanks(&l.settings))
+        .unwrap_or_default();
+    Ok(SurveyReceipt {
+        answer_id,
+        thank_you,
+    })
+}
+
 #[Object]
 impl ResidentSurveyMutation {
     /// Answers a survey. Refused with SURVEY_CLOSED, SURVEY_NOT_OPEN,
@@ -719,28 +750,7 @@ impl ResidentSurveyMutation {
         ctx: &Context<'_>,
         input: AnswerSurveyInput,
     ) -> Result<SurveyReceipt> {
-        let user = ctx.caller().resident()?.line_user_id.clone();
-        let app = ctx.app();
-        let id = input.survey_id;
-        let answer_id = answer::submit(
-            app,
-            &user,
-            Submission {
-                survey: id,
-                version: input.version,
-                answers: input.answers,
-                channel: "liff",
-            },
-        )
-        .await?;
-        let thank_you = answer::live(app, id, false)
-            .await?
-            .map(|l| thanks(&l.settings))
-            .unwrap_or_default();
-        Ok(SurveyReceipt {
-            answer_id,
-            thank_you,
-        })
+        give(ctx, input, Giving::New).await
     }
 
     /// Replaces the caller's answer while the survey is open (one-per-resident surveys).
@@ -749,27 +759,6 @@ impl ResidentSurveyMutation {
         ctx: &Context<'_>,
         input: AnswerSurveyInput,
     ) -> Result<SurveyReceipt> {
-        let user = ctx.caller().resident()?.line_user_id.clone();
-        let app = ctx.app();
-        let id = input.survey_id;
-        let answer_id = answer::change(
-            app,
-            &user,
-            Submission {
-                survey: id,
-                version: input.version,
-                answers: input.answers,
-                channel: "liff",
-            },
-        )
-        .await?;
-        let thank_you = answer::live(app, id, false)
-            .await?
-            .map(|l| thanks(&l.settings))
-            .unwrap_or_default();
-        Ok(SurveyReceipt {
-            answer_id,
-            thank_you,
-        })
+        give(ctx, input, Giving::Change).await
     }
 }

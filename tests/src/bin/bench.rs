@@ -864,17 +864,10 @@ async fn bench_card() {
         started.elapsed().as_secs_f64()
     );
     let minted = Instant::now();
-    let tokens: Vec<String> = {
-        use futures::StreamExt;
-        futures::stream::iter((0..TOKENS).map(|i| {
-            let user = users[i * (HOLDERS / TOKENS)].clone();
-            let fake = &t.fake;
-            async move { fake.id_token(json!({"userId": user})).await }
-        }))
-        .buffered(32)
-        .collect()
-        .await
-    };
+    let spread: Vec<String> = (0..TOKENS)
+        .map(|i| users[i * (HOLDERS / TOKENS)].clone())
+        .collect();
+    let tokens = id_tokens(&t.fake, &spread).await;
     println!(
         "minted {TOKENS} ID tokens (ES256, line-fake) in {:.1} s",
         minted.elapsed().as_secs_f64()
@@ -949,6 +942,20 @@ async fn bench_card() {
         "API process peak RSS {:.0} MiB; target ≥ 12,000 req/s, p99 ≤ 50 ms, 0 errors (seed needs 8,000)",
         peak_rss_mib(serve.id().unwrap_or(0))
     );
+}
+
+/// One ES256 ID token per user from line-fake (32 requests in flight).
+async fn id_tokens(fake: &LineFake, users: &[String]) -> Vec<String> {
+    use futures::StreamExt;
+    futures::stream::iter(
+        users
+            .iter()
+            .cloned()
+            .map(|user| async move { fake.id_token(json!({"userId": user})).await }),
+    )
+    .buffered(32)
+    .collect()
+    .await
 }
 
 fn hex(b: &[u8]) -> String {
