@@ -198,6 +198,11 @@ async fn every_kind_is_checked_on_the_server_and_refusals_store_nothing() {
             .collect();
         assert!(fields.contains(&field), "{field}: {r}");
     }
+    // A flood of answers is refused as a whole, before any is checked.
+    let flood: Vec<Value> = (0..5000).map(|i| a("attend", &format!("v{i}"))).collect();
+    let r = answer(&t, &token, id, v1, flood).await;
+    assert_eq!(error_code(&r).as_deref(), Some("BAD_USER_INPUT"), "{r}");
+    assert_eq!(r["errors"][0]["extensions"]["field"], "input.answers");
     assert_eq!(
         t.count("survey_answers").await,
         0,

@@ -444,6 +444,14 @@ pub fn check_answers(
     given: &[GivenAnswer],
     limits: &Limits,
 ) -> Result<Answers, Vec<FieldError>> {
+    // More answers than the form has questions is no honest submission:
+    // refused before any of them costs a check.
+    if given.len() > form.questions().count() {
+        return Err(vec![FieldError::new(
+            "answers",
+            "回答の数が質問の数を超えています",
+        )]);
+    }
     let mut e = Vec::new();
     let mut answers = Answers::new();
     let mut index_of: HashMap<&str, usize> = HashMap::new();
