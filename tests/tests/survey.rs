@@ -745,3 +745,36 @@ async fn erasing_a_resident_deletes_their_identified_answers() {
     data(&r);
     assert_eq!(t.count("survey_answers").await, 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn answers_sent_at_once_are_each_judged_and_a_resident_is_counted_once() {
+    let t = TestApp::spawn().await;
+    let users = t.bulk_friends(20).await;
+    let s = staff(&t, "surveyor").await;
+    let id = create(&s, "同時回答", short_form(), json!({})).await;
+    let v = publish(&s, id).await;
+    let mut tokens = Vec::new();
+    for u in &users {
+        tokens.push(token_for(&t, u).await);
+    }
+    // Every resident three times at once: batched inserts must still give
+    // each submission its own verdict.
+    let sends = tokens
+        .iter()
+        .flat_map(|tk| (0..3).map(move |_| tk.clone()))
+        .map(|tk| {
+            let t = &t;
+            async move { answer(t, &tk, id, v, vec![a("useful", "yes")]).await }
+        });
+    let replies = futures::future::join_all(sends).await;
+    let stored = replies
+        .iter()
+        .filter(|r| r["data"]["answerSurvey"]["answerId"].is_i64())
+        .count();
+    let twice = replies
+        .iter()
+        .filter(|r| error_code(r).as_deref() == Some("ALREADY_ANSWERED"))
+        .count();
+    assert_eq!((stored, twice), (20, 40), "{replies:?}");
+    assert_eq!(t.count("survey_answers").await, 20);
+}

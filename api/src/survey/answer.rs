@@ -296,12 +296,13 @@ pub async fn submit(app: &App, line_user_id: &str, s: Submission) -> AppResult<i
         sealed: seal_answers(&live.key, s.survey, &answers),
         channel: s.channel,
     };
-    let mut conn = app.db.get().await?;
     let stored = match live.settings.quota {
-        None => insert_if_open(&mut conn, &row).await,
-        Some(quota) => insert_within_quota(&mut conn, &row, quota).await,
+        None => super::batch::insert(app, row).await,
+        Some(quota) => {
+            let mut conn = app.db.get().await?;
+            insert_within_quota(&mut conn, &row, quota).await
+        }
     };
-    drop(conn);
     match stored {
         Ok(Some(id)) => {
             metrics::counter!("tenohira_survey_answers_total", "channel" => s.channel).increment(1);
@@ -336,14 +337,14 @@ pub fn already_answered() -> AppError {
     )
 }
 
-struct NewAnswer {
-    survey: i32,
-    version: i32,
-    friend: Option<i64>,
-    respondent: Vec<u8>,
-    only_one: bool,
-    sealed: Vec<u8>,
-    channel: &'static str,
+pub(super) struct NewAnswer {
+    pub survey: i32,
+    pub version: i32,
+    pub friend: Option<i64>,
+    pub respondent: Vec<u8>,
+    pub only_one: bool,
+    pub sealed: Vec<u8>,
+    pub channel: &'static str,
 }
 
 #[derive(QueryableByName)]
@@ -354,7 +355,10 @@ struct Inserted {
 
 /// Inserts the answer only while the survey is open with that version (the
 /// check and the insert are one statement). `None`: it was not.
-async fn insert_if_open(conn: &mut AsyncPgConnection, a: &NewAnswer) -> AppResult<Option<i64>> {
+pub(super) async fn insert_if_open(
+    conn: &mut AsyncPgConnection,
+    a: &NewAnswer,
+) -> AppResult<Option<i64>> {
     let rows: Vec<Inserted> = diesel::sql_query(
         "INSERT INTO survey_answers (survey_id, version, friend_id, respondent, only_one, sealed, channel) \
          SELECT $1, $2, $3, $4, $5, $6, $7 FROM surveys s \

@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod answer;
+mod batch;
 pub mod chat;
 pub mod demo;
 pub mod export;
