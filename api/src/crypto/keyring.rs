@@ -121,7 +121,20 @@ impl Keyring {
             .optional()?;
         match row {
             Some((id, wrapped, kek_id)) => self.open(id, wrapped.as_deref(), &kek_id).await,
-            None => Ok(self.create(conn, owner).await?.1),
+            None => match self.create(conn, owner).await {
+                Ok((_, key)) => Ok(key),
+                // Another request created it this instant (owners are
+                // unique): that key is the one, read it.
+                Err(AppError::Conflict(_)) => {
+                    let (id, wrapped, kek_id): (Uuid, Option<Vec<u8>>, String) = data_keys::table
+                        .filter(data_keys::owner.eq(owner))
+                        .select((data_keys::id, data_keys::wrapped, data_keys::kek_id))
+                        .first(conn)
+                        .await?;
+                    self.open(id, wrapped.as_deref(), &kek_id).await
+                }
+                Err(e) => Err(e),
+            },
         }
     }
 
