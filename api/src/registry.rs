@@ -43,6 +43,13 @@ impl Event {
         self.payload["replyToken"].as_str()
     }
 
+    /// A postback's data (empty for other events).
+    pub fn postback_data(&self) -> &str {
+        self.payload["postback"]["data"]
+            .as_str()
+            .unwrap_or_default()
+    }
+
     /// Only `active` events may be answered.
     pub fn may_reply(&self) -> bool {
         self.mode == "active"

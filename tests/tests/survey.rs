@@ -214,6 +214,7 @@ async fn every_kind_is_checked_on_the_server_and_refusals_store_nothing() {
     let r = answer(&t, &token, id, v1, no.clone()).await;
     assert!(data(&r)["answerSurvey"]["answerId"].is_i64(), "{r}");
     let r = answer(&t, &token, id, v1, no).await;
+    insta::assert_json_snapshot!("survey_refusal", r, { ".errors[0].locations" => "[locations]" });
     assert_eq!(error_code(&r).as_deref(), Some("ALREADY_ANSWERED"), "{r}");
     assert_eq!(t.count("survey_answers").await, 1);
 
@@ -462,6 +463,7 @@ async fn results_cross_tab_and_csv_match_what_was_stored() {
         )
         .await;
     let res = &data(&r)["surveyResults"];
+    insta::assert_json_snapshot!("survey_results", res);
     assert_eq!(res["total"], 12);
     assert_eq!(res["liff"], 12);
     let useful = &res["questions"][0];
@@ -492,6 +494,17 @@ async fn results_cross_tab_and_csv_match_what_was_stored() {
     assert_eq!(
         data(&r)["surveyTexts"]["items"][0]["text"],
         "ＬＩＮＥで届くのが便利"
+    );
+    // Newest first, paged: the second page of one is the older text.
+    let r = s
+        .gql(
+            "query($id: Int!) { surveyTexts(id: $id, question: \"opinion\", offset: 1, limit: 1) { total items { text } } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(
+        data(&r)["surveyTexts"],
+        json!({"total": 2, "items": [{"text": "=1+1 とても便利です"}]})
     );
 
     // By age band: 30代 has 6 yes; 40代 has 3 yes and 1 no; 未登録 2 no.

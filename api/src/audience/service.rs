@@ -815,6 +815,21 @@ pub async fn segment_expression(
         .and_then(|v| serde_json::from_value(v).ok()))
 }
 
+/// The following friends a saved segment reaches now, from the audience
+/// index (loaded on first use); empty when there is no such segment. For
+/// capabilities that check membership (no permission: theirs was checked).
+pub async fn segment_members(app: &App, id: i32) -> AppResult<roaring::RoaringBitmap> {
+    let index = super::index(app);
+    index
+        .ensure_loaded(&app.db)
+        .await
+        .map_err(AppError::internal)?;
+    let mut conn = app.db.get().await?;
+    let expr = segment_expression(&mut conn, id).await?;
+    drop(conn);
+    Ok(expr.map(|e| index.members(&e)).unwrap_or_default())
+}
+
 /// Validates an expression against the current catalogue (paths under `field`).
 pub async fn check_expression(app: &App, e: &Expr, field: &str) -> AppResult<()> {
     let mut conn = app.db.get().await?;

@@ -178,10 +178,7 @@ async fn on_postback(ctx: Arc<EventContext>) -> anyhow::Result<()> {
     let Some(user) = ctx.event.source_user_id.clone() else {
         return Ok(());
     };
-    let data = ctx.event.payload["postback"]["data"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let data = ctx.event.postback_data().to_string();
     let parts: Vec<&str> = data.split(':').collect();
     let messages = match parts.as_slice() {
         ["faq", "answer", id] => {

@@ -171,10 +171,7 @@ async fn live(app: &App) -> anyhow::Result<Arc<LiveActions>> {
 }
 
 async fn on_postback(ctx: Arc<EventContext>) -> anyhow::Result<()> {
-    let data = ctx.event.payload["postback"]["data"]
-        .as_str()
-        .unwrap_or("")
-        .trim();
+    let data = ctx.event.postback_data().trim();
     let spot = match parse_switch(data) {
         Some(s) => Some(s),
         None => live(&ctx.app).await?.by_data.get(data).copied(),

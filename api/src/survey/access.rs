@@ -54,16 +54,20 @@ pub async fn viewer(conn: &mut AsyncPgConnection, caller: &Caller) -> AppResult<
 }
 
 impl Viewer {
+    /// Whether the caller owns `s` (the system, its creator, their team).
+    pub fn owns(&self, s: &SurveyRow) -> bool {
+        self.system
+            || (self.account.is_some() && s.created_by == self.account)
+            || (self.team.is_some() && s.team_id == self.team)
+    }
+
     /// The caller's access to `s`, if any.
     pub async fn access(
         &self,
         conn: &mut AsyncPgConnection,
         s: &SurveyRow,
     ) -> AppResult<Option<Access>> {
-        if self.system
-            || (self.account.is_some() && s.created_by == self.account)
-            || (self.team.is_some() && s.team_id == self.team)
-        {
+        if self.owns(s) {
             return Ok(Some(Access::Own));
         }
         let Some(account) = self.account else {

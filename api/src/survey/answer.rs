@@ -42,6 +42,8 @@ pub struct Live {
     pub version: i32,
     /// The survey's data key, opened (answers are sealed with it).
     key: Arc<seal::DataKey>,
+    /// What a MUNICIPALITY question offers (empty when the form has none).
+    pub municipalities: Vec<String>,
 }
 
 #[derive(Default)]
@@ -89,10 +91,13 @@ pub async fn live(app: &App, id: i32, fresh: bool) -> AppResult<Option<Arc<Live>
     };
     let key = app.keyring.fetch(&mut conn, row.data_key_id).await?;
     drop(conn);
+    let form: Form = serde_json::from_value(form).unwrap_or_default();
+    let municipalities = municipalities(app, &form).await?;
     let live = Arc::new(Live {
         key,
+        municipalities,
         settings: row.settings(),
-        form: serde_json::from_value(form).unwrap_or_default(),
+        form,
         version: row.live_version.unwrap_or(0),
         row,
     });
@@ -175,15 +180,7 @@ async fn members(app: &App, segment: i32) -> AppResult<Arc<RoaringBitmap>> {
     {
         return Ok(m.clone());
     }
-    let index = crate::audience::index(app);
-    index
-        .ensure_loaded(&app.db)
-        .await
-        .map_err(AppError::internal)?;
-    let mut conn = app.db.get().await?;
-    let expr = crate::audience::service::segment_expression(&mut conn, segment).await?;
-    drop(conn);
-    let m = Arc::new(expr.map(|e| index.members(&e)).unwrap_or_default());
+    let m = Arc::new(crate::audience::service::segment_members(app, segment).await?);
     caches(app)
         .audience
         .locked()
@@ -213,7 +210,7 @@ async fn respondent_hash(app: &App, survey: i32, line_user_id: &str) -> AppResul
 }
 
 /// The municipality list a MUNICIPALITY question offers (the attribute catalogue's).
-pub async fn municipalities(app: &App, form: &Form) -> AppResult<Vec<String>> {
+async fn municipalities(app: &App, form: &Form) -> AppResult<Vec<String>> {
     if !form.questions().any(|q| q.kind == Kind::Municipality) {
         return Ok(vec![]);
     }
@@ -266,10 +263,9 @@ async fn checked(app: &App, live: &Live, who: &Respondent, s: &Submission) -> Ap
             "アンケートの内容が更新されました。ページを開き直して、もう一度回答してください".into(),
         ));
     }
-    let municipalities = municipalities(app, &live.form).await?;
     let limits = Limits {
         text_limit: live.settings.text_limit.max(1) as usize,
-        municipalities: &municipalities,
+        municipalities: &live.municipalities,
     };
     form::check_answers(&live.form, &s.answers, &limits)
         .map_err(|e| AppError::BadInput(e).under("input"))

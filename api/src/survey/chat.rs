@@ -143,9 +143,7 @@ pub async fn on_postback(ctx: Arc<EventContext>) -> anyhow::Result<()> {
     let Some(user) = ctx.event.source_user_id.clone() else {
         return Ok(());
     };
-    let data = ctx.event.payload["postback"]["data"]
-        .as_str()
-        .unwrap_or_default();
+    let data = ctx.event.postback_data();
     let parts: Vec<&str> = data.splitn(5, ':').collect();
     let (id, version, picks) = match parts.as_slice() {
         ["survey", "start", id] => (id.parse::<i32>().ok(), None, ""),

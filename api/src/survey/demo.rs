@@ -18,7 +18,7 @@ pub async fn seed(app: &App, owner_login: &str) -> anyhow::Result<bool> {
     drop(conn);
     let mut created = false;
     for t in super::templates::all() {
-        if existing.iter().any(|s| s.title == t.title) {
+        if existing.iter().any(|(s, _)| s.title == t.title) {
             continue;
         }
         let row = super::service::create(

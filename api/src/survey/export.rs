@@ -119,13 +119,7 @@ pub async fn answers_csv(
     let setup = async {
         let mut conn = app.db.get().await?;
         let (survey, _) = access::load(&mut conn, &caller, id, Access::Read).await?;
-        let form = match survey.live_version {
-            Some(_) => super::answer::live(&app, id, true)
-                .await?
-                .map(|l| l.form.clone())
-                .unwrap_or_else(|| survey.form()),
-            None => survey.form(),
-        };
+        let form = results::form_of(&app, &survey).await?;
         let total = super::service::counts(&app, &[id])
             .await?
             .get(&id)

@@ -52,9 +52,15 @@ impl Kind {
         matches!(self, Self::Single | Self::Multiple | Self::Dropdown)
     }
 
-    /// Kinds whose answer is one of a known set: conditions and jumps may look at them.
+    /// Kinds whose answer is one of a known set (counted as bars in results).
     pub fn is_closed(self) -> bool {
         self.has_choices() || matches!(self, Self::Rating | Self::Consent | Self::Municipality)
+    }
+
+    /// Kinds a condition or a jump may look at (the municipality list is the
+    /// catalogue's, which may change under a published form).
+    pub fn conditionable(self) -> bool {
+        self.is_closed() && self != Self::Municipality
     }
 }
 
@@ -143,15 +149,14 @@ pub struct Question {
 }
 
 impl Question {
-    /// The values a closed question can take (choice keys, `1`…`N`, `true`).
-    fn closed_values(&self, municipalities: &[String]) -> Vec<String> {
+    /// The values a condition or a jump may name (choice keys, `1`…`N`, `true`).
+    fn condition_values(&self) -> Vec<String> {
         match self.kind {
             k if k.has_choices() => self.choices.iter().map(|c| c.key.clone()).collect(),
             Kind::Rating => (1..=self.scale.unwrap_or(5))
                 .map(|n| n.to_string())
                 .collect(),
             Kind::Consent => vec!["true".into()],
-            Kind::Municipality => municipalities.to_vec(),
             _ => vec![],
         }
     }
@@ -261,7 +266,7 @@ impl Form {
             for (k, jump) in s.jumps.iter().enumerate() {
                 let p = format!("sections[{i}].jumps[{k}]");
                 match earlier.get(jump.question.as_str()) {
-                    Some(q) if here.contains(jump.question.as_str()) && q.kind.is_closed() => {
+                    Some(q) if here.contains(jump.question.as_str()) && q.kind.conditionable() => {
                         check_values(q, &jump.any_of, &format!("{p}.anyOf"), &mut add)
                     }
                     _ => add(
@@ -351,7 +356,7 @@ fn check_question(
     }
     if let Some(c) = &q.show_if {
         match earlier.get(c.question.as_str()) {
-            Some(target) if target.kind.is_closed() && target.kind != Kind::Municipality => {
+            Some(target) if target.kind.conditionable() => {
                 check_values(target, &c.any_of, &format!("{p}.showIf.anyOf"), add)
             }
             _ => add(
@@ -363,7 +368,7 @@ fn check_question(
 }
 
 fn check_values(q: &Question, values: &[String], p: &str, add: &mut impl FnMut(String, &str)) {
-    let known = q.closed_values(&[]);
+    let known = q.condition_values();
     if values.is_empty() || values.iter().any(|v| !known.contains(v)) {
         add(p.into(), "条件の回答を、その質問の選択肢から選んでください");
     }

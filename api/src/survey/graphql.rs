@@ -261,12 +261,8 @@ fn values_of(answers: super::form::Answers, form: &Form) -> Vec<SurveyAnswerValu
     out
 }
 
-/// The form results are read against: the live version's, else the draft.
 async fn results_form(ctx: &Context<'_>, row: &SurveyRow) -> Result<Form> {
-    Ok(match answer::live(ctx.app(), row.id, false).await? {
-        Some(l) => l.form.clone(),
-        None => row.form(),
-    })
+    Ok(results::form_of(ctx.app(), row).await?)
 }
 
 #[derive(Default)]
@@ -277,23 +273,16 @@ impl SurveyQuery {
     /// Surveys the caller may see (`survey.manage`).
     async fn surveys(&self, ctx: &Context<'_>) -> Result<Vec<Survey>> {
         let rows = service::list(ctx.app(), ctx.caller()).await?;
-        let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
+        let ids: Vec<i32> = rows.iter().map(|(r, _)| r.id).collect();
         let counts = service::counts(ctx.app(), &ids).await?;
-        let mut conn = ctx.app().db.get().await.map_err(AppError::from)?;
-        let viewer = super::access::viewer(&mut conn, ctx.caller()).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            let access = viewer
-                .access(&mut conn, &row)
-                .await?
-                .unwrap_or(Access::Read);
-            out.push(Survey {
+        Ok(rows
+            .into_iter()
+            .map(|(row, access)| Survey {
                 answers: Some(counts.get(&row.id).copied().unwrap_or(0)),
                 row,
                 access,
-            });
-        }
-        Ok(out)
+            })
+            .collect())
     }
 
     async fn survey(&self, ctx: &Context<'_>, id: i32) -> Result<Survey> {
@@ -694,7 +683,7 @@ impl ResidentSurveyQuery {
             one_per_resident: s.one_per_resident,
             closes_at: s.closes_at,
             text_limit: s.text_limit,
-            municipalities: answer::municipalities(app, &live.form).await?,
+            municipalities: live.municipalities.clone(),
             thank_you: thanks(s),
             mine: mine.map(|m| MySurveyAnswer {
                 version: m.version,

@@ -78,6 +78,15 @@ struct Row {
 
 pub const PAGE: i64 = 2000;
 
+/// The form results and exports are read against: the live version's
+/// (question keys are stable across versions), else the draft.
+pub async fn form_of(app: &App, survey: &SurveyRow) -> AppResult<Form> {
+    Ok(match super::answer::live(app, survey.id, false).await? {
+        Some(l) => l.form.clone(),
+        None => survey.form(),
+    })
+}
+
 /// One page of a survey's answers after `after` (by id), opened and
 /// filtered; the cursor of the next page, `None` after the last.
 pub async fn page(
@@ -375,22 +384,33 @@ pub async fn texts(
     limit: usize,
 ) -> AppResult<(Vec<FreeText>, usize)> {
     let needle = fold(search.trim());
-    let mut all = Vec::new();
+    // Answers come oldest first; only the newest `offset + limit` matches
+    // are kept, so a survey of any size is searched in bounded memory.
+    let keep = offset + limit;
+    let mut newest = std::collections::VecDeque::with_capacity(keep.min(1024));
+    let mut total = 0usize;
     each(app, survey, filter, |r| {
         if let Some(t) = r.answers.get(question).and_then(|v| v.as_slice().first())
             && (needle.is_empty() || fold(t).contains(&needle))
         {
-            all.push(FreeText {
-                answer_id: r.id,
-                text: t.clone(),
-                submitted_at: r.submitted_at,
-            });
+            total += 1;
+            if newest.len() == keep {
+                newest.pop_front();
+            }
+            if keep > 0 {
+                newest.push_back(FreeText {
+                    answer_id: r.id,
+                    text: t.clone(),
+                    submitted_at: r.submitted_at,
+                });
+            }
         }
     })
     .await?;
-    let total = all.len();
-    all.reverse();
-    Ok((all.into_iter().skip(offset).take(limit).collect(), total))
+    Ok((
+        newest.into_iter().rev().skip(offset).take(limit).collect(),
+        total,
+    ))
 }
 
 /// What the answers are broken down by.

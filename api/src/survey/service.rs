@@ -17,6 +17,9 @@ use crate::auth::Caller;
 use crate::db::schema::{survey_answers, survey_grants, survey_versions, surveys};
 use crate::error::{AppError, AppResult, FieldError};
 
+/// The largest form a draft may hold, as JSON.
+const MAX_FORM_BYTES: usize = 512 * 1024;
+
 pub struct Draft {
     pub title: String,
     pub form: Form,
@@ -29,13 +32,19 @@ fn check_draft(d: &Draft) -> AppResult<()> {
     if t.is_empty() || t.chars().count() > model::MAX_TITLE {
         e.push(FieldError::new("title", "タイトルは1〜100文字です"));
     }
-    // A draft may be incomplete; only its shape is bounded here (publishing checks all).
+    // A draft may be incomplete; only its size is bounded here (publishing
+    // checks all): what a builder saves, every results view reads again.
+    let size = serde_json::to_vec(&d.form).map_or(usize::MAX, |v| v.len());
     if d.form.sections.len() > super::form::MAX_SECTIONS
         || d.form.questions().count() > super::form::MAX_QUESTIONS
+        || d.form
+            .questions()
+            .any(|q| q.choices.len() > super::form::MAX_CHOICES)
+        || size > MAX_FORM_BYTES
     {
         e.push(FieldError::new(
             "form",
-            "セクションは20個、質問は100問までです",
+            "セクションは20個、質問は100問、選択肢は1問100個まで（全体で512KB以内）です",
         ));
     }
     e.extend(
@@ -342,7 +351,9 @@ pub async fn get(app: &App, caller: &Caller, id: i32) -> AppResult<(SurveyRow, A
     access::load(&mut conn, caller, id, Access::Read).await
 }
 
-pub async fn list(app: &App, caller: &Caller) -> AppResult<Vec<SurveyRow>> {
+/// The surveys the caller may see, each with the caller's access (a
+/// visible survey the caller does not own is one granted to them).
+pub async fn list(app: &App, caller: &Caller) -> AppResult<Vec<(SurveyRow, Access)>> {
     let mut conn = app.db.get().await?;
     let viewer = access::viewer(&mut conn, caller).await?;
     let mut q = surveys::table
@@ -352,7 +363,18 @@ pub async fn list(app: &App, caller: &Caller) -> AppResult<Vec<SurveyRow>> {
     if let Some(ids) = viewer.visible_ids(&mut conn).await? {
         q = q.filter(surveys::id.eq_any(ids));
     }
-    Ok(q.load(&mut conn).await?)
+    let rows: Vec<SurveyRow> = q.load(&mut conn).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let a = if viewer.owns(&r) {
+                Access::Own
+            } else {
+                Access::Read
+            };
+            (r, a)
+        })
+        .collect())
 }
 
 /// Answers so far, per survey.

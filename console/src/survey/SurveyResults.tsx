@@ -123,7 +123,8 @@ export function SurveyResults({ survey }: { survey: Survey }) {
   const results = useQuery({
     queryKey: keys.surveyResults(survey.id, filter),
     queryFn: () => request(SurveyResultsQuery, { id: survey.id, filter }),
-    refetchInterval: 10_000,
+    // Each refresh reads and opens every answer: only while answers still come in.
+    refetchInterval: survey.status === 'OPEN' ? 30_000 : false,
   });
   const wait = waiting(t, results);
   const r = results.data?.surveyResults;
